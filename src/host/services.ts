@@ -1,0 +1,41 @@
+import type { Pool } from 'pg';
+import type { PgBoss } from 'pg-boss';
+import type { Logger } from 'pino';
+import type { RouteOptions } from 'fastify';
+import type { HostConfig } from '../config/config';
+import type { ObjectStorage } from '../storage/object-storage';
+import { token } from './tokens';
+
+export interface Clock {
+  now(): Date;
+}
+
+/** Routes a plugin adds to the host's HTTP server. */
+export interface RouteRegistrar {
+  /** Behind `Authorization: Bearer <COTTON_ADMIN_TOKEN>`; closed (401) when no token is configured. */
+  admin(route: RouteOptions): void;
+  /** Open to anyone: health and the like. */
+  public(route: RouteOptions): void;
+}
+
+/** LISTEN/NOTIFY on a dedicated connection that reconnects forever. */
+export interface NotificationSubscriber {
+  /** Raw payload text; parsing is the listener's job (never trust a payload). */
+  listen(channel: string, onNotification: (payload: string) => void | Promise<void>): Promise<void>;
+  /** Called after every reconnect: notifications sent while disconnected are lost, so catch up from tables. */
+  onReconnect(handler: () => void | Promise<void>): void;
+}
+
+export const HostTokens = {
+  Config: token<HostConfig>('Config'),
+  Logger: token<Logger>('Logger'),
+  Clock: token<Clock>('Clock'),
+  /** The Cotton database. */
+  Pool: token<Pool>('Pool'),
+  Storage: token<ObjectStorage>('Storage'),
+  /** The 32 raw bytes of the master encryption key (COTTON.md §1). */
+  MasterEncryptionKey: token<Buffer>('MasterEncryptionKey'),
+  Boss: token<PgBoss>('Boss'),
+  Notifications: token<NotificationSubscriber>('Notifications'),
+  Routes: token<RouteRegistrar>('Routes'),
+} as const;

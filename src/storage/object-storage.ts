@@ -1,0 +1,31 @@
+import type { Readable } from 'node:stream';
+
+export interface WriteResult {
+  /** False when the key already existed and nothing was written (deduplication). */
+  written: boolean;
+  /** Bytes of the stored object (compressed, encrypted) if written, else of the existing one. */
+  storedBytes: number;
+}
+
+export interface WriteOptions {
+  /** Replace an existing object atomically (rename over it). Only the mutable pointer uses this. */
+  overwrite?: boolean;
+}
+
+/**
+ * Cotton's storage pipeline as a host service: plaintext in, zstd → CTN2 → backend, and back.
+ * Keys are lowercase hex SHA-256 (64 chars); the pipeline does not check that a key matches its
+ * content — callers that care (restore verification) hash what they read.
+ */
+export interface ObjectStorage {
+  write(key: string, source: Readable | Uint8Array, options?: WriteOptions): Promise<WriteResult>;
+  /** Plaintext stream; errors (missing object, CTN2 corruption) surface as stream errors or a rejected promise. */
+  read(key: string): Promise<Readable>;
+  /** Whole plaintext in memory: only for small objects such as manifests and pointers. */
+  readBuffer(key: string, maxBytes?: number): Promise<Buffer>;
+  exists(key: string): Promise<boolean>;
+  delete(key: string): Promise<boolean>;
+  /** Stored size in bytes, or undefined when absent. */
+  size(key: string): Promise<number | undefined>;
+  list(): AsyncIterable<string>;
+}

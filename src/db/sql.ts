@@ -1,0 +1,4 @@
+/** SQL the host itself sends outside migrations. */
+
+/** Connectivity check at start: fails fast with a clear message when the database is unreachable. */
+export const PING = 'SELECT 1';

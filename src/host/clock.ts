@@ -1,0 +1,3 @@
+import type { Clock } from './services';
+
+export const systemClock: Clock = { now: () => new Date() };

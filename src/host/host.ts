@@ -1,0 +1,302 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import type { Pool } from 'pg';
+import { PgBoss } from 'pg-boss';
+import { container as globalContainer, type DependencyContainer } from 'tsyringe';
+import { loadConfig, type HostConfig } from '../config/config';
+import { resolveMasterKey } from '../config/master-key';
+import { connectionConfig, createPool } from '../db/pool';
+import { PING } from '../db/sql';
+import { runMigrations, type MigrationOutcome } from '../db/migrations/runner';
+import { HttpServer } from '../http/server';
+import { deriveMasterEncryptionKey } from '../keys/keys';
+import { configSecrets, createLogger, SecretRedactor, type Logger } from '../logging/logger';
+import { PgListenSubscriber } from '../notify/subscriber';
+import type { ObjectStorage } from '../storage/object-storage';
+import { systemClock } from './clock';
+import { loadPlugins, type LoadedPlugin } from './load-plugins';
+import { HOST_VERSION, resolvePluginsPath } from './paths';
+import type { CottonPlugin, PluginContext } from './plugin';
+import { HostTokens, type Clock } from './services';
+import { provide } from './tokens';
+
+/** pg-boss keeps its tables in a schema of its own inside Cotton's database. */
+export const PGBOSS_SCHEMA = 'pgboss';
+
+export type StorageFactory = (options: { root: string; masterEncryptionKey: Buffer; zstdLevel?: number }) => ObjectStorage | Promise<ObjectStorage>;
+
+export interface HostOptions {
+  /** Parsed configuration; default loadConfig(env). */
+  config?: HostConfig;
+  /** Environment read when `config` is not given (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Plugins folder; overrides config.pluginsPath (COTTON_PLUGINS_PATH) and the default `<repo>/plugins`. */
+  pluginsPath?: string;
+  /** Logger to use; default a pino logger on stderr at config.logLevel with the config's secrets redacted. */
+  logger?: Logger;
+  clock?: Clock;
+  /** Storage pipeline factory; default createStorage from src/storage/create-storage. */
+  createStorage?: StorageFactory;
+  /** How long stop() lets pg-boss finish active jobs (ms, default 30 s). */
+  stopTimeoutMs?: number;
+}
+
+export type HostState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+interface StartedPlugin {
+  loaded: LoadedPlugin;
+  container: DependencyContainer;
+}
+
+/**
+ * The plugin host. start() runs, in order:
+ * config → logger → master key → storage → database pool → plugin load + register →
+ * startupRestore hooks → migrations → pg-boss → notification subscriber → plugin start hooks → HTTP.
+ * A failure at any step stops what had started (in reverse) and rejects with the original error;
+ * the host then never serves. stop() reverses: HTTP, plugins (reverse order), pg-boss (graceful),
+ * subscriber, pool.
+ */
+export class Host {
+  readonly #options: HostOptions;
+  readonly #abort = new AbortController();
+  readonly #redactor = new SecretRedactor();
+  #state: HostState = 'new';
+  #config?: HostConfig;
+  #logger?: Logger;
+  #root?: DependencyContainer;
+  #pool?: Pool;
+  #boss?: PgBoss;
+  #subscriber?: PgListenSubscriber;
+  #http?: HttpServer;
+  #plugins: LoadedPlugin[] = [];
+  #registered: StartedPlugin[] = [];
+  #started: StartedPlugin[] = [];
+  #migrations: MigrationOutcome[] = [];
+  #stopping?: Promise<void>;
+
+  constructor(options: HostOptions = {}) {
+    this.#options = options;
+  }
+
+  get state(): HostState {
+    return this.#state;
+  }
+
+  /** The host's root container (host services); each plugin has a child of it. */
+  get container(): DependencyContainer {
+    if (!this.#root) throw new Error('the host has not started');
+    return this.#root;
+  }
+
+  /** A plugin's own child container, by plugin name. */
+  pluginContainer(name: string): DependencyContainer | undefined {
+    return this.#registered.find((p) => p.loaded.plugin.name === name)?.container;
+  }
+
+  get plugins(): readonly LoadedPlugin[] {
+    return this.#plugins;
+  }
+
+  get migrations(): readonly MigrationOutcome[] {
+    return this.#migrations;
+  }
+
+  /** The HTTP server's bound address once serving (port 0 resolved). */
+  get httpAddress(): AddressInfo | undefined {
+    return this.#http?.address;
+  }
+
+  /** `http://host:port` once serving. */
+  get url(): string | undefined {
+    return this.#http?.url;
+  }
+
+  get config(): HostConfig {
+    if (!this.#config) throw new Error('the host has not started');
+    return this.#config;
+  }
+
+  get logger(): Logger {
+    if (!this.#logger) throw new Error('the host has not started');
+    return this.#logger;
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new Error(`Host.start() called twice (state ${this.#state})`);
+    this.#state = 'starting';
+    try {
+      await this.#start();
+      this.#state = 'running';
+    } catch (error) {
+      this.#state = 'failed';
+      this.#logger?.error({ err: error }, 'host failed to start; stopping what had started');
+      await this.#teardown();
+      this.#state = 'failed';
+      throw error;
+    }
+  }
+
+  /** Graceful, idempotent stop; safe to call from a signal handler while start() is in flight. */
+  async stop(): Promise<void> {
+    if (this.#state === 'new' || this.#state === 'stopped' || this.#state === 'failed') {
+      this.#state = this.#state === 'new' ? 'stopped' : this.#state;
+      return;
+    }
+    this.#stopping ??= (async () => {
+      this.#state = 'stopping';
+      this.#logger?.info('host stopping');
+      await this.#teardown();
+      this.#state = 'stopped';
+      this.#logger?.info('host stopped');
+    })();
+    return this.#stopping;
+  }
+
+  async #start(): Promise<void> {
+    const options = this.#options;
+    const config = options.config ?? loadConfig(options.env ?? process.env);
+    this.#config = config;
+    for (const secret of configSecrets(config)) this.#redactor.add(secret);
+    const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: this.#redactor });
+    this.#logger = logger;
+    const clock = options.clock ?? systemClock;
+
+    const rootKey = await resolveMasterKey(config.masterKey, config.dataPath, (message) => logger.warn(message));
+    this.#redactor.add(rootKey);
+    const masterEncryptionKey = deriveMasterEncryptionKey(rootKey);
+    this.#redactor.add(masterEncryptionKey.toString('base64'));
+    this.#checkAborted();
+
+    const storageFactory = options.createStorage ?? (await import('../storage/create-storage')).createStorage;
+    const storage = await storageFactory({ root: config.storage.root, masterEncryptionKey, zstdLevel: config.storage.zstdLevel });
+
+    const pool = createPool(config.database, logger);
+    this.#pool = pool;
+    await checkDatabase(pool, config);
+    this.#checkAborted();
+
+    const root = globalContainer.createChildContainer();
+    this.#root = root;
+    provide(root, HostTokens.Config, config);
+    provide(root, HostTokens.Logger, logger);
+    provide(root, HostTokens.Clock, clock);
+    provide(root, HostTokens.Pool, pool);
+    provide(root, HostTokens.Storage, storage);
+    provide(root, HostTokens.MasterEncryptionKey, masterEncryptionKey);
+
+    const pluginsPath = options.pluginsPath ?? resolvePluginsPath(config.pluginsPath);
+    this.#plugins = await loadPlugins(pluginsPath);
+    logger.info({ pluginsPath, plugins: this.#plugins.map((p) => `${p.plugin.name}@${p.plugin.version}`) }, 'plugins loaded');
+
+    for (const loaded of this.#plugins) {
+      const child = root.createChildContainer();
+      provide(child, HostTokens.Logger, logger.child({ plugin: loaded.plugin.name }));
+      await step(loaded.plugin, 'register', () => loaded.plugin.register(child));
+      this.#registered.push({ loaded, container: child });
+    }
+
+    for (const p of this.#registered) {
+      const hook = p.loaded.plugin.hooks?.startupRestore;
+      if (hook) await step(p.loaded.plugin, 'startupRestore', () => hook.call(p.loaded.plugin.hooks, this.#context(p)));
+      this.#checkAborted();
+    }
+
+    this.#migrations = await runMigrations(
+      pool,
+      this.#plugins.filter((p) => p.plugin.migrationsPath).map((p) => ({ plugin: p.plugin.name, path: p.plugin.migrationsPath! })),
+      logger,
+    );
+    this.#checkAborted();
+
+    const boss = new PgBoss({ ...connectionConfig(config.database, 'cotton-backup-pgboss'), schema: PGBOSS_SCHEMA, max: 4 });
+    boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
+    this.#boss = boss;
+    await boss.start();
+
+    const subscriber = new PgListenSubscriber(connectionConfig(config.database), logger.child({ component: 'notify' }));
+    this.#subscriber = subscriber;
+    await subscriber.connect();
+
+    const http = new HttpServer({ logger, adminToken: config.http.adminToken, version: HOST_VERSION, clock });
+    this.#http = http;
+    http.routes.admin({
+      method: 'GET',
+      url: '/api/v1/host/plugins',
+      handler: async () => ({ plugins: this.#plugins.map((p) => ({ name: p.plugin.name, version: p.plugin.version, folder: p.folder })) }),
+    });
+    provide(root, HostTokens.Boss, boss);
+    provide(root, HostTokens.Notifications, subscriber);
+    provide(root, HostTokens.Routes, http.routes);
+    this.#checkAborted();
+
+    for (const p of this.#registered) {
+      const hook = p.loaded.plugin.hooks?.start;
+      // Counted as started before the hook runs: a hook that fails halfway still gets its stop().
+      this.#started.push(p);
+      if (hook) await step(p.loaded.plugin, 'start', () => hook.call(p.loaded.plugin.hooks, this.#context(p)));
+      this.#checkAborted();
+    }
+
+    const address = await http.listen(config.http.host, config.http.port);
+    logger.info({ url: http.url, port: address.port, version: HOST_VERSION }, 'host serving');
+  }
+
+  #context(p: StartedPlugin): PluginContext {
+    return { container: p.container, signal: this.#abort.signal };
+  }
+
+  #checkAborted(): void {
+    if (this.#abort.signal.aborted) throw new Error('host stopped while starting');
+  }
+
+  /** Stops whatever exists, in reverse order; every step runs even if an earlier one fails. */
+  async #teardown(): Promise<void> {
+    this.#abort.abort();
+    const logger = this.#logger;
+    const attempt = async (what: string, action: () => Promise<unknown> | unknown): Promise<void> => {
+      try {
+        await action();
+      } catch (error) {
+        logger?.error({ err: error }, `stopping ${what} failed`);
+      }
+    };
+    if (this.#http) await attempt('HTTP server', () => this.#http!.close());
+    for (const p of [...this.#started].reverse()) {
+      const hook = p.loaded.plugin.hooks?.stop;
+      if (hook) await attempt(`plugin ${p.loaded.plugin.name}`, () => hook.call(p.loaded.plugin.hooks, this.#context(p)));
+    }
+    this.#started = [];
+    if (this.#boss) await attempt('pg-boss', () => this.#boss!.stop({ graceful: true, close: true, timeout: this.#options.stopTimeoutMs ?? 30_000 }));
+    if (this.#subscriber) await attempt('notification subscriber', () => this.#subscriber!.close());
+    if (this.#pool) await attempt('database pool', () => this.#pool!.end());
+    this.#http = undefined;
+    this.#boss = undefined;
+    this.#subscriber = undefined;
+    this.#pool = undefined;
+  }
+}
+
+async function step(plugin: CottonPlugin, hook: string, run: () => unknown): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof Error && !error.message.includes(plugin.name)) {
+      error.message = `plugin ${plugin.name}: ${hook} failed: ${error.message}`;
+    }
+    throw error;
+  }
+}
+
+/** Fails fast, with the connection target (never the password), when the database is unreachable. */
+async function checkDatabase(pool: Pool, config: HostConfig): Promise<void> {
+  try {
+    await pool.query(PING);
+  } catch (error) {
+    const { host, port, database, user } = config.database;
+    throw new Error(
+      `cannot connect to PostgreSQL ${user}@${host}:${port}/${database}: ${(error as Error).message} ` +
+        '(check COTTON_PG_HOST, COTTON_PG_PORT, COTTON_PG_DATABASE, COTTON_PG_USERNAME, COTTON_PG_PASSWORD)',
+      { cause: error },
+    );
+  }
+}

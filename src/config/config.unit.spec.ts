@@ -1,0 +1,107 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config';
+import { DEV_MASTER_KEY_FILE, resolveMasterKey } from './master-key';
+
+function problems(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('has Cotton-compatible defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.database).toEqual({ host: 'localhost', port: 5432, database: 'cotton_dev', user: 'postgres', password: undefined });
+    expect(config.masterKey).toBeUndefined();
+    expect(config.restore).toEqual({ ifEmpty: false, fallback: 'none', extensions: ['citext', 'hstore'] });
+    expect(config.storage).toEqual({ root: './data/files', zstdLevel: 1 });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080, adminToken: undefined });
+    expect(config.logLevel).toBe('info');
+    expect(config.pluginsPath).toBeUndefined();
+    expect(config.backup.schedule).toBe('0 3 * * *');
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ COTTON_PG_PORT: '', COTTON_MASTER_KEY: '' }).database.port).toBe(5432);
+  });
+
+  it('rejects a bad port, naming the variable', () => {
+    expect(problems({ COTTON_PG_PORT: '70000' }).join('\n')).toMatch(/^COTTON_PG_PORT: /);
+    expect(problems({ COTTON_PG_PORT: 'abc' })[0]).toMatch(/^COTTON_PG_PORT: /);
+    expect(problems({ COTTON_HTTP_PORT: '-1' })[0]).toMatch(/^COTTON_HTTP_PORT: /);
+    expect(loadConfig({ COTTON_HTTP_PORT: '0' }).http.port).toBe(0);
+  });
+
+  it('rejects a short master key without echoing it', () => {
+    const secret = 'too-short-secret-value';
+    const error = (() => {
+      try {
+        loadConfig({ COTTON_MASTER_KEY: secret });
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error.message).toContain('COTTON_MASTER_KEY');
+    expect(error.message).toContain('exactly 32 characters');
+    expect(error.message).not.toContain(secret);
+    expect(JSON.stringify(error.problems)).not.toContain(secret);
+  });
+
+  it('does not echo a short admin token or password either', () => {
+    const message = problems({ COTTON_ADMIN_TOKEN: 'short-tok' }).join('\n');
+    expect(message).toContain('COTTON_ADMIN_TOKEN');
+    expect(message).not.toContain('short-tok');
+  });
+
+  it('rejects a bad boolean', () => {
+    const [problem] = problems({ COTTON_RESTORE_DATABASE_IF_EMPTY: 'maybe' });
+    expect(problem).toMatch(/^COTTON_RESTORE_DATABASE_IF_EMPTY: expected one of /);
+    expect(problem).toContain('true');
+    expect(problem).not.toContain('maybe');
+    expect(loadConfig({ COTTON_RESTORE_DATABASE_IF_EMPTY: 'yes' }).restore.ifEmpty).toBe(true);
+  });
+
+  it('lists every problem at once', () => {
+    const all = problems({ COTTON_PG_PORT: 'x', COTTON_LOG_LEVEL: 'loud', COTTON_MASTER_KEY: 'short' });
+    expect(all.map((p) => p.split(':')[0]).sort()).toEqual(['COTTON_LOG_LEVEL', 'COTTON_MASTER_KEY', 'COTTON_PG_PORT']);
+  });
+});
+
+describe('resolveMasterKey', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cotton-key-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('uses the configured key without touching the disk', async () => {
+    const warnings: string[] = [];
+    expect(await resolveMasterKey('c'.repeat(32), join(dir, 'unused'), (m) => warnings.push(m))).toBe('c'.repeat(32));
+    expect(warnings).toEqual([]);
+    await expect(stat(join(dir, 'unused'))).rejects.toThrow();
+  });
+
+  it('generates a development key once, mode 0600, and warns every time', async () => {
+    const warnings: string[] = [];
+    const first = await resolveMasterKey(undefined, join(dir, 'data'), (m) => warnings.push(m));
+    const second = await resolveMasterKey(undefined, join(dir, 'data'), (m) => warnings.push(m));
+    expect(first).toHaveLength(32);
+    expect(second).toBe(first);
+    const file = join(dir, 'data', DEV_MASTER_KEY_FILE);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await readFile(file, 'utf8')).trim()).toBe(first);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/DEVELOPMENT key/);
+    expect(warnings[0]).not.toContain(first);
+  });
+});

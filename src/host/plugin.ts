@@ -8,9 +8,22 @@ export interface PluginContext {
 }
 
 /**
- * The contract between the host and a plugin. A plugin folder under `plugins/` default-exports one.
- * Order at start: register → startupRestore (before migrations and traffic) → migrations → start;
- * stop runs in reverse plugin order.
+ * The contract between the host and a plugin. A plugin folder under `plugins/` (or
+ * COTTON_PLUGINS_PATH) has an `index.ts` that default-exports one; folders load alphabetically.
+ *
+ * Order at start (src/host/host.ts): every plugin's register → every startupRestore (before
+ * migrations and traffic) → migrations of every plugin → pg-boss, notifications, HTTP routes
+ * become available → every start → the host serves HTTP. Stop: HTTP closes, then stop() runs
+ * in reverse plugin order, then pg-boss stops gracefully, then the listener and the pool close.
+ * Any hook that throws during start aborts the start: the host stops what had started and never serves.
+ *
+ * Host services in the container (HostTokens, src/host/services.ts):
+ * - from register() on: Config, Logger (a child tagged with the plugin name), Clock, Pool,
+ *   Storage, MasterEncryptionKey;
+ * - from start() on (they need the schema, so they exist only after migrations): Boss,
+ *   Notifications, Routes. Resolve them lazily (in start() or later), never in register() or
+ *   startupRestore(). Routes must be added in start(): the HTTP router freezes when serving begins.
+ * pg-boss queues must be created (boss.createQueue) before send/schedule/work.
  */
 export interface CottonPlugin {
   name: string;
@@ -20,7 +33,10 @@ export interface CottonPlugin {
   /** Adds the plugin's services to its child container. Host services are already there. */
   register(container: DependencyContainer): void | Promise<void>;
   hooks?: {
-    /** Runs before migrations and before the host serves; only services that need no schema exist yet. */
+    /**
+     * Runs before migrations and before the host serves; only Config, Logger, Clock, Pool, Storage
+     * and MasterEncryptionKey exist yet. Throwing here stops the host from starting at all.
+     */
     startupRestore?(context: PluginContext): Promise<void>;
     start?(context: PluginContext): Promise<void>;
     stop?(context: PluginContext): Promise<void>;

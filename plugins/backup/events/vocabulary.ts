@@ -1,0 +1,221 @@
+/**
+ * THE event vocabulary of the backup plugin: every event type and the zod schema of its data.
+ * Adding an event = adding it here (and nowhere else). Validation runs on write and on read.
+ *
+ * Conventions: timestamps are ISO-8601 strings, ids are strings, sizes/counts are non-negative
+ * integers (JavaScript numbers: exact up to 2^53 bytes). Objects are strict: an unknown field is an
+ * error, so a typo never silently drops data. No event may carry a secret (master key, database
+ * password, admin token).
+ */
+import { z } from 'zod';
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters (a SHA-256 key)');
+const backupId = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters (a GUID without dashes)');
+const count = z.number().int().nonnegative();
+const bytes = z.number().int().nonnegative();
+const durationMs = z.number().nonnegative().finite();
+const id = z.string().min(1).max(100);
+const errorClass = z.string().min(1).max(200);
+const message = z.string().max(4000);
+
+export const REQUEST_SOURCES = ['schedule', 'notify', 'sql', 'api', 'cli', 'startup'] as const;
+export const BACKUP_FAILURE_STEPS = ['request', 'lock', 'dump', 'chunk', 'manifest', 'pointer', 'stale'] as const;
+export const RESTORE_TRIGGERS = ['startup', 'cli'] as const;
+export const RESTORE_REJECTION_REASONS = [
+  'no_pointer',
+  'missing_manifest',
+  'invalid_manifest',
+  'missing_chunk',
+  'hash_mismatch',
+  'size_mismatch',
+  'decryption_failure',
+  'legacy_format',
+  'invalid_pointer',
+] as const;
+export const VERIFICATION_PROBLEMS = ['missing', 'truncated', 'hash_mismatch', 'size_mismatch', 'unreadable'] as const;
+
+const requestSource = z.enum(REQUEST_SOURCES);
+
+/** Every event type with the schema of its data. */
+export const eventSchemas = {
+  BackupRequested: z.strictObject({
+    requestId: z.uuid(),
+    source: requestSource,
+    reason: z.string().max(500),
+    requestedBy: z.string().max(200),
+  }),
+  BackupStarted: z.strictObject({
+    backupId,
+    requestIds: z.array(id),
+    database: z.string().min(1).max(200),
+    host: z.string().min(1).max(500),
+    port: z.string().regex(/^\d{1,5}$/, 'must be a port number as a string'),
+    chunking: z.strictObject({
+      minBytes: z.number().int().positive(),
+      avgBytes: z.number().int().positive(),
+      maxBytes: z.number().int().positive(),
+    }),
+  }),
+  Dumped: z.strictObject({
+    pgDumpVersion: z.string().min(1).max(200),
+    serverVersion: z.string().min(1).max(200),
+    bytes,
+    sha256: hex64,
+    durationMs,
+  }),
+  Chunked: z.strictObject({
+    chunkCount: count,
+    newChunks: count,
+    reusedChunks: count,
+    newPlaintextBytes: bytes,
+    reusedPlaintextBytes: bytes,
+    /** Stored bytes (compressed + encrypted) of the new objects. */
+    bytesWritten: bytes,
+  }),
+  ManifestCommitted: z.strictObject({
+    backupId,
+    manifestKey: hex64,
+    previousManifestKey: hex64.nullable(),
+    rerecorded: z.boolean().optional(),
+  }),
+  PointerAdvanced: z.strictObject({
+    backupId,
+    previousManifestKey: hex64.nullable(),
+    manifestKey: hex64,
+    rerecorded: z.boolean().optional(),
+  }),
+  BackupFailed: z.strictObject({
+    backupId,
+    step: z.enum(BACKUP_FAILURE_STEPS),
+    errorClass,
+    message,
+  }),
+  RestoreStarted: z.strictObject({
+    restoreId: id,
+    pointerKey: hex64,
+    manifestKey: hex64,
+    backupId,
+    targetDatabase: z.string().min(1).max(200),
+    trigger: z.enum(RESTORE_TRIGGERS),
+  }),
+  Verified: z.strictObject({
+    backupId,
+    manifestKey: hex64,
+    bytes,
+    sha256: hex64,
+    chunkCount: count,
+    durationMs,
+  }),
+  Restored: z.strictObject({
+    backupId,
+    durationMs,
+  }),
+  ExtensionsEnsured: z.strictObject({
+    extensions: z.array(z.string().min(1).max(100)),
+  }),
+  AdminsNotified: z.strictObject({
+    notificationIds: z.array(id),
+    adminCount: count,
+    /** Cotton's notification priority: 0 None, 1 Low, 2 Medium, 3 High. */
+    priority: z.number().int().min(0).max(3),
+    title: z.string().min(1).max(500),
+  }),
+  RestoreRejected: z.strictObject({
+    reason: z.enum(RESTORE_REJECTION_REASONS),
+    detail: message,
+    manifestKey: hex64.optional(),
+    chunkKey: hex64.optional(),
+  }),
+  RestoreFailed: z.strictObject({
+    step: z.string().min(1).max(100),
+    errorClass,
+    message,
+  }),
+  RequestRejected: z.strictObject({
+    source: requestSource,
+    reason: z.string().min(1).max(500),
+    /** The start of the rejected request, truncated to 200 characters by the writer. */
+    sample: z.string().max(200),
+    sizeBytes: bytes,
+  }),
+  VerificationFailed: z.strictObject({
+    backupId,
+    manifestKey: hex64,
+    problems: z
+      .array(
+        z.strictObject({
+          key: z.string().min(1).max(200),
+          problem: z.enum(VERIFICATION_PROBLEMS),
+          detail: message,
+        }),
+      )
+      .min(1),
+  }),
+} as const;
+
+export type EventType = keyof typeof eventSchemas;
+
+/** Every event type name, in vocabulary order. */
+export const EVENT_TYPES = Object.keys(eventSchemas) as readonly EventType[];
+
+export type EventData<T extends EventType> = z.infer<(typeof eventSchemas)[T]>;
+
+/** A backup-plugin event: the discriminated union of `{ type, data }` over the vocabulary. */
+export type BackupEvent = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
+
+/** One member of the union, e.g. `EventOf<'Dumped'>`. */
+export type EventOf<T extends EventType> = Extract<BackupEvent, { type: T }>;
+
+/** The whole vocabulary as one zod discriminated union over `type`. */
+export const backupEventSchema = z.discriminatedUnion(
+  'type',
+  EVENT_TYPES.map((type) => z.strictObject({ type: z.literal(type), data: eventSchemas[type] })) as unknown as [
+    z.ZodObject<{ type: z.ZodLiteral<EventType>; data: z.ZodType }>,
+    ...z.ZodObject<{ type: z.ZodLiteral<EventType>; data: z.ZodType }>[],
+  ],
+);
+
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(eventSchemas, type);
+}
+
+export interface EventIssue {
+  /** Dotted path inside the event data, e.g. `chunking.maxBytes` or `problems.0.key`; empty for the data itself. */
+  path: string;
+  message: string;
+}
+
+/** Event data that does not match the vocabulary (or an unknown event type). */
+export class InvalidEventError extends Error {
+  readonly type: string;
+  readonly issues: readonly EventIssue[];
+
+  constructor(type: string, issues: readonly EventIssue[], context?: string) {
+    const where = context ? ` (${context})` : '';
+    const list = issues.map((i) => (i.path ? `data.${i.path}: ${i.message}` : `data: ${i.message}`)).join('; ');
+    super(`invalid ${type} event${where}: ${list}`);
+    this.name = 'InvalidEventError';
+    this.type = type;
+    this.issues = issues;
+  }
+}
+
+/**
+ * Validates event data against the vocabulary and returns the typed event.
+ * @param context optional words naming where the event came from, for the error message
+ * @throws InvalidEventError naming the type and each failing field path
+ */
+export function parseEvent(type: string, data: unknown, context?: string): BackupEvent {
+  if (!isEventType(type)) {
+    throw new InvalidEventError(type, [{ path: '', message: `unknown event type; known types: ${EVENT_TYPES.join(', ')}` }], context);
+  }
+  const result = eventSchemas[type].safeParse(data);
+  if (!result.success) {
+    throw new InvalidEventError(
+      type,
+      result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
+      context,
+    );
+  }
+  return { type, data: result.data } as BackupEvent;
+}

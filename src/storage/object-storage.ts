@@ -29,3 +29,35 @@ export interface ObjectStorage {
   size(key: string): Promise<number | undefined>;
   list(): AsyncIterable<string>;
 }
+
+/** Keys are lowercase hex SHA-256 (64 chars); anything else is refused before touching storage. */
+export class InvalidStorageKeyError extends Error {
+  readonly code = 'STORAGE_INVALID_KEY';
+  constructor(key: unknown) {
+    const shown = typeof key === 'string' ? JSON.stringify(key.length > 80 ? `${key.slice(0, 80)}…` : key) : typeof key;
+    super(`invalid storage key ${shown}: expected 64 lowercase hex characters (a SHA-256 digest)`);
+    this.name = 'InvalidStorageKeyError';
+  }
+}
+
+export class ObjectNotFoundError extends Error {
+  readonly code = 'STORAGE_OBJECT_NOT_FOUND';
+  readonly key: string;
+  constructor(key: string, options?: ErrorOptions) {
+    super(`storage object ${key} does not exist`, options);
+    this.name = 'ObjectNotFoundError';
+    this.key = key;
+  }
+}
+
+export class ObjectTooLargeError extends Error {
+  readonly code = 'STORAGE_OBJECT_TOO_LARGE';
+  readonly key: string;
+  readonly maxBytes: number;
+  constructor(key: string, maxBytes: number) {
+    super(`storage object ${key} holds more than ${maxBytes} bytes of plaintext, the limit for reading it into memory`);
+    this.name = 'ObjectTooLargeError';
+    this.key = key;
+    this.maxBytes = maxBytes;
+  }
+}

@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../keys/keys';
+import { InvalidStorageKeyError, ObjectNotFoundError } from '../object-storage';
+import { FilesystemStore, objectPath } from './filesystem-store';
+
+let root: string;
+let store: FilesystemStore;
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'cotton-fs-store-'));
+  store = new FilesystemStore(root);
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+const keyA = sha256Hex('a');
+const keyB = sha256Hex('b');
+
+describe('FilesystemStore', () => {
+  it("places objects at Cotton's path, mode 0600, through an emptied tmp folder", async () => {
+    const result = await store.write(keyA, Readable.from([Buffer.from('hello')]));
+    expect(result).toEqual({ written: true, storedBytes: 5 });
+    const path = join(root, keyA.slice(0, 2), keyA.slice(2, 4), `${keyA.slice(4)}.ctn`);
+    expect(store.path(keyA)).toBe(path);
+    expect(objectPath(root, keyA)).toBe(path);
+    expect(await readFile(path, 'utf8')).toBe('hello');
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(await readdir(join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('keeps the existing object when the key exists (dedup) and drops the temp file', async () => {
+    await store.write(keyA, Readable.from([Buffer.from('first')]));
+    const before = await stat(store.path(keyA));
+    const result = await store.write(keyA, Readable.from([Buffer.from('second!')]));
+    expect(result).toEqual({ written: false, storedBytes: 5 });
+    const after = await stat(store.path(keyA));
+    expect(after.ino).toBe(before.ino);
+    expect(after.mtimeMs).toBe(before.mtimeMs);
+    expect(await readFile(store.path(keyA), 'utf8')).toBe('first');
+    expect(await readdir(join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('overwrites by renaming over the old file: the path never disappears, open readers keep the old bytes', async () => {
+    const old = randomBytes(4 * 1024 * 1024);
+    await store.write(keyA, Readable.from([old]));
+    const oldIno = (await stat(store.path(keyA))).ino;
+    const oldReader = await store.openRead(keyA);
+
+    let polling = true;
+    let missing = 0;
+    const poll = (async () => {
+      while (polling) if (!(await store.exists(keyA))) missing += 1;
+    })();
+    const replacement = randomBytes(3 * 1024 * 1024);
+    const result = await store.write(keyA, Readable.from([replacement.subarray(0, 1000), replacement.subarray(1000)]), { overwrite: true });
+    polling = false;
+    await poll;
+
+    expect(result).toEqual({ written: true, storedBytes: replacement.length });
+    expect(missing).toBe(0);
+    expect((await stat(store.path(keyA))).ino).not.toBe(oldIno);
+    expect((await readFile(store.path(keyA))).equals(replacement)).toBe(true);
+    const chunks: Buffer[] = [];
+    for await (const chunk of oldReader) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(old)).toBe(true);
+  });
+
+  it('removes the temp file when the source fails midway', async () => {
+    async function* failing() {
+      yield randomBytes(2 * 1024 * 1024);
+      throw new Error('dump process died');
+    }
+    await expect(store.write(keyA, Readable.from(failing()))).rejects.toThrow('dump process died');
+    expect(await readdir(join(root, 'tmp'))).toEqual([]);
+    expect(await store.exists(keyA)).toBe(false);
+  });
+
+  it('exists, size, delete, openRead', async () => {
+    expect(await store.exists(keyA)).toBe(false);
+    expect(await store.size(keyA)).toBeUndefined();
+    expect(await store.delete(keyA)).toBe(false);
+    await expect(store.openRead(keyA)).rejects.toBeInstanceOf(ObjectNotFoundError);
+    await store.write(keyA, Readable.from([Buffer.alloc(123)]));
+    expect(await store.exists(keyA)).toBe(true);
+    expect(await store.size(keyA)).toBe(123);
+    expect(await store.delete(keyA)).toBe(true);
+    expect(await store.exists(keyA)).toBe(false);
+  });
+
+  it('lists only *.ctn files exactly three levels deep under two-hex folders', async () => {
+    expect(await collectKeys(new FilesystemStore(join(root, 'missing')))).toEqual([]);
+    await store.write(keyA, Readable.from([Buffer.from('a')]));
+    await store.write(keyB, Readable.from([Buffer.from('b')]));
+    // noise Cotton's enumeration also ignores
+    await writeFile(join(root, 'tmp', `${keyA.slice(4)}.123.tmp`), 'partial');
+    await writeFile(join(root, keyA.slice(0, 2), keyA.slice(2, 4), `${keyA.slice(4)}.ctn.bak`), 'x');
+    await writeFile(join(root, keyA.slice(0, 2), `${keyA.slice(2)}.ctn`), 'x'); // two levels deep
+    await mkdir(join(root, 'ab', 'cd', 'ef'), { recursive: true });
+    await writeFile(join(root, 'ab', 'cd', 'ef', `${'0'.repeat(58)}.ctn`), 'x'); // four levels deep
+    await writeFile(join(root, 'ab', 'cd', 'NOTHEX.ctn'), 'x');
+    expect((await collectKeys(store)).sort()).toEqual([keyA, keyB].sort());
+  });
+
+  it('refuses keys that are not 64 lowercase hex characters', async () => {
+    for (const bad of ['', 'abc', keyA.toUpperCase(), `${keyA}0`, `../${keyA.slice(3)}`, keyA.slice(0, 63) + 'g']) {
+      expect(() => store.path(bad)).toThrow(InvalidStorageKeyError);
+      await expect(store.exists(bad)).rejects.toBeInstanceOf(InvalidStorageKeyError);
+      await expect(store.write(bad, Readable.from([Buffer.from('x')]))).rejects.toBeInstanceOf(InvalidStorageKeyError);
+    }
+  });
+});
+
+async function collectKeys(s: FilesystemStore): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of s.list()) keys.push(key);
+  return keys;
+}

@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Duplex, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { isStorageKey } from '../../keys/keys';
+import { InvalidStorageKeyError, ObjectNotFoundError } from '../object-storage';
+
+export const OBJECT_EXTENSION = '.ctn';
+export const TEMP_DIRECTORY = 'tmp';
+const IO_CHUNK = 1024 * 1024;
+const TWO_HEX = /^[0-9a-f]{2}$/;
+const OBJECT_FILE = /^[0-9a-f]{60}\.ctn$/;
+
+export interface StoreWriteResult {
+  written: boolean;
+  /** Bytes of the file now at the key's path (the new one, or the existing one when skipped). */
+  storedBytes: number;
+}
+
+export function assertStorageKey(key: string): void {
+  if (typeof key !== 'string' || !isStorageKey(key)) throw new InvalidStorageKeyError(key);
+}
+
+/** Cotton's layout (COTTON.md §2): `<root>/<k[0:2]>/<k[2:4]>/<k[4:]>.ctn`. */
+export function objectPath(root: string, key: string): string {
+  assertStorageKey(key);
+  return join(root, key.slice(0, 2), key.slice(2, 4), `${key.slice(4)}${OBJECT_EXTENSION}`);
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException)?.code === 'ENOENT';
+}
+
+/** fsync a directory so a rename/creation in it survives a crash (a no-op where unsupported). */
+async function syncDirectory(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM') throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** mkdir -p, then fsync the parents of whatever it created so the new directories are durable. */
+async function ensureDirectory(path: string): Promise<void> {
+  const created = await mkdir(path, { recursive: true });
+  if (created === undefined) return;
+  for (let dir = path; ; dir = dirname(dir)) {
+    await syncDirectory(dirname(dir));
+    if (dir === created || dirname(dir) === dir) break;
+  }
+}
+
+/**
+ * The raw byte store under Cotton's filesystem layout: stores and returns already-encrypted
+ * container bytes. Crash-safe writes: temp file (0600) in `<root>/tmp`, fsync, rename, fsync of
+ * the directory. Unlike Cotton it fsyncs; the resulting layout is identical.
+ */
+export class FilesystemStore {
+  constructor(readonly root: string) {}
+
+  path(key: string): string {
+    return objectPath(this.root, key);
+  }
+
+  /**
+   * Writes `source` (container bytes) under `key`. Without `overwrite`, an existing object wins
+   * and the new bytes are dropped (deduplication: content-addressed, so they are the same
+   * object). With `overwrite` the new file is renamed over the old one: readers see the old or
+   * the new object, never a gap (never delete-then-write). The temp file is removed on every
+   * failure, including a `source` error. `source` may be a chain (source, transforms...): one
+   * pipeline() runs it into the temp file, with backpressure and error propagation end to end.
+   */
+  async write(
+    key: string,
+    source: Readable | readonly [Readable, ...Duplex[]],
+    options: { overwrite?: boolean } = {},
+  ): Promise<StoreWriteResult> {
+    const stages: readonly (Readable | Duplex)[] = isChain(source) ? source : [source];
+    let finalPath: string;
+    try {
+      finalPath = this.path(key);
+    } catch (error) {
+      for (const stage of stages) stage.destroy(); // release the source: it will never be read
+      throw error;
+    }
+    const tempDirectory = join(this.root, TEMP_DIRECTORY);
+    const tempPath = join(tempDirectory, `${key.slice(4)}.${randomBytes(8).toString('hex')}.tmp`);
+    try {
+      await ensureDirectory(tempDirectory);
+      await ensureDirectory(dirname(finalPath));
+      // flush: fsync before close, so the rename below never publishes unwritten blocks.
+      const file = createWriteStream(tempPath, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: IO_CHUNK });
+      await pipeline([...stages, file]);
+      const storedBytes = file.bytesWritten;
+      if (!options.overwrite) {
+        const existing = await this.size(key);
+        if (existing !== undefined) {
+          await unlink(tempPath);
+          return { written: false, storedBytes: existing };
+        }
+      }
+      await rename(tempPath, finalPath);
+      await syncDirectory(dirname(finalPath));
+      return { written: true, storedBytes };
+    } catch (error) {
+      for (const stage of stages) if (!stage.destroyed) stage.destroy(); // e.g. failed before pipeline() ran
+      await unlink(tempPath).catch(() => undefined); // ENOENT when renamed or never created
+      throw error;
+    }
+  }
+
+  /** The container bytes; rejects with ObjectNotFoundError when absent (before any stream exists). */
+  async openRead(key: string): Promise<Readable> {
+    const path = this.path(key);
+    let handle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      if (isMissing(error)) throw new ObjectNotFoundError(key, { cause: error });
+      throw error;
+    }
+    return handle.createReadStream({ highWaterMark: IO_CHUNK });
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.size(key)) !== undefined;
+  }
+
+  async size(key: string): Promise<number | undefined> {
+    try {
+      const stats = await stat(this.path(key));
+      return stats.isFile() ? stats.size : undefined;
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<boolean> {
+    try {
+      await unlink(this.path(key));
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Keys of `*.ctn` files exactly three levels deep (Cotton's enumeration), in no particular order. */
+  async *list(): AsyncGenerator<string> {
+    for (const first of await entries(this.root)) {
+      if (!first.isDirectory() || !TWO_HEX.test(first.name)) continue;
+      const firstPath = join(this.root, first.name);
+      for (const second of await entries(firstPath)) {
+        if (!second.isDirectory() || !TWO_HEX.test(second.name)) continue;
+        for (const file of await entries(join(firstPath, second.name))) {
+          if (!file.isFile() || !OBJECT_FILE.test(file.name)) continue;
+          const key = `${first.name}${second.name}${file.name.slice(0, -OBJECT_EXTENSION.length)}`;
+          if (isStorageKey(key)) yield key;
+        }
+      }
+    }
+  }
+}
+
+function isChain(source: Readable | readonly [Readable, ...Duplex[]]): source is readonly [Readable, ...Duplex[]] {
+  return Array.isArray(source);
+}
+
+async function entries(path: string) {
+  try {
+    return await readdir(path, { withFileTypes: true });
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
+  }
+}

@@ -123,10 +123,11 @@ function emptyToUndefined(value: string | undefined): string | undefined {
 function describeExpectation(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'too_small':
-    case 'too_big':
       return issue.message.startsWith('exactly') || issue.message.startsWith('at least')
         ? `expected ${issue.message}`
-        : `expected a value ${issue.code === 'too_small' ? 'of at least' : 'of at most'} ${String(issue.minimum ?? (issue as { maximum?: unknown }).maximum)}`;
+        : `expected a value of at least ${String(issue.minimum)}`;
+    case 'too_big':
+      return issue.message.startsWith('exactly') ? `expected ${issue.message}` : `expected a value of at most ${String(issue.maximum)}`;
     case 'invalid_value':
       return `expected one of ${issue.values.map(String).join(', ')}`;
     case 'invalid_format':

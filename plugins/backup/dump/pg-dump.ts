@@ -1,0 +1,51 @@
+import type { Pool } from 'pg';
+import { connectionArguments, PgToolError, runTool, toolVersion, type ConnectionTarget, type RunningTool } from './pg-tools';
+
+/** pg-boss keeps transient job state; restoring it would replay or resurrect jobs. */
+export const EXCLUDED_SCHEMAS = ['pgboss'];
+
+export interface DumpVersions {
+  pgDumpVersion: string;
+  serverVersion: string;
+}
+
+export class PgDumpTooOldError extends PgToolError {
+  constructor(pgDump: string, server: string) {
+    super(
+      'pg_dump',
+      `pg_dump ${pgDump} is older than the PostgreSQL server ${server}; it cannot dump a newer server. ` +
+        `Install the PostgreSQL ${server.split('.')[0]} client tools (or newer).`,
+    );
+    this.name = 'PgDumpTooOldError';
+  }
+}
+
+/** Refuses up front a pg_dump whose major version is below the server's. */
+export async function checkDumpVersions(pool: Pool): Promise<DumpVersions> {
+  const [tool, { rows }] = await Promise.all([
+    toolVersion('pg_dump'),
+    pool.query<{ server_version: string; server_version_num: string }>(
+      "SELECT current_setting('server_version') AS server_version, current_setting('server_version_num') AS server_version_num",
+    ),
+  ]);
+  const serverVersion = rows[0]!.server_version.split(' ')[0]!;
+  const serverMajor = Math.floor(Number(rows[0]!.server_version_num) / 10000);
+  if (tool.major < serverMajor) throw new PgDumpTooOldError(tool.text, serverVersion);
+  return { pgDumpVersion: tool.text, serverVersion };
+}
+
+/**
+ * pg_dump in custom format, uncompressed: compression is the storage pipeline's job, and
+ * uncompressed output is what lets content-defined chunking find unchanged regions again.
+ */
+export function startPgDump(target: ConnectionTarget, signal?: AbortSignal): RunningTool {
+  const args = [
+    '--format=custom',
+    '--compress=0',
+    ...EXCLUDED_SCHEMAS.map((schema) => `--exclude-schema=${schema}`),
+    ...connectionArguments(target),
+    '--dbname',
+    target.database,
+  ];
+  return runTool('pg_dump', args, target, signal);
+}

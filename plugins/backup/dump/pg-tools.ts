@@ -1,0 +1,82 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+
+export interface ConnectionTarget {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password?: string;
+}
+
+export class PgToolError extends Error {
+  constructor(
+    readonly tool: string,
+    message: string,
+    readonly exitCode?: number | null,
+  ) {
+    super(message);
+    this.name = 'PgToolError';
+  }
+}
+
+/**
+ * The environment of a pg_dump/pg_restore child: the password travels as PGPASSWORD (never argv),
+ * and none of our own secrets (COTTON_*) are handed down.
+ */
+export function childEnvironment(target: ConnectionTarget): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!name.startsWith('COTTON_') && !name.startsWith('PG')) env[name] = value;
+  }
+  if (target.password !== undefined) env.PGPASSWORD = target.password;
+  env.PGCONNECT_TIMEOUT = '15';
+  return env;
+}
+
+export function connectionArguments(target: ConnectionTarget): string[] {
+  return ['--host', target.host, '--port', String(target.port), '--username', target.user, '--no-password'];
+}
+
+/** "pg_dump (PostgreSQL) 15.20 (Debian …)" → { text: "15.20", major: 15 } */
+export async function toolVersion(tool: 'pg_dump' | 'pg_restore'): Promise<{ text: string; major: number }> {
+  let stdout: string;
+  try {
+    ({ stdout } = await promisify(execFile)(tool, ['--version']));
+  } catch (error) {
+    throw new PgToolError(tool, `${tool} is not runnable (${(error as Error).message}); install the PostgreSQL client tools`);
+  }
+  const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
+  if (!match) throw new PgToolError(tool, `cannot read ${tool}'s version from "${stdout.trim()}"`);
+  return { text: match[2] === undefined ? match[1]! : `${match[1]}.${match[2]}`, major: Number(match[1]) };
+}
+
+export interface RunningTool {
+  child: ChildProcess;
+  stdout: Readable;
+  /** Resolves on exit 0; rejects with PgToolError carrying the tail of stderr otherwise. */
+  done: Promise<void>;
+}
+
+/** Spawns a PostgreSQL client tool; stderr is kept (its last 4 KiB) for the error message. */
+export function runTool(tool: 'pg_dump' | 'pg_restore', args: string[], target: ConnectionTarget, signal?: AbortSignal): RunningTool {
+  const child = spawn(tool, args, { env: childEnvironment(target), stdio: ['pipe', 'pipe', 'pipe'], signal });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (text: string) => {
+    stderr = (stderr + text).slice(-4096);
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    child.once('error', (error) => reject(new PgToolError(tool, `${tool} could not run: ${error.message}`)));
+    child.once('close', (code, signalName) => {
+      if (code === 0) resolve();
+      else
+        reject(
+          new PgToolError(tool, `${tool} exited with ${code ?? signalName}: ${stderr.trim() || '(no message)'}`, code),
+        );
+    });
+  });
+  done.catch(() => undefined); // observed by the caller; avoid an unhandled rejection in between
+  return { child, stdout: child.stdout!, done };
+}

@@ -1,0 +1,21 @@
+import type { Pool } from 'pg';
+import type { Journal } from '../projections/journal';
+import { SELECT_RUNNING } from '../projections/sql';
+
+/**
+ * Runs marked "running" while the caller holds the backup lock cannot be running: their
+ * process died (crash, kill -9, power loss). Each is closed with BackupFailed(step "stale"),
+ * so nothing stays in progress forever.
+ */
+export async function failStaleBackups(pool: Pool, journal: Journal): Promise<string[]> {
+  const { rows } = await pool.query<{ backup_id: string }>(SELECT_RUNNING);
+  for (const { backup_id: backupId } of rows) {
+    await journal.append(backupId, [
+      {
+        type: 'BackupFailed',
+        data: { backupId, step: 'stale', errorClass: 'StaleBackup', message: 'the process running this backup ended before it finished' },
+      },
+    ]);
+  }
+  return rows.map((r) => r.backup_id);
+}

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { ObjectStorage } from '../../../src/storage/object-storage';
+import type { Clock } from '../../../src/host/services';
+import { pointerStorageKey } from '../../../src/keys/keys';
+import { redactSecrets } from '../../../src/config/secrets';
+import { CHUNKING_ALGORITHM, type ChunkingParameters } from '../chunking/fastcdc';
+import { checkDumpVersions, startPgDump } from '../dump/pg-dump';
+import { PgToolError, type ConnectionTarget } from '../dump/pg-tools';
+import { formatTimeSpan, type Manifest } from '../manifest/manifest';
+import { readPointer, writeManifest, writePointer } from '../manifest/manifest-store';
+import type { Journal } from '../projections/journal';
+import { failpoint } from '../failpoints';
+import { acquireBackupLock } from './single-flight';
+import { storeChunks, type ChunkProgress } from './store-chunks';
+import { failStaleBackups } from './fail-stale-backups';
+import { PRODUCER, PRODUCER_VERSION } from '../producer';
+import { recordInBackupIndex } from '../manifest/backup-index';
+
+export interface BackupContext {
+  pool: Pool;
+  journal: Journal;
+  storage: ObjectStorage;
+  masterEncryptionKey: Buffer;
+  target: ConnectionTarget;
+  chunking: ChunkingParameters;
+  uploadConcurrency: number;
+  clock: Clock;
+  logger?: Logger;
+  /** Values that must never reach an event or a message. */
+  secrets: readonly string[];
+}
+
+export interface BackupOptions {
+  /** The BackupRequested events this run serves. */
+  requestIds?: string[];
+  onProgress?: (progress: ChunkProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface BackupOutcome {
+  backupId: string;
+  manifestKey: string;
+  previousManifestKey: string | null;
+  dumpSizeBytes: number;
+  dumpContentHash: string;
+  chunkCount: number;
+  newChunks: number;
+  reusedChunks: number;
+  newPlaintextBytes: number;
+  bytesWritten: number;
+  durationMs: number;
+}
+
+type Step = 'dump' | 'chunk' | 'manifest' | 'pointer';
+
+/**
+ * One backup: pg_dump → content-defined chunks → storage → manifest → pointer, each step
+ * recorded. Any failure ends in BackupFailed with no manifest written after it and the pointer
+ * untouched; the pointer is only ever replaced atomically, after its manifest is stored.
+ */
+export async function runBackup(ctx: BackupContext, options: BackupOptions = {}): Promise<BackupOutcome> {
+  const lock = await acquireBackupLock(ctx.pool, ctx.target.database);
+  const backupId = randomUUID().replaceAll('-', '');
+  const started = performance.now();
+  let step: Step = 'dump';
+  try {
+    await failStaleBackups(ctx.pool, ctx.journal);
+    await ctx.journal.append(backupId, [
+      {
+        type: 'BackupStarted',
+        data: {
+          backupId,
+          requestIds: options.requestIds ?? [],
+          database: ctx.target.database,
+          host: ctx.target.host,
+          port: String(ctx.target.port),
+          chunking: ctx.chunking,
+        },
+      },
+    ], { expectedVersion: 'no_stream' });
+    await failpoint('backup.afterStarted');
+    const createdAt = ctx.clock.now();
+
+    const versions = await checkDumpVersions(ctx.pool);
+    const dump = startPgDump(ctx.target, options.signal);
+    let stored;
+    try {
+      [stored] = await Promise.all([
+        storeChunks(dump.stdout, ctx.storage, {
+          chunking: ctx.chunking,
+          concurrency: ctx.uploadConcurrency,
+          onProgress: options.onProgress,
+        }),
+        dump.done,
+      ]);
+    } catch (error) {
+      if (!(error instanceof PgToolError)) step = 'chunk';
+      dump.child.kill('SIGTERM');
+      await dump.done.catch(() => undefined);
+      throw error;
+    }
+    const dumpMs = performance.now() - started;
+    await ctx.journal.append(backupId, [
+      {
+        type: 'Dumped',
+        data: { ...versions, bytes: stored.dumpSizeBytes, sha256: stored.dumpContentHash, durationMs: Math.round(dumpMs) },
+      },
+      {
+        type: 'Chunked',
+        data: {
+          chunkCount: stored.chunks.length,
+          newChunks: stored.newChunks,
+          reusedChunks: stored.reusedChunks,
+          newPlaintextBytes: stored.newPlaintextBytes,
+          reusedPlaintextBytes: stored.reusedPlaintextBytes,
+          bytesWritten: stored.bytesWritten,
+        },
+      },
+    ]);
+    await failpoint('backup.afterLastChunk');
+
+    step = 'manifest';
+    const pointerKey = pointerStorageKey(ctx.masterEncryptionKey);
+    const previous = await readPointer(ctx.storage, pointerKey).catch((error: Error) => {
+      // A damaged pointer must not block new backups: this one replaces it.
+      ctx.logger?.warn({ err: error.message }, 'the current latest-backup pointer is unreadable; the new backup replaces it');
+      return undefined;
+    });
+    const previousManifestKey = previous?.latestManifestStorageKey ?? null;
+    const manifest: Manifest = {
+      schemaVersion: 1,
+      backupId,
+      createdAtUtc: createdAt.toISOString(),
+      contains: 'postgres_database_dump',
+      dumpFormat: 'pg_dump_custom',
+      sourceDatabase: ctx.target.database,
+      sourceHost: ctx.target.host,
+      sourcePort: String(ctx.target.port),
+      hashAlgorithm: 'SHA256',
+      // Cotton's reader only concatenates chunks in order; with content-defined chunks the
+      // fixed size it expects is the upper bound.
+      chunkSizeBytes: ctx.chunking.maxBytes,
+      dumpSizeBytes: stored.dumpSizeBytes,
+      dumpContentHash: stored.dumpContentHash,
+      chunkCount: stored.chunks.length,
+      elapsed: formatTimeSpan(performance.now() - started),
+      chunks: stored.chunks,
+      producer: PRODUCER,
+      producerVersion: PRODUCER_VERSION,
+      chunking: { algorithm: CHUNKING_ALGORITHM, ...ctx.chunking },
+      previousManifestStorageKey: previousManifestKey,
+      ...versions,
+    };
+    const manifestKey = await writeManifest(ctx.storage, manifest);
+    await ctx.journal.append(backupId, [
+      { type: 'ManifestCommitted', data: { backupId, manifestKey, previousManifestKey } },
+    ]);
+    await failpoint('backup.afterManifestCommitted');
+    await recordInBackupIndex(ctx.storage, ctx.masterEncryptionKey, { manifestKey, backupId, createdAtUtc: manifest.createdAtUtc });
+
+    step = 'pointer';
+    await writePointer(ctx.storage, pointerKey, {
+      schemaVersion: 1,
+      logicalKey: 'database.ctn',
+      updatedAtUtc: ctx.clock.now().toISOString(),
+      latestManifestStorageKey: manifestKey,
+      latestBackupId: backupId,
+    });
+    await ctx.journal.append(backupId, [
+      { type: 'PointerAdvanced', data: { backupId, previousManifestKey, manifestKey } },
+    ]);
+    await failpoint('backup.afterPointerAdvanced');
+    return {
+      backupId,
+      manifestKey,
+      previousManifestKey,
+      dumpSizeBytes: stored.dumpSizeBytes,
+      dumpContentHash: stored.dumpContentHash,
+      chunkCount: stored.chunks.length,
+      newChunks: stored.newChunks,
+      reusedChunks: stored.reusedChunks,
+      newPlaintextBytes: stored.newPlaintextBytes,
+      bytesWritten: stored.bytesWritten,
+      durationMs: Math.round(performance.now() - started),
+    };
+  } catch (error) {
+    const err = error as Error;
+    const message = redactSecrets(err.message ?? String(error), ctx.secrets).slice(0, 2000);
+    await ctx.journal
+      .append(backupId, [{ type: 'BackupFailed', data: { backupId, step, errorClass: err.name ?? 'Error', message } }])
+      .catch((recordError: Error) => ctx.logger?.error({ err: recordError.message }, 'could not record BackupFailed'));
+    ctx.logger?.error({ backupId, step, err: message }, 'backup failed');
+    throw error;
+  } finally {
+    await lock.release();
+  }
+}

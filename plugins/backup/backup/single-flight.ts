@@ -1,0 +1,59 @@
+import type { Pool, PoolClient } from 'pg';
+
+// One backup at a time per database, across processes and hosts. Advisory locks are scoped to
+// the current database, so a fixed key is enough. The two-int form keeps clear of other users
+// of single-bigint advisory keys.
+const LOCK_CLASS = 0x43544e42; // "CTNB"
+const LOCK_OBJECT = 1;
+
+const TRY_LOCK = 'SELECT pg_try_advisory_lock($1, $2) AS locked';
+const UNLOCK = 'SELECT pg_advisory_unlock($1, $2)';
+const HOLDER = `
+  SELECT a.pid, a.application_name, a.client_addr::text AS client_addr, a.backend_start
+    FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+   WHERE l.locktype = 'advisory' AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid AND l.granted
+   LIMIT 1`;
+
+export class BackupAlreadyRunningError extends Error {
+  constructor(database: string, holder?: { pid: number; application_name: string; client_addr: string | null }) {
+    super(
+      `a backup of database "${database}" is already running` +
+        (holder ? ` (PostgreSQL backend pid ${holder.pid}${holder.application_name ? `, ${holder.application_name}` : ''}${holder.client_addr ? ` from ${holder.client_addr}` : ''})` : '') +
+        '; this request waits for the next run',
+    );
+    this.name = 'BackupAlreadyRunningError';
+  }
+}
+
+export interface BackupLock {
+  release(): Promise<void>;
+}
+
+/** Takes the backup lock on a dedicated session, or fails at once naming who holds it. */
+export async function acquireBackupLock(pool: Pool, database: string): Promise<BackupLock> {
+  const client: PoolClient = await pool.connect();
+  try {
+    const { rows } = await client.query<{ locked: boolean }>(TRY_LOCK, [LOCK_CLASS, LOCK_OBJECT]);
+    if (!rows[0]!.locked) {
+      const holder = await client.query(HOLDER, [LOCK_CLASS, LOCK_OBJECT]);
+      throw new BackupAlreadyRunningError(database, holder.rows[0]);
+    }
+  } catch (error) {
+    client.release();
+    throw error;
+  }
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      try {
+        await client.query(UNLOCK, [LOCK_CLASS, LOCK_OBJECT]);
+        client.release();
+      } catch (error) {
+        // A broken session loses its advisory locks with it; drop the connection.
+        client.release(error as Error);
+      }
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { ObjectStorage } from '../../../src/storage/object-storage';
+import { sha256Hex } from '../../../src/keys/keys';
+import { createChunkStream, type ChunkingParameters } from '../chunking/fastcdc';
+import type { ManifestChunk } from '../manifest/manifest';
+
+export interface ChunkProgress {
+  dumpedBytes: number;
+  newChunks: number;
+  reusedChunks: number;
+}
+
+export interface StoredDump {
+  chunks: ManifestChunk[];
+  dumpSizeBytes: number;
+  dumpContentHash: string;
+  newChunks: number;
+  reusedChunks: number;
+  newPlaintextBytes: number;
+  reusedPlaintextBytes: number;
+  /** Stored (compressed, encrypted) bytes of the objects this run wrote. */
+  bytesWritten: number;
+}
+
+/**
+ * Cuts a dump stream into content-defined chunks and stores each one not yet stored, keyed by
+ * its SHA-256. At most `concurrency` writes run at once; reading the dump pauses while they are
+ * busy, so pg_dump itself is slowed down rather than memory growing.
+ */
+export async function storeChunks(
+  dump: Readable,
+  storage: ObjectStorage,
+  options: { chunking: ChunkingParameters; concurrency: number; onProgress?: (p: ChunkProgress) => void },
+): Promise<StoredDump> {
+  const whole = createHash('sha256');
+  const chunks: ManifestChunk[] = [];
+  const seen = new Set<string>();
+  const result = { newChunks: 0, reusedChunks: 0, newPlaintextBytes: 0, reusedPlaintextBytes: 0, bytesWritten: 0 };
+  let dumpedBytes = 0;
+  const inFlight = new Set<Promise<void>>();
+  let firstError: unknown;
+
+  const store = async (key: string, chunk: Buffer) => {
+    const { written, storedBytes } = await storage.write(key, chunk);
+    if (written) {
+      result.newChunks++;
+      result.newPlaintextBytes += chunk.length;
+      result.bytesWritten += storedBytes;
+    } else {
+      result.reusedChunks++;
+      result.reusedPlaintextBytes += chunk.length;
+    }
+  };
+
+  const chunkStream = dump.pipe(createChunkStream(options.chunking));
+  dump.once('error', (error) => chunkStream.destroy(error));
+  for await (const chunk of chunkStream as AsyncIterable<Buffer>) {
+    if (firstError) break;
+    whole.update(chunk);
+    const key = sha256Hex(chunk);
+    chunks.push({ order: chunks.length, storageKey: key, sizeBytes: chunk.length });
+    dumpedBytes += chunk.length;
+    if (seen.has(key)) {
+      result.reusedChunks++;
+      result.reusedPlaintextBytes += chunk.length;
+    } else {
+      seen.add(key);
+      const write: Promise<void> = store(key, chunk)
+        .catch((error: unknown) => {
+          firstError ??= error;
+        })
+        .finally(() => inFlight.delete(write));
+      inFlight.add(write);
+      if (inFlight.size >= options.concurrency) await Promise.race(inFlight);
+    }
+    options.onProgress?.({ dumpedBytes, newChunks: result.newChunks, reusedChunks: result.reusedChunks });
+  }
+  await Promise.all(inFlight);
+  if (firstError) {
+    chunkStream.destroy();
+    dump.destroy();
+    throw firstError;
+  }
+  return { chunks, dumpSizeBytes: dumpedBytes, dumpContentHash: whole.digest('hex'), ...result };
+}

@@ -1,0 +1,47 @@
+/** The projection statements: one per event they react to. */
+
+export const INSERT_STARTED = `
+  INSERT INTO cotton_backup.backup_history (backup_id, status, request_ids, source_database, started_at)
+  VALUES ($1, 'running', $2, $3, $4)
+  ON CONFLICT (backup_id) DO NOTHING`;
+
+export const UPDATE_DUMPED = `
+  UPDATE cotton_backup.backup_history
+     SET dump_bytes = $2, dump_sha256 = $3, pg_dump_version = $4, server_version = $5
+   WHERE backup_id = $1`;
+
+export const UPDATE_CHUNKED = `
+  UPDATE cotton_backup.backup_history
+     SET chunk_count = $2, new_chunks = $3, reused_chunks = $4, new_bytes = $5, reused_bytes = $6, stored_bytes_written = $7
+   WHERE backup_id = $1`;
+
+export const UPDATE_MANIFEST = `
+  UPDATE cotton_backup.backup_history
+     SET manifest_key = $2, previous_manifest_key = $3, rerecorded = rerecorded OR $4
+   WHERE backup_id = $1`;
+
+export const UPDATE_POINTER = `
+  UPDATE cotton_backup.backup_history
+     SET status = 'succeeded', pointer_advanced = true, finished_at = $2,
+         duration_ms = (extract(epoch FROM ($2::timestamptz - started_at)) * 1000)::bigint,
+         manifest_key = coalesce(manifest_key, $3), rerecorded = rerecorded OR $4
+   WHERE backup_id = $1`;
+
+export const UPSERT_LATEST = `
+  INSERT INTO cotton_backup.latest_backup (singleton, backup_id, manifest_key, previous_manifest_key, advanced_at, global_position)
+  VALUES (true, $1, $2, $3, $4, $5)
+  ON CONFLICT (singleton) DO UPDATE
+     SET backup_id = EXCLUDED.backup_id, manifest_key = EXCLUDED.manifest_key,
+         previous_manifest_key = EXCLUDED.previous_manifest_key, advanced_at = EXCLUDED.advanced_at,
+         global_position = EXCLUDED.global_position`;
+
+export const UPDATE_FAILED = `
+  UPDATE cotton_backup.backup_history
+     SET status = 'failed', finished_at = $2,
+         duration_ms = (extract(epoch FROM ($2::timestamptz - started_at)) * 1000)::bigint,
+         failed_step = $3, failure_class = $4, failure_message = $5
+   WHERE backup_id = $1 AND status <> 'succeeded'`;
+
+export const TRUNCATE_PROJECTIONS = 'TRUNCATE cotton_backup.backup_history, cotton_backup.latest_backup';
+
+export const SELECT_RUNNING = "SELECT backup_id FROM cotton_backup.backup_history WHERE status = 'running'";

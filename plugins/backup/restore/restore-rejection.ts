@@ -1,0 +1,41 @@
+import { Ctn2Error, LegacyCtn1FormatError } from '../../../src/storage/ctn2/errors';
+
+export type RejectionReason =
+  | 'no_pointer'
+  | 'invalid_pointer'
+  | 'missing_manifest'
+  | 'invalid_manifest'
+  | 'missing_chunk'
+  | 'hash_mismatch'
+  | 'size_mismatch'
+  | 'decryption_failure'
+  | 'legacy_format';
+
+/** Why a backup was not trusted. Nothing reached pg_restore when this is thrown. */
+export class RestoreRejectedError extends Error {
+  constructor(
+    readonly reason: RejectionReason,
+    readonly detail: string,
+    readonly keys: { manifestKey?: string; chunkKey?: string } = {},
+  ) {
+    super(`restore refused (${reason}): ${detail}`);
+    this.name = 'RestoreRejectedError';
+  }
+}
+
+/** Maps a storage read failure of object `key` to the rejection it means. */
+export function rejectionForReadError(error: unknown, key: string, what: 'chunk' | 'manifest' | 'pointer'): RestoreRejectedError {
+  const err = error as Error & { code?: string };
+  const keys = what === 'chunk' ? { chunkKey: key } : what === 'manifest' ? { manifestKey: key } : {};
+  if (err?.name === 'ObjectNotFoundError' || err?.code === 'ENOENT') {
+    const reason = what === 'chunk' ? 'missing_chunk' : what === 'manifest' ? 'missing_manifest' : 'no_pointer';
+    return new RestoreRejectedError(reason, `${what} object ${key} does not exist`, keys);
+  }
+  if (error instanceof LegacyCtn1FormatError) {
+    return new RestoreRejectedError('legacy_format', `${what} object ${key}: ${err.message}`, keys);
+  }
+  if (error instanceof Ctn2Error) {
+    return new RestoreRejectedError('decryption_failure', `${what} object ${key}: ${err.message}`, keys);
+  }
+  return new RestoreRejectedError('decryption_failure', `${what} object ${key} is unreadable: ${err?.message ?? String(error)}`, keys);
+}

@@ -74,7 +74,8 @@ describe('Host', () => {
       expect((await fetch(`${url}/api/v1/host/plugins`)).status).toBe(401);
       const plugins = await fetch(`${url}/api/v1/host/plugins`, { headers: { authorization: `Bearer ${TOKEN}` } });
       expect(plugins.status).toBe(200);
-      expect((await plugins.json()).plugins.map((p: { name: string }) => p.name)).toEqual(['alpha', 'beta']);
+      const body = (await plugins.json()) as { plugins: Array<{ name: string }> };
+      expect(body.plugins.map((p) => p.name)).toEqual(['alpha', 'beta']);
 
       // pg-boss runs in its own schema and the plugin's job is queued there.
       const jobs = await db.pool.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'alpha-jobs'`);

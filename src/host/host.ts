@@ -72,6 +72,7 @@ export class Host {
   #registered: StartedPlugin[] = [];
   #started: StartedPlugin[] = [];
   #migrations: MigrationOutcome[] = [];
+  #starting?: Promise<void>;
   #stopping?: Promise<void>;
 
   constructor(options: HostOptions = {}) {
@@ -124,22 +125,33 @@ export class Host {
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new Error(`Host.start() called twice (state ${this.#state})`);
     this.#state = 'starting';
-    try {
-      await this.#start();
-      this.#state = 'running';
-    } catch (error) {
-      this.#state = 'failed';
-      this.#logger?.error({ err: error }, 'host failed to start; stopping what had started');
-      await this.#teardown();
-      this.#state = 'failed';
-      throw error;
-    }
+    this.#starting = (async () => {
+      try {
+        await this.#start();
+        this.#state = 'running';
+      } catch (error) {
+        this.#state = 'failed';
+        if (this.#abort.signal.aborted) this.#logger?.info('host stopped while starting');
+        else this.#logger?.error({ err: error }, 'host failed to start; stopping what had started');
+        await this.#teardown();
+        throw error;
+      }
+    })();
+    return this.#starting;
   }
 
-  /** Graceful, idempotent stop; safe to call from a signal handler while start() is in flight. */
+  /**
+   * Graceful, idempotent stop. Safe to call from a signal handler while start() is in flight:
+   * the start is aborted at its next step (hooks see context.signal), and stop() resolves once
+   * everything it had started is stopped.
+   */
   async stop(): Promise<void> {
+    if (this.#state === 'starting') {
+      this.#abort.abort();
+      await this.#starting?.catch(() => undefined);
+    }
     if (this.#state === 'new' || this.#state === 'stopped' || this.#state === 'failed') {
-      this.#state = this.#state === 'new' ? 'stopped' : this.#state;
+      if (this.#state === 'new') this.#state = 'stopped';
       return;
     }
     this.#stopping ??= (async () => {

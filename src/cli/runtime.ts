@@ -1,0 +1,125 @@
+import type { Pool } from 'pg';
+import { loadConfig, type HostConfig } from '../config/config';
+import { resolveMasterKey } from '../config/master-key';
+import { createPool } from '../db/pool';
+import { Host, type HostOptions } from '../host/host';
+import { resolvePluginsPath } from '../host/paths';
+import { deriveMasterEncryptionKey } from '../keys/keys';
+import { configSecrets, createLogger, SecretRedactor, type Logger } from '../logging/logger';
+import type { ObjectStorage } from '../storage/object-storage';
+
+/**
+ * What a CLI command gets: everything built lazily on first use, from the same environment the
+ * host reads (loadConfig), and closed by the CLI when the command finishes. A command that only
+ * prints help never parses the configuration or opens a connection.
+ */
+export interface CliRuntime {
+  readonly env: NodeJS.ProcessEnv;
+  /** Command output (keys, listings, object bytes). */
+  readonly stdout: NodeJS.WritableStream;
+  /** Logs and messages for the operator. */
+  readonly stderr: NodeJS.WritableStream;
+  /** The parsed configuration; throws ConfigError listing every problem. */
+  config(): HostConfig;
+  /** pino on stderr at COTTON_LOG_LEVEL, secrets redacted. */
+  logger(): Logger;
+  /** The 32-byte master encryption key (COTTON_MASTER_KEY, or the development key file). */
+  masterEncryptionKey(): Promise<Buffer>;
+  /** Cotton's storage pipeline over COTTON_STORAGE_PATH. */
+  storage(): Promise<ObjectStorage>;
+  /** A pool over Cotton's database; ended by close(). */
+  pool(): Pool;
+  /** The plugins folder (COTTON_PLUGINS_PATH or `<repo>/plugins`). */
+  pluginsPath(): string;
+  /** Boots and starts a full Host (migrations, pg-boss, plugins, HTTP); stopped by close(). */
+  startHost(options?: Partial<HostOptions>): Promise<Host>;
+  /** Registers cleanup to run at close(), in reverse order of registration. */
+  onClose(cleanup: () => void | Promise<void>): void;
+  close(): Promise<void>;
+}
+
+export interface CliRuntimeOptions {
+  env?: NodeJS.ProcessEnv;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+}
+
+export function createCliRuntime(options: CliRuntimeOptions = {}): CliRuntime {
+  const env = options.env ?? process.env;
+  const redactor = new SecretRedactor();
+  const cleanups: Array<() => void | Promise<void>> = [];
+  let config: HostConfig | undefined;
+  let logger: Logger | undefined;
+  let key: Promise<Buffer> | undefined;
+  let storage: Promise<ObjectStorage> | undefined;
+  let pool: Pool | undefined;
+
+  const runtime: CliRuntime = {
+    env,
+    stdout: options.stdout ?? process.stdout,
+    stderr: options.stderr ?? process.stderr,
+    config() {
+      if (!config) {
+        config = loadConfig(env);
+        for (const secret of configSecrets(config)) redactor.add(secret);
+      }
+      return config;
+    },
+    logger() {
+      logger ??= createLogger({ level: runtime.config().logLevel, secrets: redactor });
+      return logger;
+    },
+    masterEncryptionKey() {
+      key ??= (async () => {
+        const c = runtime.config();
+        const root = await resolveMasterKey(c.masterKey, c.dataPath, (m) => runtime.logger().warn(m));
+        redactor.add(root);
+        const mek = deriveMasterEncryptionKey(root);
+        redactor.add(mek.toString('base64'));
+        return mek;
+      })();
+      return key;
+    },
+    storage() {
+      storage ??= (async () => {
+        const c = runtime.config();
+        const masterEncryptionKey = await runtime.masterEncryptionKey();
+        const { createStorage } = await import('../storage/create-storage');
+        return createStorage({ root: c.storage.root, masterEncryptionKey, zstdLevel: c.storage.zstdLevel });
+      })();
+      return storage;
+    },
+    pool() {
+      if (!pool) {
+        const p = createPool(runtime.config().database, runtime.logger());
+        pool = p;
+        cleanups.push(() => p.end());
+      }
+      return pool;
+    },
+    pluginsPath() {
+      return resolvePluginsPath(env.COTTON_PLUGINS_PATH);
+    },
+    async startHost(hostOptions = {}) {
+      const host = new Host({ config: runtime.config(), logger: runtime.logger(), ...hostOptions });
+      cleanups.push(() => host.stop());
+      await host.start();
+      return host;
+    },
+    onClose(cleanup) {
+      cleanups.push(cleanup);
+    },
+    async close() {
+      const errors: unknown[] = [];
+      for (const cleanup of cleanups.splice(0).reverse()) {
+        try {
+          await cleanup();
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+      if (errors.length > 0) throw errors[0];
+    },
+  };
+  return runtime;
+}

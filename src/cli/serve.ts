@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import type { CliRuntime } from './runtime';
+
+/** `cotton-backup serve`: runs the host until SIGINT/SIGTERM, then stops it gracefully (exit 0). */
+export function registerServeCommand(program: Command, runtime: CliRuntime): void {
+  program
+    .command('serve')
+    .description('run the plugin host: migrations, plugins, jobs, admin HTTP API (what `npm start` runs)')
+    .action(async () => {
+      await serve(runtime);
+    });
+}
+
+export async function serve(runtime: CliRuntime, signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): Promise<void> {
+  const logger = runtime.logger();
+  let received: NodeJS.Signals | undefined;
+  let wake: () => void = () => undefined;
+  const stopRequested = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (received) {
+      logger.warn({ signal }, 'second signal: exiting without waiting for a graceful stop');
+      process.exit(1);
+    }
+    received = signal;
+    logger.info({ signal }, 'stop requested');
+    wake();
+  };
+  for (const s of signals) process.on(s, onSignal);
+  try {
+    const starting = runtime.startHost();
+    // A signal during start aborts it: close() (via the runtime) stops whatever had started.
+    const outcome = await Promise.race([starting.then(() => 'started' as const), stopRequested.then(() => 'signal' as const)]);
+    if (outcome === 'signal') {
+      await runtime.close();
+      await starting.catch(() => undefined);
+      return;
+    }
+    await stopRequested;
+    await runtime.close();
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+  }
+}

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Command } from 'commander';
+import { isStorageKey } from '../keys/keys';
+import type { ObjectStorage } from '../storage/object-storage';
+import { CliError } from './errors';
+import type { CliRuntime } from './runtime';
+
+/** `cotton-backup storage put|get|ls`: operator tools on Cotton's storage pipeline. */
+export function registerStorageCommands(program: Command, runtime: CliRuntime): void {
+  const storage = program.command('storage').description("read and write objects in Cotton's encrypted storage (COTTON_STORAGE_PATH)");
+
+  storage
+    .command('put')
+    .argument('<file>', 'file to store')
+    .description("store a file as one object; prints its key, the SHA-256 of the file's content")
+    .action(async (file: string) => {
+      const key = await putFile(await runtime.storage(), file);
+      runtime.stdout.write(`${key}\n`);
+    });
+
+  storage
+    .command('get')
+    .argument('<key>', 'object key (64 lowercase hex characters)')
+    .description('write the plaintext of an object to stdout')
+    .action(async (key: string) => {
+      if (!isStorageKey(key)) throw new CliError(`not a storage key: expected 64 lowercase hex characters (a SHA-256), got ${key.length} characters`);
+      const store = await runtime.storage();
+      if (!(await store.exists(key))) throw new CliError(`no object with key ${key} in the storage`);
+      await pipeline(await store.read(key), runtime.stdout, { end: false });
+    });
+
+  storage
+    .command('ls')
+    .description('list the keys of every object, one a line')
+    .action(async () => {
+      const store = await runtime.storage();
+      for await (const key of store.list()) {
+        if (!runtime.stdout.write(`${key}\n`)) await new Promise((r) => runtime.stdout.once('drain', r));
+      }
+    });
+}
+
+/**
+ * Stores a file under the SHA-256 of its content without holding it in memory: a first pass
+ * hashes, a second streams it into the pipeline while hashing again. If the file changed between
+ * the passes the object would sit under the wrong key, so it is deleted and the command fails.
+ */
+export async function putFile(storage: ObjectStorage, file: string): Promise<string> {
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    throw new CliError(`cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  });
+  if (!info.isFile()) throw new CliError(`${file} is not a regular file`);
+  const key = await hashFile(file);
+  const second = createHash('sha256');
+  async function* tapped(): AsyncGenerator<Buffer> {
+    for await (const chunk of createReadStream(file)) {
+      second.update(chunk as Buffer);
+      yield chunk as Buffer;
+    }
+  }
+  const result = await storage.write(key, Readable.from(tapped()));
+  if (result.written && second.digest('hex') !== key) {
+    await storage.delete(key);
+    throw new CliError(`${file} changed while it was being stored; nothing was kept, try again`);
+  }
+  return key;
+}
+
+async function hashFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

@@ -1,0 +1,32 @@
+import type { EventMetadata, RecordedEvent } from './types';
+import { parseEvent } from './vocabulary';
+
+/** A row as selected by sql.READ_STREAM / sql.READ_ALL (bigints and xid8 as text). */
+export interface EventRow {
+  global_position: string;
+  transaction_id: string;
+  stream_id: string;
+  stream_version: string;
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
+  occurred_at: Date;
+  previous_hash: string | null;
+  hash: string;
+}
+
+/** Decodes a row, validating its data against the vocabulary (InvalidEventError names the position). */
+export function toRecordedEvent(row: EventRow): RecordedEvent {
+  const event = parseEvent(row.type, row.data, `global position ${row.global_position}, stream "${row.stream_id}" version ${row.stream_version}`);
+  return {
+    ...event,
+    globalPosition: BigInt(row.global_position),
+    transactionId: row.transaction_id,
+    streamId: row.stream_id,
+    streamVersion: BigInt(row.stream_version),
+    metadata: row.metadata,
+    occurredAt: row.occurred_at,
+    previousHash: row.previous_hash,
+    hash: row.hash,
+  } as RecordedEvent;
+}

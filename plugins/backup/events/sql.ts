@@ -1,0 +1,87 @@
+/** SQL run by the event store's TypeScript side. Schema objects live in migrations/backup/001_event_store.sql. */
+
+/** SQLSTATE raised by the store (class KB, implementation-defined). */
+export const SQLSTATE = {
+  appendOnly: 'KB001',
+  missingPredecessor: 'KB002',
+  wrongExpectedVersion: 'KB409',
+  uniqueViolation: '23505',
+  undefinedTable: '42P01',
+  undefinedFunction: '42883',
+  invalidSchemaName: '3F000',
+} as const;
+
+export const STREAM_VERSION_CONSTRAINT = 'events_stream_version_key';
+
+/** $1 stream id, $2 expected version (null = any, 0 = no stream), $3 jsonb array of {type, data, metadata}. */
+export const APPEND_EVENTS = `
+  select global_position::text as global_position, stream_version::text as stream_version
+    from cotton_backup.append_events($1::text, $2::bigint, $3::jsonb)`;
+
+export const STREAM_VERSION = `
+  select coalesce(max(stream_version), 0)::text as version from cotton_backup.events where stream_id = $1`;
+
+const RECORDED_COLUMNS = `
+  e.global_position::text as global_position,
+  e.transaction_id::text  as transaction_id,
+  e.stream_id,
+  e.stream_version::text  as stream_version,
+  e.type,
+  e.data,
+  e.metadata,
+  e.occurred_at,
+  e.previous_hash,
+  e.hash`;
+
+/** $1 stream id, $2 versions after this one, $3 limit (null = all). */
+export const READ_STREAM = `
+  select ${RECORDED_COLUMNS}
+    from cotton_backup.events e
+   where e.stream_id = $1 and e.stream_version > $2::bigint
+   order by e.stream_version
+   limit $3`;
+
+/**
+ * The global reader. Only transactions below the snapshot's xmin are read: every one of them has
+ * ended, and every transaction still running or yet to start has a larger id, so the set of rows
+ * at or before any returned (transaction_id, global_position) can never grow. Paging by that pair
+ * (not by global_position alone, whose order differs from commit order) therefore never skips an
+ * event that commits late, and never returns one twice.
+ * $1 after transaction id, $2 after global position, $3 limit, $4 types (null = all).
+ */
+export const READ_ALL = `
+  select ${RECORDED_COLUMNS}
+    from cotton_backup.events e
+   where e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+     and (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
+     and ($4::text[] is null or e.type = any($4::text[]))
+   order by e.transaction_id, e.global_position
+   limit $3`;
+
+/** $1 global position. */
+export const TRANSACTION_OF_POSITION = `
+  select transaction_id::text as transaction_id from cotton_backup.events where global_position = $1::bigint`;
+
+/**
+ * Chain verification, page by page in (stream_id, stream_version) order; $1/$2 = last (stream, version)
+ * seen, $3 = page size. Text forms are the hash input's (see cotton_backup.event_hash), so TypeScript
+ * recomputes the hash without trusting any function stored in the database.
+ */
+export const VERIFY_PAGE = `
+  select e.global_position::text as global_position,
+         e.stream_id,
+         e.stream_version::text as stream_version,
+         e.type,
+         e.data::text as data_text,
+         e.metadata::text as metadata_text,
+         to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as occurred_at_text,
+         e.previous_hash,
+         e.hash
+    from cotton_backup.events e
+   where (e.stream_id, e.stream_version) > ($1::text, $2::bigint)
+   order by e.stream_id, e.stream_version
+   limit $3`;
+
+export const BEGIN_SNAPSHOT = 'begin isolation level repeatable read read only';
+export const COMMIT = 'commit';
+export const ROLLBACK = 'rollback';

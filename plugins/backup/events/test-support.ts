@@ -1,0 +1,54 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+import type { EventData, EventType } from './vocabulary';
+
+/** migrations/backup/001_event_store.sql */
+export const EVENT_STORE_MIGRATION = fileURLToPath(new URL('../../../migrations/backup/001_event_store.sql', import.meta.url));
+
+/** Applies the event store's migration the way the host's runner does: the whole file in one transaction. */
+export async function applyEventStoreMigration(pool: pg.Pool): Promise<void> {
+  const text = await readFile(EVENT_STORE_MIGRATION, 'utf8');
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await client.query(text);
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+const h64 = 'a'.repeat(64);
+const bid = '0123456789abcdef0123456789abcdef';
+
+/** One valid data example per event type; `satisfies` makes the compiler demand an entry for every type. */
+export const exampleEvents = {
+  BackupRequested: { requestId: '3f2b8c4e-6a1d-4f7e-9b2a-1c3d5e7f9a0b', source: 'cli', reason: 'manual', requestedBy: 'admin' },
+  BackupStarted: {
+    backupId: bid,
+    requestIds: ['3f2b8c4e-6a1d-4f7e-9b2a-1c3d5e7f9a0b'],
+    database: 'cotton_dev',
+    host: 'localhost',
+    port: '5432',
+    chunking: { minBytes: 1 << 20, avgBytes: 4 << 20, maxBytes: 16 << 20 },
+  },
+  Dumped: { pgDumpVersion: '15.8', serverVersion: '15.8', bytes: 1234, sha256: h64, durationMs: 12.5 },
+  Chunked: { chunkCount: 3, newChunks: 1, reusedChunks: 2, newPlaintextBytes: 10, reusedPlaintextBytes: 20, bytesWritten: 8 },
+  ManifestCommitted: { backupId: bid, manifestKey: h64, previousManifestKey: null },
+  PointerAdvanced: { backupId: bid, previousManifestKey: h64, manifestKey: 'b'.repeat(64), rerecorded: true },
+  BackupFailed: { backupId: bid, step: 'dump', errorClass: 'DumpError', message: 'pg_dump exited with 1' },
+  RestoreStarted: { restoreId: 'r1', pointerKey: h64, manifestKey: h64, backupId: bid, targetDatabase: 'cotton', trigger: 'startup' },
+  Verified: { backupId: bid, manifestKey: h64, bytes: 1, sha256: h64, chunkCount: 1, durationMs: 3 },
+  Restored: { backupId: bid, durationMs: 1000 },
+  ExtensionsEnsured: { extensions: ['citext', 'hstore'] },
+  AdminsNotified: { notificationIds: ['n1'], adminCount: 1, priority: 3, title: 'Database restored automatically' },
+  RestoreRejected: { reason: 'missing_chunk', detail: 'chunk not found', manifestKey: h64, chunkKey: h64 },
+  RestoreFailed: { step: 'pg_restore', errorClass: 'RestoreError', message: 'exit 1' },
+  RequestRejected: { source: 'notify', reason: 'payload is not JSON', sample: '{oops', sizeBytes: 5 },
+  VerificationFailed: { backupId: bid, manifestKey: h64, problems: [{ key: h64, problem: 'missing', detail: 'no object' }] },
+} satisfies { [T in EventType]: EventData<T> };
+

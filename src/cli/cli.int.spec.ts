@@ -1,0 +1,140 @@
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const bin = join(repo, 'bin/cotton-backup.js');
+const fixtures = join(repo, 'test/host/fixtures');
+const MASTER_KEY = 'cli-spec-master-key-0123456789ab';
+
+let db: TestDatabase;
+let dir: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase('cli');
+  dir = await mkdtemp(join(tmpdir(), 'cotton-cli-'));
+});
+
+afterAll(async () => {
+  await db?.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...db.env,
+    COTTON_MASTER_KEY: MASTER_KEY,
+    COTTON_DATA_PATH: join(dir, 'data'),
+    COTTON_STORAGE_PATH: join(dir, 'files'),
+    COTTON_PLUGINS_PATH: join(fixtures, 'plugins'),
+    COTTON_HTTP_PORT: '0',
+    COTTON_LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
+
+interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+function cli(args: string[], env = baseEnv()): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => (err += String(c)));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: err }));
+  });
+}
+
+describe('cotton-backup serve', () => {
+  it('serves, then stops gracefully on SIGTERM with exit code 0', async () => {
+    const child = spawn(process.execPath, [bin, 'serve'], { cwd: repo, env: baseEnv({ COTTON_ADMIN_TOKEN: 'serve-spec-admin-token-123456' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('close', (code, signal) => resolve({ code, signal })),
+    );
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stderr}`)), 60_000);
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += String(chunk);
+        for (const line of stderr.split('\n')) {
+          if (!line.includes('host serving')) continue;
+          clearTimeout(timer);
+          resolve((JSON.parse(line) as { url: string }).url);
+        }
+      });
+      child.on('close', () => reject(new Error(`serve exited early:\n${stderr}`)));
+    });
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok' });
+
+    child.kill('SIGTERM');
+    const { code, signal } = await exited;
+    expect(signal).toBeNull();
+    expect(code).toBe(0);
+    expect(stderr).toContain('host stopped');
+    expect(stderr).not.toContain(MASTER_KEY);
+    expect(stderr).not.toContain('serve-spec-admin-token-123456');
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+
+  it('exits non-zero with the message when a startup hook fails, and never serves', async () => {
+    const result = await cli(['serve'], baseEnv({ COTTON_PLUGINS_PATH: join(fixtures, 'failing-plugins') }));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/cotton-backup: plugin broken: startupRestore failed: restore source unreadable/);
+    expect(result.stderr).not.toContain('host serving');
+  });
+});
+
+describe('cotton-backup storage', () => {
+  it('puts a file under the SHA-256 of its content, lists it, and gets it back byte for byte', async () => {
+    const content = Buffer.concat([randomBytes(3 * 1024 * 1024 + 17), Buffer.alloc(1024 * 1024, 7)]);
+    const file = join(dir, 'input.bin');
+    await writeFile(file, content);
+    const expectedKey = createHash('sha256').update(content).digest('hex');
+
+    const put = await cli(['storage', 'put', file]);
+    expect(put.stderr).toBe('');
+    expect(put.code).toBe(0);
+    expect(put.stdout.toString()).toBe(`${expectedKey}\n`);
+
+    const again = await cli(['storage', 'put', file]);
+    expect(again.stdout.toString()).toBe(`${expectedKey}\n`);
+
+    const ls = await cli(['storage', 'ls']);
+    expect(ls.code).toBe(0);
+    expect(ls.stdout.toString().trim().split('\n')).toEqual([expectedKey]);
+
+    const get = await cli(['storage', 'get', expectedKey]);
+    expect(get.code).toBe(0);
+    expect(get.stdout.equals(content)).toBe(true);
+
+    const wrongKey = await cli(['storage', 'get', expectedKey], baseEnv({ COTTON_MASTER_KEY: 'another-master-key-0123456789abc' }));
+    expect(wrongKey.code).not.toBe(0);
+    expect(wrongKey.stdout.length).toBe(0);
+    expect(wrongKey.stderr.trim().split('\n').filter((l) => l.startsWith('cotton-backup:'))).toHaveLength(1);
+  });
+
+  it('fails with one line for a missing object or file', async () => {
+    const missing = await cli(['storage', 'get', 'a'.repeat(64)]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^cotton-backup: no object with key a{64}/);
+    const noFile = await cli(['storage', 'put', join(dir, 'nope.bin')]);
+    expect(noFile.code).toBe(1);
+    expect(noFile.stderr).toMatch(/^cotton-backup: cannot read .*nope.bin: no such file/);
+  });
+});

@@ -1,0 +1,50 @@
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './program';
+
+const fixtures = fileURLToPath(new URL('../../test/host/fixtures/', import.meta.url));
+
+function sink() {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+async function run(args: string[], env: NodeJS.ProcessEnv) {
+  const out = sink();
+  const err = sink();
+  const code = await runCli(['node', 'cotton-backup', ...args], { env, stdout: out.stream, stderr: err.stream });
+  return { code, stdout: out.text(), stderr: err.text() };
+}
+
+describe('runCli', () => {
+  it('adds the commands a plugin folder contributes in cli.ts', async () => {
+    const env = { COTTON_PLUGINS_PATH: `${fixtures}cli-plugins`, COTTON_PG_DATABASE: 'somedb' };
+    const help = await run(['--help'], env);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/hello <name>/);
+    const hello = await run(['hello', 'operator'], env);
+    expect(hello).toEqual({ code: 0, stdout: 'hello operator from somedb\n', stderr: '' });
+  });
+
+  it('prints a configuration error as one line listing every problem, without secret values', async () => {
+    const result = await run(['storage', 'ls'], { COTTON_MASTER_KEY: 'short-secret', COTTON_PG_PORT: 'x', COTTON_PLUGINS_PATH: '/nonexistent' });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^cotton-backup: invalid configuration: .*COTTON_PG_PORT.*COTTON_MASTER_KEY: expected exactly 32 characters/);
+    expect(result.stderr).not.toContain('short-secret');
+  });
+
+  it('exits non-zero on unknown commands and bad keys', async () => {
+    expect((await run(['frobnicate'], { COTTON_PLUGINS_PATH: '/nonexistent' })).code).not.toBe(0);
+    const bad = await run(['storage', 'get', 'XYZ'], { COTTON_PLUGINS_PATH: '/nonexistent' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^cotton-backup: not a storage key/);
+  });
+});

@@ -18,6 +18,11 @@ export interface WriteOptions {
  * content — callers that care (restore verification) hash what they read.
  */
 export interface ObjectStorage {
+  /**
+   * Stores `source` under `key`. When the key already exists and `overwrite` is not set, nothing
+   * is written ({ written: false }) and a Readable source is destroyed unread (no error): hash
+   * before writing if the bytes are needed anyway.
+   */
   write(key: string, source: Readable | Uint8Array, options?: WriteOptions): Promise<WriteResult>;
   /** Plaintext stream; errors (missing object, CTN2 corruption) surface as stream errors or a rejected promise. */
   read(key: string): Promise<Readable>;

@@ -126,6 +126,17 @@ describe('Host', () => {
     expect(listeners.rows[0].n).toBe(0);
   });
 
+  it('stops cleanly when asked to stop while a startup hook is still running', async () => {
+    const host = newHost('slow-plugins');
+    const starting = host.start();
+    await waitFor(() => recorder.calls.includes('slow:startupRestore'), 'the slow hook');
+    await host.stop();
+    await expect(starting).rejects.toThrow(/stopped while starting/);
+    expect(host.state).toBe('stopped');
+    expect(host.url).toBeUndefined();
+    expect(recorder.calls).toEqual(['slow:register', 'slow:startupRestore', 'slow:startupRestore:aborted']);
+  });
+
   it('fails to start with a message naming a folder that holds no plugin', async () => {
     const host = newHost('bad-plugins');
     await expect(host.start()).rejects.toThrow(/plugin folder notaplugin: index.ts must default-export a CottonPlugin/);

@@ -130,10 +130,11 @@ export class Host {
         await this.#start();
         this.#state = 'running';
       } catch (error) {
-        this.#state = 'failed';
-        if (this.#abort.signal.aborted) this.#logger?.info('host stopped while starting');
+        const stopped = this.#abort.signal.aborted;
+        if (stopped) this.#logger?.info('host stopped while starting');
         else this.#logger?.error({ err: error }, 'host failed to start; stopping what had started');
         await this.#teardown();
+        this.#state = stopped ? 'stopped' : 'failed';
         throw error;
       }
     })();

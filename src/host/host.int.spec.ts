@@ -42,6 +42,14 @@ function newHost(pluginsFolder: string): Host {
   return new Host({ config, pluginsPath: join(fixtures, pluginsFolder), createStorage: () => new MemoryStorage(), stopTimeoutMs: 2000 });
 }
 
+async function hostConnections(): Promise<number> {
+  const r = await db.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'cotton-backup%'`,
+    [db.name],
+  );
+  return r.rows[0]!.n;
+}
+
 async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -100,11 +108,8 @@ describe('Host', () => {
     expect(recorder.calls.slice(-2)).toEqual(['beta:stop', 'alpha:stop']);
     expect(host.state).toBe('stopped');
     await expect(fetch(`${'http://127.0.0.1'}:${host.httpAddress?.port ?? 1}/health`)).rejects.toThrow();
-    const connections = await db.pool.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'cotton-backup%'`,
-      [db.name],
-    );
-    expect(connections.rows[0].n).toBe(0);
+    // Backends exit asynchronously after the client closes; give the server a moment.
+    await waitFor(async () => (await hostConnections()) === 0, 'the host to close its connections');
   });
 
   it('applies nothing the second time', async () => {
@@ -122,8 +127,7 @@ describe('Host', () => {
     expect(recorder.calls).toEqual(['broken:register', 'broken:startupRestore']);
     const applied = await db.pool.query(`SELECT to_regclass('public.broken_marker')::text AS t`);
     expect(applied.rows[0].t).toBeNull();
-    const listeners = await db.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'cotton-backup%'`, [db.name]);
-    expect(listeners.rows[0].n).toBe(0);
+    await waitFor(async () => (await hostConnections()) === 0, 'the host to close its connections');
   });
 
   it('stops cleanly when asked to stop while a startup hook is still running', async () => {

@@ -32,6 +32,7 @@ export const RESTORE_REJECTION_REASONS = [
   'legacy_format',
   'invalid_pointer',
 ] as const;
+export const NOTIFICATION_KINDS = ['restore_completed', 'restore_refused', 'backup_failed', 'verification_failed'] as const;
 export const VERIFICATION_PROBLEMS = ['missing', 'truncated', 'hash_mismatch', 'size_mismatch', 'unreadable'] as const;
 
 const requestSource = z.enum(REQUEST_SOURCES);
@@ -114,7 +115,10 @@ export const eventSchemas = {
     extensions: z.array(z.string().min(1).max(100)),
   }),
   AdminsNotified: z.strictObject({
+    kind: z.enum(NOTIFICATION_KINDS),
     notificationIds: z.array(id),
+    /** Who got which row of Cotton's notifications table. */
+    recipients: z.array(z.strictObject({ notificationId: z.uuid(), userId: z.uuid() })),
     adminCount: count,
     /** Cotton's notification priority: 0 None, 1 Low, 2 Medium, 3 High. */
     priority: z.number().int().min(0).max(3),

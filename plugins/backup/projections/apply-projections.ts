@@ -12,7 +12,7 @@ export interface ProjectedEvent {
 }
 
 /**
- * Folds one event into latest_backup and backup_history. Run inside the appending transaction,
+ * Folds one event into latest_backup, backup_history and admin_notifications. Run inside the appending transaction,
  * so a read model is never behind the events that are committed, and again by a rebuild.
  */
 export async function applyProjections(db: ClientBase, event: ProjectedEvent): Promise<void> {
@@ -39,6 +39,11 @@ export async function applyProjections(db: ClientBase, event: ProjectedEvent): P
       return;
     case 'BackupFailed':
       await db.query(sql.UPDATE_FAILED, [d.backupId, event.occurredAt, d.step, d.errorClass, d.message]);
+      return;
+    case 'AdminsNotified':
+      for (const r of d.recipients as { notificationId: string; userId: string }[]) {
+        await db.query(sql.INSERT_ADMIN_NOTIFICATION, [r.notificationId, r.userId, d.kind, d.title, d.priority, event.streamId, event.occurredAt]);
+      }
       return;
     default:
       return;

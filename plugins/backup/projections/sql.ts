@@ -42,6 +42,12 @@ export const UPDATE_FAILED = `
          failed_step = $3, failure_class = $4, failure_message = $5
    WHERE backup_id = $1 AND status <> 'succeeded'`;
 
-export const TRUNCATE_PROJECTIONS = 'TRUNCATE cotton_backup.backup_history, cotton_backup.latest_backup';
+export const INSERT_ADMIN_NOTIFICATION = `
+  INSERT INTO cotton_backup.admin_notifications (notification_id, user_id, kind, title, priority, stream_id, sent_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7)
+  ON CONFLICT (notification_id) DO NOTHING`;
+
+export const TRUNCATE_PROJECTIONS =
+  'TRUNCATE cotton_backup.backup_history, cotton_backup.latest_backup, cotton_backup.admin_notifications';
 
 export const SELECT_RUNNING = "SELECT backup_id FROM cotton_backup.backup_history WHERE status = 'running'";

@@ -1,0 +1,79 @@
+import { fileURLToPath } from 'node:url';
+import type { CottonPlugin } from '../../src/host/plugin';
+import { HostTokens } from '../../src/host/services';
+import { provide, resolve, token } from '../../src/host/tokens';
+import { createBackupServices, type BackupServices } from './services';
+import { BackupTokens } from './tokens';
+import { recordRefusedRestore, recordStartupRestore, startupRestore } from './restore/startup-restore';
+import { RestoreAbortedError, type RestoreReport } from './restore/restore-backup';
+import { startTriggers, type Triggers } from './triggers/start-triggers';
+import { runMigrations } from '../../src/db/migrations/runner';
+
+export const MIGRATIONS_PATH = fileURLToPath(new URL('../../migrations/backup', import.meta.url));
+
+/** The backup plugin: pg_dump → Cotton storage, event-sourced, restored by itself into an empty database. */
+// Hooks keep their state in the plugin's own container, so that several hosts in one process
+// (tests) each have theirs.
+interface PluginState {
+  services: BackupServices;
+  restored?: RestoreReport;
+  triggers?: Triggers;
+}
+const State = token<PluginState>('backup.PluginState');
+
+export function createBackupPlugin(): CottonPlugin {
+  return {
+    name: 'backup',
+    version: '0.1.0',
+    migrationsPath: MIGRATIONS_PATH,
+    register(container) {
+      const config = resolve(container, HostTokens.Config);
+      const pool = resolve(container, HostTokens.Pool);
+      const clock = resolve(container, HostTokens.Clock);
+      const services = createBackupServices({
+        config,
+        pool,
+        clock,
+        storage: resolve(container, HostTokens.Storage),
+        masterEncryptionKey: resolve(container, HostTokens.MasterEncryptionKey),
+        logger: resolve(container, HostTokens.Logger),
+      });
+      provide(container, BackupTokens.Journal, services.journal);
+      provide(container, BackupTokens.Context, services.backup);
+      provide(container, BackupTokens.Coordinator, services.coordinator);
+      provide(container, State, { services });
+    },
+    hooks: {
+      async startupRestore({ container }) {
+        const config = resolve(container, HostTokens.Config);
+        const logger = resolve(container, HostTokens.Logger);
+        const state = resolve(container, State);
+        const s = state.services;
+        try {
+          state.restored = await startupRestore(s.restoreContext(), { enabled: config.restore.ifEmpty, fallback: config.restore.fallback, logger });
+        } catch (error) {
+          if (!(error instanceof RestoreAbortedError)) throw error;
+          // Our own schema does not make the database non-empty for Cotton: create it to record why.
+          await runMigrations(s.backup.pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }], logger);
+          throw await recordRefusedRestore(s.backup.pool, s.journal, s.backup.clock, error);
+        }
+      },
+      async start({ container }) {
+        const state = resolve(container, State);
+        const s = state.services;
+        if (state.restored) {
+          await recordStartupRestore(s.backup.pool, s.journal, s.backup.clock, state.restored);
+          state.restored = undefined;
+        }
+        state.triggers = await startTriggers(container, s);
+      },
+      async stop({ container }) {
+        const state = resolve(container, State);
+        await state.triggers?.stop();
+        state.triggers = undefined;
+      },
+    },
+  };
+}
+
+export default createBackupPlugin();

@@ -1,0 +1,68 @@
+import { join } from 'node:path';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { HostConfig } from '../../src/config/config';
+import { secretValues } from '../../src/config/secrets';
+import type { Clock } from '../../src/host/services';
+import type { ObjectStorage } from '../../src/storage/object-storage';
+import { runBackup, type BackupContext } from './backup/run-backup';
+import type { ConnectionTarget } from './dump/pg-tools';
+import { createJournal, type Journal } from './projections/journal';
+import type { RestoreContext } from './restore/restore-backup';
+import { BackupCoordinator } from './triggers/backup-coordinator';
+
+export interface BackupServiceInputs {
+  config: HostConfig;
+  pool: Pool;
+  storage: ObjectStorage;
+  masterEncryptionKey: Buffer;
+  logger?: Logger;
+  clock: Clock;
+}
+
+export interface BackupServices {
+  journal: Journal;
+  backup: BackupContext;
+  coordinator: BackupCoordinator;
+  restoreContext(target?: ConnectionTarget, pool?: Pool): RestoreContext;
+}
+
+export function connectionTarget(config: HostConfig, database = config.database.database): ConnectionTarget {
+  return { ...config.database, database };
+}
+
+/** The plugin's services from host services; the same wiring for the host and the CLI. */
+export function createBackupServices(inputs: BackupServiceInputs): BackupServices {
+  const { config, pool, storage, masterEncryptionKey, logger, clock } = inputs;
+  const secrets = secretValues(config);
+  const journal = createJournal(pool);
+  const backup: BackupContext = {
+    pool,
+    journal,
+    storage,
+    masterEncryptionKey,
+    target: connectionTarget(config),
+    chunking: config.backup.chunking,
+    uploadConcurrency: config.backup.uploadConcurrency,
+    clock,
+    logger,
+    secrets,
+  };
+  const coordinator = new BackupCoordinator({ pool, journal, logger, runBackup: (options) => runBackup(backup, options) });
+  return {
+    journal,
+    backup,
+    coordinator,
+    restoreContext: (target = backup.target, targetPool = pool) => ({
+      pool: targetPool,
+      storage,
+      masterEncryptionKey,
+      target,
+      extensions: config.restore.extensions,
+      workDir: join(config.dataPath, 'restore-tmp'),
+      jobs: 2,
+      logger,
+      secrets,
+    }),
+  };
+}

@@ -1,0 +1,53 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type HostConfig } from '../../src/config/config';
+import { runMigrations } from '../../src/db/migrations/runner';
+import { deriveMasterEncryptionKey } from '../../src/keys/keys';
+import { createStorage } from '../../src/storage/create-storage';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+import { MIGRATIONS_PATH } from './index';
+import { createBackupServices, type BackupServices } from './services';
+
+export const TEST_MASTER_KEY = 'test-master-key-0123456789abcdef';
+
+export interface BackupFixture {
+  db: TestDatabase;
+  root: string;
+  config: HostConfig;
+  masterEncryptionKey: Buffer;
+  storage: ReturnType<typeof createStorage>;
+  services: BackupServices;
+  cleanup(): Promise<void>;
+}
+
+/** A fresh database with the plugin's schema, a temp storage root, and the plugin's services over them. */
+export async function createBackupFixture(prefix = 'bk', env: Record<string, string> = {}): Promise<BackupFixture> {
+  const db = await createTestDatabase(prefix);
+  const root = await mkdtemp(join(tmpdir(), `${prefix}-`));
+  const config = loadConfig({
+    ...db.env,
+    COTTON_MASTER_KEY: TEST_MASTER_KEY,
+    COTTON_STORAGE_PATH: join(root, 'files'),
+    COTTON_DATA_PATH: join(root, 'data'),
+    COTTON_LOG_LEVEL: 'silent',
+    ...env,
+  });
+  await runMigrations(db.pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }]);
+  const masterEncryptionKey = deriveMasterEncryptionKey(TEST_MASTER_KEY);
+  const storage = createStorage({ root: config.storage.root, masterEncryptionKey });
+  const services = createBackupServices({ config, pool: db.pool, storage, masterEncryptionKey, clock: { now: () => new Date() } });
+  return {
+    db,
+    root,
+    config,
+    masterEncryptionKey,
+    storage,
+    services,
+    async cleanup() {
+      await services.coordinator.stop(0);
+      await db.drop();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}

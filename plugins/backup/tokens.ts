@@ -1,0 +1,10 @@
+import { token } from '../../src/host/tokens';
+import type { Journal } from './projections/journal';
+import type { BackupContext } from './backup/run-backup';
+import type { BackupCoordinator } from './triggers/backup-coordinator';
+
+export const BackupTokens = {
+  Journal: token<Journal>('backup.Journal'),
+  Context: token<BackupContext>('backup.Context'),
+  Coordinator: token<BackupCoordinator>('backup.Coordinator'),
+} as const;

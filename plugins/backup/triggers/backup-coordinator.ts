@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { ConcurrencyError } from '../events';
+import type { Journal } from '../projections/journal';
+import type { BackupOptions, BackupOutcome } from '../backup/run-backup';
+import { BackupAlreadyRunningError } from '../backup/single-flight';
+import { PENDING_REQUESTS, REQUEST_STATUS } from './sql';
+
+export type RequestSource = 'schedule' | 'notify' | 'sql' | 'api' | 'cli' | 'startup';
+
+export interface BackupRequest {
+  source: RequestSource;
+  reason: string;
+  requestedBy: string;
+  /** Idempotency: the same id twice is one request (pg-boss retries reuse the job id). */
+  requestId?: string;
+}
+
+export type RequestStatus = 'pending' | 'running' | 'served' | 'retrying' | 'failed';
+
+export interface RequestState {
+  requestId: string;
+  status: RequestStatus;
+  backupId: string | null;
+}
+
+export interface CoordinatorOptions {
+  pool: Pool;
+  journal: Journal;
+  runBackup: (options: BackupOptions) => Promise<BackupOutcome>;
+  logger?: Logger;
+  /** Safety net for lost NOTIFYs and requests made while no host listened (default 30 s). */
+  pollIntervalMs?: number;
+  /** Delay before retrying after a failed backup (doubles, at most 15 min). */
+  retryBaseMs?: number;
+}
+
+/**
+ * Turns requests into backups. Every request is an event first (so none is lost); the drain loop
+ * serves all pending requests with one backup, and requests that arrive while it runs with
+ * exactly one follow-up. Across hosts, the backup lock decides who dumps; the others stand by.
+ */
+export class BackupCoordinator {
+  #draining: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+  #failures = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #poll: NodeJS.Timeout | undefined;
+  #abort = new AbortController();
+
+  constructor(private readonly options: CoordinatorOptions) {}
+
+  start(): void {
+    const every = this.options.pollIntervalMs ?? 30_000;
+    this.#poll = setInterval(() => this.wake(), every);
+    this.#poll.unref();
+    this.wake();
+  }
+
+  /** Records a BackupRequested event and wakes the loop; returns the request id. */
+  async request(request: BackupRequest): Promise<string> {
+    const requestId = request.requestId ?? randomUUID();
+    try {
+      await this.options.journal.append(
+        `request-${requestId}`,
+        [{ type: 'BackupRequested', data: { requestId, source: request.source, reason: request.reason, requestedBy: request.requestedBy } }],
+        { expectedVersion: 'no_stream' },
+      );
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError)) throw error; // the same request again: already recorded
+    }
+    this.wake();
+    return requestId;
+  }
+
+  async status(requestId: string): Promise<RequestState | undefined> {
+    const { rows } = await this.options.pool.query<{ status: RequestStatus; backup_id: string | null }>(REQUEST_STATUS, [requestId]);
+    const row = rows[0];
+    return row && { requestId, status: row.status, backupId: row.backup_id };
+  }
+
+  /** Resolves once the request was served or finally failed; `retrying` counts as not served yet. */
+  async waitFor(requestId: string, options: { signal?: AbortSignal; intervalMs?: number; onState?: (s: RequestState) => void } = {}): Promise<RequestState> {
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const state = await this.status(requestId);
+      if (state) options.onState?.(state);
+      if (state && (state.status === 'served' || state.status === 'failed')) return state;
+      await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
+    }
+  }
+
+  /** Asks the loop to look for pending requests (NOTIFY, poll, reconnect, start). */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#draining) {
+      this.#again = true;
+      return;
+    }
+    this.#draining = this.#drain().finally(() => {
+      this.#draining = undefined;
+    });
+  }
+
+  /** Stops taking work; a running backup is aborted after `graceMs` (its requests stay pending for the next start). */
+  async stop(graceMs = 30_000): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#poll);
+    clearTimeout(this.#timer);
+    if (!this.#draining) return;
+    const timer = setTimeout(() => this.#abort.abort(new Error('the host is stopping')), graceMs);
+    await this.#draining.catch(() => undefined);
+    clearTimeout(timer);
+  }
+
+  async #drain(): Promise<void> {
+    do {
+      this.#again = false;
+      if (this.#stopped) return;
+      let pending: string[];
+      try {
+        pending = (await this.options.pool.query<{ request_id: string }>(PENDING_REQUESTS)).rows.map((r) => r.request_id);
+      } catch (error) {
+        this.options.logger?.warn({ err: (error as Error).message }, 'could not read pending backup requests; will retry');
+        return;
+      }
+      if (pending.length === 0) continue;
+      try {
+        await this.options.runBackup({ requestIds: pending, signal: this.#abort.signal });
+        this.#failures = 0;
+        this.#again = true; // look again: requests that came during the run get one follow-up
+      } catch (error) {
+        if (error instanceof BackupAlreadyRunningError) {
+          this.options.logger?.info('another process is backing up this database; it serves the pending requests');
+          return;
+        }
+        this.#failures++;
+        const delay = Math.min(15 * 60_000, (this.options.retryBaseMs ?? 30_000) * 2 ** (this.#failures - 1));
+        this.options.logger?.warn({ err: (error as Error).message, retryInMs: delay }, 'backup failed; pending requests will be retried');
+        clearTimeout(this.#timer);
+        this.#timer = setTimeout(() => this.wake(), delay);
+        this.#timer.unref();
+        return;
+      }
+    } while (this.#again);
+  }
+}

@@ -1,0 +1,8 @@
+import type { Command } from 'commander';
+import type { CliRuntime } from '../../src/cli/runtime';
+import { registerBackupCommands } from './cli/backup-commands';
+
+/** The backup plugin's commands; each group lives in its own file under cli/. */
+export function registerCommands(program: Command, runtime: CliRuntime): void {
+  registerBackupCommands(program, runtime);
+}

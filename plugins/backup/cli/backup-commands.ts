@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import type { CliRuntime } from '../../../src/cli/runtime';
+import { CliError } from '../../../src/cli/errors';
+import { pointerStorageKey } from '../../../src/keys/keys';
+import { runBackup } from '../backup/run-backup';
+import { BackupAlreadyRunningError } from '../backup/single-flight';
+import { backupAudit, recentAudit, type AuditEntry } from '../audit/read-audit';
+import { readManifest, readPointer } from '../manifest/manifest-store';
+import { rebuildProjections } from '../projections/rebuild-projections';
+import { verifyEventsCommand } from './events-verify';
+import { servicesFromRuntime, writeJson } from './services-from-runtime';
+import { LIST_BACKUPS } from './sql';
+
+const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+
+function positiveInt(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new CliError(`${name} must be a whole number from 1 to 100000, got "${value}"`);
+    return n;
+  };
+}
+
+/** backup, list, latest, audit, events verify, projections rebuild. */
+export function registerBackupCommands(program: Command, runtime: CliRuntime): void {
+  program
+    .command('backup')
+    .description('run one backup now: pg_dump → chunks → Cotton storage → manifest → pointer')
+    .option('--reason <text>', 'why (recorded in BackupRequested)', 'manual backup from the CLI')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (opts: { reason: string; json?: boolean }) => {
+      if (opts.reason.length > 500) throw new CliError('--reason must be at most 500 characters');
+      const services = await servicesFromRuntime(runtime);
+      // Recorded here and served by this process at once (not through the coordinator, which
+      // would start a second, competing run for the same request).
+      const requestId = randomUUID();
+      await services.journal.append(
+        `request-${requestId}`,
+        [{ type: 'BackupRequested', data: { requestId, source: 'cli', reason: opts.reason, requestedBy: userInfo().username } }],
+        { expectedVersion: 'no_stream' },
+      );
+      const bar = opts.json ? undefined : new cliProgress.SingleBar(
+        { format: 'dumped {dumped} | chunks {fresh} new, {reused} reused', stream: runtime.stderr as NodeJS.WriteStream, noTTYOutput: false },
+        cliProgress.Presets.shades_classic,
+      );
+      bar?.start(0, 0, { dumped: mib(0), fresh: 0, reused: 0 });
+      try {
+        const outcome = await runBackup(services.backup, {
+          requestIds: [requestId],
+          onProgress: (p) => bar?.update(0, { dumped: mib(p.dumpedBytes), fresh: p.newChunks, reused: p.reusedChunks }),
+        });
+        bar?.stop();
+        if (opts.json) writeJson(runtime, { requestId, ...outcome });
+        else
+          runtime.stdout.write(
+            `backup ${outcome.backupId}: ${mib(outcome.dumpSizeBytes)} in ${outcome.chunkCount} chunks ` +
+              `(${outcome.newChunks} new, ${outcome.reusedChunks} reused, ${mib(outcome.bytesWritten)} written) in ${(outcome.durationMs / 1000).toFixed(1)} s\n` +
+              `manifest ${outcome.manifestKey}\n`,
+          );
+      } catch (error) {
+        bar?.stop();
+        if (error instanceof BackupAlreadyRunningError) throw new CliError(`${error.message}`, 3);
+        throw error;
+      }
+    });
+
+  program
+    .command('list')
+    .description('the backup history, newest first')
+    .option('--limit <n>', 'how many', positiveInt('--limit'), 20)
+    .option('--json', 'print JSON')
+    .action(async (opts: { limit: number; json?: boolean }) => {
+      const services = await servicesFromRuntime(runtime);
+      const { rows } = await services.backup.pool.query(LIST_BACKUPS, [opts.limit]);
+      if (opts.json) return writeJson(runtime, rows);
+      for (const r of rows) {
+        runtime.stdout.write(
+          `${r.backup_id}  ${r.status.padEnd(9)}  ${new Date(r.started_at).toISOString()}  ` +
+            (r.status === 'failed'
+              ? `${r.failed_step}: ${r.failure_message}`
+              : `${mib(Number(r.dump_bytes ?? 0))}, ${r.new_chunks ?? '?'} new / ${r.reused_chunks ?? '?'} reused chunks`) +
+            '\n',
+        );
+      }
+      if (rows.length === 0) runtime.stdout.write('no backups yet\n');
+    });
+
+  program
+    .command('latest')
+    .description("the latest backup as Cotton sees it: the pointer in storage and its manifest")
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const storage = await runtime.storage();
+      const key = await runtime.masterEncryptionKey();
+      const pointer = await readPointer(storage, pointerStorageKey(key));
+      if (!pointer) throw new CliError('no backup yet: there is no latest-backup pointer under this master key', 4);
+      const m = await readManifest(storage, pointer.latestManifestStorageKey);
+      const latest = {
+        backupId: m.backupId,
+        createdAtUtc: m.createdAtUtc,
+        pointerUpdatedAtUtc: pointer.updatedAtUtc,
+        dumpSizeBytes: m.dumpSizeBytes,
+        chunkCount: m.chunkCount,
+        dumpContentHash: m.dumpContentHash,
+        sourceDatabase: m.sourceDatabase,
+        sourceHost: m.sourceHost,
+        sourcePort: m.sourcePort,
+        manifestStorageKey: pointer.latestManifestStorageKey,
+      };
+      if (opts.json) return writeJson(runtime, latest);
+      for (const [k, v] of Object.entries(latest)) runtime.stdout.write(`${k.padEnd(20)} ${v}\n`);
+    });
+
+  program
+    .command('audit')
+    .description("the event trail: one backup's (with the requests it served), or the newest events")
+    .option('--backup <id>', 'backup id (32 hex characters)')
+    .option('--limit <n>', 'newest events to show without --backup', positiveInt('--limit'), 100)
+    .option('--json', 'print JSON')
+    .action(async (opts: { backup?: string; limit: number; json?: boolean }) => {
+      if (opts.backup !== undefined && !/^[0-9a-f]{32}$/.test(opts.backup)) {
+        throw new CliError(`--backup must be a backup id of 32 lowercase hex characters, got "${opts.backup}"`);
+      }
+      const services = await servicesFromRuntime(runtime);
+      const entries = opts.backup ? await backupAudit(services.backup.pool, opts.backup) : await recentAudit(services.backup.pool, opts.limit);
+      if (opts.backup && entries.length === 0) throw new CliError(`no events for backup ${opts.backup}`, 4);
+      if (opts.json) return writeJson(runtime, entries);
+      for (const e of entries) runtime.stdout.write(formatAuditLine(e));
+    });
+
+  const events = program.command('events').description('the event log itself');
+  events
+    .command('verify')
+    .description('check the hash chain of every stream; reports the first broken link')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const { output, exitCode } = await verifyEventsCommand(runtime.pool(), { json: opts.json });
+      runtime.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
+      if (exitCode !== 0) throw new CliError('the event log failed verification', exitCode);
+    });
+
+  program
+    .command('projections')
+    .description('read models of the event log')
+    .command('rebuild')
+    .description('throw away latest_backup, backup_history and admin_notifications and replay every event into them')
+    .action(async () => {
+      const services = await servicesFromRuntime(runtime);
+      const replayed = await rebuildProjections(services.backup.pool);
+      runtime.stdout.write(`replayed ${replayed} events\n`);
+    });
+}
+
+export function formatAuditLine(e: AuditEntry): string {
+  const d = e.data as Record<string, unknown>;
+  const detail =
+    e.type === 'BackupRequested' ? `${d.source}: ${d.reason} (by ${d.requestedBy})`
+    : e.type === 'Dumped' ? `${mib(Number(d.bytes))} sha256 ${String(d.sha256).slice(0, 12)}…`
+    : e.type === 'Chunked' ? `${d.chunkCount} chunks, ${d.newChunks} new, ${d.reusedChunks} reused`
+    : e.type === 'PointerAdvanced' || e.type === 'ManifestCommitted' ? `manifest ${String(d.manifestKey).slice(0, 12)}…`
+    : e.type === 'BackupFailed' ? `${d.step}: ${d.message}`
+    : e.type === 'RestoreRejected' ? `${d.reason}: ${d.detail}`
+    : '';
+  const mark = e.metadata?.rerecorded ? ' (re-recorded)' : '';
+  return `#${e.globalPosition.padStart(6)}  ${e.occurredAt.toISOString()}  ${e.streamId.padEnd(40)}  ${e.type}${mark}  ${detail}\n`;
+}

@@ -38,6 +38,7 @@ export const environmentSchema = z.object({
   COTTON_PLUGINS_PATH: z.string().min(1).optional(),
   COTTON_BACKUP_SCHEDULE: z.string().min(1).default('0 3 * * *'),
   COTTON_BACKUP_TIMEZONE: z.string().min(1).optional(),
+  COTTON_BACKUP_STAGGER_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   COTTON_CHUNK_MIN_BYTES: z.coerce.number().int().min(4096).default(256 * 1024),
   COTTON_CHUNK_AVG_BYTES: z.coerce.number().int().min(8192).default(1024 * 1024),
   COTTON_CHUNK_MAX_BYTES: z.coerce.number().int().min(16384).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
@@ -62,6 +63,8 @@ export interface HostConfig {
   backup: {
     schedule: string;
     timezone?: string;
+    /** Upper bound of the random delay before this process starts taking scheduled jobs (ms). */
+    staggerMaxMs: number;
     chunking: { minBytes: number; avgBytes: number; maxBytes: number };
     uploadConcurrency: number;
   };
@@ -108,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
     backup: {
       schedule: e.COTTON_BACKUP_SCHEDULE,
       timezone: e.COTTON_BACKUP_TIMEZONE,
+      staggerMaxMs: e.COTTON_BACKUP_STAGGER_MS,
       chunking,
       uploadConcurrency: e.COTTON_UPLOAD_CONCURRENCY,
     },

@@ -66,3 +66,34 @@ export class ObjectTooLargeError extends Error {
     this.maxBytes = maxBytes;
   }
 }
+
+const STORAGE_HINTS: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is exhausted',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  ENOTDIR: 'a file stands where a folder should be',
+  EEXIST: 'a file stands where a folder should be',
+  EIO: 'an I/O error (failing disk?)',
+};
+
+/** The storage could not take an object: names the key, the root and the cause in words. */
+export class StorageWriteError extends Error {
+  constructor(
+    readonly key: string,
+    readonly root: string,
+    readonly code: string,
+    cause: Error,
+  ) {
+    super(`cannot store object ${key} under ${root}: ${STORAGE_HINTS[code] ?? code} (${cause.message})`, { cause });
+    this.name = 'StorageWriteError';
+  }
+
+  /** Wraps file-system errors (those with an errno code and a syscall); anything else is returned as is. */
+  static wrap(error: unknown, key: string, root: string): unknown {
+    const e = error as NodeJS.ErrnoException;
+    if (e instanceof Error && typeof e.code === 'string' && typeof e.syscall === 'string') return new StorageWriteError(key, root, e.code, e);
+    return error;
+  }
+}

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isStorageKey } from '../../keys/keys';
-import { InvalidStorageKeyError, ObjectNotFoundError } from '../object-storage';
+import { InvalidStorageKeyError, ObjectNotFoundError, StorageWriteError } from '../object-storage';
 
 export const OBJECT_EXTENSION = '.ctn';
 export const TEMP_DIRECTORY = 'tmp';
@@ -111,7 +111,7 @@ export class FilesystemStore {
     } catch (error) {
       for (const stage of stages) if (!stage.destroyed) stage.destroy(); // e.g. failed before pipeline() ran
       await unlink(tempPath).catch(() => undefined); // ENOENT when renamed or never created
-      throw error;
+      throw StorageWriteError.wrap(error, key, this.root);
     }
   }
 

@@ -1,0 +1,63 @@
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pointerStorageKey } from '../../../src/keys/keys';
+import { seedCottonDatabase } from '../../../test/support/cotton-schema';
+import { readStream } from '../events';
+import { readPointer } from '../manifest/manifest-store';
+import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../test-support';
+import { runBackup } from './run-backup';
+
+const SMALL_CHUNKS = { COTTON_CHUNK_MIN_BYTES: '16384', COTTON_CHUNK_AVG_BYTES: '65536', COTTON_CHUNK_MAX_BYTES: '262144' };
+
+async function lastBackupEvents(f: BackupFixture) {
+  const { rows } = await f.db.pool.query("SELECT stream_id FROM cotton_backup.events WHERE type = 'BackupStarted' ORDER BY global_position DESC LIMIT 1");
+  return readStream(f.db.pool, rows[0].stream_id);
+}
+
+describe('a failing backup ends in BackupFailed and leaves the pointer alone', () => {
+  let f: BackupFixture;
+  let goodPointer: string | undefined;
+  beforeAll(async () => {
+    f = await createBackupFixture('bkfail', SMALL_CHUNKS);
+    await seedCottonDatabase(f.db.pool);
+    goodPointer = (await runBackup(f.services.backup)).manifestKey;
+  });
+  afterAll(() => f.cleanup());
+
+  const pointer = async () => (await readPointer(f.storage, pointerStorageKey(f.masterEncryptionKey)))?.latestManifestStorageKey;
+
+  it('pg_dump failing (database does not exist)', async () => {
+    const backup = { ...f.services.backup, target: { ...f.services.backup.target, database: 'no_such_database_xyz' } };
+    await expect(runBackup(backup)).rejects.toThrow(/pg_dump exited with 1: .*no_such_database_xyz/);
+    const events = await lastBackupEvents(f);
+    expect(events.map((e) => e.type)).toEqual(['BackupStarted', 'BackupFailed']);
+    expect(events[1]!.data).toMatchObject({ step: 'dump', errorClass: 'PgToolError' });
+    expect(await pointer()).toBe(goodPointer);
+    const history = await f.db.pool.query("SELECT status, failed_step FROM cotton_backup.backup_history WHERE backup_id = $1", [events[0]!.streamId]);
+    expect(history.rows[0]).toEqual({ status: 'failed', failed_step: 'dump' });
+  });
+
+  it('the storage root not writable', async () => {
+    await f.db.pool.query("INSERT INTO users (id, username, role) VALUES (gen_random_uuid(), 'newcomer', 1)"); // a new chunk to write
+    // Tests run as root, which ignores permission bits: a file where the temp folder should be
+    // makes every write fail the way an unwritable root does.
+    const tmp = join(f.config.storage.root, 'tmp');
+    await rm(tmp, { recursive: true, force: true });
+    await writeFile(tmp, 'not a folder');
+    try {
+      await expect(runBackup(f.services.backup)).rejects.toThrow(/cannot store object [0-9a-f]{64} under .*: a file stands where a folder should be/);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    const events = await lastBackupEvents(f);
+    expect(events.map((e) => e.type)).toEqual(['BackupStarted', 'BackupFailed']);
+    expect(events[1]!.data).toMatchObject({ step: 'chunk' });
+    expect(await pointer()).toBe(goodPointer);
+  });
+
+  it('never puts a secret into an event', async () => {
+    const { rows } = await f.db.pool.query('SELECT data::text || metadata::text AS t FROM cotton_backup.events');
+    for (const r of rows) expect(r.t).not.toContain(TEST_MASTER_KEY);
+  });
+});

@@ -61,3 +61,23 @@ describe('a failing backup ends in BackupFailed and leaves the pointer alone', (
     for (const r of rows) expect(r.t).not.toContain(TEST_MASTER_KEY);
   });
 });
+
+describe('a cancelled backup', () => {
+  let f: BackupFixture;
+  beforeAll(async () => {
+    f = await createBackupFixture('bkcancel', SMALL_CHUNKS);
+    await seedCottonDatabase(f.db.pool, 3);
+  });
+  afterAll(() => f.cleanup());
+
+  it('ends in BackupFailed with no manifest and no pointer', async () => {
+    const controller = new AbortController();
+    await expect(
+      runBackup(f.services.backup, { signal: controller.signal, onProgress: () => controller.abort(new Error('operator cancelled')) }),
+    ).rejects.toThrow(/cancelled/);
+    const events = await lastBackupEvents(f);
+    expect(events.map((e) => e.type)).toEqual(['BackupStarted', 'BackupFailed']);
+    expect(events[1]!.data).toMatchObject({ errorClass: 'BackupCancelledError' });
+    expect(await readPointer(f.storage, pointerStorageKey(f.masterEncryptionKey))).toBeUndefined();
+  });
+});

@@ -15,6 +15,7 @@ import { failpoint } from '../failpoints';
 import { acquireBackupLock } from './single-flight';
 import { storeChunks, type ChunkProgress } from './store-chunks';
 import { failStaleBackups } from './fail-stale-backups';
+import { BackupCancelledError } from './backup-cancelled-error';
 import { PRODUCER, PRODUCER_VERSION } from '../producer';
 import { recordInBackupIndex } from '../manifest/backup-index';
 
@@ -185,7 +186,8 @@ export async function runBackup(ctx: BackupContext, options: BackupOptions = {})
       bytesWritten: stored.bytesWritten,
       durationMs: Math.round(performance.now() - started),
     };
-  } catch (error) {
+  } catch (caught) {
+    const error = options.signal?.aborted ? new BackupCancelledError(options.signal.reason) : caught;
     const err = error as Error;
     const message = redactSecrets(err.message ?? String(error), ctx.secrets).slice(0, 2000);
     await ctx.journal

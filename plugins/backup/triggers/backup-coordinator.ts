@@ -81,14 +81,21 @@ export class BackupCoordinator {
     return row && { requestId, status: row.status, backupId: row.backup_id };
   }
 
-  /** Resolves once the request was served or finally failed; `retrying` counts as not served yet. */
-  async waitFor(requestId: string, options: { signal?: AbortSignal; intervalMs?: number; onState?: (s: RequestState) => void } = {}): Promise<RequestState> {
+  /**
+   * Resolves once the request was served or finally failed (`retrying` counts as not served yet),
+   * or once `settled` says so. Rejects with the signal's reason when it is aborted.
+   */
+  async waitFor(
+    requestId: string,
+    options: { signal?: AbortSignal; intervalMs?: number; onState?: (s: RequestState) => void; settled?: (s: RequestState) => boolean } = {},
+  ): Promise<RequestState> {
+    const settled = options.settled ?? ((s: RequestState) => s.status === 'served' || s.status === 'failed');
     for (;;) {
       options.signal?.throwIfAborted();
       const state = await this.status(requestId);
       if (state) options.onState?.(state);
-      if (state && (state.status === 'served' || state.status === 'failed')) return state;
-      await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
+      if (state && settled(state)) return state;
+      await sleep(options.intervalMs ?? 250, options.signal);
     }
   }
 
@@ -146,4 +153,16 @@ export class BackupCoordinator {
       }
     } while (this.#again);
   }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

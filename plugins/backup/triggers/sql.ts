@@ -5,3 +5,17 @@ export const PENDING_REQUESTS = `
 
 export const REQUEST_STATUS = `
   SELECT status, backup_id FROM cotton_backup.checkpoint_requests WHERE request_id = $1::uuid`;
+
+/** Cotton's configured time zone, when its server_settings table exists and has a row. */
+export const COTTON_SERVER_SETTINGS_EXISTS = `SELECT to_regclass('public.server_settings') IS NOT NULL AS present`;
+export const COTTON_SERVER_TIMEZONE = `SELECT timezone FROM public.server_settings ORDER BY id LIMIT 1`;
+
+/** Newest first, for GET /backups. */
+export const BACKUP_HISTORY_PAGE = `
+  SELECT backup_id, status, request_ids, source_database, started_at, finished_at, duration_ms, dump_bytes,
+         chunk_count, new_chunks, reused_chunks, new_bytes, reused_bytes, stored_bytes_written, manifest_key,
+         previous_manifest_key, pointer_advanced, failed_step, failure_message
+    FROM cotton_backup.backup_history ORDER BY started_at DESC, backup_id DESC LIMIT $1`;
+
+/** The durable request path, also used by the CLI: the request exists once the caller commits. */
+export const REQUEST_CHECKPOINT = `SELECT cotton_backup.request_checkpoint($1)::text AS request_id`;

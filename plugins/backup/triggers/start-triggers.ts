@@ -1,16 +1,60 @@
 import type { DependencyContainer } from 'tsyringe';
+import { HostTokens } from '../../../src/host/services';
+import { resolve } from '../../../src/host/tokens';
 import type { BackupServices } from '../services';
+import { registerBackupRoutes } from './api/register-routes';
+import { listenForCheckpointRequests } from './notify-listener';
+import { RejectionAudit } from './rejection-audit';
+import { startSchedule, type Schedule } from './schedule';
 
 export interface Triggers {
+  schedule: Schedule;
+  audit: RejectionAudit;
   stop(): Promise<void>;
 }
 
-/** Starts every way a backup can be asked for; stop() ends them in reverse. */
-export async function startTriggers(_container: DependencyContainer, services: BackupServices): Promise<Triggers> {
-  services.coordinator.start();
+/**
+ * Starts every way a backup can be asked for: admin routes, NOTIFY, the pg-boss schedule, and the
+ * coordinator that serves them (which first serves requests recorded while no host ran, e.g. by
+ * request_checkpoint()). Must run in the plugin's start(): routes freeze when serving begins.
+ */
+export async function startTriggers(container: DependencyContainer, services: BackupServices): Promise<Triggers> {
+  const config = resolve(container, HostTokens.Config);
+  const logger = resolve(container, HostTokens.Logger);
+  const { coordinator, backup } = services;
+  const audit = new RejectionAudit({ journal: services.journal, secrets: backup.secrets, logger });
+
+  registerBackupRoutes(resolve(container, HostTokens.Routes), {
+    pool: backup.pool,
+    storage: backup.storage,
+    masterEncryptionKey: backup.masterEncryptionKey,
+    coordinator,
+    audit,
+  });
+  await listenForCheckpointRequests(resolve(container, HostTokens.Notifications), coordinator, audit, logger);
+  coordinator.start();
+  let schedule: Schedule;
+  try {
+    schedule = await startSchedule({
+      boss: resolve(container, HostTokens.Boss),
+      pool: backup.pool,
+      coordinator,
+      cron: config.backup.schedule,
+      timezone: config.backup.timezone,
+      staggerMaxMs: config.backup.staggerMaxMs,
+      logger,
+    });
+  } catch (error) {
+    await coordinator.stop(0);
+    throw error;
+  }
   return {
+    schedule,
+    audit,
     async stop() {
-      await services.coordinator.stop();
+      await schedule.stop();
+      await coordinator.stop();
+      await audit.flush();
     },
   };
 }

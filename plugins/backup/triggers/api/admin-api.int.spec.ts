@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Host } from '../../../../src/host/host';
+import { ADMIN_TOKEN, createHostFixture, eventsOfType, servedBackupOf, waitUntil, type HostFixture } from '../test-support';
+import { API_PREFIX } from './context';
+
+describe('admin API on a running host', () => {
+  let f: HostFixture;
+  let host: Host;
+  const call = (method: string, path: string, body?: string, headers: Record<string, string> = {}) =>
+    fetch(`${host.url}${API_PREFIX}${path}`, {
+      method,
+      body,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    });
+
+  beforeAll(async () => {
+    f = await createHostFixture('trapi');
+    host = await f.startHost();
+  });
+  afterAll(() => f.cleanup());
+
+  it('answers 404 JSON for /latest before any backup, and 401 without the token', async () => {
+    const latest = await call('GET', '/latest');
+    expect(latest.status).toBe(404);
+    expect((await latest.json()).error.code).toBe('not_found');
+    const anonymous = await fetch(`${host.url}${API_PREFIX}/trigger`, { method: 'PATCH' });
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('PATCH /trigger answers 202 with a request id that a backup serves, and /latest shows it', async () => {
+    const res = await call('PATCH', '/trigger', JSON.stringify({ reason: 'before upgrade', requestedBy: 'ops' }));
+    expect(res.status).toBe(202);
+    const { requestId } = (await res.json()) as { requestId: string };
+    const backupId = await servedBackupOf(f.db.pool, requestId);
+    const requested = (await eventsOfType(f.db.pool, 'BackupRequested')).find((e) => e.data.requestId === requestId);
+    expect(requested?.data).toMatchObject({ source: 'api', reason: 'before upgrade', requestedBy: 'ops' });
+
+    const latest = await call('GET', '/latest');
+    expect(latest.status).toBe(200);
+    const dto = await latest.json();
+    expect(Object.keys(dto).sort()).toEqual(
+      ['backupId', 'chunkCount', 'createdAtUtc', 'dumpContentHash', 'dumpSizeBytes', 'pointerUpdatedAtUtc', 'sourceDatabase', 'sourceHost', 'sourcePort'].sort(),
+    );
+    expect(dto).toMatchObject({ backupId, sourceDatabase: f.db.name, sourcePort: f.db.env.COTTON_PG_PORT });
+    expect(dto.dumpSizeBytes).toBeGreaterThan(0);
+
+    const noBody = await call('PATCH', '/trigger', undefined);
+    expect(noBody.status).toBe(202);
+    await servedBackupOf(f.db.pool, ((await noBody.json()) as { requestId: string }).requestId);
+  });
+
+  it('lists backups newest first and pages the audit trail by global position', async () => {
+    const backups = await call('GET', '/backups?limit=1');
+    expect(backups.status).toBe(200);
+    const { backups: list } = await backups.json();
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ status: 'succeeded', pointerAdvanced: true });
+
+    const first = await (await call('GET', '/events?limit=3')).json();
+    expect(first.events).toHaveLength(3);
+    const second = await (await call('GET', `/events?after=${first.nextAfter}&limit=1000`)).json();
+    const positions = [...first.events, ...second.events].map((e: { globalPosition: string }) => BigInt(e.globalPosition));
+    expect(positions).toEqual([...positions].sort((a, b) => (a < b ? -1 : 1)));
+    expect(new Set(positions).size).toBe(positions.length);
+    const { rows } = await f.db.pool.query('SELECT count(*)::int AS n FROM cotton_backup.events');
+    expect(positions.length).toBe(rows[0].n);
+  });
+
+  it('rejects invalid requests with 400 naming the field, and audits them', async () => {
+    const cases: Array<[string, string, string | undefined, RegExp]> = [
+      ['PATCH', '/trigger', JSON.stringify({ reason: 5 }), /reason/],
+      ['PATCH', '/trigger', JSON.stringify({ reason: 'x', colour: 'red' }), /colour/],
+      ['PATCH', '/trigger', JSON.stringify({ requestedBy: 'y'.repeat(201) }), /requestedBy/],
+      ['PATCH', '/trigger', '{not json', /JSON/],
+      ['GET', '/backups?limit=0', undefined, /limit/],
+      ['GET', '/events?limit=1001', undefined, /limit/],
+      ['GET', '/events?after=abc', undefined, /after/],
+      ['GET', '/events?after=999999999', undefined, /after/],
+      ['GET', '/events?colour=red', undefined, /colour/],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const res = await call(method, path, body);
+      expect(res.status, `${method} ${path} ${body}`).toBe(400);
+      expect((await res.json()).error.message).toMatch(field);
+    }
+    const oversized = await call('PATCH', '/trigger', JSON.stringify({ reason: 'z'.repeat(3000) }));
+    expect(oversized.status).toBe(413);
+
+    const rejected = await waitUntil(async () => {
+      const rows = (await eventsOfType(f.db.pool, 'RequestRejected')).filter((e) => e.data.source === 'api');
+      return rows.length >= cases.length + 1 && rows;
+    }, 'API rejections to be audited');
+    expect(rejected.some((e) => /colour/.test(String(e.data.reason)))).toBe(true);
+    expect(rejected.some((e) => (e.data.sizeBytes as number) > 2048)).toBe(true);
+
+    const ok = await call('PATCH', '/trigger', JSON.stringify({ reason: 'after garbage' }));
+    expect(ok.status).toBe(202);
+    await servedBackupOf(f.db.pool, ((await ok.json()) as { requestId: string }).requestId);
+  });
+});

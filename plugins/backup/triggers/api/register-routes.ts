@@ -1,0 +1,14 @@
+import type { RouteRegistrar } from '../../../../src/host/services';
+import { backupsRoute } from './backups-route';
+import type { ApiContext } from './context';
+import { eventsRoute } from './events-route';
+import { latestRoute } from './latest-route';
+import { triggerRoute } from './trigger-route';
+
+/** The admin API on Cotton's routes (COTTON.md §6); bearer auth is the registrar's. Call in start(). */
+export function registerBackupRoutes(routes: RouteRegistrar, ctx: ApiContext): void {
+  routes.admin(triggerRoute(ctx));
+  routes.admin(latestRoute(ctx));
+  routes.admin(backupsRoute(ctx));
+  routes.admin(eventsRoute(ctx));
+}

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import type { CliRuntime } from '../../src/cli/runtime';
 import { registerBackupCommands } from './cli/backup-commands';
+import { registerVerifyCommand } from './cli/verify-command';
 
 /** The backup plugin's commands; each group lives in its own file under cli/. */
 export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerBackupCommands(program, runtime);
+  registerVerifyCommand(program, runtime);
 }

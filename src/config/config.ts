@@ -39,6 +39,7 @@ export const environmentSchema = z.object({
   COTTON_BACKUP_SCHEDULE: z.string().min(1).default('0 3 * * *'),
   COTTON_BACKUP_TIMEZONE: z.string().min(1).optional(),
   COTTON_BACKUP_STAGGER_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  COTTON_VERIFY_SCHEDULE: z.string().min(1).default('30 4 * * *'),
   COTTON_CHUNK_MIN_BYTES: z.coerce.number().int().min(4096).default(256 * 1024),
   COTTON_CHUNK_AVG_BYTES: z.coerce.number().int().min(8192).default(1024 * 1024),
   COTTON_CHUNK_MAX_BYTES: z.coerce.number().int().min(16384).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
@@ -65,6 +66,8 @@ export interface HostConfig {
     timezone?: string;
     /** Upper bound of the random delay before this process starts taking scheduled jobs (ms). */
     staggerMaxMs: number;
+    /** Cron schedule of the end-to-end verification of the latest backup (same time zone as the backup schedule). */
+    verifySchedule: string;
     chunking: { minBytes: number; avgBytes: number; maxBytes: number };
     uploadConcurrency: number;
   };
@@ -112,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
       schedule: e.COTTON_BACKUP_SCHEDULE,
       timezone: e.COTTON_BACKUP_TIMEZONE,
       staggerMaxMs: e.COTTON_BACKUP_STAGGER_MS,
+      verifySchedule: e.COTTON_VERIFY_SCHEDULE,
       chunking,
       uploadConcurrency: e.COTTON_UPLOAD_CONCURRENCY,
     },

@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { CliError } from '../../../src/cli/errors';
+import type { CliRuntime } from '../../../src/cli/runtime';
+import { recordVerification } from '../verify/record-verification';
+import { verifyBackup } from '../verify/verify-backup';
+import { servicesFromRuntime, writeJson } from './services-from-runtime';
+
+/** Exit code of `verify` when the backup has problems (each is listed). */
+export const VERIFY_FAILED_EXIT = 5;
+
+/** `cotton-backup verify [--backup <id>] [--json]`: read a backup end to end, report every damaged object. */
+export function registerVerifyCommand(program: Command, runtime: CliRuntime): void {
+  program
+    .command('verify')
+    .description('read a backup end to end (every chunk decrypted, sized and hashed) and report every problem by key; exits 5 when any')
+    .option('--backup <id>', 'backup id (32 hex characters); default the latest')
+    .option('--json', 'print the report as JSON')
+    .option('--no-record', 'do not record Verified/VerificationFailed in the event log')
+    .action(async (opts: { backup?: string; json?: boolean; record: boolean }) => {
+      if (opts.backup !== undefined && !/^[0-9a-f]{32}$/.test(opts.backup)) {
+        throw new CliError(`--backup must be a backup id of 32 lowercase hex characters, got "${opts.backup}"`);
+      }
+      const services = await servicesFromRuntime(runtime);
+      const { backup } = services;
+      const report = await verifyBackup(backup.storage, backup.masterEncryptionKey, { backupId: opts.backup });
+      if (opts.record) await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'cli' });
+      if (opts.json) writeJson(runtime, { ok: report.problems.length === 0, ...report });
+      else {
+        const what = `backup ${report.backupId ?? '(none)'}${report.manifestKey ? ` (manifest ${report.manifestKey})` : ''}`;
+        if (report.problems.length === 0) {
+          runtime.stdout.write(`${what}: OK, ${report.chunkCount} chunks, ${report.bytes} bytes, sha256 ${report.sha256} in ${report.durationMs} ms\n`);
+        } else {
+          runtime.stdout.write(`${what}: ${report.problems.length} problem(s)\n`);
+          for (const p of report.problems) runtime.stdout.write(`  ${p.key}  ${p.problem.padEnd(13)}  ${p.detail}\n`);
+        }
+      }
+      if (report.problems.length > 0) throw new CliError(`verification failed: ${report.problems.length} problem(s)`, VERIFY_FAILED_EXIT);
+    });
+}

@@ -1,0 +1,52 @@
+import type { Job } from 'pg-boss';
+import type { DependencyContainer } from 'tsyringe';
+import { HostTokens } from '../../../src/host/services';
+import { resolve } from '../../../src/host/tokens';
+import type { BackupServices } from '../services';
+import { recordVerification } from './record-verification';
+import { verifyBackup, type VerificationReport } from './verify-backup';
+
+/** The pg-boss queue the verification cron sends to: one job per slot across every host. */
+export const VERIFY_QUEUE = 'cotton-backup-verify';
+
+export interface VerificationSchedule {
+  stop(): Promise<void>;
+}
+
+/** One scheduled verification: the latest backup, recorded, admins told on failure. */
+export async function runScheduledVerification(services: BackupServices): Promise<VerificationReport | undefined> {
+  const { backup } = services;
+  const report = await verifyBackup(backup.storage, backup.masterEncryptionKey);
+  const nothingYet = report.problems.length === 1 && report.problems[0]!.problem === 'missing' && !report.manifestKey && !report.backupId;
+  if (nothingYet) {
+    backup.logger?.info('scheduled verification: no backup yet, nothing to verify');
+    return undefined;
+  }
+  await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'schedule' });
+  if (report.problems.length > 0) backup.logger?.error({ backupId: report.backupId, problems: report.problems.length }, 'scheduled verification failed');
+  else backup.logger?.info({ backupId: report.backupId, bytes: report.bytes, durationMs: report.durationMs }, 'scheduled verification passed');
+  return report;
+}
+
+/**
+ * Creates the queue, (re)writes the COTTON_VERIFY_SCHEDULE cron, and works the queue. Called
+ * from the plugin's start (triggers/start-triggers.ts), after pg-boss is up.
+ */
+export async function startVerificationSchedule(container: DependencyContainer, services: BackupServices): Promise<VerificationSchedule> {
+  const config = resolve(container, HostTokens.Config);
+  const boss = resolve(container, HostTokens.Boss);
+  const logger = services.backup.logger;
+  await boss.createQueue(VERIFY_QUEUE, { retryLimit: 2, retryDelay: 300, expireInSeconds: 6 * 3600 });
+  await boss.schedule(VERIFY_QUEUE, config.backup.verifySchedule, {}, { tz: config.backup.timezone ?? 'UTC' });
+  // Failures of the backup itself are recorded, not thrown: only an error in reading or
+  // recording makes pg-boss retry.
+  await boss.work(VERIFY_QUEUE, { batchSize: 1, pollingIntervalSeconds: 30 }, async (jobs: Job[]) => {
+    for (const _job of jobs) await runScheduledVerification(services);
+  });
+  logger?.info({ cron: config.backup.verifySchedule }, 'verification schedule set');
+  return {
+    async stop() {
+      await boss.offWork(VERIFY_QUEUE, { wait: true }).catch((error: Error) => logger?.warn({ err: error.message }, 'stopping the verification worker'));
+    },
+  };
+}

@@ -182,6 +182,8 @@ export class Host {
 
     const storageFactory = options.createStorage ?? (await import('../storage/create-storage')).createStorage;
     const storage = await storageFactory({ root: config.storage.root, masterEncryptionKey, zstdLevel: config.storage.zstdLevel });
+    const swept = await (await import('../storage/filesystem/sweep-temp')).sweepStaleTempFiles(config.storage.root);
+    if (swept.length > 0) logger.info({ removed: swept.length }, 'removed temp files of storage writes that never finished');
 
     const pool = createPool(config.database, logger);
     this.#pool = pool;

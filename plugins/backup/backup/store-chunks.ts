@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { sha256Hex } from '../../../src/keys/keys';
 import { createChunkStream, type ChunkingParameters } from '../chunking/fastcdc';
 import type { ManifestChunk } from '../manifest/manifest';
+import { failpoint } from '../failpoints';
 
 export interface ChunkProgress {
   dumpedBytes: number;
@@ -41,8 +42,12 @@ export async function storeChunks(
   const inFlight = new Set<Promise<void>>();
   let firstError: unknown;
 
+  let writesStarted = 0;
   const store = async (key: string, chunk: Buffer) => {
-    const { written, storedBytes } = await storage.write(key, chunk);
+    // The second write goes through a stream that the fault suite can stop halfway (a temp file
+    // half written, as a crash would leave it); the bytes stored are the same either way.
+    const source = ++writesStarted === 2 ? Readable.from(halves(chunk, 'backup.midChunkUpload')) : chunk;
+    const { written, storedBytes } = await storage.write(key, source);
     if (written) {
       result.newChunks++;
       result.newPlaintextBytes += chunk.length;
@@ -61,6 +66,7 @@ export async function storeChunks(
     const key = sha256Hex(chunk);
     chunks.push({ order: chunks.length, storageKey: key, sizeBytes: chunk.length });
     dumpedBytes += chunk.length;
+    if (chunks.length === 1) await failpoint('backup.midDump');
     if (seen.has(key)) {
       result.reusedChunks++;
       result.reusedPlaintextBytes += chunk.length;
@@ -83,4 +89,12 @@ export async function storeChunks(
     throw firstError;
   }
   return { chunks, dumpSizeBytes: dumpedBytes, dumpContentHash: whole.digest('hex'), ...result };
+}
+
+/** The bytes in two pieces, with a crash point between them. */
+export async function* halves(bytes: Buffer, failpointName: string): AsyncGenerator<Buffer> {
+  const half = Math.floor(bytes.length / 2);
+  yield bytes.subarray(0, half);
+  await failpoint(failpointName);
+  yield bytes.subarray(half);
 }

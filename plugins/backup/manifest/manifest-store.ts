@@ -1,5 +1,7 @@
+import { Readable } from 'node:stream';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { parseManifest, serializeManifest, type Manifest } from './manifest';
+import { halves } from '../backup/store-chunks';
 import { parsePointer, serializePointer, type Pointer } from './pointer';
 
 const MAX_METADATA_BYTES = 64 * 1024 * 1024;
@@ -22,5 +24,6 @@ export async function readPointer(storage: ObjectStorage, pointerKey: string): P
 
 /** Replaces the pointer atomically (rename over the old one): there is never a moment without one. */
 export async function writePointer(storage: ObjectStorage, pointerKey: string, pointer: Pointer): Promise<void> {
-  await storage.write(pointerKey, serializePointer(pointer), { overwrite: true });
+  const bytes = serializePointer(pointer);
+  await storage.write(pointerKey, Readable.from(halves(bytes, 'backup.midPointerWrite')), { overwrite: true });
 }

@@ -95,7 +95,10 @@ export async function restoreBackup(ctx: RestoreContext, options: RestoreOptions
       try {
         verified = await rebuildVerifiedDump(ctx.storage, manifest, manifestKey, {
           destination: dumpFile,
-          onProgress: (p) => options.onProgress?.('verify', p),
+          onProgress: (p) => {
+            if (p.chunksDone === 1) void failpoint('restore.midVerification'); // exit only: a crash mid-read
+            options.onProgress?.('verify', p);
+          },
         });
       } catch (error) {
         await rm(dumpFile, { force: true });

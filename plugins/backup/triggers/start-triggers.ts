@@ -6,6 +6,7 @@ import { registerBackupRoutes } from './api/register-routes';
 import { listenForCheckpointRequests } from './notify-listener';
 import { RejectionAudit } from './rejection-audit';
 import { startSchedule, type Schedule } from './schedule';
+import { startVerificationSchedule } from '../verify/verification-schedule';
 
 export interface Triggers {
   schedule: Schedule;
@@ -44,6 +45,7 @@ export async function startTriggers(container: DependencyContainer, services: Ba
       staggerMaxMs: config.backup.staggerMaxMs,
       logger,
     });
+    await startVerificationSchedule(container, services); // its worker stops with pg-boss
   } catch (error) {
     await coordinator.stop(0);
     throw error;

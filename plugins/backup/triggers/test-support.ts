@@ -83,7 +83,7 @@ export interface EventRow {
 
 export async function eventsOfType(pool: pg.Pool, type: string): Promise<EventRow[]> {
   const { rows } = await pool.query<EventRow>(
-    'SELECT global_position::text, stream_id, type, data, occurred_at FROM cotton_backup.events WHERE type = $1 ORDER BY global_position',
+    'SELECT e.global_position::text, e.stream_id, e.type, e.data, e.occurred_at FROM cotton_backup.events e WHERE e.type = $1 ORDER BY e.global_position',
     [type],
   );
   return rows;

@@ -55,7 +55,7 @@ export function createBackupPlugin(): CottonPlugin {
           if (!(error instanceof RestoreAbortedError)) throw error;
           // Our own schema does not make the database non-empty for Cotton: create it to record why.
           await runMigrations(s.backup.pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }], logger);
-          throw await recordRefusedRestore(s.backup.pool, s.journal, s.backup.clock, error);
+          throw await recordRefusedRestore(s.backup.pool, s.journal, s.backup.clock, error, s.backup.target.database);
         }
       },
       async start({ container }) {

@@ -1,55 +1,69 @@
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
-import { ADMINS, INSERT_NOTIFICATION } from '../restore/sql';
 import type { NewEvent } from '../projections/journal';
+import { ADMINS, INSERT_NOTIFICATION, NOTIFICATIONS_TABLE_PRESENT } from './sql';
 
 export type NotificationKind = 'restore_completed' | 'restore_refused' | 'backup_failed' | 'verification_failed';
 
+/** Cotton's notification priorities (COTTON.md §5). */
+export const Priority = { None: 0, Low: 1, Medium: 2, High: 3 } as const;
+
 export interface AdminNotice {
   kind: NotificationKind;
-  /** What makes this notice unique: the same key twice notifies once (a retried startup). */
+  /** What makes this notice unique: the same kind and key twice notifies once (a retried startup). */
   dedupKey: string;
   title: string;
   content: string;
-  /** Cotton's priority: 3 = High. */
   priority: 0 | 1 | 2 | 3;
   /** hstore metadata, COTTON.md §5. */
   metadata: Record<string, string>;
 }
 
-const NOTIFICATIONS_TABLE = "SELECT to_regclass('public.notifications') IS NOT NULL AND to_regclass('public.users') IS NOT NULL AS present";
-
 /** A UUID derived from the notice and the admin, so a retry inserts nothing new. */
 export function notificationId(notice: Pick<AdminNotice, 'kind' | 'dedupKey'>, userId: string): string {
   const h = createHash('sha256').update(`${notice.kind}|${notice.dedupKey}|${userId}`).digest('hex');
-  // Shaped as a version-8 (custom) UUID.
+  // Shaped as a version-8 (custom) UUID with the RFC 9562 variant.
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /**
- * Writes one row per admin (role 2) into Cotton's notifications table and returns the
- * AdminsNotified event to record, or undefined when Cotton's tables or admins are absent.
+ * Writes one row per admin (role 2) into Cotton's notifications table, in one transaction, and
+ * returns the AdminsNotified event naming the rows written now. Undefined when Cotton's tables
+ * or admins are absent, or when every row was already there (the notice was sent before): a
+ * retry neither notifies twice nor records a second AdminsNotified.
  */
 export async function notifyAdmins(pool: Pool, notice: AdminNotice): Promise<NewEvent | undefined> {
-  const { rows: present } = await pool.query<{ present: boolean }>(NOTIFICATIONS_TABLE);
+  const { rows: present } = await pool.query<{ present: boolean }>(NOTIFICATIONS_TABLE_PRESENT);
   if (!present[0]!.present) return undefined;
-  const { rows: admins } = await pool.query<{ id: string }>(ADMINS);
-  if (admins.length === 0) return undefined;
   const keys = Object.keys(notice.metadata);
   const values = keys.map((k) => notice.metadata[k]!);
   const recipients: { notificationId: string; userId: string }[] = [];
-  for (const admin of admins) {
-    const id = notificationId(notice, admin.id);
-    await pool.query(INSERT_NOTIFICATION, [id, notice.title, notice.content, keys, values, admin.id, notice.priority]);
-    recipients.push({ notificationId: id, userId: admin.id });
+  let adminCount = 0;
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows: admins } = await client.query<{ id: string }>(ADMINS);
+    adminCount = admins.length;
+    for (const admin of admins) {
+      const id = notificationId(notice, admin.id);
+      const inserted = await client.query(INSERT_NOTIFICATION, [id, notice.title, notice.content, keys, values, admin.id, notice.priority]);
+      if (inserted.rowCount === 1) recipients.push({ notificationId: id, userId: admin.id });
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
   }
+  if (recipients.length === 0) return undefined;
   return {
     type: 'AdminsNotified',
     data: {
       kind: notice.kind,
       notificationIds: recipients.map((r) => r.notificationId),
       recipients,
-      adminCount: admins.length,
+      adminCount,
       priority: notice.priority,
       title: notice.title,
     },

@@ -1,7 +1,11 @@
 import type { Pool } from 'pg';
 import * as sql from './sql';
 
-/** True when Cotton would call this database empty; our own schemas and pg-boss's do not count. */
+/**
+ * Cotton's rule for "empty" (COTTON.md §5): no applied migrations, or no row in users and none
+ * in server_settings. Only Cotton's own tables are asked, so our schemas (cotton_backup,
+ * cotton_host) and pg-boss's never make a database count as non-empty.
+ */
 export async function isCottonDatabaseEmpty(pool: Pool): Promise<boolean> {
   const { rows } = await pool.query<{ migrations: boolean; users: boolean; settings: boolean }>(sql.COTTON_TABLES_PRESENT);
   const present = rows[0]!;
@@ -14,18 +18,22 @@ export async function isCottonDatabaseEmpty(pool: Pool): Promise<boolean> {
 }
 
 /**
- * Puts a database that a failed pg_restore left half-filled back to empty: every user schema
- * dropped, `public` recreated. Only ever called on a database that was empty before the restore.
+ * Puts a database whose restore failed after pg_restore had committed back to empty: every
+ * user schema dropped, `public` recreated. Only ever called on a database that was Cotton-empty
+ * before the restore, so nothing of value is lost and the next start retries the restore.
  */
 export async function wipeDatabase(pool: Pool): Promise<void> {
   const { rows } = await pool.query<{ name: string }>(sql.USER_SCHEMAS);
   for (const { name } of rows) await pool.query(`DROP SCHEMA IF EXISTS "${name.replaceAll('"', '""')}" CASCADE`);
-  await pool.query('CREATE SCHEMA IF NOT EXISTS public');
+  await pool.query(sql.RECREATE_PUBLIC);
 }
 
+const EXTENSION_NAME = /^[a-z0-9_]+$/;
+
+/** Cotton's extensions (citext, hstore) must exist before pg_restore replays a schema using their types. */
 export async function ensureExtensions(pool: Pool, extensions: readonly string[]): Promise<void> {
   for (const name of extensions) {
-    if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`invalid extension name "${name}"`);
+    if (!EXTENSION_NAME.test(name)) throw new Error(`invalid extension name "${name}" in COTTON_RESTORE_EXTENSIONS`);
     await pool.query(`CREATE EXTENSION IF NOT EXISTS "${name}"`);
   }
 }

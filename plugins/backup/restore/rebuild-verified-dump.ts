@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { Manifest } from '../manifest/manifest';
 import { rejectionForReadError, RestoreRejectedError } from './restore-rejection';
@@ -19,40 +18,45 @@ export interface VerifiedDump {
 }
 
 /**
- * Reads every chunk of a manifest through the pipeline and checks it against its key and size,
- * then the whole against the manifest's size and hash. With `destination`, the plaintext is
- * written to that (private) file on the way, so that a restore needs one decryption pass and
- * pg_restore can run in parallel (-j needs a seekable file, not a pipe). Without it, this is a
- * pure verification pass (`cotton-backup verify`).
- * Throws RestoreRejectedError; the caller owns removing the destination on every outcome.
+ * Reads every chunk of a manifest through the pipeline and checks it against its key (SHA-256
+ * of the plaintext) and its size, then the whole against the manifest's size and hash.
+ *
+ * With `destination`, the plaintext is written on the way to that new private file (0600,
+ * created exclusively): one decryption pass serves both verification and pg_restore, and the
+ * file is only handed to pg_restore after the whole-dump check passed, so not one unverified byte
+ * reaches it. Why a file and not a pipe into pg_restore: a pipe would feed pg_restore before the
+ * last chunk is checked, and a restore must not start from a dump that later proves corrupt;
+ * holding the dump in memory does not scale. The caller owns removing the file on every outcome.
+ * Without `destination`, this is a pure verification pass.
+ * Throws RestoreRejectedError naming the object and what was wrong.
  */
 export async function rebuildVerifiedDump(
   storage: ObjectStorage,
   manifest: Manifest,
   manifestKey: string,
-  options: { destination?: string; onProgress?: (p: VerifyProgress) => void } = {},
+  options: { destination?: string; onProgress?: (p: VerifyProgress) => void; signal?: AbortSignal } = {},
 ): Promise<VerifiedDump> {
   const started = performance.now();
   const whole = createHash('sha256');
-  const out: WriteStream | undefined = options.destination
-    ? createWriteStream(options.destination, { mode: 0o600, flags: 'wx' })
-    : undefined;
+  const out: FileHandle | undefined = options.destination ? await open(options.destination, 'wx', 0o600) : undefined;
   let bytes = 0;
   try {
     for (const [index, chunk] of manifest.chunks.entries()) {
+      options.signal?.throwIfAborted();
       const hash = createHash('sha256');
       let length = 0;
       try {
         const stream = await storage.read(chunk.storageKey);
         for await (const piece of stream as AsyncIterable<Buffer>) {
           length += piece.length;
+          // More than the manifest promises: stop reading (the stream is destroyed on break).
           if (length > chunk.sizeBytes) break;
           hash.update(piece);
           whole.update(piece);
-          if (out && !out.write(piece)) await once(out, 'drain');
+          if (out) await out.write(piece);
         }
       } catch (error) {
-        throw rejectionForReadError(error, chunk.storageKey, 'chunk');
+        throw rejectionForReadError(error, chunk.storageKey, 'chunk', manifestKey);
       }
       if (length !== chunk.sizeBytes) {
         throw new RestoreRejectedError(
@@ -71,13 +75,8 @@ export async function rebuildVerifiedDump(
       bytes += length;
       options.onProgress?.({ verifiedBytes: bytes, totalBytes: manifest.dumpSizeBytes, chunksDone: index + 1, chunkCount: manifest.chunkCount });
     }
-    if (out) {
-      out.end();
-      await once(out, 'finish');
-    }
-  } catch (error) {
-    out?.destroy();
-    throw error;
+  } finally {
+    await out?.close();
   }
   const sha256 = whole.digest('hex');
   if (bytes !== manifest.dumpSizeBytes) {

@@ -1,23 +1,39 @@
 import type { Pool } from 'pg';
-import type { Clock } from '../../../src/host/services';
 import { readStream } from '../events';
 import type { Journal, NewEvent } from '../projections/journal';
 import type { Manifest } from '../manifest/manifest';
-import { notifyAdmins } from '../notifications/notify-admins';
-import { SERVER_TIMEZONE } from './sql';
-
-export const RESTORED_TITLE = 'Database restored automatically';
 
 /**
- * The dump was taken while its own backup ran, so the restored event log ends at BackupStarted.
- * What followed is re-recorded from the manifest, marked `rerecorded`, so history reads whole.
+ * The dump was taken while its own backup ran, so the restored event log holds that backup's
+ * stream only up to BackupStarted (a dump made by Cotton's own job holds no stream at all). What
+ * followed is re-recorded from the manifest — Dumped, Chunked, ManifestCommitted, PointerAdvanced,
+ * and BackupStarted when even that is missing — marked `rerecorded` (metadata, and data where the
+ * vocabulary has the field), so history reads whole and says which facts are reconstructed.
+ * Values the manifest cannot know (durations, new/reused split) are 0 and listed in `unknown`.
+ * Idempotent: only the missing events are appended. Returns the types appended.
  */
-export async function rerecordBackupHistory(pool: Pool, journal: Journal, manifest: Manifest, manifestKey: string, restoreId: string): Promise<void> {
+export async function rerecordBackupHistory(pool: Pool, journal: Journal, manifest: Manifest, manifestKey: string, restoreId: string): Promise<string[]> {
   const stream = await readStream(pool, manifest.backupId);
   const has = (type: string) => stream.some((e) => e.type === type);
-  const metadata = { rerecorded: true, restoreId };
+  const metadata = (unknown: string[] = []) => ({ rerecorded: true, restoreId, source: 'manifest', ...(unknown.length ? { unknown } : {}) });
   const previousManifestKey = manifest.previousManifestStorageKey ?? null;
   const missing: NewEvent[] = [];
+  if (stream.length === 0) {
+    const fixed = { minBytes: manifest.chunkSizeBytes, avgBytes: manifest.chunkSizeBytes, maxBytes: manifest.chunkSizeBytes };
+    const port = /^\d{1,5}$/.test(manifest.sourcePort) ? manifest.sourcePort : '0';
+    missing.push({
+      type: 'BackupStarted',
+      data: {
+        backupId: manifest.backupId,
+        requestIds: [],
+        database: manifest.sourceDatabase || 'unknown',
+        host: manifest.sourceHost || 'unknown',
+        port,
+        chunking: manifest.chunking ? { minBytes: manifest.chunking.minBytes, avgBytes: manifest.chunking.avgBytes, maxBytes: manifest.chunking.maxBytes } : fixed,
+      },
+      metadata: { ...metadata(['requestIds']), producer: manifest.producer ?? 'cotton', createdAtUtc: manifest.createdAtUtc },
+    });
+  }
   if (!has('Dumped')) {
     missing.push({
       type: 'Dumped',
@@ -28,55 +44,24 @@ export async function rerecordBackupHistory(pool: Pool, journal: Journal, manife
         sha256: manifest.dumpContentHash,
         durationMs: 0,
       },
-      metadata,
+      metadata: metadata(['durationMs', ...(manifest.pgDumpVersion ? [] : ['pgDumpVersion', 'serverVersion'])]),
+    });
+  }
+  if (!has('Chunked')) {
+    missing.push({
+      type: 'Chunked',
+      data: { chunkCount: manifest.chunkCount, newChunks: 0, reusedChunks: 0, newPlaintextBytes: 0, reusedPlaintextBytes: 0, bytesWritten: 0 },
+      metadata: metadata(['newChunks', 'reusedChunks', 'newPlaintextBytes', 'reusedPlaintextBytes', 'bytesWritten']),
     });
   }
   if (!has('ManifestCommitted')) {
-    missing.push({ type: 'ManifestCommitted', data: { backupId: manifest.backupId, manifestKey, previousManifestKey, rerecorded: true }, metadata });
+    missing.push({ type: 'ManifestCommitted', data: { backupId: manifest.backupId, manifestKey, previousManifestKey, rerecorded: true }, metadata: metadata() });
   }
   if (!has('PointerAdvanced')) {
-    missing.push({ type: 'PointerAdvanced', data: { backupId: manifest.backupId, previousManifestKey, manifestKey, rerecorded: true }, metadata });
+    missing.push({ type: 'PointerAdvanced', data: { backupId: manifest.backupId, previousManifestKey, manifestKey, rerecorded: true }, metadata: metadata() });
   }
-  if (missing.length > 0) await journal.append(manifest.backupId, missing, { expectedVersion: stream.length === 0 ? 'no_stream' : BigInt(stream.length) });
-}
-
-/** Cotton's High-priority "Database restored automatically" to every admin (COTTON.md §5). */
-export async function notifyRestoreCompleted(pool: Pool, clock: Clock, manifest: Manifest, manifestKey: string): Promise<NewEvent | undefined> {
-  const timezone = await pool.query<{ timezone: string }>(SERVER_TIMEZONE).then((r) => r.rows[0]?.timezone ?? 'UTC', () => 'UTC');
-  return notifyAdmins(pool, {
-    kind: 'restore_completed',
-    dedupKey: manifestKey,
-    title: RESTORED_TITLE,
-    content: `The database was empty at startup and was restored from backup ${manifest.backupId} created at ${manifest.createdAtUtc}.`,
-    priority: 3,
-    metadata: {
-      backupId: manifest.backupId,
-      createdAtUtc: manifest.createdAtUtc,
-      restoreCompletedUtc: clock.now().toISOString(),
-      sourceDatabase: manifest.sourceDatabase,
-      sourceHost: manifest.sourceHost,
-      sourcePort: manifest.sourcePort,
-      serverTimezone: timezone,
-      manifestStorageKey: manifestKey,
-      'i18n.titleKey': 'notifications:server.databaseRestoreCompleted.title',
-      'i18n.contentKey': 'notifications:server.databaseRestoreCompleted.content',
-    },
-  });
-}
-
-/** A refused or failed restore: admins hear of it when there are any (a database with users but no migrations). */
-export async function notifyRestoreRefused(pool: Pool, clock: Clock, restoreId: string, message: string): Promise<NewEvent | undefined> {
-  return notifyAdmins(pool, {
-    kind: 'restore_refused',
-    dedupKey: restoreId,
-    title: 'Database restore refused',
-    content: message.slice(0, 2000),
-    priority: 3,
-    metadata: {
-      restoreId,
-      failedAtUtc: clock.now().toISOString(),
-      'i18n.titleKey': 'notifications:server.databaseRestoreFailed.title',
-      'i18n.contentKey': 'notifications:server.databaseRestoreFailed.content',
-    },
-  });
+  if (missing.length > 0) {
+    await journal.append(manifest.backupId, missing, { expectedVersion: stream.length === 0 ? 'no_stream' : BigInt(stream.length) });
+  }
+  return missing.map((e) => e.type);
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
@@ -7,15 +7,17 @@ import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { pointerStorageKey } from '../../../src/keys/keys';
 import { redactSecrets } from '../../../src/config/secrets';
 import type { ConnectionTarget } from '../dump/pg-tools';
-import { runPgRestore } from '../dump/pg-restore';
 import type { Manifest } from '../manifest/manifest';
 import type { NewEvent } from '../projections/journal';
 import { failpoint } from '../failpoints';
-import { ensureExtensions, missingExtensions, wipeDatabase } from './database-state';
-import { discoverLatestBackup, loadManifest } from './discover-backup';
+import { readEventsToCarry, type CarriedStream } from './carry-over-events';
+import { findCandidates } from './find-candidates';
+import { ensureExtensions, isCottonDatabaseEmpty, missingExtensions, wipeDatabase } from './database-state';
+import { rebaseRestoredTransactionIds } from './rebase-transaction-ids';
 import { rebuildVerifiedDump, type VerifyProgress } from './rebuild-verified-dump';
+import { acquireRestoreLock } from './restore-lock';
 import { RestoreRejectedError } from './restore-rejection';
-import { listKnownManifests } from '../manifest/backup-index';
+import { runAtomicPgRestore } from './run-pg-restore';
 
 export interface RestoreContext {
   /** A pool on the target database. */
@@ -26,6 +28,7 @@ export interface RestoreContext {
   extensions: readonly string[];
   /** Private folder for the verified dump file (created 0700, file 0600, removed on every outcome). */
   workDir: string;
+  /** Kept for the wiring's sake; the restore runs in one transaction, which cannot be parallel. */
   jobs: number;
   logger?: Logger;
   secrets: readonly string[];
@@ -48,41 +51,71 @@ export interface RestoreReport {
   bytes: number;
   verifyMs: number;
   restoreMs: number;
+  /** Events rebased below the current transaction id (restored from another server). */
+  rebasedEvents: number;
   /** Newer backups refused before this one was used (fallback). */
   refused: RestoreRejectedError[];
   /** The events of this restore, to append once the event store exists. */
   events: NewEvent[];
+  /** Events the empty database held before pg_restore replaced its store. */
+  carried: CarriedStream[];
 }
 
-/** Thrown when no backup could be restored; carries the events to record. */
+/** Thrown when no backup could be restored; carries the events to record. The database is left empty. */
 export class RestoreAbortedError extends Error {
   constructor(
     readonly reason: Error,
     readonly events: NewEvent[],
     readonly restoreId: string,
+    readonly refused: RestoreRejectedError[] = [],
+    readonly carried: CarriedStream[] = [],
   ) {
     super(reason.message, { cause: reason });
     this.name = 'RestoreAbortedError';
   }
 }
 
+/** The target holds Cotton data: a restore never touches it. */
+export class TargetNotEmptyError extends Error {
+  constructor(readonly database: string) {
+    super(
+      `database "${database}" is not empty by Cotton's rule (it has applied migrations and a user or server settings); ` +
+        'a restore only ever writes into an empty database: choose another --target-database, or drop and recreate this one first',
+    );
+    this.name = 'TargetNotEmptyError';
+  }
+}
+
 /**
- * Restores a backup into an empty database. Every chunk is verified (hash and size, then the
- * whole dump) before pg_restore sees a byte. On refusal the database is not touched; on a
- * pg_restore failure it is wiped back to empty. Either way the events say why.
+ * Restores a backup into a Cotton-empty database. Every chunk is verified (hash and size, then
+ * the whole dump) before pg_restore sees a byte; pg_restore runs in one transaction. On refusal
+ * the database is not touched; when a step after pg_restore fails it is wiped back to empty.
+ * Either way RestoreAbortedError carries the events saying why.
+ * @throws TargetNotEmptyError (nothing done, nothing to record), RestoreInProgressError
  */
 export async function restoreBackup(ctx: RestoreContext, options: RestoreOptions): Promise<RestoreReport> {
+  const lock = await acquireRestoreLock(ctx.pool, ctx.target.database);
+  try {
+    if (!(await isCottonDatabaseEmpty(ctx.pool))) throw new TargetNotEmptyError(ctx.target.database);
+    return await restoreLocked(ctx, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function restoreLocked(ctx: RestoreContext, options: RestoreOptions): Promise<RestoreReport> {
   const restoreId = randomUUID();
   const events: NewEvent[] = [];
   const refused: RestoreRejectedError[] = [];
+  let carried: CarriedStream[] = [];
   const pointerKey = pointerStorageKey(ctx.masterEncryptionKey);
-  await mkdir(ctx.workDir, { recursive: true, mode: 0o700 });
   const dumpFile = join(ctx.workDir, `${restoreId}.dump`);
   try {
-    for await (const candidate of candidates(ctx, options)) {
+    await prepareWorkDir(ctx.workDir);
+    carried = await readEventsToCarry(ctx.pool);
+    for await (const candidate of findCandidates(ctx.storage, ctx.masterEncryptionKey, options)) {
       if (candidate instanceof RestoreRejectedError) {
-        refused.push(candidate);
-        events.push(rejectedEvent(candidate));
+        refuse(candidate);
         if (options.fallback !== 'previous') break;
         continue;
       }
@@ -95,16 +128,13 @@ export async function restoreBackup(ctx: RestoreContext, options: RestoreOptions
       try {
         verified = await rebuildVerifiedDump(ctx.storage, manifest, manifestKey, {
           destination: dumpFile,
-          onProgress: (p) => {
-            if (p.chunksDone === 1) void failpoint('restore.midVerification'); // exit only: a crash mid-read
-            options.onProgress?.('verify', p);
-          },
+          onProgress: (p) => options.onProgress?.('verify', p),
+          signal: options.signal,
         });
       } catch (error) {
         await rm(dumpFile, { force: true });
         if (!(error instanceof RestoreRejectedError)) throw error;
-        refused.push(error);
-        events.push(rejectedEvent(error));
+        refuse(error);
         if (options.fallback !== 'previous') break;
         continue;
       }
@@ -113,92 +143,81 @@ export async function restoreBackup(ctx: RestoreContext, options: RestoreOptions
         data: { backupId: manifest.backupId, manifestKey, bytes: verified.bytes, sha256: verified.sha256, chunkCount: manifest.chunkCount, durationMs: verified.durationMs },
       });
       await failpoint('restore.afterVerified');
-      const restoreMs = await restoreVerifiedFile(ctx, dumpFile, manifest, events, options.signal);
-      return { restoreId, backupId: manifest.backupId, manifestKey, manifest, bytes: verified.bytes, verifyMs: verified.durationMs, restoreMs, refused, events };
+      const { restoreMs, rebasedEvents } = await restoreVerifiedFile(ctx, dumpFile, manifest, events, options.signal);
+      return { restoreId, backupId: manifest.backupId, manifestKey, manifest, bytes: verified.bytes, verifyMs: verified.durationMs, restoreMs, rebasedEvents, refused, events, carried };
     }
-    const last = refused.at(-1) ?? new RestoreRejectedError('no_pointer', 'no backup found');
-    throw new RestoreAbortedError(
-      refused.length > 1 ? new RestoreRejectedError(last.reason, `no backup could be verified; ${refused.map((r) => r.message).join(' | ')}`) : last,
-      events,
-      restoreId,
-    );
+    const reason =
+      refused.length === 0
+        ? new RestoreRejectedError('no_pointer', 'no backup found')
+        : refused.length === 1
+          ? refused[0]!
+          : new RestoreRejectedError(refused.at(-1)!.reason, `no backup could be verified: ${refused.map((r) => r.message).join(' | ')}`);
+    events.push(failedEvent('verification', reason, ctx.secrets));
+    throw new RestoreAbortedError(reason, events, restoreId, refused, carried);
   } catch (error) {
     if (error instanceof RestoreAbortedError) throw error;
-    throw new RestoreAbortedError(error as Error, events, restoreId);
+    if (events.at(-1)?.type !== 'RestoreFailed') events.push(failedEvent('restore', error as Error, ctx.secrets));
+    throw new RestoreAbortedError(error as Error, events, restoreId, refused, carried);
   } finally {
     await rm(dumpFile, { force: true });
   }
+
+  function refuse(rejection: RestoreRejectedError): void {
+    refused.push(rejection);
+    events.push(rejectedEvent(rejection));
+    ctx.logger?.warn({ reason: rejection.reason, ...rejection.keys }, rejection.message);
+  }
 }
 
-async function restoreVerifiedFile(ctx: RestoreContext, dumpFile: string, manifest: Manifest, events: NewEvent[], signal?: AbortSignal): Promise<number> {
+/** The verified dump's folder: private to this user, whatever it was before. */
+async function prepareWorkDir(workDir: string): Promise<void> {
+  await mkdir(workDir, { recursive: true, mode: 0o700 });
+  await chmod(workDir, 0o700);
+}
+
+async function restoreVerifiedFile(
+  ctx: RestoreContext,
+  dumpFile: string,
+  manifest: Manifest,
+  events: NewEvent[],
+  signal?: AbortSignal,
+): Promise<{ restoreMs: number; rebasedEvents: number }> {
   const started = performance.now();
   try {
     await ensureExtensions(ctx.pool, ctx.extensions);
-    await runPgRestore(ctx.target, dumpFile, ctx.jobs, signal);
+    await runAtomicPgRestore(ctx.target, dumpFile, signal);
+  } catch (error) {
+    // One transaction: nothing of the dump was committed, the database is as it was (empty).
+    events.push(failedEvent('pg_restore', error as Error, ctx.secrets));
+    throw error;
+  }
+  let rebasedEvents: number;
+  try {
     await ensureExtensions(ctx.pool, ctx.extensions);
     const missing = await missingExtensions(ctx.pool, ctx.extensions);
     if (missing.length > 0) throw new Error(`extensions missing after restore: ${missing.join(', ')}`);
+    rebasedEvents = await rebaseRestoredTransactionIds(ctx.pool);
+    await failpoint('restore.afterPgRestore');
   } catch (error) {
-    const err = error as Error;
-    events.push({
-      type: 'RestoreFailed',
-      data: { step: 'pg_restore', errorClass: err.name, message: redactSecrets(err.message, ctx.secrets).slice(0, 4000) },
-    });
+    events.push(failedEvent('after_restore', error as Error, ctx.secrets));
+    // The dump is in, but the database is not fit to serve: back to empty, so the next start retries.
     await wipeDatabase(ctx.pool).catch((wipeError: Error) =>
-      ctx.logger?.error({ err: wipeError.message }, 'could not wipe the half-restored database; drop and recreate it by hand'),
+      ctx.logger?.error({ err: wipeError.message }, `could not wipe database "${ctx.target.database}" after a failed restore; drop and recreate it by hand`),
     );
     throw error;
   }
   const restoreMs = Math.round(performance.now() - started);
   events.push({ type: 'Restored', data: { backupId: manifest.backupId, durationMs: restoreMs } });
   events.push({ type: 'ExtensionsEnsured', data: { extensions: [...ctx.extensions] } });
-  return restoreMs;
+  if (rebasedEvents > 0) ctx.logger?.info({ rebasedEvents }, 'restored events rebased below the current transaction id');
+  return { restoreMs, rebasedEvents };
 }
 
-type Candidate = { manifestKey: string; manifest: Manifest } | RestoreRejectedError;
-
-/**
- * The backups to try, newest first: the pointer's (or the chosen one), then — with the
- * fallback — each manifest's previous link, then the backup index for links a lost manifest broke.
- */
-async function* candidates(ctx: RestoreContext, options: RestoreOptions): AsyncGenerator<Candidate> {
-  const tried = new Set<string>();
-  const queue: string[] = [];
-  if (options.backupId) {
-    const known = await listKnownManifests(ctx.storage, ctx.masterEncryptionKey);
-    const entry = known.find((k) => k.backupId === options.backupId);
-    if (!entry) {
-      yield new RestoreRejectedError('missing_manifest', `no backup ${options.backupId} is known to the pointer or the backup index`);
-      return;
-    }
-    queue.push(entry.manifestKey);
-  } else {
-    try {
-      const latest = await discoverLatestBackup(ctx.storage, ctx.masterEncryptionKey);
-      tried.add(latest.manifestKey);
-      yield { manifestKey: latest.manifestKey, manifest: latest.manifest };
-      if (latest.manifest.previousManifestStorageKey) queue.push(latest.manifest.previousManifestStorageKey);
-    } catch (error) {
-      if (!(error instanceof RestoreRejectedError)) throw error;
-      yield error;
-    }
-    if (options.fallback === 'previous') {
-      for (const k of await listKnownManifests(ctx.storage, ctx.masterEncryptionKey).catch(() => [])) queue.push(k.manifestKey);
-    }
-  }
-  while (queue.length > 0) {
-    const key = queue.shift()!;
-    if (tried.has(key)) continue;
-    tried.add(key);
-    try {
-      const manifest = await loadManifest(ctx.storage, key);
-      yield { manifestKey: key, manifest };
-      if (manifest.previousManifestStorageKey) queue.unshift(manifest.previousManifestStorageKey);
-    } catch (error) {
-      if (!(error instanceof RestoreRejectedError)) throw error;
-      yield error;
-    }
-  }
+function failedEvent(step: string, error: Error, secrets: readonly string[]): NewEvent {
+  return {
+    type: 'RestoreFailed',
+    data: { step, errorClass: error.name || 'Error', message: redactSecrets(error.message ?? String(error), secrets).slice(0, 4000) },
+  };
 }
 
 function rejectedEvent(error: RestoreRejectedError): NewEvent {

@@ -24,9 +24,14 @@ export class RestoreRejectedError extends Error {
 }
 
 /** Maps a storage read failure of object `key` to the rejection it means. */
-export function rejectionForReadError(error: unknown, key: string, what: 'chunk' | 'manifest' | 'pointer'): RestoreRejectedError {
+export function rejectionForReadError(
+  error: unknown,
+  key: string,
+  what: 'chunk' | 'manifest' | 'pointer',
+  manifestKey?: string,
+): RestoreRejectedError {
   const err = error as Error & { code?: string };
-  const keys = what === 'chunk' ? { chunkKey: key } : what === 'manifest' ? { manifestKey: key } : {};
+  const keys = what === 'chunk' ? { chunkKey: key, ...(manifestKey ? { manifestKey } : {}) } : what === 'manifest' ? { manifestKey: key } : {};
   if (err?.name === 'ObjectNotFoundError' || err?.code === 'ENOENT') {
     const reason = what === 'chunk' ? 'missing_chunk' : what === 'manifest' ? 'missing_manifest' : 'no_pointer';
     return new RestoreRejectedError(reason, `${what} object ${key} does not exist`, keys);

@@ -1,0 +1,31 @@
+import type { Pool } from 'pg';
+import type { Clock } from '../../../src/host/services';
+import type { NewEvent } from '../projections/journal';
+import { notifyAdmins, Priority } from './notify-admins';
+
+export const REFUSED_TITLE = 'Database restore refused';
+
+/**
+ * A refused or failed startup restore: admins hear of it when there are any (Cotton's tables
+ * with users but no applied migrations count as empty). `dedupKey` names the problem, not the
+ * attempt, so a service manager restarting the host in a loop notifies once per distinct problem.
+ */
+export async function notifyRestoreRefused(
+  pool: Pool,
+  clock: Clock,
+  refusal: { restoreId: string; dedupKey: string; message: string },
+): Promise<NewEvent | undefined> {
+  return notifyAdmins(pool, {
+    kind: 'restore_refused',
+    dedupKey: refusal.dedupKey,
+    title: REFUSED_TITLE,
+    content: refusal.message.slice(0, 4000),
+    priority: Priority.High,
+    metadata: {
+      restoreId: refusal.restoreId,
+      failedAtUtc: clock.now().toISOString(),
+      'i18n.titleKey': 'notifications:server.databaseRestoreFailed.title',
+      'i18n.contentKey': 'notifications:server.databaseRestoreFailed.content',
+    },
+  });
+}

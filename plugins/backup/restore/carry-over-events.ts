@@ -1,0 +1,49 @@
+import type { Pool } from 'pg';
+import { ConcurrencyError } from '../events';
+import type { Journal, NewEvent } from '../projections/journal';
+import { EVENTS_TO_CARRY, EVENT_STORE_PRESENT } from './sql';
+
+/** Events of one stream, held across a restore. */
+export interface CarriedStream {
+  streamId: string;
+  events: NewEvent[];
+}
+
+/**
+ * A Cotton-empty database may already hold our event store: a refused startup recorded why
+ * there, and the operator now retries (say with COTTON_RESTORE_FALLBACK=previous).
+ * pg_restore --clean replaces that store with the dump's, so its events are read first and
+ * appended again afterwards, marked `carriedOver` with their original time. Returns [] when
+ * there is no store.
+ */
+export async function readEventsToCarry(pool: Pool): Promise<CarriedStream[]> {
+  const { rows: present } = await pool.query<{ present: boolean }>(EVENT_STORE_PRESENT);
+  if (!present[0]!.present) return [];
+  const { rows } = await pool.query<{ stream_id: string; type: string; data: unknown; metadata: Record<string, unknown>; occurred_at: string }>(
+    EVENTS_TO_CARRY,
+  );
+  const streams = new Map<string, NewEvent[]>();
+  for (const row of rows) {
+    const events = streams.get(row.stream_id) ?? [];
+    events.push({ type: row.type, data: row.data, metadata: { ...row.metadata, carriedOver: true, originalOccurredAt: row.occurred_at } } as NewEvent);
+    streams.set(row.stream_id, events);
+  }
+  return [...streams].map(([streamId, events]) => ({ streamId, events }));
+}
+
+/**
+ * Appends the carried streams the restored store does not have; a stream that exists (it was
+ * in the dump too, or a retry already carried it) is left alone. Returns the streams appended.
+ */
+export async function appendCarriedEvents(journal: Journal, carried: readonly CarriedStream[]): Promise<string[]> {
+  const appended: string[] = [];
+  for (const stream of carried) {
+    try {
+      await journal.append(stream.streamId, stream.events, { expectedVersion: 'no_stream' });
+      appended.push(stream.streamId);
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError)) throw error;
+    }
+  }
+  return appended;
+}

@@ -1,0 +1,62 @@
+import type { ObjectStorage } from '../../../src/storage/object-storage';
+import type { Manifest } from '../manifest/manifest';
+import { listKnownManifests, readBackupIndex } from '../manifest/backup-index';
+import { loadManifest, readLatestPointer } from './discover-backup';
+import { RestoreRejectedError } from './restore-rejection';
+
+export type Candidate = { manifestKey: string; manifest: Manifest } | RestoreRejectedError;
+
+/**
+ * The backups to try, newest first, each yielded once: the pointer's (or the chosen one's); then,
+ * while the consumer keeps asking (fallback), each manifest's previous link; once that chain ends
+ * (or a lost or corrupt manifest breaks it), the backup index, newest first. A refusal is yielded
+ * as a RestoreRejectedError, so the consumer records it and decides whether to go on.
+ */
+export async function* findCandidates(
+  storage: ObjectStorage,
+  masterEncryptionKey: Buffer,
+  options: { backupId?: string; fallback?: 'none' | 'previous' },
+): AsyncGenerator<Candidate> {
+  const tried = new Set<string>();
+  const queue: { manifestKey: string; backupId?: string }[] = [];
+  if (options.backupId) {
+    const known = await listKnownManifests(storage, masterEncryptionKey);
+    const entry = known.find((k) => k.backupId === options.backupId);
+    if (!entry) {
+      yield new RestoreRejectedError(
+        'missing_manifest',
+        `backup ${options.backupId} is known neither to the latest-backup pointer nor to the backup index (${known.length} backups known)`,
+      );
+      if (options.fallback !== 'previous') return;
+    } else {
+      queue.push({ manifestKey: entry.manifestKey, backupId: entry.backupId });
+    }
+  } else {
+    try {
+      const { pointer } = await readLatestPointer(storage, masterEncryptionKey);
+      queue.push({ manifestKey: pointer.latestManifestStorageKey, backupId: pointer.latestBackupId });
+    } catch (error) {
+      if (!(error instanceof RestoreRejectedError)) throw error;
+      yield error;
+    }
+  }
+  let indexRead = false;
+  for (;;) {
+    if (queue.length === 0 && !indexRead && options.fallback === 'previous') {
+      indexRead = true;
+      for (const entry of await readBackupIndex(storage, masterEncryptionKey).catch(() => [])) queue.push(entry);
+    }
+    const next = queue.shift();
+    if (!next) return;
+    if (tried.has(next.manifestKey)) continue;
+    tried.add(next.manifestKey);
+    try {
+      const manifest = await loadManifest(storage, next.manifestKey, next.backupId);
+      yield { manifestKey: next.manifestKey, manifest };
+      if (manifest.previousManifestStorageKey) queue.unshift({ manifestKey: manifest.previousManifestStorageKey });
+    } catch (error) {
+      if (!(error instanceof RestoreRejectedError)) throw error;
+      yield error;
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import type { Pool } from 'pg';
+import * as sql from './sql';
+
+/**
+ * After a restore: events written on another server may carry transaction ids at or above this
+ * server's, which the global reader would hide (see sql.TRANSACTION_IDS_AHEAD). Rebases them
+ * below the current xid, keeping their order, in one transaction with the update guard lifted
+ * only inside it (DDL is transactional: a failure leaves the guard on). Returns the number of
+ * events rebased, 0 when nothing was needed or there is no event store (a dump of Cotton's own).
+ */
+export async function rebaseRestoredTransactionIds(pool: Pool): Promise<number> {
+  const { rows } = await pool.query<{ present: boolean }>(sql.EVENT_STORE_PRESENT);
+  if (!rows[0]!.present) return 0;
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const ahead = await client.query<{ ahead: boolean }>(sql.TRANSACTION_IDS_AHEAD);
+    if (!ahead.rows[0]!.ahead) {
+      await client.query('COMMIT');
+      return 0;
+    }
+    await client.query(sql.DISABLE_EVENTS_UPDATE_GUARD);
+    const updated = await client.query(sql.REBASE_TRANSACTION_IDS);
+    await client.query(sql.ENABLE_EVENTS_UPDATE_GUARD);
+    await client.query('COMMIT');
+    return updated.rowCount ?? 0;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -30,10 +30,10 @@ describe('two hosts on one database', () => {
     for (let round = 0; round < 4; round++) {
       const answers = await Promise.all(
         hosts.map((h) =>
-          fetch(`${h.url}${API_PREFIX}/trigger`, { method: 'PATCH', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) => r.json()),
+          fetch(`${h.url}${API_PREFIX}/trigger`, { method: 'PATCH', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) => r.json() as Promise<{ requestId: string }>),
         ),
       );
-      ids.push(...answers.map((a: { requestId: string }) => a.requestId));
+      ids.push(...answers.map((a) => a.requestId));
       ids.push((await client.query('SELECT cotton_backup.request_checkpoint($1) AS id', [`round ${round}`])).rows[0].id);
       await client.query('NOTIFY cotton_backup');
       await new Promise((r) => setTimeout(r, 150));

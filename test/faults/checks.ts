@@ -1,0 +1,136 @@
+import { execFile } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { sweepStaleTempFiles } from '../../src/storage/filesystem/sweep-temp';
+import { verifyChain } from '../../plugins/backup/events/verify-chain';
+import { readManifest } from '../../plugins/backup/manifest/manifest-store';
+import { verifyBackup } from '../../plugins/backup/verify/verify-backup';
+import { snapshotTables } from '../support/cotton-schema';
+import { createTestDatabase, testServer } from '../support/database';
+import type { FaultEnv } from './harness';
+
+/** Collects every failed expectation of a scenario instead of stopping at the first. */
+export class Checks {
+  readonly failures: string[] = [];
+  readonly notes: string[] = [];
+  ok(condition: unknown, what: string): boolean {
+    if (!condition) this.failures.push(what);
+    return Boolean(condition);
+  }
+  note(text: string): void {
+    this.notes.push(text);
+  }
+  throwIfFailed(): void {
+    if (this.failures.length > 0) throw new Error(`${this.failures.length} check(s) failed:\n  - ${this.failures.join('\n  - ')}`);
+  }
+}
+
+/** Restores the backup of `manifestKey` (every chunk read back through the pipeline) into a scratch database. */
+export async function restoreSnapshot(f: FaultEnv, manifestKey: string): Promise<Record<string, string>> {
+  const manifest = await readManifest(f.storage, manifestKey);
+  const dir = await mkdtemp(join(tmpdir(), 'fault-restore-'));
+  const file = join(dir, 'check.dump');
+  const scratch = await createTestDatabase('fscratch');
+  try {
+    const out = createWriteStream(file, { mode: 0o600 });
+    await pipeline(async function* () {
+      for (const chunk of manifest.chunks) yield* (await f.storage.read(chunk.storageKey)) as AsyncIterable<Buffer>;
+    }, out);
+    await promisify(execFile)('pg_restore', ['--no-owner', '--no-privileges', '--exit-on-error', '-h', testServer.host, '-p', String(testServer.port), '-U', testServer.user, '-d', scratch.name, file]);
+    return await snapshotTables(scratch.pool);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await scratch.drop();
+  }
+}
+
+/** The pointer names a complete manifest: every chunk present, decrypting, of the right size and hash. */
+export async function checkPointerComplete(c: Checks, f: FaultEnv): Promise<void> {
+  const report = await verifyBackup(f.storage, f.masterEncryptionKey);
+  c.ok(report.problems.length === 0, `the pointer's backup verifies (${report.problems.map((p) => `${p.key.slice(0, 12)} ${p.problem}`).join(', ')})`);
+}
+
+export async function tempFiles(f: FaultEnv): Promise<string[]> {
+  return (await readdir(join(f.storageRoot, 'tmp')).catch(() => [] as string[])).filter((n) => n.endsWith('.tmp'));
+}
+
+/**
+ * Leftover temp files of killed writes: the sweep must keep young ones (they may be Cotton's, in
+ * flight) and remove them once old. Returns how many were left by the crash.
+ */
+export async function checkTempSweep(c: Checks, f: FaultEnv): Promise<number> {
+  const left = await tempFiles(f);
+  const young = await sweepStaleTempFiles(f.storageRoot);
+  c.ok(young.length === 0, 'the sweep keeps temp files younger than an hour');
+  const old = new Date(Date.now() - 2 * 3600_000);
+  for (const name of left) await utimes(join(f.storageRoot, 'tmp', name), old, old);
+  await sweepStaleTempFiles(f.storageRoot);
+  c.ok((await tempFiles(f)).length === 0, `no temp file remains after the sweep (${left.length} were left by the crash)`);
+  return left.length;
+}
+
+export async function checkNothingRunning(c: Checks, f: FaultEnv): Promise<void> {
+  const { rows } = await f.db.pool.query("SELECT backup_id FROM cotton_backup.backup_history WHERE status = 'running'");
+  c.ok(rows.length === 0, `no backup stays "running" (${rows.map((r) => r.backup_id).join(', ')})`);
+}
+
+export async function checkEventChain(c: Checks, f: FaultEnv): Promise<void> {
+  const result = await verifyChain(f.db.pool);
+  c.ok(result.ok && result.checked > 0, `the event hash chain holds (${result.firstBroken?.detail ?? `${result.checked} events`})`);
+}
+
+async function* walk(dir: string, depth: number): AsyncGenerator<string> {
+  if (depth < 0) return;
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) yield* walk(p, depth - 1);
+    else if (e.isFile()) yield p;
+  }
+}
+
+/** Files holding the seeded marker in clear: plaintext of a dump left behind. */
+export async function plaintextFiles(f: FaultEnv): Promise<string[]> {
+  const found: string[] = [];
+  const roots: Array<[string, number]> = [[f.storageRoot, 4], [f.dataPath, 4], [tmpdir(), 3]];
+  for (const [dir, depth] of roots) {
+    for await (const path of walk(dir, depth)) {
+      if (path === f.shimLog) continue;
+      const s = await stat(path).catch(() => undefined);
+      if (!s || s.size > 64 * 1024 * 1024 || s.mtimeMs < f.startedAt - 1000) continue;
+      const bytes = await readFile(path).catch(() => undefined);
+      if (bytes?.includes(f.marker)) found.push(path);
+    }
+  }
+  return found;
+}
+
+/** No secret in any child's argv (shim log), output, event, or error message; no plaintext dump on disk. */
+export async function checkNoLeaks(c: Checks, f: FaultEnv, extraTexts: string[] = []): Promise<void> {
+  const secrets = Object.entries(f.secrets);
+  const shim = await readFile(f.shimLog, 'utf8').catch(() => '');
+  const argv = shim.split('\n').filter((l) => l.startsWith('ARGV')).join('\n');
+  const { rows } = await f.db.pool.query('SELECT data::text || metadata::text AS t FROM cotton_backup.events').catch(() => ({ rows: [] as { t: string }[] }));
+  const events = rows.map((r) => r.t).join('\n');
+  const history = await f.db.pool
+    .query("SELECT coalesce(string_agg(coalesce(failure_message, ''), E'\\n'), '') AS t FROM cotton_backup.backup_history")
+    .then((r) => r.rows[0].t as string, () => '');
+  const texts: Record<string, string> = { argv, output: f.outputs.join('\n'), events, history, other: extraTexts.join('\n') };
+  for (const [name, value] of secrets) {
+    for (const [where, text] of Object.entries(texts)) c.ok(!text.includes(value), `the ${name} does not appear in ${where}`);
+  }
+  if (argv) c.ok(/PGPASSWORD/.test(shim), 'the password reaches pg_dump/pg_restore through PGPASSWORD');
+  const plain = await plaintextFiles(f);
+  c.ok(plain.length === 0, `no plaintext dump remains on disk (${plain.join(', ')})`);
+}
+
+/** A pg client on the scenario's database that can outlive a PostgreSQL restart (its own connection). */
+export function client(f: FaultEnv): pg.Client {
+  return new pg.Client({ ...testServer, database: f.db.name });
+}
+
+export const checks = (): Checks => new Checks();

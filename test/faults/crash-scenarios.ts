@@ -1,0 +1,75 @@
+import { snapshotTables } from '../support/cotton-schema';
+import { checkEventChain, checkNoLeaks, checkNothingRunning, checkPointerComplete, checks, checkTempSweep, restoreSnapshot } from './checks';
+import { backupStatuses, cli, createFaultEnv, currentPointer } from './harness';
+import type { Scenario } from './scenario';
+
+/** Backup crash points, in the order a backup passes them; `advances` = the pointer names the new backup. */
+export const BACKUP_CRASH_POINTS: Array<{ point: string; step: string; advances: boolean }> = [
+  { point: 'backup.afterStarted', step: 'after BackupStarted', advances: false },
+  { point: 'backup.midDump', step: 'mid-dump (first chunk cut, pg_dump still writing)', advances: false },
+  { point: 'backup.midChunkUpload', step: 'mid-chunk-upload (half a chunk in a temp file)', advances: false },
+  { point: 'backup.afterLastChunk', step: 'after the last chunk (Dumped + Chunked recorded)', advances: false },
+  { point: 'backup.afterManifestCommitted', step: 'after ManifestCommitted, before the pointer', advances: false },
+  { point: 'backup.midPointerWrite', step: 'mid-pointer-write (half the new pointer in a temp file)', advances: false },
+  { point: 'backup.afterPointerAdvanced', step: 'after PointerAdvanced', advances: true },
+];
+
+/**
+ * A good backup, then a change to the data, then `cotton-backup backup` killed with SIGKILL (its
+ * whole process group, pg_dump included) at `point`. Then: the pointer names a complete manifest;
+ * the previous backup restores to the data it was taken of; temp files are swept; the next run
+ * completes; the killed run is closed as failed (stale) and nothing stays running; the hash
+ * chain holds; no secret or plaintext leaked.
+ */
+export function backupCrashScenario(point: string, step: string, advances: boolean): Scenario {
+  return {
+    id: `crash ${point}`,
+    group: 'crash',
+    how: `\`cotton-backup backup\` with COTTON_FAILPOINTS=${point}=exit: SIGKILL ${step}`,
+    expect: advances ? 'pointer names the new, complete backup; run recorded succeeded' : 'pointer unchanged and complete; killed run failed as stale at the next run',
+    async run() {
+      const c = checks();
+      const f = await createFaultEnv('fcrash');
+      try {
+        const base = await cli(f, ['backup', '--json']);
+        if (!c.ok(base.code === 0, `the first backup succeeds (${base.stderr.slice(-300)})`)) return c;
+        const baseKey = JSON.parse(base.stdout).manifestKey as string;
+        const before = await snapshotTables(f.db.pool);
+        await f.db.pool.query('UPDATE chunks SET stored_size_bytes = stored_size_bytes + 1'); // new chunks to write
+        const after = await snapshotTables(f.db.pool);
+
+        const crashed = await cli(f, ['backup', '--json'], { failpoints: `${point}=exit` });
+        c.ok(crashed.signal === 'SIGKILL', `the run is killed at ${point} (exit ${crashed.code}, ${crashed.signal}): ${crashed.stderr.slice(-300)}`);
+        const pointer = await currentPointer(f);
+        if (advances) c.ok(pointer && pointer !== baseKey, 'the pointer names the new backup');
+        else c.ok(pointer === baseKey, 'the pointer still names the previous backup');
+        await checkPointerComplete(c, f);
+        c.ok(JSON.stringify(await restoreSnapshot(f, baseKey)) === JSON.stringify(before), 'the previous backup restores, every table equal');
+        if (advances && pointer && pointer !== baseKey) {
+          c.ok(JSON.stringify(await restoreSnapshot(f, pointer)) === JSON.stringify(after), 'the new backup restores, every table equal');
+        }
+        const left = await checkTempSweep(c, f);
+        if (left > 0) c.note(`${left} temp file(s) left by the kill, swept`);
+
+        const next = await cli(f, ['backup', '--json']);
+        c.ok(next.code === 0, `the next run completes (${next.stderr.slice(-300)})`);
+        const statuses = await backupStatuses(f);
+        await checkNothingRunning(c, f);
+        const killed = statuses[1];
+        if (point !== 'backup.afterStarted' || killed) {
+          const expected = advances ? 'succeeded' : 'failed';
+          c.ok(killed?.status === expected && (advances || killed?.failed_step === 'stale'), `the killed run is recorded ${expected}${advances ? '' : ' (stale)'}: ${JSON.stringify(killed)}`);
+        }
+        c.ok((await currentPointer(f)) === (next.code === 0 ? JSON.parse(next.stdout).manifestKey : undefined), 'the pointer names the next run');
+        await checkPointerComplete(c, f);
+        await checkEventChain(c, f);
+        await checkNoLeaks(c, f);
+      } finally {
+        await f.cleanup();
+      }
+      return c;
+    },
+  };
+}
+
+export const crashScenarios: Scenario[] = BACKUP_CRASH_POINTS.map((p) => backupCrashScenario(p.point, p.step, p.advances));

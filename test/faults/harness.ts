@@ -1,0 +1,207 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deriveMasterEncryptionKey, pointerStorageKey } from '../../src/keys/keys';
+import { createStorage } from '../../src/storage/create-storage';
+import type { ObjectStorage } from '../../src/storage/object-storage';
+import { readPointer } from '../../plugins/backup/manifest/manifest-store';
+import { seedCottonDatabase } from '../support/cotton-schema';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const SMALL_CHUNKS = { COTTON_CHUNK_MIN_BYTES: '16384', COTTON_CHUNK_AVG_BYTES: '65536', COTTON_CHUNK_MAX_BYTES: '262144' };
+
+/** One isolated deployment: its own database, storage root, data folder, secrets and tool shims. */
+export interface FaultEnv {
+  db: TestDatabase;
+  root: string;
+  storageRoot: string;
+  dataPath: string;
+  /** COTTON_* variables of every child. */
+  env: Record<string, string>;
+  secrets: { masterKey: string; password: string; adminToken: string };
+  /** A username seeded into the data: found in a file = plaintext of the dump left on disk. */
+  marker: string;
+  /** pg_dump/pg_restore shims log their argv and env-var names here. */
+  shimLog: string;
+  shimDir: string;
+  storage: ObjectStorage;
+  masterEncryptionKey: Buffer;
+  /** stdout+stderr of every child, for the leak checks. */
+  outputs: string[];
+  startedAt: number;
+  cleanup(): Promise<void>;
+}
+
+const hex = (n: number) => randomBytes(n).toString('hex');
+
+/** pg_dump/pg_restore shims: log argv + env names, then run the real tool (optionally slowed down). */
+async function writeShims(dir: string, log: string): Promise<void> {
+  for (const tool of ['pg_dump', 'pg_restore']) {
+    const real = execFileSync('sh', ['-c', `command -v ${tool}`]).toString().trim(); // our PATH has no shims
+    const script = `#!/bin/bash
+set -o pipefail
+{ printf 'ARGV %s' "${tool}"; printf ' %q' "$@"; printf '\\nENV %s\\n' "$(env | cut -d= -f1 | sort | tr '\\n' ' ')"; } >> "${log}"
+if [ -n "$FAULT_SHIM_DELAY" ] && [ "${tool}" = pg_dump ] && [ "$1" != --version ]; then
+  "${real}" "$@" | { sleep "$FAULT_SHIM_DELAY"; cat; }
+  exit $?
+fi
+exec "${real}" "$@"
+`;
+    await writeFile(join(dir, tool), script);
+    await chmod(join(dir, tool), 0o755);
+  }
+}
+
+export async function createFaultEnv(prefix: string, options: { seed?: boolean; env?: Record<string, string> } = {}): Promise<FaultEnv> {
+  const db = await createTestDatabase(prefix);
+  const root = await mkdtemp(join(tmpdir(), `${prefix}-`));
+  const storageRoot = join(root, 'files');
+  const dataPath = join(root, 'data');
+  const shimDir = join(root, 'shims');
+  await mkdir(shimDir);
+  const shimLog = join(root, 'shim.log');
+  await writeShims(shimDir, shimLog);
+  const secrets = { masterKey: `mk${hex(15)}`, password: `pgpw-${hex(12)}`, adminToken: `admintok-${hex(12)}` };
+  const marker = `faultmarker${hex(8)}`;
+  const env: Record<string, string> = {
+    ...db.env,
+    COTTON_PG_PASSWORD: secrets.password, // trust authentication ignores it: it only has to never leak
+    COTTON_MASTER_KEY: secrets.masterKey,
+    COTTON_ADMIN_TOKEN: secrets.adminToken,
+    COTTON_STORAGE_PATH: storageRoot,
+    COTTON_DATA_PATH: dataPath,
+    COTTON_HTTP_PORT: '0',
+    COTTON_LOG_LEVEL: 'info',
+    COTTON_BACKUP_STAGGER_MS: '0',
+    COTTON_UPLOAD_CONCURRENCY: '2',
+    ...SMALL_CHUNKS,
+    ...options.env,
+  };
+  if (options.seed !== false) {
+    await seedCottonDatabase(db.pool);
+    await db.pool.query("INSERT INTO users (id, username, role) VALUES (gen_random_uuid(), $1, 1)", [marker]);
+  }
+  const masterEncryptionKey = deriveMasterEncryptionKey(secrets.masterKey);
+  const storage = createStorage({ root: storageRoot, masterEncryptionKey });
+  return {
+    db, root, storageRoot, dataPath, env, secrets, marker, shimLog, shimDir, storage, masterEncryptionKey,
+    outputs: [],
+    startedAt: Date.now(),
+    async cleanup() {
+      await db.drop();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface SpawnOptions {
+  failpoints?: string;
+  env?: Record<string, string>;
+  /** Polled every 10 ms; when it returns true the whole process group is killed (-9): a power cut. */
+  killWhen?: () => Promise<boolean>;
+  timeoutMs?: number;
+}
+
+function childEnv(f: FaultEnv, options: SpawnOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('COTTON_') && !k.startsWith('VITEST')) env[k] = v;
+  return {
+    ...env,
+    ...f.env,
+    ...options.env,
+    PATH: `${f.shimDir}:${process.env.PATH}`,
+    ...(options.failpoints ? { COTTON_FAILPOINTS: options.failpoints } : {}),
+  };
+}
+
+export interface Running {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  done: Promise<CliResult>;
+  /** Resolves when stderr matches (or rejects when the child ends first). */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  killGroup(signal?: NodeJS.Signals): void;
+}
+
+/** `node bin/cotton-backup.js <args>` in its own process group. */
+export function spawnCli(f: FaultEnv, args: string[], options: SpawnOptions = {}): Running {
+  const child = spawn(process.execPath, [join(REPO, 'bin/cotton-backup.js'), ...args], {
+    cwd: REPO,
+    env: childEnv(f, options),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const killGroup = (signal: NodeJS.Signals = 'SIGKILL') => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
+  let polling = true;
+  if (options.killWhen) {
+    const check = options.killWhen;
+    void (async () => {
+      while (polling) {
+        if (await check().catch(() => false)) return killGroup();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+  }
+  const timer = setTimeout(() => killGroup(), options.timeoutMs ?? 120_000);
+  const done = new Promise<CliResult>((resolveDone) => {
+    child.once('close', (code, signal) => {
+      polling = false;
+      clearTimeout(timer);
+      killGroup(); // a power cut takes pg_dump/pg_restore with it
+      f.outputs.push(out, err);
+      resolveDone({ code, signal, stdout: out, stderr: err });
+    });
+  });
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    done,
+    killGroup,
+    async waitFor(pattern, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      let ended = false;
+      void done.then(() => (ended = true));
+      while (!pattern.test(err)) {
+        if (ended) throw new Error(`the child ended before ${pattern}: ${err.slice(-2000)}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+  };
+}
+
+export function cli(f: FaultEnv, args: string[], options: SpawnOptions = {}): Promise<CliResult> {
+  return spawnCli(f, args, options).done;
+}
+
+export async function currentPointer(f: FaultEnv): Promise<string | undefined> {
+  return (await readPointer(f.storage, pointerStorageKey(f.masterEncryptionKey)))?.latestManifestStorageKey;
+}
+
+export async function backupStatuses(f: FaultEnv): Promise<Array<{ backup_id: string; status: string; failed_step: string | null }>> {
+  const { rows } = await f.db.pool.query('SELECT backup_id, status, failed_step FROM cotton_backup.backup_history ORDER BY started_at');
+  return rows;
+}

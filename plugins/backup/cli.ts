@@ -2,9 +2,11 @@ import type { Command } from 'commander';
 import type { CliRuntime } from '../../src/cli/runtime';
 import { registerBackupCommands } from './cli/backup-commands';
 import { registerVerifyCommand } from './cli/verify-command';
+import { registerCheckpointCommand } from './cli/checkpoint-command';
 
 /** The backup plugin's commands; each group lives in its own file under cli/. */
 export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerBackupCommands(program, runtime);
   registerVerifyCommand(program, runtime);
+  registerCheckpointCommand(program, runtime);
 }

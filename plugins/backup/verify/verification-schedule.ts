@@ -40,7 +40,7 @@ export async function startVerificationSchedule(container: DependencyContainer, 
   await boss.schedule(VERIFY_QUEUE, config.backup.verifySchedule, {}, { tz: config.backup.timezone ?? 'UTC' });
   // Failures of the backup itself are recorded, not thrown: only an error in reading or
   // recording makes pg-boss retry.
-  await boss.work(VERIFY_QUEUE, { batchSize: 1, pollingIntervalSeconds: 30 }, async (jobs: Job[]) => {
+  await boss.work(VERIFY_QUEUE, { batchSize: 1, pollingIntervalSeconds: 10 }, async (jobs: Job[]) => {
     for (const _job of jobs) await runScheduledVerification(services);
   });
   logger?.info({ cron: config.backup.verifySchedule }, 'verification schedule set');

@@ -1,0 +1,94 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, rm, statfs, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { checkEventChain, checkNoLeaks, checkNothingRunning, checkPointerComplete, checks, tempFiles, type Checks } from './checks';
+import { cli, createFaultEnv, currentPointer, type FaultEnv } from './harness';
+import type { Scenario } from './scenario';
+
+/** The storage root becomes a small tmpfs of its own (needs root; the sandbox allows mount). */
+function mountTmpfs(dir: string, size: string): void {
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'tmpfs', dir]);
+}
+
+function unmount(dir: string): void {
+  try {
+    execFileSync('umount', ['-l', dir]);
+  } catch {
+    // not mounted
+  }
+}
+
+async function lastFailure(f: FaultEnv) {
+  const { rows } = await f.db.pool.query("SELECT data FROM cotton_backup.events WHERE type = 'BackupFailed' ORDER BY global_position DESC LIMIT 1");
+  return rows[0]?.data as { step: string; message: string } | undefined;
+}
+
+/** A backup on a tmpfs root, then `fault`, then a backup that must fail cleanly, then `heal` and a backup that must succeed. */
+async function storageFault(id: string, fault: (f: FaultEnv) => Promise<void>, heal: (f: FaultEnv) => Promise<void>, words: RegExp): Promise<Checks> {
+  const c = checks();
+  const f = await createFaultEnv('fdisk');
+  await mkdir(f.storageRoot, { recursive: true });
+  mountTmpfs(f.storageRoot, '8m');
+  try {
+    const base = await cli(f, ['backup', '--json']);
+    if (!c.ok(base.code === 0, `the first backup fits (${base.stderr.slice(-300)})`)) return c;
+    const baseKey = JSON.parse(base.stdout).manifestKey;
+    await f.db.pool.query('UPDATE chunks SET stored_size_bytes = stored_size_bytes + 1');
+    await fault(f);
+    const r = await cli(f, ['backup']);
+    const line = r.stderr.split('\n').find((l) => l.startsWith('cotton-backup:')) ?? '';
+    c.ok(r.code !== 0 && r.signal === null, `the backup fails with an exit code (${r.code}, ${r.signal})`);
+    c.ok(words.test(line), `the message says why in words: ${line.slice(0, 300)}`);
+    const failure = await lastFailure(f);
+    c.ok(failure && ['chunk', 'manifest', 'pointer'].includes(failure.step) && words.test(failure.message), `BackupFailed is recorded with the reason (${JSON.stringify(failure)?.slice(0, 200)})`);
+    c.ok((await currentPointer(f)) === baseKey, 'the pointer is unchanged');
+    await checkPointerComplete(c, f);
+    await checkNothingRunning(c, f);
+    await heal(f);
+    c.ok((await tempFiles(f)).length === 0, 'the failed writes left no temp file');
+    const next = await cli(f, ['backup']);
+    c.ok(next.code === 0, `once healed, the next backup succeeds (${next.stderr.slice(-300)})`);
+    await checkPointerComplete(c, f);
+    await checkEventChain(c, f);
+    await checkNoLeaks(c, f);
+    c.note(id);
+  } finally {
+    unmount(f.storageRoot);
+    await f.cleanup();
+  }
+  return c;
+}
+
+const filler = (f: FaultEnv) => join(f.storageRoot, 'filler');
+
+export const storageScenarios: Scenario[] = [
+  {
+    id: 'storage: disk full during a backup',
+    group: 'storage',
+    how: 'storage root on an 8 MiB tmpfs (`mount -t tmpfs -o size=8m`), filled to the last 8 KiB by a filler file after a first backup; the data changed; `cotton-backup backup`',
+    expect: 'exit 1, "the disk is full" (ENOSPC); BackupFailed; pointer unchanged; no temp file; next backup succeeds once space is freed',
+    run: () =>
+      storageFault(
+        'ENOSPC on tmpfs',
+        async (f) => {
+          const s = await statfs(f.storageRoot);
+          await writeFile(filler(f), Buffer.alloc(Math.max(0, s.bavail * s.bsize - 8192)));
+        },
+        (f) => rm(filler(f)),
+        /the disk is full/,
+      ),
+  },
+  {
+    id: 'storage: read-only root during a backup',
+    group: 'storage',
+    how: 'storage root on a tmpfs remounted read-only (`mount -o remount,ro`) after a first backup; `cotton-backup backup`',
+    expect: 'exit 1, "the file system is read-only" (EROFS); BackupFailed; pointer unchanged; next backup succeeds once writable',
+    run: () =>
+      storageFault(
+        'EROFS on tmpfs',
+        async (f) => void execFileSync('mount', ['-o', 'remount,ro', f.storageRoot]),
+        async (f) => void execFileSync('mount', ['-o', 'remount,rw', f.storageRoot]),
+        /read-only/,
+      ),
+  },
+];

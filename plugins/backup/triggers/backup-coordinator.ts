@@ -34,6 +34,11 @@ export interface CoordinatorOptions {
   pollIntervalMs?: number;
   /** Delay before retrying after a failed backup (doubles, at most 15 min). */
   retryBaseMs?: number;
+  /**
+   * Delay before looking again when another process holds the backup lock (default 5 s): a host
+   * re-checks after its own run, but a CLI `backup` serves only its own request.
+   */
+  lockRetryMs?: number;
 }
 
 /**
@@ -122,6 +127,12 @@ export class BackupCoordinator {
     clearTimeout(timer);
   }
 
+  #wakeLater(delayMs: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.wake(), delayMs);
+    this.#timer.unref();
+  }
+
   async #drain(): Promise<void> {
     do {
       this.#again = false;
@@ -140,15 +151,14 @@ export class BackupCoordinator {
         this.#again = true; // look again: requests that came during the run get one follow-up
       } catch (error) {
         if (error instanceof BackupAlreadyRunningError) {
-          this.options.logger?.info('another process is backing up this database; it serves the pending requests');
+          this.options.logger?.info('another process is backing up this database; pending requests wait for the lock');
+          this.#wakeLater(this.options.lockRetryMs ?? 5_000);
           return;
         }
         this.#failures++;
         const delay = Math.min(15 * 60_000, (this.options.retryBaseMs ?? 30_000) * 2 ** (this.#failures - 1));
         this.options.logger?.warn({ err: (error as Error).message, retryInMs: delay }, 'backup failed; pending requests will be retried');
-        clearTimeout(this.#timer);
-        this.#timer = setTimeout(() => this.wake(), delay);
-        this.#timer.unref();
+        this.#wakeLater(delay);
         return;
       }
     } while (this.#again);

@@ -58,6 +58,19 @@ describe('NOTIFY cotton_backup on a running host', () => {
     await servedBackupOf(f.db.pool, String(ok.data.requestId));
   });
 
+  it('loses no request across a listener reconnect: the coordinator catches up from the database', async () => {
+    const listener = `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'cotton-backup-listen'`;
+    const [{ pid }] = (await client.query(listener)).rows;
+    await client.query('SELECT pg_terminate_backend($1)', [pid]);
+    // Recorded while the listener is down: its wake-up NOTIFY reaches no one.
+    const id = (await client.query('SELECT cotton_backup.request_checkpoint($1) AS id', ['during reconnect'])).rows[0].id;
+    await waitUntil(async () => (await client.query(listener)).rows.some((r) => r.pid !== pid), 'the listener to reconnect');
+    await servedBackupOf(f.db.pool, id);
+    await notify(JSON.stringify({ reason: 'after reconnect' }));
+    const ok = await waitUntil(async () => (await requests()).find((e) => e.data.reason === 'after reconnect'), 'a NOTIFY after the reconnect');
+    await servedBackupOf(f.db.pool, String(ok.data.requestId));
+  });
+
   it('rate-limits the audit: a flood is summarised, not recorded one by one', async () => {
     const before = (await eventsOfType(f.db.pool, 'RequestRejected')).length;
     for (let i = 0; i < 60; i++) await notify(`garbage ${i}`);

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedCottonDatabase } from '../../../test/support/cotton-schema';
+import { runBackup } from '../backup/run-backup';
+import { acquireBackupLock } from '../backup/single-flight';
+import { createBackupFixture, type BackupFixture } from '../test-support';
+import { BackupCoordinator } from './backup-coordinator';
+import { servedBackupOf } from './test-support';
+
+describe('BackupCoordinator', () => {
+  let f: BackupFixture;
+  let coordinator: BackupCoordinator;
+  beforeAll(async () => {
+    f = await createBackupFixture('trcoord');
+    await seedCottonDatabase(f.db.pool, 1);
+    coordinator = new BackupCoordinator({
+      pool: f.db.pool,
+      journal: f.services.journal,
+      runBackup: (o) => runBackup(f.services.backup, o),
+      pollIntervalMs: 3_600_000,
+      lockRetryMs: 200,
+    });
+    coordinator.start();
+  });
+  afterAll(async () => {
+    await coordinator.stop(0);
+    await f.cleanup();
+  });
+
+  it('the same request id twice is one request', async () => {
+    const id = '6f1c1c1e-3a4b-4c5d-8e6f-7a8b9c0d1e2f';
+    await coordinator.request({ source: 'schedule', reason: 'r', requestedBy: 'pg-boss', requestId: id });
+    await coordinator.request({ source: 'schedule', reason: 'r', requestedBy: 'pg-boss', requestId: id });
+    const state = await coordinator.waitFor(id);
+    expect(state.status).toBe('served');
+    const { rows } = await f.db.pool.query(`SELECT count(*)::int AS n FROM cotton_backup.events WHERE type = 'BackupRequested' AND data ->> 'requestId' = $1`, [id]);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('when another process holds the backup lock, looks again on its own and serves the request after', async () => {
+    const lock = await acquireBackupLock(f.db.pool, f.db.name);
+    const id = await coordinator.request({ source: 'cli', reason: 'while locked', requestedBy: 'spec' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await coordinator.status(id))?.status).toBe('pending');
+    await lock.release();
+    await servedBackupOf(f.db.pool, id);
+  });
+
+  it('waitFor rejects when its signal is aborted', async () => {
+    const lock = await acquireBackupLock(f.db.pool, f.db.name);
+    try {
+      const id = await coordinator.request({ source: 'cli', reason: 'aborted wait', requestedBy: 'spec' });
+      await expect(coordinator.waitFor(id, { signal: AbortSignal.timeout(300) })).rejects.toThrow();
+    } finally {
+      await lock.release();
+    }
+  });
+});

@@ -167,7 +167,7 @@ describe('corruption matrix: every damaged backup is refused, the database stays
     });
 
     it(`is refused (${c.reason}): the host does not serve, the database stays Cotton-empty, admins are notified once`, async () => {
-      const env = c.masterKey ? { COTTON_MASTER_KEY: c.masterKey } : {};
+      const env: Record<string, string> = c.masterKey ? { COTTON_MASTER_KEY: c.masterKey } : {};
       for (let attempt = 1; attempt <= 2; attempt++) {
         const host = newHost(hostConfig(target, caseRoot, env));
         const started = host.start();

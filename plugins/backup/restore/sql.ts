@@ -68,3 +68,5 @@ export const ENABLE_EVENTS_UPDATE_GUARD = 'ALTER TABLE cotton_backup.events ENAB
 export const EVENTS_TO_CARRY = `
   SELECT stream_id, type, data, metadata, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at
     FROM cotton_backup.events ORDER BY stream_id, stream_version`;
+
+export const DATABASE_EXISTS = 'SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS present';

@@ -1,0 +1,108 @@
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { CliError } from '../../../src/cli/errors';
+import type { CliRuntime } from '../../../src/cli/runtime';
+import { createPool } from '../../../src/db/pool';
+import { systemClock } from '../../../src/host/clock';
+import { connectionTarget } from '../services';
+import { DATABASE_NAME, ensureDatabase, explicitRestore } from '../restore/explicit-restore';
+import { RestoreAbortedError, TargetNotEmptyError } from '../restore/restore-backup';
+import { RestoreInProgressError } from '../restore/restore-lock';
+import { servicesFromRuntime, writeJson } from './services-from-runtime';
+
+export const RESTORE_EXIT = { refused: 1, notEmpty: 2, busy: 3 } as const;
+
+interface RestoreCommandOptions {
+  backup?: string;
+  targetDatabase?: string;
+  fallback?: boolean;
+  json?: boolean;
+}
+
+/** `cotton-backup restore [--backup <id>] [--target-database <name>] [--fallback] [--json]` */
+export function registerRestoreCommand(program: Command, runtime: CliRuntime): void {
+  program
+    .command('restore')
+    .description('verify a backup completely, then restore it into an empty database (created if it does not exist)')
+    .option('--backup <id>', 'backup id (32 hex characters; default: the latest, from the pointer)')
+    .option('--target-database <name>', 'database to restore into; must be empty by Cotton\'s rule (default: COTTON_PG_DATABASE)')
+    .option('--fallback', 'when the chosen backup does not verify, walk back to the newest older one that does')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (opts: RestoreCommandOptions) => {
+      await runRestoreCommand(runtime, opts);
+    });
+}
+
+export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreCommandOptions): Promise<void> {
+  if (opts.backup !== undefined && !/^[0-9a-f]{32}$/.test(opts.backup)) {
+    throw new CliError(`--backup must be a backup id of 32 lowercase hex characters, got "${opts.backup}"`);
+  }
+  const config = runtime.config();
+  const database = opts.targetDatabase ?? config.database.database;
+  if (!DATABASE_NAME.test(database)) throw new CliError(`--target-database "${database}" is not a plain database name`);
+  const created = database === config.database.database ? false : await ensureDatabase(runtime.pool(), database);
+  const pool = createPool({ ...config.database, database }, runtime.logger(), 4);
+  runtime.onClose(() => pool.end());
+  const services = await servicesFromRuntime(runtime, { migrate: false });
+  const ctx = services.restoreContext(connectionTarget(config, database), pool);
+
+  const bar = new cliProgress.SingleBar(
+    { stream: runtime.stderr, format: 'verify |{bar}| {percentage}% {value}/{total} MiB, chunk {chunks}', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let barStarted = false;
+  try {
+    const report = await explicitRestore(ctx, systemClock, {
+      backupId: opts.backup,
+      fallback: opts.fallback ? 'previous' : 'none',
+      onProgress: (_phase, p) => {
+        const chunks = `${p.chunksDone}/${p.chunkCount}`;
+        if (!barStarted) {
+          bar.start(mib(p.totalBytes), 0, { chunks });
+          barStarted = true;
+        }
+        bar.update(mib(p.verifiedBytes), { chunks });
+      },
+    }, runtime.logger());
+    if (barStarted) bar.stop();
+    const outcome = {
+      status: 'restored',
+      database,
+      created,
+      backupId: report.backupId,
+      createdAtUtc: report.manifest.createdAtUtc,
+      manifestKey: report.manifestKey,
+      bytes: report.bytes,
+      verifyMs: report.verifyMs,
+      restoreMs: report.restoreMs,
+      refusedNewer: report.refused.map((r) => r.message),
+      restoreStream: `restore-${report.restoreId}`,
+    };
+    if (opts.json) writeJson(runtime, outcome);
+    else {
+      for (const r of outcome.refusedNewer) runtime.stdout.write(`skipped (did not verify): ${r}\n`);
+      runtime.stdout.write(
+        `restored backup ${outcome.backupId} (created ${outcome.createdAtUtc}, ${outcome.bytes} bytes) into database "${database}"` +
+          `${created ? ' (created)' : ''}; verified in ${outcome.verifyMs} ms, restored in ${outcome.restoreMs} ms\n`,
+      );
+    }
+  } catch (error) {
+    if (barStarted) bar.stop();
+    if (error instanceof TargetNotEmptyError) throw new CliError(error.message, RESTORE_EXIT.notEmpty);
+    if (error instanceof RestoreInProgressError) throw new CliError(error.message, RESTORE_EXIT.busy);
+    if (error instanceof RestoreAbortedError) {
+      const hint = opts.fallback
+        ? 'no older backup verified either; check COTTON_MASTER_KEY and COTTON_STORAGE_PATH'
+        : 'retry with --fallback to use the newest older backup that verifies, or pick one with --backup <id> (`cotton-backup list`)';
+      throw new CliError(
+        `restore into database "${database}" refused: ${error.reason.message}. The database was left empty; the refusal is recorded in stream restore-${error.restoreId}. What to do: ${hint}`,
+        RESTORE_EXIT.refused,
+      );
+    }
+    throw error;
+  }
+}
+
+function mib(bytes: number): number {
+  return Math.round((bytes / (1024 * 1024)) * 10) / 10;
+}

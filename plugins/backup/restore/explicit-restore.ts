@@ -1,0 +1,54 @@
+import type { Pool } from 'pg';
+import { runMigrations } from '../../../src/db/migrations/runner';
+import type { Clock } from '../../../src/host/services';
+import type { Logger } from '../../../src/logging/logger';
+import { MIGRATIONS_PATH } from '../index';
+import { createJournal } from '../projections/journal';
+import { appendCarriedEvents } from './carry-over-events';
+import { restoreBackup, RestoreAbortedError, type RestoreContext, type RestoreOptions, type RestoreReport } from './restore-backup';
+import { recordStartupRestore } from './startup-restore';
+import { DATABASE_EXISTS } from './sql';
+
+/** A PostgreSQL identifier we are willing to create and quote: no surprises in logs or SQL. */
+export const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
+
+/**
+ * Creates the target database when it does not exist yet (on the server the maintenance pool
+ * is connected to). Returns true when it was created. A restore into a new database is the
+ * safe way to inspect a backup beside the live one.
+ */
+export async function ensureDatabase(maintenance: Pool, name: string): Promise<boolean> {
+  if (!DATABASE_NAME.test(name)) throw new Error(`"${name}" is not a database name this tool creates (letters, digits, _ and -, at most 63)`);
+  const { rows } = await maintenance.query<{ present: boolean }>(DATABASE_EXISTS, [name]);
+  if (rows[0]!.present) return false;
+  await maintenance.query(`CREATE DATABASE "${name}"`);
+  return true;
+}
+
+/**
+ * `cotton-backup restore`: restores a chosen (or the latest) backup into a Cotton-empty database
+ * and records it in that database's event store (migrated after the restore, so a dump of
+ * Cotton's own gets one too). No admin notification: an operator asked for it. A refusal is
+ * recorded the same way and rethrown (RestoreAbortedError); TargetNotEmptyError touches nothing.
+ */
+export async function explicitRestore(
+  ctx: RestoreContext,
+  clock: Clock,
+  options: Omit<RestoreOptions, 'trigger'>,
+  logger?: Logger,
+): Promise<RestoreReport> {
+  let report: RestoreReport;
+  try {
+    report = await restoreBackup(ctx, { ...options, trigger: 'cli' });
+  } catch (error) {
+    if (!(error instanceof RestoreAbortedError)) throw error;
+    await runMigrations(ctx.pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }], logger);
+    const journal = createJournal(ctx.pool);
+    await appendCarriedEvents(journal, error.carried);
+    await journal.append(`restore-${error.restoreId}`, error.events, { expectedVersion: 'no_stream' });
+    throw error;
+  }
+  await runMigrations(ctx.pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }], logger);
+  await recordStartupRestore(ctx.pool, createJournal(ctx.pool), clock, report, { notify: false });
+  return report;
+}

@@ -58,6 +58,7 @@ exec "${real}" "$@"
 
 export async function createFaultEnv(prefix: string, options: { seed?: boolean; env?: Record<string, string> } = {}): Promise<FaultEnv> {
   const db = await createTestDatabase(prefix);
+  db.pool.on('error', () => undefined); // idle clients cut by a PostgreSQL restart: the next query reconnects
   const root = await mkdtemp(join(tmpdir(), `${prefix}-`));
   const storageRoot = join(root, 'files');
   const dataPath = join(root, 'data');

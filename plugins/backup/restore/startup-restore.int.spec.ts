@@ -89,8 +89,10 @@ describe('startup restore: backup → empty database → host start', () => {
       expect(row.rows[0]).toEqual({ status: 'succeeded', rerecorded: true });
       expect((await verifyChain(pool)).ok).toBe(true);
       // The global reader sees the restored history and the new events alike.
-      const all = await readAll(pool, { limit: 10_000 });
-      expect(all.events.filter((e) => e.streamId === outcome.backupId)).toHaveLength(5);
+      // (It waits for every older transaction in the cluster to end: other specs may be writing.)
+      await expect
+        .poll(async () => (await readAll(pool, { limit: 10_000 })).events.filter((e) => e.streamId === outcome.backupId).length, { timeout: 10_000 })
+        .toBe(5);
 
       const notes = await cottonNotifications(pool, RESTORED_TITLE);
       expect(notes.map((n) => n.user_id)).toEqual([ADMIN_ID, SECOND_ADMIN_ID]);

@@ -3,10 +3,12 @@ import type { CliRuntime } from '../../src/cli/runtime';
 import { registerBackupCommands } from './cli/backup-commands';
 import { registerVerifyCommand } from './cli/verify-command';
 import { registerCheckpointCommand } from './cli/checkpoint-command';
+import { registerRestoreCommand } from './cli/restore-command';
 
 /** The backup plugin's commands; each group lives in its own file under cli/. */
 export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerBackupCommands(program, runtime);
   registerVerifyCommand(program, runtime);
   registerCheckpointCommand(program, runtime);
+  registerRestoreCommand(program, runtime);
 }

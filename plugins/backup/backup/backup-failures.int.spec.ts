@@ -31,11 +31,14 @@ describe('a failing backup ends in BackupFailed and leaves the pointer alone', (
     const backup = { ...f.services.backup, target: { ...f.services.backup.target, database: 'no_such_database_xyz' } };
     await expect(runBackup(backup)).rejects.toThrow(/pg_dump exited with 1: .*no_such_database_xyz/);
     const events = await lastBackupEvents(f);
-    expect(events.map((e) => e.type)).toEqual(['BackupStarted', 'BackupFailed']);
+    expect(events.map((e) => e.type)).toEqual(['BackupStarted', 'BackupFailed', 'AdminsNotified']);
     expect(events[1]!.data).toMatchObject({ step: 'dump', errorClass: 'PgToolError' });
     expect(await pointer()).toBe(goodPointer);
     const history = await f.db.pool.query("SELECT status, failed_step FROM cotton_backup.backup_history WHERE backup_id = $1", [events[0]!.streamId]);
     expect(history.rows[0]).toEqual({ status: 'failed', failed_step: 'dump' });
+    const told = await f.db.pool.query("SELECT title, priority, metadata -> 'backupId' AS backup FROM notifications WHERE title = 'Database backup failed'");
+    expect(told.rows).toHaveLength(2); // both seeded admins, High
+    expect(told.rows.every((r) => r.priority === 3 && r.backup === events[0]!.streamId)).toBe(true);
   });
 
   it('the storage root not writable', async () => {
@@ -51,7 +54,7 @@ describe('a failing backup ends in BackupFailed and leaves the pointer alone', (
       await rm(tmp, { force: true });
     }
     const events = await lastBackupEvents(f);
-    expect(events.map((e) => e.type)).toEqual(['BackupStarted', 'BackupFailed']);
+    expect(events.map((e) => e.type)).toEqual(['BackupStarted', 'BackupFailed', 'AdminsNotified']);
     expect(events[1]!.data).toMatchObject({ step: 'chunk' });
     expect(await pointer()).toBe(goodPointer);
   });

@@ -16,6 +16,7 @@ import { acquireBackupLock } from './single-flight';
 import { storeChunks, type ChunkProgress } from './store-chunks';
 import { failStaleBackups } from './fail-stale-backups';
 import { BackupCancelledError } from './backup-cancelled-error';
+import { notifyBackupFailed } from '../notifications/backup-failed';
 import { PRODUCER, PRODUCER_VERSION } from '../producer';
 import { recordInBackupIndex } from '../manifest/backup-index';
 
@@ -194,8 +195,19 @@ export async function runBackup(ctx: BackupContext, options: BackupOptions = {})
       .append(backupId, [{ type: 'BackupFailed', data: { backupId, step, errorClass: err.name ?? 'Error', message } }])
       .catch((recordError: Error) => ctx.logger?.error({ err: recordError.message }, 'could not record BackupFailed'));
     ctx.logger?.error({ backupId, step, err: message }, 'backup failed');
+    if (!(error instanceof BackupCancelledError)) await tellAdmins(ctx, backupId, message);
     throw error;
   } finally {
     await lock.release();
+  }
+}
+
+// A stopped host cancels on purpose; every other failure is something an admin must hear about.
+async function tellAdmins(ctx: BackupContext, backupId: string, message: string): Promise<void> {
+  try {
+    const notified = await notifyBackupFailed(ctx.pool, ctx.clock, backupId, message);
+    if (notified) await ctx.journal.append(backupId, [notified]);
+  } catch (error) {
+    ctx.logger?.error({ err: (error as Error).message }, 'could not notify admins of the failed backup');
   }
 }

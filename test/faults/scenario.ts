@@ -12,6 +12,8 @@ export interface Scenario {
   expect: string;
   /** Restarts PostgreSQL: breaks every other client, so only `npm run faults` runs it. */
   restartsPostgres?: boolean;
+  /** A defect found by this scenario and not fixed yet: `npm run faults` runs and reports it, `npm test` skips it. */
+  knownIssue?: string;
   /** Resolves with the checks (failed ones listed); rejects only when the scenario itself broke. */
   run(): Promise<Checks>;
 }

@@ -1,0 +1,193 @@
+import { checkEventChain, checkNoLeaks, checks, client, type Checks } from './checks';
+import { createFaultEnv, spawnCli, type FaultEnv, type Running } from './harness';
+import type { Scenario } from './scenario';
+
+const API = '/api/v1/server/database-backup';
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** NOTIFY payloads the listener must reject, every one distinct (PostgreSQL folds identical ones). */
+export function hostilePayload(i: number): string {
+  switch (i % 8) {
+    case 0: return `not json ${i}`;
+    case 1: return `{"reason": ${i}}`;
+    case 2: return `{"reason": "x", "extra${i}": 1}`;
+    case 3: return `[${i}]`;
+    case 4: return `{"requestId": "nope-${i}"}`;
+    case 5: return `{"reason": "${'A'.repeat(3000)}${i}"}`;
+    case 6: return `{"reason": "${'r'.repeat(501)}${i}"}`;
+    default: return `{"requestedBy": {"x": ${i}}}`;
+  }
+}
+
+/** Rejections the audit accounts for: one event each for the first ones, then counted in summaries. */
+async function auditedRejections(f: FaultEnv, source: string): Promise<{ events: number; total: number }> {
+  const { rows } = await f.db.pool.query("SELECT data->>'reason' AS reason FROM cotton_backup.events WHERE type = 'RequestRejected' AND data->>'source' = $1", [source]);
+  let total = 0;
+  for (const r of rows) total += Number(/^(\d+) more rejected/.exec(r.reason)?.[1] ?? 1);
+  return { events: rows.length, total };
+}
+
+async function succeededBackups(f: FaultEnv): Promise<number> {
+  const { rows } = await f.db.pool.query("SELECT count(*)::int AS n FROM cotton_backup.backup_history WHERE status = 'succeeded'").catch(() => ({ rows: [{ n: 0 }] }));
+  return rows[0].n;
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return true;
+    await wait(200);
+  }
+  return false;
+}
+
+/** Starts `serve`, runs `abuse`, then asks for one valid backup and checks it is served; stops the host. */
+interface Abuser {
+  prefix: string;
+  /** Sends the abuse; returns how many rejections the audit must account for. */
+  abuse(f: FaultEnv, url: string, host: Running, c: Checks): Promise<number>;
+  valid(f: FaultEnv, url: string): Promise<void>;
+  source: 'notify' | 'api';
+}
+
+async function underAbuse({ prefix, abuse, valid, source }: Abuser): Promise<Checks> {
+  const c = checks();
+  const f = await createFaultEnv(prefix);
+  try {
+    const host = spawnCli(f, ['serve'], { timeoutMs: 300_000 });
+    await host.waitFor(/"msg":"host serving"/);
+    const url = /"url":"(http:[^"]+)"/.exec(host.stderr())![1]!;
+    const rejected = await abuse(f, url, host, c);
+    c.ok(host.child.exitCode === null, 'the host is still running');
+    const health = await fetch(`${url}/health`).catch(() => undefined);
+    c.ok(health?.status === 200, `GET /health answers 200 (${health?.status})`);
+    await valid(f, url);
+    c.ok(await waitFor(async () => (await succeededBackups(f)) >= 1, 60_000), 'a valid request afterwards is served: a backup succeeds');
+    host.killGroup('SIGTERM');
+    const stopped = await host.done;
+    c.ok(stopped.code === 0, `the host stops cleanly (exit ${stopped.code}, ${stopped.signal})`);
+    const audit = await auditedRejections(f, source);
+    c.ok(audit.total === rejected, `every rejection is accounted for in RequestRejected: ${audit.total} of ${rejected}`);
+    c.ok(audit.events <= 40, `the audit is rate-limited: ${audit.events} events for ${rejected} rejections`);
+    c.note(`${audit.events} RequestRejected events for ${rejected} rejections`);
+    c.ok(!/"level":(50|60)/.test(stopped.stderr.replace(/"level":50[^\n]*pg-boss[^\n]*/g, '')), 'no error or fatal log line');
+    await checkEventChain(c, f);
+    await checkNoLeaks(c, f);
+  } finally {
+    await f.cleanup();
+  }
+  return c;
+}
+
+const notifyFlood: Scenario = {
+  id: 'hostile: 10 000 NOTIFY payloads',
+  group: 'hostile input',
+  how: '10 000 distinct invalid `NOTIFY cotton_backup` payloads (not JSON, wrong types, unknown fields, arrays, bad requestId, 3 KB oversized, 501-character reason) in 10 transactions, against a running host; then one valid NOTIFY',
+  expect: 'no crash; every rejection accounted for in RequestRejected (first ones one by one, the rest summarised: rate limit); the valid request is served',
+  run: () =>
+    underAbuse({
+      prefix: 'fnotify',
+      source: 'notify',
+      async abuse(f, _url, host, c) {
+        const pg = client(f);
+        await pg.connect();
+        try {
+          for (let batch = 0; batch < 10; batch++) {
+            const payloads = Array.from({ length: 1000 }, (_, j) => hostilePayload(batch * 1000 + j));
+            await pg.query("SELECT pg_notify('cotton_backup', p) FROM unnest($1::text[]) p", [payloads]);
+          }
+        } finally {
+          await pg.end();
+        }
+        const seen = () => (host.stderr().match(/backup request rejected/g) ?? []).length;
+        c.ok(await waitFor(async () => seen() >= 10_000, 120_000), `the host saw and rejected all 10 000 (${seen()})`);
+        return 10_000;
+      },
+      async valid(f) {
+        const pg = client(f);
+        await pg.connect();
+        await pg.query(`NOTIFY cotton_backup, '{"reason": "valid request after the flood"}'`);
+        await pg.end();
+      },
+    }),
+};
+
+interface Abuse { name: string; status: number[]; init: (token: string) => { method: string; headers: Record<string, string>; body?: string }; path?: string }
+
+/** Ten kinds of malformed or unauthorised request, 100 of each. */
+export const HTTP_ABUSES: Abuse[] = [
+  { name: 'no token', status: [401], init: () => ({ method: 'PATCH', headers: {} }) },
+  { name: 'wrong token', status: [401], init: (t) => ({ method: 'PATCH', headers: { authorization: `Bearer ${t}x` } }) },
+  { name: 'basic auth', status: [401], init: (t) => ({ method: 'PATCH', headers: { authorization: `Basic ${Buffer.from(`admin:${t}`).toString('base64')}` } }) },
+  { name: 'bad JSON', status: [400], init: (t) => ({ method: 'PATCH', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: '{"reason": ' }) },
+  { name: 'wrong types', status: [400], init: (t) => ({ method: 'PATCH', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: '{"reason": 5, "requestedBy": []}' }) },
+  { name: 'unknown field', status: [400], init: (t) => ({ method: 'PATCH', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: '{"drop": "table"}' }) },
+  // 0: the server answered 413 and closed the connection before the client finished sending.
+  { name: 'huge body (1 MiB)', status: [413, 0], init: (t) => ({ method: 'PATCH', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: `{"reason": "${'x'.repeat(1 << 20)}"}` }) },
+  { name: 'not JSON content type', status: [400, 415], init: (t) => ({ method: 'PATCH', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/xml' }, body: '<x/>' }) },
+  { name: 'wrong method', status: [404, 405], init: (t) => ({ method: 'DELETE', headers: { authorization: `Bearer ${t}` } }) },
+  { name: 'unknown path', status: [404], path: `${API}/..%2f..%2fetc%2fpasswd`, init: (t) => ({ method: 'GET', headers: { authorization: `Bearer ${t}` } }) },
+];
+
+const httpAbuse: Scenario = {
+  id: 'hostile: 1 000 malformed or unauthorised HTTP requests',
+  group: 'hostile input',
+  how: `100 each of: ${HTTP_ABUSES.map((a) => a.name).join(', ')}; 20 in flight at a time, against a running host; then one valid PATCH …/trigger`,
+  expect: 'no crash, no 5xx, each answered with its 4xx; every 400/413/415 accounted for in RequestRejected (rate-limited); the valid trigger gets 202 and is served',
+  run: () =>
+    underAbuse({
+      prefix: 'fhttp',
+      source: 'api',
+      async abuse(f, url, _host, c) {
+        const statuses = new Map<string, Map<number, number>>();
+        const jobs = Array.from({ length: 1000 }, (_, i) => HTTP_ABUSES[i % HTTP_ABUSES.length]!);
+        let next = 0;
+        const worker = async () => {
+          while (next < jobs.length) {
+            const abuse = jobs[next++]!;
+            const status = await fetch(`${url}${abuse.path ?? `${API}/trigger`}`, abuse.init(f.secrets.adminToken)).then(
+              async (r) => (await r.arrayBuffer(), r.status),
+              () => 0,
+            );
+            const m = statuses.get(abuse.name) ?? new Map<number, number>();
+            m.set(status, (m.get(status) ?? 0) + 1);
+            statuses.set(abuse.name, m);
+          }
+        };
+        await Promise.all(Array.from({ length: 20 }, worker));
+        let audited = 0;
+        for (const abuse of HTTP_ABUSES) {
+          const got = [...(statuses.get(abuse.name) ?? new Map())];
+          c.ok(got.every(([s]) => abuse.status.includes(s)), `${abuse.name}: every answer is ${abuse.status.join(' or ')} (${got.map(([s, n]) => `${n}×${s}`).join(', ')})`);
+          if (abuse.status.some((s) => [400, 413, 415].includes(s))) audited += got.reduce((n, [, k]) => n + k, 0);
+        }
+        return audited;
+      },
+      async valid(f, url) {
+        const r = await fetch(`${url}${API}/trigger`, { method: 'PATCH', headers: { authorization: `Bearer ${f.secrets.adminToken}`, 'content-type': 'application/json' }, body: '{"reason": "valid request after the abuse"}' });
+        if (r.status !== 202) throw new Error(`the valid trigger got ${r.status}: ${await r.text()}`);
+      },
+    }),
+};
+
+const authFailuresAudited: Scenario = {
+  id: 'hostile: failed admin authentication is audited',
+  group: 'hostile input',
+  how: '300 PATCH …/trigger with no, wrong or Basic credentials against a running host',
+  expect: 'each answered 401 and accounted for in RequestRejected (rate-limited)',
+  knownIssue: 'a 401 is neither a RequestRejected event nor logged above debug: src/http/auth.ts answers before the route, whose onError hook audits only 400/413/415',
+  run: () =>
+    underAbuse({
+      prefix: 'fauth',
+      source: 'api',
+      async abuse(f, url) {
+        for (let i = 0; i < 300; i++) await fetch(`${url}${API}/trigger`, HTTP_ABUSES[i % 3]!.init(f.secrets.adminToken)).then((r) => r.arrayBuffer());
+        return 300;
+      },
+      async valid(f, url) {
+        await fetch(`${url}${API}/trigger`, { method: 'PATCH', headers: { authorization: `Bearer ${f.secrets.adminToken}` } });
+      },
+    }),
+};
+
+export const hostileScenarios: Scenario[] = [notifyFlood, httpAbuse, authFailuresAudited];

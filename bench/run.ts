@@ -12,12 +12,14 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { runMigrations } from '../src/db/migrations/runner';
 import { MIGRATIONS_PATH } from '../plugins/backup/index';
 import { benchAudit, type AuditBenchResult } from './audit';
 import { applyDayOfChanges, generateDataset, type ChangePattern, type DayOfChanges } from './dataset';
 import { machineInfo, type MachineInfo } from './machine';
+import { measureTriggerLatency, type TriggerLatencyResult } from './trigger-latency';
 import { fmtBytes, fmtMs, fmtRatio, fmtSpread, ratios, summarize, type Summary } from './stats';
 import {
   cleanupAll,
@@ -35,20 +37,31 @@ import {
   totalSize,
 } from './tools';
 import type { WorkerResult } from './worker';
+import type { ChunkingParameters } from '../plugins/backup/chunking/fastcdc';
 
 interface Scale {
   name: string;
   /** generateDataset units; ~1.2 KB of database per file. */
   files: number;
+  /** Also measure the day of changes with ALT_CHUNKING (skipped at the largest scale to save time). */
+  smallChunks: boolean;
 }
 
 const SCALES: Record<string, Scale> = {
   /** For developing the suite itself: seconds, not minutes. */
-  tiny: { name: 'tiny', files: 10_000 },
-  quick: { name: 'quick', files: 50_000 },
-  '300MB': { name: '300MB', files: 250_000 },
-  '1.5GB': { name: '1.5GB', files: 1_250_000 },
+  tiny: { name: 'tiny', files: 10_000, smallChunks: true },
+  quick: { name: 'quick', files: 50_000, smallChunks: true },
+  '300MB': { name: '300MB', files: 250_000, smallChunks: true },
+  '1.5GB': { name: '1.5GB', files: 1_250_000, smallChunks: false },
 };
+
+/** Smaller content-defined chunks than the default, for the day-of-changes comparison. */
+const ALT_CHUNKING: ChunkingParameters = { minBytes: 16 * 1024, avgBytes: 64 * 1024, maxBytes: 256 * 1024 };
+const altLabel = `${ALT_CHUNKING.avgBytes / 1024} KiB chunks`;
+
+function chunkingEnv(c: ChunkingParameters): Record<string, string> {
+  return { COTTON_CHUNK_MIN_BYTES: String(c.minBytes), COTTON_CHUNK_AVG_BYTES: String(c.avgBytes), COTTON_CHUNK_MAX_BYTES: String(c.maxBytes) };
+}
 
 interface Options {
   full: boolean;
@@ -57,6 +70,7 @@ interface Options {
   auditEvents: number;
   auditRuns: number;
   audit: boolean;
+  triggerRequests: number;
   write: boolean;
 }
 
@@ -79,6 +93,7 @@ function parseOptions(argv: string[]): Options {
     auditEvents: Number(value('--audit-events') ?? (full ? 1_000_000 : 100_000)),
     auditRuns: 50,
     audit: !argv.includes('--no-audit'),
+    triggerRequests: argv.includes('--no-trigger') ? 0 : Number(value('--trigger-requests') ?? (full ? 100 : 20)),
     write: !argv.includes('--no-write'),
   };
 }
@@ -90,9 +105,21 @@ interface PairedFigure {
   ratio: Summary;
 }
 
+interface SecondBackup {
+  dumpBytes: number;
+  newObjectBytes: number;
+  newObjects: number;
+  newPlaintextBytes: number;
+  durationMs: number;
+  percentOfDump: number;
+}
+
 interface DayResult {
   change: DayOfChanges;
-  ours: { dumpBytes: number; newObjectBytes: number; newObjects: number; newPlaintextBytes: number; durationMs: number; percentOfDump: number };
+  /** With the default chunking (COTTON_CHUNK_* defaults: 256 KiB / 1 MiB / 4 MiB). */
+  ours: SecondBackup;
+  /** With ALT_CHUNKING (when the scale measures it). */
+  oursSmallChunks?: SecondBackup;
   cotton: { dumpBytes: number; newObjectBytes: number; newObjects: number; durationMs: number; percentOfDump: number };
 }
 
@@ -110,12 +137,8 @@ interface ScaleResult {
   restore: PairedFigure & { verifyMs: Summary };
   rss: { backup: Summary; restore: Summary; cottonWay: Summary; startRss: Summary };
   days: DayResult[];
-}
-
-interface TriggerLatencyFigures {
-  status: 'measured' | 'not-measured';
-  note: string;
-  results?: unknown;
+  /** The first backup with ALT_CHUNKING (one run): the price of smaller chunks. */
+  smallChunks?: { chunking: ChunkingParameters; firstBackupMs: number; storedBytes: number; peakRssBytes: number };
 }
 
 interface BenchResults {
@@ -126,7 +149,11 @@ interface BenchResults {
   runs: number;
   scales: ScaleResult[];
   audit?: AuditBenchResult;
-  triggerLatency: TriggerLatencyFigures;
+  triggerLatency?: TriggerLatencyResult;
+  /** 1-, 5-, 15-minute load averages at the start and the end: the machine is shared. */
+  loadAverage: { start: number[]; end: number[] };
+  /** Steps not (yet) measured: non-empty while running, or when the run was cut short. */
+  pending: string[];
 }
 
 const log = (text: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
@@ -214,7 +241,15 @@ async function benchScale(scale: Scale, runs: number): Promise<ScaleResult> {
     await removeDir(dumpDir);
     const restoreMs = restores.map((r) => r.durationMs);
 
-    // A day of changes, then a second backup into the same storage: what it adds.
+    // A day of changes, then a second backup into the same storage: what it adds. Also with
+    // smaller content-defined chunks (ALT_CHUNKING), in a storage root of their own, to show
+    // what the chunk size trades.
+    const altRoot = await tempDir('ours-alt');
+    const altEnv = chunkingEnv(ALT_CHUNKING);
+    const altBackup = () => runWorker({ op: 'backup', database: source, storageRoot: join(altRoot, 'files'), dataPath: join(altRoot, 'data'), env: altEnv });
+    const altFirst = scale.smallChunks ? await altBackup() : undefined;
+    const altStoredBytes = totalSize(await objectSizes(join(altRoot, 'files')));
+    if (altFirst) log(`${scale.name} first backup with ${altLabel}: ${fmtMs(altFirst.durationMs)}, stored ${fmtBytes(altStoredBytes)}`);
     const days: DayResult[] = [];
     let files = scale.files;
     for (const pattern of ['clustered', 'scattered'] as ChangePattern[]) {
@@ -226,6 +261,9 @@ async function benchScale(scale: Scale, runs: number): Promise<ScaleResult> {
       const beforeCotton = await objectSizes(join(keptCotton, 'files'));
       const secondCotton = await runWorker({ op: 'cotton', database: source, storageRoot: join(keptCotton, 'files'), dataPath: join(keptCotton, 'data') });
       const addedCotton = newObjectBytes(beforeCotton, await objectSizes(join(keptCotton, 'files')));
+      const beforeAlt = await objectSizes(join(altRoot, 'files'));
+      const secondAlt = altFirst ? await altBackup() : undefined;
+      const addedAlt = newObjectBytes(beforeAlt, await objectSizes(join(altRoot, 'files')));
       const dumpBytes = Number(second.details.dumpSizeBytes);
       const cottonDump = Number(secondCotton.details.dumpSizeBytes);
       const day: DayResult = {
@@ -238,6 +276,18 @@ async function benchScale(scale: Scale, runs: number): Promise<ScaleResult> {
           durationMs: second.durationMs,
           percentOfDump: (100 * addedOurs.bytes) / dumpBytes,
         },
+        ...(secondAlt
+          ? {
+              oursSmallChunks: {
+                dumpBytes: Number(secondAlt.details.dumpSizeBytes),
+                newObjectBytes: addedAlt.bytes,
+                newObjects: addedAlt.objects,
+                newPlaintextBytes: Number(secondAlt.details.newPlaintextBytes),
+                durationMs: secondAlt.durationMs,
+                percentOfDump: (100 * addedAlt.bytes) / Number(secondAlt.details.dumpSizeBytes),
+              },
+            }
+          : {}),
         cotton: {
           dumpBytes: cottonDump,
           newObjectBytes: addedCotton.bytes,
@@ -250,11 +300,13 @@ async function benchScale(scale: Scale, runs: number): Promise<ScaleResult> {
       log(
         `${scale.name} day of changes (${pattern}: +${applied.change.inserted} ~${applied.change.updated} -${applied.change.deleted} rows): ` +
           `ours wrote ${fmtBytes(addedOurs.bytes)} (${day.ours.percentOfDump.toFixed(1)} % of the dump), ` +
+          (day.oursSmallChunks ? `with ${altLabel} ${fmtBytes(addedAlt.bytes)} (${day.oursSmallChunks.percentOfDump.toFixed(1)} %), ` : '') +
           `Cotton ${fmtBytes(addedCotton.bytes)} (${day.cotton.percentOfDump.toFixed(1)} %)`,
       );
     }
     await removeDir(keptOurs);
     await removeDir(keptCotton);
+    await removeDir(altRoot);
 
     return {
       scale: scale.name,
@@ -279,6 +331,9 @@ async function benchScale(scale: Scale, runs: number): Promise<ScaleResult> {
         startRss: summarize([...ours, ...restores].map((r) => r.startRssBytes)),
       },
       days,
+      ...(altFirst
+        ? { smallChunks: { chunking: ALT_CHUNKING, firstBackupMs: altFirst.durationMs, storedBytes: altStoredBytes, peakRssBytes: altFirst.peakRssBytes } }
+        : {}),
     };
   } finally {
     await pool.end();
@@ -301,18 +356,10 @@ async function benchAuditQueries(events: number, runs: number): Promise<AuditBen
   }
 }
 
-/** bench/trigger-latency.ts is a colleague's; measured here when it exists. */
-async function benchTriggerLatency(): Promise<TriggerLatencyFigures> {
-  const path = join(import.meta.dirname, 'trigger-latency.ts');
-  if (!existsSync(path)) {
-    return { status: 'not-measured', note: 'TODO: bench/trigger-latency.ts (measureTriggerLatency) does not exist yet; request → BackupStarted latency is not yet measured' };
-  }
-  const module = (await import(path)) as { measureTriggerLatency?: (options?: Record<string, unknown>) => Promise<unknown> };
-  if (typeof module.measureTriggerLatency !== 'function') {
-    return { status: 'not-measured', note: 'bench/trigger-latency.ts exists but exports no measureTriggerLatency' };
-  }
-  log('trigger latency: request → BackupStarted (NOTIFY and request_checkpoint())');
-  return { status: 'measured', note: 'from bench/trigger-latency.ts measureTriggerLatency()', results: await module.measureTriggerLatency({}) };
+/** Request → BackupStarted latency of NOTIFY and request_checkpoint(), on a running host (bench/trigger-latency.ts). */
+async function benchTriggerLatency(n: number): Promise<TriggerLatencyResult> {
+  log(`trigger latency: ${n} requests per path, request → BackupStarted (NOTIFY and request_checkpoint())`);
+  return measureTriggerLatency({ n, output: null });
 }
 
 // ---- report -----------------------------------------------------------------------------------
@@ -364,6 +411,14 @@ function rowsFor(s: ScaleResult): Row[] {
       ratio: fmtRatio(day.ours.newObjectBytes / day.cotton.newObjectBytes),
       target: '≤ 15 %',
       met: yes(day.ours.percentOfDump <= 15),
+    });
+    if (day.oursSmallChunks) rows.push({
+      metric: `  same, ours with ${altLabel} (not the default)`,
+      ours: `${fmtBytes(day.oursSmallChunks.newObjectBytes)} = ${day.oursSmallChunks.percentOfDump.toFixed(1)} %`,
+      baseline: `${fmtBytes(day.cotton.newObjectBytes)} = ${day.cotton.percentOfDump.toFixed(1)} %`,
+      ratio: fmtRatio(day.oursSmallChunks.newObjectBytes / day.cotton.newObjectBytes),
+      target: '≤ 15 %',
+      met: yes(day.oursSmallChunks.percentOfDump <= 15),
     });
   }
   rows.push(
@@ -436,18 +491,32 @@ function scaleHeading(s: ScaleResult, runs: number): string {
 }
 
 function dayNotes(s: ScaleResult): string[] {
-  return s.days.map(
+  const small = s.smallChunks;
+  const smallNote = small
+    ? [
+        `${s.scale} first backup with ${altLabel}: ${fmtMs(small.firstBackupMs)} (default chunks: ${fmtMs(s.backupVsFloor.ours.median)}), ` +
+          `stored ${fmtBytes(small.storedBytes)} (default: ${fmtBytes(s.storedBytes.ours.median)}), peak RSS ${fmtBytes(small.peakRssBytes)}`,
+      ]
+    : [];
+  return [...smallNote, ...s.days.map(
     (d) =>
       `${s.scale} day of changes, ${d.change.pattern}: +${d.change.inserted} / ~${d.change.updated} / -${d.change.deleted} rows of ${d.change.rowsBefore} ` +
       `(${((100 * d.change.inserted) / d.change.rowsBefore).toFixed(2)} % / ${((100 * d.change.updated) / d.change.rowsBefore).toFixed(2)} % / ` +
       `${((100 * d.change.deleted) / d.change.rowsBefore).toFixed(2)} %); second backup ${fmtMs(d.ours.durationMs)}, ${d.ours.newObjects} new objects ` +
-      `(${fmtBytes(d.ours.newPlaintextBytes)} new plaintext); Cotton's way ${fmtMs(d.cotton.durationMs)}, ${d.cotton.newObjects} new objects`,
-  );
+      `(${fmtBytes(d.ours.newPlaintextBytes)} new plaintext); ${d.oursSmallChunks ? `with ${altLabel} ${fmtMs(d.oursSmallChunks.durationMs)}, ${d.oursSmallChunks.newObjects} new objects; ` : ''}` +
+      `Cotton's way ${fmtMs(d.cotton.durationMs)}, ${d.cotton.newObjects} new objects`,
+  )];
 }
 
-function triggerText(t: TriggerLatencyFigures): string {
-  return t.status === 'measured' ? `request → BackupStarted: ${JSON.stringify(t.results)}` : t.note;
+function triggerRows(t: TriggerLatencyResult): Row[] {
+  const row = (name: string, stats: TriggerLatencyResult['notify']): Row[] => [
+    { metric: `request → BackupStarted, ${name}, p50 (${stats.n} requests)`, ours: fmtMs(stats.p50Ms), baseline: '', ratio: '', target: '≤ 100 ms', met: yes(stats.p50Ms <= 100) },
+    { metric: `request → BackupStarted, ${name}, p99 (max ${fmtMs(stats.maxMs)})`, ours: fmtMs(stats.p99Ms), baseline: '', ratio: '', target: '≤ 1 s', met: yes(stats.p99Ms <= 1000) },
+  ];
+  return [...row('NOTIFY', t.notify), ...row('request_checkpoint()', t.requestCheckpoint)];
 }
+
+const TRIGGER_NOT_MEASURED = 'not measured in this run (--no-trigger)';
 
 function renderText(results: BenchResults): string {
   const parts: string[] = [];
@@ -455,7 +524,9 @@ function renderText(results: BenchResults): string {
     parts.push(scaleHeading(s, results.runs), textTable(rowsFor(s)), ...dayNotes(s).map((n) => `  ${n}`), '');
   }
   if (results.audit) parts.push(`audit (${fmtMs(results.audit.insertMs)} to insert the events)`, textTable(auditRows(results.audit)), '');
-  parts.push(triggerText(results.triggerLatency));
+  if (results.triggerLatency) parts.push('trigger latency (a running host, small database)', textTable(triggerRows(results.triggerLatency)));
+  else parts.push(`trigger latency: ${TRIGGER_NOT_MEASURED}`);
+  parts.push(`load average (1/5/15 min) at start ${results.loadAverage.start.join(' / ')}, at end ${results.loadAverage.end.join(' / ')}`);
   return parts.join('\n');
 }
 
@@ -472,7 +543,13 @@ function renderMarkdown(results: BenchResults): string {
   if (results.audit) {
     parts.push(`**Audit queries** (${results.audit.events.toLocaleString('en')} events inserted in ${fmtMs(results.audit.insertMs)}, ${results.audit.insertEventsPerSecond.toLocaleString('en')} events/s through the hash trigger)`, '', markdownTable(auditRows(results.audit)), '');
   }
-  parts.push(`**Trigger latency:** ${triggerText(results.triggerLatency)}`);
+  if (results.triggerLatency) {
+    parts.push(`**Trigger latency** (bench/trigger-latency.ts: a running host over a small database, one request at a time)`, '', markdownTable(triggerRows(results.triggerLatency)), '');
+  } else {
+    parts.push(`**Trigger latency:** ${TRIGGER_NOT_MEASURED}`, '');
+  }
+  if (results.pending.length > 0) parts.push(`**Incomplete run:** not measured: ${results.pending.join(', ')}.`, '');
+  parts.push(`Load average (1/5/15 min) at the start ${results.loadAverage.start.join(' / ')}, at the end ${results.loadAverage.end.join(' / ')} (the machine is shared).`);
   return parts.join('\n');
 }
 
@@ -493,27 +570,47 @@ async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const started = performance.now();
   const machine = await machineInfo();
+  const loadStart = loadavg().map((n) => Number(n.toFixed(2)));
   log(`${options.full ? 'full' : 'quick'} mode, ${options.runs} runs, scales ${options.scales.map((s) => s.name).join(', ')}`);
-  const scales: ScaleResult[] = [];
-  for (const scale of options.scales) scales.push(await benchScale(scale, options.runs));
-  const audit = options.audit ? await benchAuditQueries(options.auditEvents, options.auditRuns) : undefined;
-  const triggerLatency = await benchTriggerLatency();
   const results: BenchResults = {
     mode: options.full ? 'full' : 'quick',
     startedAt,
-    durationMs: performance.now() - started,
+    durationMs: 0,
     machine,
     runs: options.runs,
-    scales,
-    ...(audit ? { audit } : {}),
-    triggerLatency,
+    scales: [],
+    loadAverage: { start: loadStart, end: [] },
+    pending: [],
   };
   const dir = join(import.meta.dirname, 'results');
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  await writeFile(join(dir, `${results.mode}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  // Results are published after every step, so that a long full run cut short keeps what it measured.
+  const publish = async () => {
+    results.durationMs = performance.now() - started;
+    results.loadAverage.end = loadavg().map((n) => Number(n.toFixed(2)));
+    await writeFile(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(join(dir, `${results.mode}.json`), `${JSON.stringify(results, null, 2)}\n`);
+    if (options.write) await writeBenchmarksMd(results);
+  };
+  // The smallest scale first, then the audit and the trigger latency, the largest scale last.
+  const [first, ...rest] = options.scales;
+  const steps: { name: string; run: () => Promise<void> }[] = [
+    ...(first ? [{ name: `scale ${first.name}`, run: async () => void results.scales.push(await benchScale(first, options.runs)) }] : []),
+    ...(options.audit
+      ? [{ name: 'audit queries', run: async () => void (results.audit = await benchAuditQueries(options.auditEvents, options.auditRuns)) }]
+      : []),
+    ...(options.triggerRequests > 0
+      ? [{ name: 'trigger latency', run: async () => void (results.triggerLatency = await benchTriggerLatency(options.triggerRequests)) }]
+      : []),
+    ...rest.map((scale) => ({ name: `scale ${scale.name}`, run: async () => void results.scales.push(await benchScale(scale, options.runs)) })),
+  ];
+  results.pending = steps.map((s) => s.name);
+  for (const step of steps) {
+    await step.run();
+    results.pending = results.pending.filter((name) => name !== step.name);
+    await publish();
+  }
   console.log(`\n${renderText(results)}\n`);
-  if (options.write) await writeBenchmarksMd(results);
   log(`done in ${fmtMs(results.durationMs)}; bench/results/latest.json${options.write ? ' and BENCHMARKS.md' : ''} written`);
 }
 

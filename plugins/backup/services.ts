@@ -60,7 +60,6 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
       target,
       extensions: config.restore.extensions,
       workDir: join(config.dataPath, 'restore-tmp'),
-      jobs: 2,
       logger,
       secrets,
     }),

@@ -44,7 +44,7 @@ describe('runBackup against a Cotton-shaped database', () => {
       const file = join(work, 'dump');
       await rebuildVerifiedDump(f.storage, manifest, outcome.manifestKey, { destination: file });
       await target.pool.query('CREATE EXTENSION citext; CREATE EXTENSION hstore');
-      await runPgRestore({ ...f.services.backup.target, database: target.name }, file, 2);
+      await runPgRestore({ ...f.services.backup.target, database: target.name }, file);
       expect(await snapshotTables(target.pool)).toEqual(await snapshotTables(f.db.pool));
     } finally {
       await target.drop();

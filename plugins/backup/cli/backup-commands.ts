@@ -4,11 +4,10 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { CliRuntime } from '../../../src/cli/runtime';
 import { CliError } from '../../../src/cli/errors';
-import { pointerStorageKey } from '../../../src/keys/keys';
 import { runBackup } from '../backup/run-backup';
 import { BackupAlreadyRunningError } from '../backup/single-flight';
 import { backupAudit, recentAudit, type AuditEntry } from '../audit/read-audit';
-import { readManifest, readPointer } from '../manifest/manifest-store';
+import { readLatestBackup } from '../manifest/latest-backup';
 import { rebuildProjections } from '../projections/rebuild-projections';
 import { verifyEventsCommand } from './events-verify';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
@@ -93,23 +92,8 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
     .description("the latest backup as Cotton sees it: the pointer in storage and its manifest")
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const storage = await runtime.storage();
-      const key = await runtime.masterEncryptionKey();
-      const pointer = await readPointer(storage, pointerStorageKey(key));
-      if (!pointer) throw new CliError('no backup yet: there is no latest-backup pointer under this master key', 4);
-      const m = await readManifest(storage, pointer.latestManifestStorageKey);
-      const latest = {
-        backupId: m.backupId,
-        createdAtUtc: m.createdAtUtc,
-        pointerUpdatedAtUtc: pointer.updatedAtUtc,
-        dumpSizeBytes: m.dumpSizeBytes,
-        chunkCount: m.chunkCount,
-        dumpContentHash: m.dumpContentHash,
-        sourceDatabase: m.sourceDatabase,
-        sourceHost: m.sourceHost,
-        sourcePort: m.sourcePort,
-        manifestStorageKey: pointer.latestManifestStorageKey,
-      };
+      const latest = await readLatestBackup(await runtime.storage(), await runtime.masterEncryptionKey());
+      if (!latest) throw new CliError('no backup yet: there is no latest-backup pointer under this master key', 4);
       if (opts.json) return writeJson(runtime, latest);
       for (const [k, v] of Object.entries(latest)) runtime.stdout.write(`${k.padEnd(20)} ${v}\n`);
     });

@@ -85,3 +85,17 @@ export const VERIFY_PAGE = `
 export const BEGIN_SNAPSHOT = 'begin isolation level repeatable read read only';
 export const COMMIT = 'commit';
 export const ROLLBACK = 'rollback';
+
+/**
+ * Every committed event in position order, for a reader that has locked out appends first
+ * (LOCK_AGAINST_APPENDS): with nothing in flight, position order is commit order.
+ */
+export const READ_ALL_LOCKED = `
+  select ${RECORDED_COLUMNS}
+    from cotton_backup.events e
+   where e.global_position > $1::bigint
+   order by e.global_position
+   limit $2`;
+
+/** Waits for in-flight appends to end and holds new ones until the transaction ends. */
+export const LOCK_AGAINST_APPENDS = 'lock table cotton_backup.events in share mode';

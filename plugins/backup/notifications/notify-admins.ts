@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
+import { withTransaction } from '../../../src/db/with-transaction';
 import type { NewEvent } from '../projections/journal';
 import { ADMINS, INSERT_NOTIFICATION, NOTIFICATIONS_TABLE_PRESENT } from './sql';
 
@@ -39,9 +40,7 @@ export async function notifyAdmins(pool: Pool, notice: AdminNotice): Promise<New
   const values = keys.map((k) => notice.metadata[k]!);
   const recipients: { notificationId: string; userId: string }[] = [];
   let adminCount = 0;
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await withTransaction(pool, async (client) => {
     const { rows: admins } = await client.query<{ id: string }>(ADMINS);
     adminCount = admins.length;
     for (const admin of admins) {
@@ -49,13 +48,7 @@ export async function notifyAdmins(pool: Pool, notice: AdminNotice): Promise<New
       const inserted = await client.query(INSERT_NOTIFICATION, [id, notice.title, notice.content, keys, values, admin.id, notice.priority]);
       if (inserted.rowCount === 1) recipients.push({ notificationId: id, userId: admin.id });
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
   if (recipients.length === 0) return undefined;
   return {
     type: 'AdminsNotified',

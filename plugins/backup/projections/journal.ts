@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { appendToStream, readStream, type AppendOptions, type NewEvent } from '../events';
 import { applyProjections } from './apply-projections';
+import { withTransaction } from '../../../src/db/with-transaction';
 
 export type { NewEvent };
 
@@ -15,19 +16,11 @@ export interface Journal {
 export function createJournal(pool: Pool): Journal {
   return {
     async append(streamId, events, options) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      await withTransaction(pool, async (client) => {
         const { nextExpectedVersion } = await appendToStream(client, streamId, events, options);
         const recorded = await readStream(client, streamId, { afterVersion: nextExpectedVersion - BigInt(events.length) });
         for (const event of recorded) await applyProjections(client, event);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     },
   };
 }

@@ -1,33 +1,30 @@
 import type { Pool } from 'pg';
-import { readAll } from '../events';
+import { withTransaction } from '../../../src/db/with-transaction';
+import { LOCK_AGAINST_APPENDS, READ_ALL_LOCKED } from '../events/sql';
+import { toRecordedEvent, type EventRow } from '../events/rows';
 import { applyProjections } from './apply-projections';
 import { TRUNCATE_PROJECTIONS } from './sql';
 
+const PAGE = 5000;
+
 /**
- * Throws the read models away and replays every event into them, in one transaction. The
- * global reader only returns events of ended transactions, in commit-safe order.
+ * Throws the read models away and replays every event into them, in one transaction.
+ * Appends are locked out for its duration (they wait, they do not fail): the global reader's
+ * snapshot rule holds events back while any transaction on the server is open, so a rebuild
+ * that trusted it could stop early and leave the read models short.
  */
 export async function rebuildProjections(pool: Pool): Promise<number> {
-  const client = await pool.connect();
-  let replayed = 0;
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
+    await client.query(LOCK_AGAINST_APPENDS);
     await client.query(TRUNCATE_PROJECTIONS);
-    let after = null;
+    let replayed = 0;
+    let after = '0';
     for (;;) {
-      // Read with the pool: inside this transaction's snapshot the reader would not advance.
-      const page = await readAll(pool, { after, limit: 5000 });
-      for (const event of page.events) await applyProjections(client, event);
-      replayed += page.events.length;
-      if (page.events.length === 0) break;
-      after = page.checkpoint;
+      const { rows } = await client.query<EventRow>(READ_ALL_LOCKED, [after, PAGE]);
+      for (const row of rows) await applyProjections(client, toRecordedEvent(row));
+      replayed += rows.length;
+      if (rows.length < PAGE) return replayed;
+      after = rows.at(-1)!.global_position;
     }
-    await client.query('COMMIT');
-    return replayed;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

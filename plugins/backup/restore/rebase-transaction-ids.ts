@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import * as sql from './sql';
+import { withTransaction } from '../../../src/db/with-transaction';
 
 /**
  * After a restore: events written on another server may carry transaction ids at or above this
@@ -11,23 +12,12 @@ import * as sql from './sql';
 export async function rebaseRestoredTransactionIds(pool: Pool): Promise<number> {
   const { rows } = await pool.query<{ present: boolean }>(sql.EVENT_STORE_PRESENT);
   if (!rows[0]!.present) return 0;
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     const ahead = await client.query<{ ahead: boolean }>(sql.TRANSACTION_IDS_AHEAD);
-    if (!ahead.rows[0]!.ahead) {
-      await client.query('COMMIT');
-      return 0;
-    }
+    if (!ahead.rows[0]!.ahead) return 0;
     await client.query(sql.DISABLE_EVENTS_UPDATE_GUARD);
     const updated = await client.query(sql.REBASE_TRANSACTION_IDS);
     await client.query(sql.ENABLE_EVENTS_UPDATE_GUARD);
-    await client.query('COMMIT');
     return updated.rowCount ?? 0;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -17,7 +17,7 @@ import { rebaseRestoredTransactionIds } from './rebase-transaction-ids';
 import { rebuildVerifiedDump, type VerifyProgress } from './rebuild-verified-dump';
 import { acquireRestoreLock } from './restore-lock';
 import { RestoreRejectedError } from './restore-rejection';
-import { runAtomicPgRestore } from './run-pg-restore';
+import { runPgRestore } from '../dump/pg-restore';
 
 export interface RestoreContext {
   /** A pool on the target database. */
@@ -28,8 +28,6 @@ export interface RestoreContext {
   extensions: readonly string[];
   /** Private folder for the verified dump file (created 0700, file 0600, removed on every outcome). */
   workDir: string;
-  /** Kept for the wiring's sake; the restore runs in one transaction, which cannot be parallel. */
-  jobs: number;
   logger?: Logger;
   secrets: readonly string[];
 }
@@ -185,7 +183,7 @@ async function restoreVerifiedFile(
   const started = performance.now();
   try {
     await ensureExtensions(ctx.pool, ctx.extensions);
-    await runAtomicPgRestore(ctx.target, dumpFile, signal);
+    await runPgRestore(ctx.target, dumpFile, { atomic: true, signal });
   } catch (error) {
     // One transaction: nothing of the dump was committed, the database is as it was (empty).
     events.push(failedEvent('pg_restore', error as Error, ctx.secrets));

@@ -1,0 +1,69 @@
+/**
+ * `npm run faults`: every fault scenario, each run `--repeat` times (crash scenarios 3 by default),
+ * PostgreSQL restarts last; the counts go into RELIABILITY.md. Options: `--only <text>` (scenario
+ * ids containing it), `--no-restart` (skip PostgreSQL restarts), `--repeat <n>`, `--no-write`.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { corruptionScenarios } from './corruption-scenarios';
+import { crashScenarios } from './crash-scenarios';
+import { REPO } from './harness';
+import { hostileScenarios } from './hostile-scenarios';
+import { restartScenarios } from './restart-scenarios';
+import { restoreScenarios } from './restore-scenarios';
+import type { Scenario } from './scenario';
+import { securityScenarios } from './security-scenarios';
+import { storageScenarios } from './storage-scenarios';
+import { renderReliability, type Outcome } from './report';
+
+const args = process.argv.slice(2);
+const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const only = option('--only');
+const repeat = option('--repeat') ? Number(option('--repeat')) : undefined;
+
+const all: Scenario[] = [
+  ...crashScenarios,
+  ...restoreScenarios,
+  ...corruptionScenarios,
+  ...storageScenarios,
+  ...securityScenarios,
+  ...hostileScenarios,
+  ...(args.includes('--no-restart') ? [] : restartScenarios),
+].filter((s) => !only || s.id.includes(only));
+
+const outcomes: Outcome[] = [];
+const started = Date.now();
+for (const scenario of all) {
+  const runs = repeat ?? (scenario.group === 'crash' || scenario.group === 'restore crash' ? 3 : 1);
+  const outcome: Outcome = { scenario, runs: 0, survived: 0, failures: [], notes: [], ms: 0 };
+  for (let i = 0; i < runs; i++) {
+    const t = Date.now();
+    outcome.runs++;
+    try {
+      const c = await scenario.run();
+      if (c.failures.length === 0) outcome.survived++;
+      outcome.failures.push(...c.failures.filter((f) => !outcome.failures.includes(f)));
+      outcome.notes.push(...c.notes.filter((n) => !outcome.notes.includes(n)));
+    } catch (error) {
+      outcome.failures.push(`the scenario itself broke: ${(error as Error).message.split('\n')[0]}`);
+    }
+    outcome.ms += Date.now() - t;
+  }
+  outcomes.push(outcome);
+  const mark = outcome.survived === outcome.runs ? 'ok  ' : 'FAIL';
+  process.stdout.write(`${mark} ${outcome.survived}/${outcome.runs}  ${scenario.id}  (${(outcome.ms / 1000).toFixed(1)} s)\n`);
+  for (const f of outcome.failures) process.stdout.write(`       ${f.slice(0, 400)}\n`);
+}
+
+if (!args.includes('--no-write') && !only) {
+  const versions = {
+    node: process.version,
+    postgres: execFileSync('pg_dump', ['--version']).toString().trim(),
+  };
+  const path = join(REPO, 'RELIABILITY.md');
+  await writeFile(path, renderReliability(outcomes, { ...versions, durationMs: Date.now() - started }));
+  process.stdout.write(`wrote ${path}\n`);
+}
+const failed = outcomes.filter((o) => o.survived < o.runs && !o.scenario.knownIssue);
+process.exit(failed.length > 0 ? 1 : 0);

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -60,17 +60,27 @@ export async function tempFiles(f: FaultEnv): Promise<string[]> {
 }
 
 /**
- * Leftover temp files of killed writes: the sweep must keep young ones (they may be Cotton's, in
- * flight) and remove them once old. Returns how many were left by the crash.
+ * Leftover temp files of killed writes: the sweep a starting host runs must keep young ones (they
+ * may be Cotton's, in flight) and anything not `*.tmp`, and remove the rest once older than an
+ * hour. With `host`, the real `serve` does the sweep. Returns how many the crash left.
  */
-export async function checkTempSweep(c: Checks, f: FaultEnv): Promise<number> {
+export async function checkTempSweep(c: Checks, f: FaultEnv, host?: (f: FaultEnv) => Promise<void>): Promise<number> {
   const left = await tempFiles(f);
-  const young = await sweepStaleTempFiles(f.storageRoot);
-  c.ok(young.length === 0, 'the sweep keeps temp files younger than an hour');
+  const dir = join(f.storageRoot, 'tmp');
   const old = new Date(Date.now() - 2 * 3600_000);
-  for (const name of left) await utimes(join(f.storageRoot, 'tmp', name), old, old);
-  await sweepStaleTempFiles(f.storageRoot);
-  c.ok((await tempFiles(f)).length === 0, `no temp file remains after the sweep (${left.length} were left by the crash)`);
+  for (const name of left) await utimes(join(dir, name), old, old);
+  await mkdir(dir, { recursive: true });
+  const inFlight = join(dir, `cotton-in-flight.${Date.now()}.tmp`);
+  const notOurs = join(dir, 'readme.txt');
+  await writeFile(inFlight, 'a write in flight');
+  await writeFile(notOurs, 'not a temp file');
+  await utimes(notOurs, old, old);
+  if (host) await host(f);
+  else await sweepStaleTempFiles(f.storageRoot);
+  const after = await readdir(dir);
+  c.ok(after.length === 2 && after.includes(basename(inFlight)) && after.includes('readme.txt'), `the sweep removed the ${left.length} stale temp file(s) and kept a young one and a non-temp file (${after.join(', ')})`);
+  await rm(inFlight);
+  await rm(notOurs);
   return left.length;
 }
 

@@ -1,6 +1,6 @@
 import { snapshotTables } from '../support/cotton-schema';
 import { checkEventChain, checkNoLeaks, checkNothingRunning, checkPointerComplete, checks, checkTempSweep, restoreSnapshot } from './checks';
-import { backupStatuses, cli, createFaultEnv, currentPointer } from './harness';
+import { backupStatuses, cli, createFaultEnv, currentPointer, spawnCli, type FaultEnv } from './harness';
 import type { Scenario } from './scenario';
 
 /** Backup crash points, in the order a backup passes them; `advances` = the pointer names the new backup. */
@@ -13,6 +13,14 @@ export const BACKUP_CRASH_POINTS: Array<{ point: string; step: string; advances:
   { point: 'backup.midPointerWrite', step: 'mid-pointer-write (half the new pointer in a temp file)', advances: false },
   { point: 'backup.afterPointerAdvanced', step: 'after PointerAdvanced', advances: true },
 ];
+
+/** `serve` until it serves, then SIGTERM: what a restarted host does first (sweeps included). */
+async function startAndStopHost(f: FaultEnv): Promise<void> {
+  const host = spawnCli(f, ['serve']);
+  await host.waitFor(/"msg":"host serving"/);
+  host.killGroup('SIGTERM');
+  await host.done;
+}
 
 /**
  * A good backup, then a change to the data, then `cotton-backup backup` killed with SIGKILL (its
@@ -48,8 +56,8 @@ export function backupCrashScenario(point: string, step: string, advances: boole
         if (advances && pointer && pointer !== baseKey) {
           c.ok(JSON.stringify(await restoreSnapshot(f, pointer)) === JSON.stringify(after), 'the new backup restores, every table equal');
         }
-        const left = await checkTempSweep(c, f);
-        if (left > 0) c.note(`${left} temp file(s) left by the kill, swept`);
+        const left = await checkTempSweep(c, f, startAndStopHost);
+        if (left > 0) c.note(`${left} temp file(s) left by the kill, swept by the next host start`);
 
         const next = await cli(f, ['backup', '--json']);
         c.ok(next.code === 0, `the next run completes (${next.stderr.slice(-300)})`);

@@ -117,8 +117,8 @@ const whileIdle: Scenario = {
   id: 'restart while the host is idle',
   group: 'PostgreSQL restart',
   restartsPostgres: true,
-  how: '`cotton-backup serve` running, no backup; `pg_ctlcluster restart`; then a NOTIFY checkpoint request and a job on the pg-boss verification queue',
-  expect: 'the listener reconnects and the NOTIFY is served (backup succeeds); pg-boss resumes (the verification job records Verified); host never exits',
+  how: '`cotton-backup serve` running, no backup; `pg_ctlcluster restart`; at once `request_checkpoint()` in SQL; then a NOTIFY; then a job on the pg-boss verification queue',
+  expect: 'a request made during the reconnect is caught up; the listener reconnects (a later NOTIFY is served); pg-boss resumes (a verification job records Verified); the host never exits',
   async run() {
     const c = checks();
     const f = await createFaultEnv('fidle');
@@ -126,12 +126,15 @@ const whileIdle: Scenario = {
       await hostAcrossRestart(c, f, {}, async () => {
         c.note(`PostgreSQL back after ${await restartPostgres()} ms`);
         await settle(f);
-        await wait(3000); // the listener's reconnect
+        // At once, probably before the listener is back: its NOTIFY is lost, the request is not.
+        await f.db.pool.query("SELECT cotton_backup.request_checkpoint('requested while the listener reconnects')");
+        c.ok(await until(async () => (await succeeded(f)) >= 1, 60_000), 'a request made during the reconnect is caught up');
+        await wait(1000);
         const n = client(f);
         await n.connect();
         await n.query(`NOTIFY cotton_backup, '{"reason": "after a restart"}'`);
         await n.end();
-        c.ok(await until(async () => (await succeeded(f)) >= 1, 60_000), 'the NOTIFY after the restart is served');
+        c.ok(await until(async () => (await succeeded(f)) >= 2, 60_000), 'a NOTIFY after the restart is served (the listener reconnected)');
         await sendVerifyJob(f);
         const verified = async () => (await f.db.pool.query("SELECT 1 FROM cotton_backup.events WHERE type = 'Verified'")).rows.length > 0;
         c.ok(await until(verified, 60_000), 'pg-boss resumed: the verification job ran');

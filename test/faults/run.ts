@@ -29,14 +29,19 @@ const all: Scenario[] = [
   ...storageScenarios,
   ...securityScenarios,
   ...hostileScenarios,
-  ...(args.includes('--no-restart') ? [] : restartScenarios),
+  ...restartScenarios,
 ].filter((s) => !only || s.id.includes(only));
+const skipRestarts = args.includes('--no-restart');
 
 const outcomes: Outcome[] = [];
 const started = Date.now();
 for (const scenario of all) {
   const runs = repeat ?? (scenario.group === 'crash' || scenario.group === 'restore crash' ? 3 : 1);
   const outcome: Outcome = { scenario, runs: 0, survived: 0, failures: [], notes: [], ms: 0 };
+  if (skipRestarts && scenario.restartsPostgres) {
+    outcomes.push({ ...outcome, notes: ['not run this time (`--no-restart`)'] });
+    continue;
+  }
   for (let i = 0; i < runs; i++) {
     const t = Date.now();
     outcome.runs++;

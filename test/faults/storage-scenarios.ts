@@ -39,6 +39,7 @@ async function storageFault(id: string, fault: (f: FaultEnv) => Promise<void>, h
     const line = r.stderr.split('\n').find((l) => l.startsWith('cotton-backup:')) ?? '';
     c.ok(r.code !== 0 && r.signal === null, `the backup fails with an exit code (${r.code}, ${r.signal})`);
     c.ok(words.test(line), `the message says why in words: ${line.slice(0, 300)}`);
+    c.note(`${id}: "${line.replace(/[0-9a-f]{64}/, '<key>').replace(/\/tmp\/[^:]*/, '<root>').slice(0, 200)}"`);
     const failure = await lastFailure(f);
     c.ok(failure && ['chunk', 'manifest', 'pointer'].includes(failure.step) && words.test(failure.message), `BackupFailed is recorded with the reason (${JSON.stringify(failure)?.slice(0, 200)})`);
     c.ok((await currentPointer(f)) === baseKey, 'the pointer is unchanged');
@@ -51,7 +52,6 @@ async function storageFault(id: string, fault: (f: FaultEnv) => Promise<void>, h
     await checkPointerComplete(c, f);
     await checkEventChain(c, f);
     await checkNoLeaks(c, f);
-    c.note(id);
   } finally {
     unmount(f.storageRoot);
     await f.cleanup();

@@ -32,7 +32,7 @@ export const DATASET_SCHEMA = `
     file_manifest_id uuid, created_at timestamptz NOT NULL);
 `;
 
-/** Foreign keys and secondary indexes, added after the bulk load (as pg_restore does). */
+/** Foreign keys and their indexes, added after the bulk load (as pg_restore does). */
 const CONSTRAINTS = [
   `ALTER TABLE notifications ADD FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE RESTRICT`,
   `ALTER TABLE file_manifest_chunks ADD FOREIGN KEY (file_manifest_id) REFERENCES file_manifests(id)`,
@@ -40,7 +40,12 @@ const CONSTRAINTS = [
   `ALTER TABLE nodes ADD FOREIGN KEY (parent_id) REFERENCES nodes(id)`,
   `ALTER TABLE nodes ADD FOREIGN KEY (owner_id) REFERENCES users(id)`,
   `ALTER TABLE nodes ADD FOREIGN KEY (file_manifest_id) REFERENCES file_manifests(id)`,
+  // EF Core indexes every foreign key column, as Cotton's schema does; without them a delete of
+  // a file manifest scans every node (and the day of changes turns quadratic).
   `CREATE INDEX nodes_parent_idx ON nodes (parent_id)`,
+  `CREATE INDEX nodes_owner_idx ON nodes (owner_id)`,
+  `CREATE INDEX nodes_file_manifest_idx ON nodes (file_manifest_id)`,
+  `CREATE INDEX file_manifest_chunks_chunk_idx ON file_manifest_chunks (chunk_hash)`,
   `CREATE INDEX notifications_user_idx ON notifications (user_id, created_at)`,
 ];
 

@@ -72,6 +72,8 @@ interface Options {
   audit: boolean;
   triggerRequests: number;
   write: boolean;
+  /** Keep what bench/results/<mode>.json holds for the steps this run does not measure. */
+  merge: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -95,6 +97,7 @@ function parseOptions(argv: string[]): Options {
     audit: !argv.includes('--no-audit'),
     triggerRequests: argv.includes('--no-trigger') ? 0 : Number(value('--trigger-requests') ?? (full ? 100 : 20)),
     write: !argv.includes('--no-write'),
+    merge: argv.includes('--merge'),
   };
 }
 
@@ -125,6 +128,7 @@ interface DayResult {
 
 interface ScaleResult {
   scale: string;
+  measuredAt: string;
   files: number;
   databaseBytes: number;
   generateMs: number;
@@ -154,6 +158,12 @@ interface BenchResults {
   loadAverage: { start: number[]; end: number[] };
   /** Steps not (yet) measured: non-empty while running, or when the run was cut short. */
   pending: string[];
+  /** With --merge: the start of the earlier run whose other figures this one kept. */
+  mergedFrom?: string;
+}
+
+async function readResults(path: string): Promise<BenchResults | undefined> {
+  return existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as BenchResults) : undefined;
 }
 
 const log = (text: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
@@ -310,6 +320,7 @@ async function benchScale(scale: Scale, runs: number): Promise<ScaleResult> {
 
     return {
       scale: scale.name,
+      measuredAt: new Date().toISOString(),
       files: scale.files,
       databaseBytes,
       generateMs,
@@ -486,7 +497,8 @@ function auditRows(audit: AuditBenchResult): Row[] {
 function scaleHeading(s: ScaleResult, runs: number): string {
   return (
     `${s.scale}: database ${fmtBytes(s.databaseBytes)} (pg_database_size), ${s.files.toLocaleString('en')} files, ` +
-    `dump ${fmtBytes(s.dumpBytes)} uncompressed / ${fmtBytes(s.cottonDumpBytes)} pg_dump-compressed, ${runs} runs, median (min–max)`
+    `dump ${fmtBytes(s.dumpBytes)} uncompressed / ${fmtBytes(s.cottonDumpBytes)} pg_dump-compressed, ${runs} runs, median (min–max); ` +
+    `finished ${(s.measuredAt ?? '?').slice(0, 16).replace('T', ' ')} UTC`
   );
 }
 
@@ -537,6 +549,9 @@ function renderMarkdown(results: BenchResults): string {
       `${fmtMs(results.durationMs)} in all. Machine: ${m.cpus} × ${m.cpuModel}, ${fmtBytes(m.memoryBytes)} RAM, ${m.postgres}, Node ${m.node}, ${m.disk}.`,
     '',
   ];
+  if (results.mergedFrom) {
+    parts.push(`Figures not re-measured in this run (see each heading) are from the run of ${results.mergedFrom.slice(0, 16).replace('T', ' ')} UTC.`, '');
+  }
   for (const s of results.scales) {
     parts.push(`**${scaleHeading(s, results.runs)}**`, '', markdownTable(rowsFor(s)), '', ...dayNotes(s).map((n) => `- ${n}`), '');
   }
@@ -584,6 +599,15 @@ async function main(): Promise<void> {
   };
   const dir = join(import.meta.dirname, 'results');
   await mkdir(dir, { recursive: true });
+  const previous = options.merge ? await readResults(join(dir, `${results.mode}.json`)) : undefined;
+  if (previous) {
+    // The figures this run does not re-measure, from the earlier run (its date stays in `mergedFrom`).
+    const measured = new Set(options.scales.map((s) => s.name));
+    results.scales = previous.scales.filter((s) => !measured.has(s.scale));
+    if (!options.audit && previous.audit) results.audit = previous.audit;
+    if (options.triggerRequests === 0 && previous.triggerLatency) results.triggerLatency = previous.triggerLatency;
+    results.mergedFrom = previous.startedAt;
+  }
   // Results are published after every step, so that a long full run cut short keeps what it measured.
   const publish = async () => {
     results.durationMs = performance.now() - started;

@@ -54,7 +54,7 @@ export function renderReliability(outcomes: Outcome[], meta: { node: string; pos
     '',
     '## Running it',
     '',
-    '- `npm run faults`: everything, crash scenarios 3 times each, PostgreSQL restarts last; rewrites this file.',
+    '- `npm run faults`: everything, crash scenarios 3 times each, PostgreSQL restarts first; rewrites this file.',
     '  **It restarts PostgreSQL**: do not run it while other tests use the same server.',
     '- `npm run faults -- --no-restart`, `--only <text>`, `--repeat <n>`, `--no-write`.',
     '- `npm test` runs the fast subset (`test/faults/*.int.spec.ts`: no PostgreSQL restart, small data).',

@@ -1,6 +1,6 @@
 /**
  * `npm run faults`: every fault scenario, each run `--repeat` times (crash scenarios 3 by default),
- * PostgreSQL restarts last; the counts go into RELIABILITY.md. Options: `--only <text>` (scenario
+ * PostgreSQL restarts first; the counts go into RELIABILITY.md. Options: `--only <text>` (scenario
  * ids containing it), `--no-restart` (skip PostgreSQL restarts), `--repeat <n>`, `--no-write`.
  */
 import { execFileSync } from 'node:child_process';
@@ -22,14 +22,15 @@ const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) 
 const only = option('--only');
 const repeat = option('--repeat') ? Number(option('--repeat')) : undefined;
 
+// PostgreSQL restarts first: the moment they cut every session is the moment the suite is started.
 const all: Scenario[] = [
+  ...restartScenarios,
   ...crashScenarios,
   ...restoreScenarios,
   ...corruptionScenarios,
   ...storageScenarios,
   ...securityScenarios,
   ...hostileScenarios,
-  ...restartScenarios,
 ].filter((s) => !only || s.id.includes(only));
 const skipRestarts = args.includes('--no-restart');
 

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import * as sql from './sql';
+import { restoreWasInterrupted } from './restore-marker';
 
 /**
  * Cotton's rule for "empty" (COTTON.md §5): no applied migrations, or no row in users and none
@@ -7,6 +8,7 @@ import * as sql from './sql';
  * cotton_host) and pg-boss's never make a database count as non-empty.
  */
 export async function isCottonDatabaseEmpty(pool: Pool): Promise<boolean> {
+  if (await restoreWasInterrupted(pool)) return true; // half-restored: not fit to serve, wiped before the next restore
   const { rows } = await pool.query<{ migrations: boolean; users: boolean; settings: boolean }>(sql.COTTON_TABLES_PRESENT);
   const present = rows[0]!;
   if (!present.migrations) return true;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
@@ -18,6 +19,10 @@ import { rebuildVerifiedDump, type VerifyProgress } from './rebuild-verified-dum
 import { acquireRestoreLock } from './restore-lock';
 import { RestoreRejectedError } from './restore-rejection';
 import { runPgRestore } from '../dump/pg-restore';
+import { clearRestoreMarker, markRestoreInProgress, restoreWasInterrupted } from './restore-marker';
+
+/** pg_restore workers: tables and indexes rebuild in parallel from the verified (seekable) file. */
+const RESTORE_JOBS = Math.min(4, Math.max(2, availableParallelism()));
 
 export interface RestoreContext {
   /** A pool on the target database. */
@@ -86,8 +91,10 @@ export class TargetNotEmptyError extends Error {
 
 /**
  * Restores a backup into a Cotton-empty database. Every chunk is verified (hash and size, then
- * the whole dump) before pg_restore sees a byte; pg_restore runs in one transaction. On refusal
- * the database is not touched; when a step after pg_restore fails it is wiped back to empty.
+ * the whole dump) before pg_restore sees a byte; pg_restore then runs in parallel under a
+ * half-restored marker (restore-marker.ts). On refusal the database is not touched; when
+ * pg_restore or a step after it fails it is wiped back to empty, and a crash leaves the marker,
+ * so the next start wipes and retries.
  * Either way RestoreAbortedError carries the events saying why.
  * @throws TargetNotEmptyError (nothing done, nothing to record), RestoreInProgressError
  */
@@ -110,6 +117,10 @@ async function restoreLocked(ctx: RestoreContext, options: RestoreOptions): Prom
   const dumpFile = join(ctx.workDir, `${restoreId}.dump`);
   try {
     await prepareWorkDir(ctx.workDir);
+    if (await restoreWasInterrupted(ctx.pool)) {
+      ctx.logger?.warn({ database: ctx.target.database }, 'an earlier restore was interrupted mid-way; wiping the half-restored database first');
+      await wipeDatabase(ctx.pool);
+    }
     carried = await readEventsToCarry(ctx.pool);
     for await (const candidate of findCandidates(ctx.storage, ctx.masterEncryptionKey, options)) {
       if (candidate instanceof RestoreRejectedError) {
@@ -181,27 +192,26 @@ async function restoreVerifiedFile(
   signal?: AbortSignal,
 ): Promise<{ restoreMs: number; rebasedEvents: number }> {
   const started = performance.now();
+  let rebasedEvents: number;
   try {
     await ensureExtensions(ctx.pool, ctx.extensions);
-    await runPgRestore(ctx.target, dumpFile, { atomic: true, signal });
+    await markRestoreInProgress(ctx.pool);
+    await runPgRestore(ctx.target, dumpFile, { atomic: false, jobs: RESTORE_JOBS, signal });
   } catch (error) {
-    // One transaction: nothing of the dump was committed, the database is as it was (empty).
     events.push(failedEvent('pg_restore', error as Error, ctx.secrets));
+    await wipeAfterFailure(ctx);
     throw error;
   }
-  let rebasedEvents: number;
   try {
     await ensureExtensions(ctx.pool, ctx.extensions);
     const missing = await missingExtensions(ctx.pool, ctx.extensions);
     if (missing.length > 0) throw new Error(`extensions missing after restore: ${missing.join(', ')}`);
     rebasedEvents = await rebaseRestoredTransactionIds(ctx.pool);
     await failpoint('restore.afterPgRestore');
+    await clearRestoreMarker(ctx.pool);
   } catch (error) {
     events.push(failedEvent('after_restore', error as Error, ctx.secrets));
-    // The dump is in, but the database is not fit to serve: back to empty, so the next start retries.
-    await wipeDatabase(ctx.pool).catch((wipeError: Error) =>
-      ctx.logger?.error({ err: wipeError.message }, `could not wipe database "${ctx.target.database}" after a failed restore; drop and recreate it by hand`),
-    );
+    await wipeAfterFailure(ctx);
     throw error;
   }
   const restoreMs = Math.round(performance.now() - started);
@@ -209,6 +219,14 @@ async function restoreVerifiedFile(
   events.push({ type: 'ExtensionsEnsured', data: { extensions: [...ctx.extensions] } });
   if (rebasedEvents > 0) ctx.logger?.info({ rebasedEvents }, 'restored events rebased below the current transaction id');
   return { restoreMs, rebasedEvents };
+}
+
+// The database is not fit to serve: back to empty, so the next start retries. Should the wipe
+// fail too, the marker stays and the next start wipes before restoring.
+async function wipeAfterFailure(ctx: RestoreContext): Promise<void> {
+  await wipeDatabase(ctx.pool).catch((wipeError: Error) =>
+    ctx.logger?.error({ err: wipeError.message }, `could not wipe database "${ctx.target.database}" after a failed restore; the next start wipes it first`),
+  );
 }
 
 function failedEvent(step: string, error: Error, secrets: readonly string[]): NewEvent {

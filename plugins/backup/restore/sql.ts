@@ -70,3 +70,12 @@ export const EVENTS_TO_CARRY = `
     FROM cotton_backup.events ORDER BY stream_id, stream_version`;
 
 export const DATABASE_EXISTS = 'SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS present';
+
+/**
+ * Present only while pg_restore runs: a database holding it was left half-restored by a crash.
+ * pg_restore --clean never drops it (no dump contains it); wipeDatabase does.
+ */
+export const RESTORE_MARKER_SCHEMA = 'cotton_restore_in_progress';
+export const CREATE_RESTORE_MARKER = `CREATE SCHEMA IF NOT EXISTS ${RESTORE_MARKER_SCHEMA}`;
+export const DROP_RESTORE_MARKER = `DROP SCHEMA IF EXISTS ${RESTORE_MARKER_SCHEMA} CASCADE`;
+export const RESTORE_MARKER_PRESENT = `SELECT to_regnamespace('${RESTORE_MARKER_SCHEMA}') IS NOT NULL AS present`;

@@ -50,11 +50,18 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number): Prom
 // pg_dump's output is held back FAULT_SHIM_DELAY seconds (shim), so it sits mid-COPY, connected, when PostgreSQL restarts.
 const SLOW_DUMP = { FAULT_SHIM_DELAY: '4' };
 
-const duringCliBackup: Scenario = {
-  id: 'restart during a CLI backup',
+export const CONNECTION_CUT_CRASH = "an unhandled 'error' event of a checked-out pg Client (the backup lock's session, held for the whole run: plugins/backup/backup/single-flight.ts registers no 'error' listener) kills the process when PostgreSQL cuts the connection, so BackupFailed is never recorded and a host dies; fix: `client.on('error', …)` while the lock is held";
+
+/** The CLI backup across a cut: `restart` restarts PostgreSQL; otherwise only this database's sessions are terminated. */
+function duringCliBackupScenario(restart: boolean): Scenario {
+  return {
+  id: restart ? 'restart during a CLI backup' : 'sessions terminated during a CLI backup',
   group: 'PostgreSQL restart',
-  restartsPostgres: true,
-  how: '`cotton-backup backup` with pg_dump held mid-COPY (shim delays its output 4 s); `pg_ctlcluster restart` while it is connected',
+  restartsPostgres: restart,
+  knownIssue: CONNECTION_CUT_CRASH,
+  how: restart
+    ? '`cotton-backup backup` with pg_dump held mid-COPY (shim delays its output 4 s); `pg_ctlcluster restart` while it is connected'
+    : '`cotton-backup backup` with pg_dump held mid-COPY (shim, 4 s); `pg_terminate_backend` on every session of its database (the client side of a restart, without disturbing other databases)',
   expect: 'the run fails with a message (not a hang); BackupFailed recorded or the run closed as stale by the next one; pointer unchanged; the next run completes',
   async run() {
     const c = checks();
@@ -66,10 +73,13 @@ const duringCliBackup: Scenario = {
       await f.db.pool.query('UPDATE chunks SET stored_size_bytes = stored_size_bytes + 1');
       const run = spawnCli(f, ['backup'], { env: SLOW_DUMP, timeoutMs: 120_000 });
       c.ok(await until(() => pgDumpActive(f), 30_000), 'pg_dump is connected');
-      c.note(`PostgreSQL back after ${await restartPostgres()} ms`);
+      if (restart) c.note(`PostgreSQL back after ${await restartPostgres()} ms`);
+      else await terminateSessions(f);
       await settle(f);
       const r = await run.done;
-      c.ok(r.code !== 0 && r.signal === null, `the run fails with an exit code (${r.code}, ${r.signal}): ${r.stderr.split('\n').find((l) => l.startsWith('cotton-backup:'))?.slice(0, 300)}`);
+      c.ok(r.code !== 0 && r.signal === null, `the run fails with an exit code (${r.code}, ${r.signal})`);
+      const line = r.stderr.split('\n').find((l) => l.startsWith('cotton-backup:'));
+      c.ok(line && !/Emitted 'error' event/.test(r.stderr), `it fails with a message, not a crash: ${(line ?? r.stderr.split('\n').find((l) => /Emitted|Error:/.test(l)) ?? '').slice(0, 300)}`);
       const crashed = (await backupStatuses(f))[1];
       c.note(`the interrupted run was recorded as "${crashed?.status}"${crashed?.failed_step ? ` (${crashed.failed_step})` : ''} right away`);
       c.ok((await currentPointer(f)) === baseKey, 'the pointer is unchanged');
@@ -86,7 +96,12 @@ const duringCliBackup: Scenario = {
     }
     return c;
   },
-};
+  };
+}
+
+async function terminateSessions(f: FaultEnv): Promise<void> {
+  await f.db.pool.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [f.db.name]);
+}
 
 async function sendVerifyJob(f: FaultEnv): Promise<void> {
   const boss = new PgBoss({ ...testServer, database: f.db.name, schema: 'pgboss', supervise: false, schedule: false } as ConstructorParameters<typeof PgBoss>[0]);
@@ -102,7 +117,10 @@ async function hostAcrossRestart(c: Checks, f: FaultEnv, env: Record<string, str
   const url = /"url":"(http:[^"]+)"/.exec(host.stderr())![1]!;
   try {
     await during(url);
-    c.ok(host.child.exitCode === null, 'the host is still running');
+    if (!c.ok(host.child.exitCode === null, 'the host is still running')) {
+      const fatal = host.stderr().split('\n').filter((l) => /"level":(50|60)/.test(l) || l.startsWith('cotton-backup:') || /^\s*at |Error/.test(l));
+      c.note(`the host exited ${host.child.exitCode}: ${fatal.slice(-4).join(' / ').slice(0, 700)}`);
+    }
     c.ok((await fetch(`${url}/health`).catch(() => undefined))?.status === 200, 'GET /health answers 200');
   } finally {
     host.killGroup('SIGTERM');
@@ -153,6 +171,7 @@ const duringHostBackup: Scenario = {
   id: 'restart during a backup run by the host',
   group: 'PostgreSQL restart',
   restartsPostgres: true,
+  knownIssue: CONNECTION_CUT_CRASH,
   how: '`cotton-backup serve`; PATCH …/trigger; pg_dump held mid-COPY (shim, 4 s); `pg_ctlcluster restart` while it is connected',
   expect: 'that run ends failed (BackupFailed or stale), the request is retried by the host and a backup succeeds; nothing stays running',
   async run() {
@@ -180,4 +199,6 @@ const duringHostBackup: Scenario = {
   },
 };
 
-export const restartScenarios: Scenario[] = [duringCliBackup, whileIdle, duringHostBackup];
+export const restartScenarios: Scenario[] = [duringCliBackupScenario(true), whileIdle, duringHostBackup];
+/** Safe beside other tests: only the scenario's own sessions are cut. */
+export const connectionCutScenarios: Scenario[] = [duringCliBackupScenario(false)];

@@ -10,7 +10,7 @@ import { corruptionScenarios } from './corruption-scenarios';
 import { crashScenarios } from './crash-scenarios';
 import { REPO } from './harness';
 import { hostileScenarios } from './hostile-scenarios';
-import { restartScenarios } from './restart-scenarios';
+import { connectionCutScenarios, restartScenarios } from './restart-scenarios';
 import { restoreScenarios } from './restore-scenarios';
 import type { Scenario } from './scenario';
 import { securityScenarios } from './security-scenarios';
@@ -25,6 +25,7 @@ const repeat = option('--repeat') ? Number(option('--repeat')) : undefined;
 // PostgreSQL restarts first: the moment they cut every session is the moment the suite is started.
 const all: Scenario[] = [
   ...restartScenarios,
+  ...connectionCutScenarios,
   ...crashScenarios,
   ...restoreScenarios,
   ...corruptionScenarios,
@@ -60,6 +61,7 @@ for (const scenario of all) {
   const mark = outcome.survived === outcome.runs ? 'ok  ' : 'FAIL';
   process.stdout.write(`${mark} ${outcome.survived}/${outcome.runs}  ${scenario.id}  (${(outcome.ms / 1000).toFixed(1)} s)\n`);
   for (const f of outcome.failures) process.stdout.write(`       ${f.slice(0, 400)}\n`);
+  for (const n of outcome.notes) process.stdout.write(`       (${n.slice(0, 400)})\n`);
 }
 
 if (!args.includes('--no-write') && !only) {

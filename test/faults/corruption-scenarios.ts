@@ -104,7 +104,8 @@ const scheduledVerify: Scenario = {
       try {
         await resolve(host.pluginContainer('backup')!, HostTokens.Boss).send(VERIFY_QUEUE, {});
         const deadline = Date.now() + 30_000;
-        while (Date.now() < deadline && (await verificationEvents(f, 'VerificationFailed')).length === 0) await new Promise((r) => setTimeout(r, 250));
+        // The notification is recorded just after VerificationFailed: wait for both.
+        while (Date.now() < deadline && ((await verificationEvents(f, 'VerificationFailed')).length === 0 || (await notified(f)) < 2)) await new Promise((r) => setTimeout(r, 250));
         const failed = await verificationEvents(f, 'VerificationFailed');
         c.ok(failed.length === 1 && failed[0]!.data.problems[0]?.problem === 'missing', 'the host records VerificationFailed (missing chunk)');
         c.ok((await notified(f)) === 2, 'both admins are notified');

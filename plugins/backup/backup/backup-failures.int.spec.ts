@@ -84,3 +84,33 @@ describe('a cancelled backup', () => {
     expect(await readPointer(f.storage, pointerStorageKey(f.masterEncryptionKey))).toBeUndefined();
   });
 });
+
+describe('the session holding the backup lock cut mid-run', () => {
+  let f: BackupFixture;
+  beforeAll(async () => {
+    f = await createBackupFixture('bklost', SMALL_CHUNKS);
+    await seedCottonDatabase(f.db.pool, 3);
+  });
+  afterAll(() => f.cleanup());
+
+  it('stops the run with BackupFailed instead of crashing the process, pointer untouched', async () => {
+    let cut = false;
+    const run = runBackup(f.services.backup, {
+      onProgress: () => {
+        if (cut) return;
+        cut = true;
+        void f.db.pool.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_locks
+            WHERE locktype = 'advisory' AND classid = ${0x43544e42}::bigint::oid AND objid = 1::oid AND granted`,
+        );
+      },
+    });
+    await expect(run).rejects.toThrow(/lost the database session holding the backup lock/);
+    const events = await lastBackupEvents(f);
+    expect(events.map((e) => e.type)).toContain('BackupFailed');
+    expect(events.find((e) => e.type === 'BackupFailed')!.data).toMatchObject({ errorClass: 'BackupLockLostError' });
+    expect(await readPointer(f.storage, pointerStorageKey(f.masterEncryptionKey))).toBeUndefined();
+    // The next run takes the lock again and completes.
+    await expect(runBackup(f.services.backup)).resolves.toMatchObject({ backupId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+  });
+});

@@ -64,6 +64,7 @@ type Step = 'dump' | 'chunk' | 'manifest' | 'pointer';
  */
 export async function runBackup(ctx: BackupContext, options: BackupOptions = {}): Promise<BackupOutcome> {
   const lock = await acquireBackupLock(ctx.pool, ctx.target.database);
+  const signal = options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost;
   const backupId = randomUUID().replaceAll('-', '');
   const started = performance.now();
   let step: Step = 'dump';
@@ -86,7 +87,7 @@ export async function runBackup(ctx: BackupContext, options: BackupOptions = {})
     const createdAt = ctx.clock.now();
 
     const versions = await checkDumpVersions(ctx.pool);
-    const dump = startPgDump(ctx.target, options.signal);
+    const dump = startPgDump(ctx.target, signal);
     let stored;
     try {
       [stored] = await Promise.all([
@@ -124,6 +125,7 @@ export async function runBackup(ctx: BackupContext, options: BackupOptions = {})
     await failpoint('backup.afterLastChunk');
 
     step = 'manifest';
+    signal.throwIfAborted();
     const pointerKey = pointerStorageKey(ctx.masterEncryptionKey);
     const previous = await readPointer(ctx.storage, pointerKey).catch((error: Error) => {
       // A damaged pointer must not block new backups: this one replaces it.
@@ -163,6 +165,7 @@ export async function runBackup(ctx: BackupContext, options: BackupOptions = {})
     await recordInBackupIndex(ctx.storage, ctx.masterEncryptionKey, { manifestKey, backupId, createdAtUtc: manifest.createdAtUtc });
 
     step = 'pointer';
+    signal.throwIfAborted(); // never advance the pointer without holding the lock
     await writePointer(ctx.storage, pointerKey, {
       schemaVersion: 1,
       logicalKey: 'database.ctn',
@@ -188,7 +191,7 @@ export async function runBackup(ctx: BackupContext, options: BackupOptions = {})
       durationMs: Math.round(performance.now() - started),
     };
   } catch (caught) {
-    const error = options.signal?.aborted ? new BackupCancelledError(options.signal.reason) : caught;
+    const error = lock.lost.aborted ? lock.lost.reason : options.signal?.aborted ? new BackupCancelledError(options.signal.reason) : caught;
     const err = error as Error;
     const message = redactSecrets(err.message ?? String(error), ctx.secrets).slice(0, 2000);
     await ctx.journal

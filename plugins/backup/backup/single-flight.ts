@@ -26,12 +26,30 @@ export class BackupAlreadyRunningError extends Error {
 }
 
 export interface BackupLock {
+  /** Aborted when the session holding the lock is lost: the lock went with it, so must the run. */
+  readonly lost: AbortSignal;
   release(): Promise<void>;
+}
+
+export class BackupLockLostError extends Error {
+  constructor(cause: Error) {
+    super(`lost the database session holding the backup lock (${cause.message}); another process may now back up, so this run stops`, { cause });
+    this.name = 'BackupLockLostError';
+  }
 }
 
 /** Takes the backup lock on a dedicated session, or fails at once naming who holds it. */
 export async function acquireBackupLock(pool: Pool, database: string): Promise<BackupLock> {
   const client: PoolClient = await pool.connect();
+  const lost = new AbortController();
+  // A checked-out client's 'error' (server restart, terminated backend) is the pool's to ignore
+  // only while idle; unheard here, it would crash the process.
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+    lost.abort(new BackupLockLostError(error));
+  };
+  client.on('error', onError);
   try {
     const { rows } = await client.query<{ locked: boolean }>(TRY_LOCK, [LOCK_CLASS, LOCK_OBJECT]);
     if (!rows[0]!.locked) {
@@ -39,19 +57,24 @@ export async function acquireBackupLock(pool: Pool, database: string): Promise<B
       throw new BackupAlreadyRunningError(database, holder.rows[0]);
     }
   } catch (error) {
-    client.release();
+    client.off('error', onError);
+    client.release(broken ?? (error instanceof BackupAlreadyRunningError ? undefined : (error as Error)));
     throw error;
   }
   let released = false;
   return {
+    lost: lost.signal,
     async release() {
       if (released) return;
       released = true;
       try {
+        if (broken) throw broken;
         await client.query(UNLOCK, [LOCK_CLASS, LOCK_OBJECT]);
+        client.off('error', onError);
         client.release();
       } catch (error) {
         // A broken session loses its advisory locks with it; drop the connection.
+        client.off('error', onError);
         client.release(error as Error);
       }
     },

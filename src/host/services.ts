@@ -10,8 +10,22 @@ export interface Clock {
   now(): Date;
 }
 
+/** A request the HTTP server turned away (4xx): what an auditor needs, never the Authorization header. */
+export interface HttpRejection {
+  method: string;
+  path: string;
+  status: number;
+  /** The error code answered, e.g. `unauthorized`, `invalid_json`, `body_too_large`, `not_found`. */
+  reason: string;
+  /** The start of the body when it was parsed, else the path. */
+  sample: string;
+  sizeBytes: number;
+}
+
 /** Routes a plugin adds to the host's HTTP server. */
 export interface RouteRegistrar {
+  /** Told of every rejected request, on any route (401s included), after the answer is sent. */
+  onRejected(listener: (rejection: HttpRejection) => void): void;
   /** Behind `Authorization: Bearer <COTTON_ADMIN_TOKEN>`; closed (401) when no token is configured. */
   admin(route: RouteOptions): void;
   /** Open to anyone: health and the like. */

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from './errors';
+import { answeredCode } from './rejections';
 
 /** The single 401 body: the same whether the header is missing, wrong, or no token is configured. */
 export const UNAUTHORIZED_BODY = errorBody('unauthorized', 'Authentication required.');
@@ -27,6 +28,7 @@ export function bearerMatches(header: string | undefined, expected: string | und
 export function adminAuthHook(adminToken: string | undefined) {
   return async function requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (bearerMatches(request.headers.authorization, adminToken)) return;
+    answeredCode(request, 'unauthorized');
     await reply.code(401).header('www-authenticate', 'Bearer').send(UNAUTHORIZED_BODY);
   };
 }

@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Logger } from '../logging/logger';
-import type { Clock, RouteRegistrar } from '../host/services';
+import type { Clock, HttpRejection, RouteRegistrar } from '../host/services';
 import { adminAuthHook } from './auth';
+import { answeredCode, rejectionOf } from './rejections';
 import { errorBody, HttpError } from './errors';
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -39,16 +40,28 @@ export class HttpServer {
     });
     this.app.setNotFoundHandler(async (request, reply) => {
       const path = request.url.split('?')[0];
+      answeredCode(request, 'not_found');
       await reply.code(404).send(errorBody('not_found', `No route for ${request.method} ${path}.`));
     });
     this.app.setErrorHandler(async (error: FastifyError, request, reply) => {
       const { status, code, message } = describeError(error);
       if (status >= 500) request.log.error({ err: error, url: request.url.split('?')[0] }, 'request failed');
       else request.log.debug({ code, url: request.url.split('?')[0] }, 'request rejected');
+      answeredCode(request, code, message);
       await reply.code(status).send(errorBody(code, message));
     });
+    const rejectionListeners: ((rejection: HttpRejection) => void)[] = [];
     this.app.addHook('onResponse', async (request, reply) => {
       request.log.debug({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode }, 'request');
+      if (reply.statusCode < 400 || reply.statusCode >= 500 || rejectionListeners.length === 0) return;
+      const rejection = rejectionOf(request, reply.statusCode);
+      for (const listener of rejectionListeners) {
+        try {
+          listener(rejection);
+        } catch (error) {
+          request.log.error({ err: error }, 'a rejection listener failed');
+        }
+      }
     });
 
     const requireAdmin = adminAuthHook(options.adminToken);
@@ -60,6 +73,7 @@ export class HttpServer {
     this.routes = {
       admin: (route) => add(route, true),
       public: (route) => add(route, false),
+      onRejected: (listener) => void rejectionListeners.push(listener),
     };
 
     this.routes.public({

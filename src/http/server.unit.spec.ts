@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger';
 import { bearerMatches, UNAUTHORIZED_BODY } from './auth';
 import { HttpServer } from './server';
+import type { HttpRejection } from '../host/services';
 
 const TOKEN = 'an-admin-token-of-some-length';
 const servers: HttpServer[] = [];
@@ -121,5 +122,21 @@ describe('HttpServer', () => {
     const allowed = await fetch(`${s.url}/admin/ping`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(await allowed.json()).toEqual({ pong: true });
     expect(() => s.routes.public({ method: 'GET', url: '/late', handler: async () => 'x' })).toThrow(/after the HTTP server started/);
+  });
+
+  it('tells rejection listeners of every 4xx — bad tokens, bad JSON, unknown paths — never of successes, never with headers', async () => {
+    const s = server(TOKEN);
+    const heard: HttpRejection[] = [];
+    s.routes.onRejected((r) => heard.push(r));
+    await s.app.inject({ method: 'GET', url: '/admin/ping', headers: { authorization: 'Bearer not-the-token-at-all' } });
+    await s.app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{"a": ' });
+    await s.app.inject({ method: 'GET', url: '/nope' });
+    await s.app.inject({ method: 'GET', url: '/admin/ping', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(heard.map((r) => [r.status, r.reason.split(':')[0]])).toEqual([
+      [401, 'unauthorized'],
+      [400, 'invalid_json'],
+      [404, 'not_found'],
+    ]);
+    expect(JSON.stringify(heard)).not.toContain('not-the-token-at-all');
   });
 });

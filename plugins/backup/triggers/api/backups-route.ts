@@ -1,7 +1,7 @@
 import type { RouteOptions } from 'fastify';
 import { z } from 'zod';
 import { BACKUP_HISTORY_PAGE } from '../sql';
-import { API_PREFIX, auditRejections, type ApiContext } from './context';
+import { API_PREFIX, type ApiContext } from './context';
 import { parseQuery } from './query';
 
 const querySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(20) });
@@ -13,7 +13,6 @@ export function backupsRoute(ctx: ApiContext): RouteOptions {
   return {
     method: 'GET',
     url: `${API_PREFIX}/backups`,
-    onError: auditRejections(ctx.audit),
     handler: async (request) => {
       const { limit } = parseQuery(querySchema, request.query);
       const { rows } = await ctx.pool.query(BACKUP_HISTORY_PAGE, [limit]);

@@ -2,7 +2,7 @@ import type { RouteOptions } from 'fastify';
 import { z } from 'zod';
 import { HttpError } from '../../../../src/http/errors';
 import { readAll } from '../../events';
-import { API_PREFIX, auditRejections, type ApiContext } from './context';
+import { API_PREFIX, type ApiContext } from './context';
 import { parseQuery } from './query';
 
 const querySchema = z.strictObject({
@@ -18,7 +18,6 @@ export function eventsRoute(ctx: ApiContext): RouteOptions {
   return {
     method: 'GET',
     url: `${API_PREFIX}/events`,
-    onError: auditRejections(ctx.audit),
     handler: async (request) => {
       const { after, limit } = parseQuery(querySchema, request.query);
       const from = after === undefined || after === '0' ? null : BigInt(after);

@@ -11,4 +11,7 @@ export function registerBackupRoutes(routes: RouteRegistrar, ctx: ApiContext): v
   routes.admin(latestRoute(ctx));
   routes.admin(backupsRoute(ctx));
   routes.admin(eventsRoute(ctx));
+  // Every request the server turns away, on any route — bad tokens included — is audited
+  // (rate-limited) as RequestRejected.
+  routes.onRejected((r) => ctx.audit.reject('api', `${r.method} ${r.path}: ${r.status} ${r.reason}`, r.sample, r.sizeBytes));
 }

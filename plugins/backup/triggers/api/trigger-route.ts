@@ -1,7 +1,7 @@
 import type { RouteOptions } from 'fastify';
 import { HttpError } from '../../../../src/http/errors';
 import { MAX_PAYLOAD_BYTES, parseCheckpointRequest } from '../request-payload';
-import { API_PREFIX, auditRejections, type ApiContext } from './context';
+import { API_PREFIX, type ApiContext } from './context';
 
 /** `PATCH …/trigger` with an optional `{ reason?, requestedBy? }`: records a request, answers 202 `{ requestId }`. */
 export function triggerRoute(ctx: ApiContext): RouteOptions {
@@ -9,7 +9,6 @@ export function triggerRoute(ctx: ApiContext): RouteOptions {
     method: 'PATCH',
     url: `${API_PREFIX}/trigger`,
     bodyLimit: MAX_PAYLOAD_BYTES,
-    onError: auditRejections(ctx.audit),
     handler: async (request, reply) => {
       const parsed = parseCheckpointRequest(request.body);
       if (!parsed.ok) throw new HttpError(400, 'invalid_request', `Invalid backup request: ${parsed.reason}.`);

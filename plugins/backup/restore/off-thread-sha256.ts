@@ -11,12 +11,12 @@ parentPort.on('message', (piece) => {
   parentPort.postMessage({ done: piece.byteLength });
 });`;
 
-const MAX_IN_FLIGHT = 32 * 1024 * 1024;
+const MAX_IN_FLIGHT = 8 * 1024 * 1024;
 
 /**
  * SHA-256 of a byte sequence, computed on a worker thread. Verification hashes every byte twice
  * (each chunk against its key, the whole dump against the manifest); pg_restore is not running
- * yet, so the second core is free for the whole-dump hash. At most 32 MiB wait in the worker's
+ * yet, so the second core is free for the whole-dump hash. At most 8 MiB wait in the worker's
  * queue: update() waits while the backlog is larger. Always end with digest() or close().
  */
 export class OffThreadSha256 {

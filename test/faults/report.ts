@@ -7,6 +7,8 @@ export interface Outcome {
   failures: string[];
   notes: string[];
   ms: number;
+  /** Its row from the previous RELIABILITY.md, when this run skipped it (`--no-restart`). */
+  previousRow?: string;
 }
 
 const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
@@ -35,19 +37,23 @@ export function renderReliability(outcomes: Outcome[], meta: { node: string; pos
     'output, event or recorded message, and no file holds plaintext of the dump.',
     '',
     `Last run: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${(meta.durationMs / 60000).toFixed(1)} min,`,
-    `Node ${meta.node}, ${meta.postgres}. **${survived} of ${runs} runs survived.**`,
+    `Node ${meta.node}, ${meta.postgres}. **${survived} of ${runs} runs survived** (rows marked "previous full run" not counted).`,
     '',
     '| Group | Scenario | How it is produced | What must hold | Runs | Survived | Measured / failed checks |',
     '| --- | --- | --- | --- | --: | --: | --- |',
   ];
   for (const o of outcomes) {
+    if (o.previousRow) {
+      lines.push(o.previousRow.includes('(previous full run)') ? o.previousRow : o.previousRow.replace(/ \|$/, ' (previous full run) |'));
+      continue;
+    }
     const measured = [...o.notes, ...o.failures.map((f) => `**failed:** ${f}`)].join('; ') || '—';
     lines.push(`| ${o.scenario.group} | ${cell(o.scenario.id)} | ${cell(o.scenario.how)} | ${cell(o.scenario.expect)} | ${o.runs} | ${o.survived} | ${cell(measured.slice(0, 900))} |`);
   }
   const known = outcomes.filter((o) => o.scenario.knownIssue);
   if (known.length > 0) {
     lines.push('', '## Known issues found by the suite', '');
-    for (const o of known) lines.push(`- **${o.scenario.id}** (${o.survived}/${o.runs} survived): ${o.scenario.knownIssue}.`);
+    for (const o of known) lines.push(`- **${o.scenario.id}** (${o.previousRow ? 'previous full run' : `${o.survived}/${o.runs} survived`}): ${o.scenario.knownIssue}.`);
     lines.push('', 'These scenarios run in `npm run faults` only; `npm test` skips them until they are fixed.');
   }
   lines.push(

@@ -4,7 +4,7 @@
  * ids containing it), `--no-restart` (skip PostgreSQL restarts), `--repeat <n>`, `--no-write`.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { corruptionScenarios } from './corruption-scenarios';
 import { crashScenarios } from './crash-scenarios';
@@ -35,13 +35,19 @@ const all: Scenario[] = [
 ].filter((s) => !only || s.id.includes(only));
 const skipRestarts = args.includes('--no-restart');
 
+// With --no-restart, the restart rows of the last full run are kept (marked as such).
+const previousRows = new Map<string, string>();
+for (const line of (await readFile(join(REPO, 'RELIABILITY.md'), 'utf8').catch(() => '')).split('\n')) {
+  const cells = line.split(' | ');
+  if (cells[0] === '| PostgreSQL restart' && cells[1]) previousRows.set(cells[1], line);
+}
 const outcomes: Outcome[] = [];
 const started = Date.now();
 for (const scenario of all) {
   const runs = repeat ?? (scenario.group === 'crash' || scenario.group === 'restore crash' ? 3 : 1);
   const outcome: Outcome = { scenario, runs: 0, survived: 0, failures: [], notes: [], ms: 0 };
   if (skipRestarts && scenario.restartsPostgres) {
-    outcomes.push({ ...outcome, notes: ['not run this time (`--no-restart`)'] });
+    outcomes.push({ ...outcome, notes: ['not run this time (`--no-restart`)'], previousRow: previousRows.get(scenario.id) });
     continue;
   }
   for (let i = 0; i < runs; i++) {

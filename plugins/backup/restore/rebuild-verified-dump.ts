@@ -3,7 +3,6 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { Manifest } from '../manifest/manifest';
 import { rejectionForReadError, RestoreRejectedError } from './restore-rejection';
-import { OffThreadSha256 } from './off-thread-sha256';
 
 export interface VerifyProgress {
   verifiedBytes: number;
@@ -38,7 +37,7 @@ export async function rebuildVerifiedDump(
   options: { destination?: string; onProgress?: (p: VerifyProgress) => void; signal?: AbortSignal } = {},
 ): Promise<VerifiedDump> {
   const started = performance.now();
-  const whole = new OffThreadSha256();
+  const whole = createHash('sha256');
   const out: FileHandle | undefined = options.destination ? await open(options.destination, 'wx', 0o600) : undefined;
   let bytes = 0;
   try {
@@ -53,7 +52,7 @@ export async function rebuildVerifiedDump(
           // More than the manifest promises: stop reading (the stream is destroyed on break).
           if (length > chunk.sizeBytes) break;
           hash.update(piece);
-          await whole.update(piece);
+          whole.update(piece);
           if (out) await out.write(piece);
         }
       } catch (error) {
@@ -76,13 +75,10 @@ export async function rebuildVerifiedDump(
       bytes += length;
       options.onProgress?.({ verifiedBytes: bytes, totalBytes: manifest.dumpSizeBytes, chunksDone: index + 1, chunkCount: manifest.chunkCount });
     }
-  } catch (error) {
-    await whole.close();
-    throw error;
   } finally {
     await out?.close();
   }
-  const sha256 = await whole.digest();
+  const sha256 = whole.digest('hex');
   if (bytes !== manifest.dumpSizeBytes) {
     throw new RestoreRejectedError('size_mismatch', `the chunks add up to ${bytes} bytes, the manifest says ${manifest.dumpSizeBytes}`, { manifestKey });
   }

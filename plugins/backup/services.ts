@@ -6,6 +6,7 @@ import { secretValues } from '../../src/config/secrets';
 import type { Clock } from '../../src/host/services';
 import type { ObjectStorage } from '../../src/storage/object-storage';
 import { runBackup, type BackupContext } from './backup/run-backup';
+import { closeStaleRunsIfIdle } from './backup/fail-stale-backups';
 import type { ConnectionTarget } from './dump/pg-tools';
 import { createJournal, type Journal } from './projections/journal';
 import type { RestoreContext } from './restore/restore-backup';
@@ -48,7 +49,13 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
     logger,
     secrets,
   };
-  const coordinator = new BackupCoordinator({ pool, journal, logger, runBackup: (options) => runBackup(backup, options) });
+  const coordinator = new BackupCoordinator({
+    pool,
+    journal,
+    logger,
+    runBackup: (options) => runBackup(backup, options),
+    closeStaleRuns: () => closeStaleRunsIfIdle(pool, journal, backup.target.database),
+  });
   return {
     journal,
     backup,

@@ -18,5 +18,11 @@ export function connectionConfig(database: HostConfig['database'], applicationNa
 export function createPool(database: HostConfig['database'], logger?: Logger, max = 10): pg.Pool {
   const pool = new pg.Pool({ ...connectionConfig(database), max });
   pool.on('error', (error) => logger?.warn({ err: error }, 'idle database connection failed; the pool will reconnect'));
+  // A checked-out client whose connection dies (server restart, terminated backend) emits
+  // 'error' besides failing its query; unheard, that event would crash the process. The query's
+  // own rejection is what callers act on.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => logger?.warn({ err: error.message }, 'database connection lost while in use'));
+  });
   return pool;
 }

@@ -59,7 +59,6 @@ function duringCliBackupScenario(restart: boolean): Scenario {
   id: restart ? 'restart during a CLI backup' : 'sessions terminated during a CLI backup',
   group: 'PostgreSQL restart',
   restartsPostgres: restart,
-  knownIssue: 'flaky under load: most runs now fail cleanly ("lost the database session holding the backup lock"), but some still die with an unhandled `read ECONNRESET` before recording BackupFailed (then closed as stale by the next run)',
   how: restart
     ? '`cotton-backup backup` with pg_dump held mid-COPY (shim delays its output 4 s); `pg_ctlcluster restart` while it is connected'
     : '`cotton-backup backup` with pg_dump held mid-COPY (shim, 4 s); `pg_terminate_backend` on every session of its database (the client side of a restart, without disturbing other databases)',
@@ -172,7 +171,6 @@ const duringHostBackup: Scenario = {
   id: 'restart during a backup run by the host',
   group: 'PostgreSQL restart',
   restartsPostgres: true,
-  knownIssue: 'the host now survives, but the interrupted run stays "running" and no retried backup succeeds within 150 s (the coordinator retry after a lost lock session does not complete); not yet diagnosed',
   how: '`cotton-backup serve`; PATCH …/trigger; pg_dump held mid-COPY (shim, 4 s); `pg_ctlcluster restart` while it is connected',
   expect: 'that run ends failed (BackupFailed or stale), the request is retried by the host and a backup succeeds; nothing stays running',
   async run() {

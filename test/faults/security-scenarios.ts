@@ -63,7 +63,6 @@ const toolEnvironment: Scenario = {
   group: 'security',
   how: 'a backup and a startup restore with pg_dump/pg_restore shims logging the names of their environment variables',
   expect: 'PGPASSWORD present; COTTON_MASTER_KEY, COTTON_PG_PASSWORD, COTTON_ADMIN_TOKEN absent from every pg_dump/pg_restore invocation',
-  knownIssue: '`pg_dump --version` (toolVersion in plugins/backup/dump/pg-tools.ts) runs with the full environment, COTTON_* secrets included',
   async run() {
     const c = checks();
     const f = await createFaultEnv('fsecenv');

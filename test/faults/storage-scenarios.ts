@@ -83,7 +83,6 @@ export const storageScenarios: Scenario[] = [
     group: 'storage',
     how: 'storage root on a tmpfs remounted read-only (`mount -o remount,ro`) after a first backup; `cotton-backup backup`',
     expect: 'exit 1, "the file system is read-only" (EROFS); BackupFailed; pointer unchanged; next backup succeeds once writable',
-    knownIssue: "the message says ENOENT, not read-only: Node's recursive mkdir (ensureDirectory in src/storage/filesystem/filesystem-store.ts) reports EROFS as ENOENT",
     run: () =>
       storageFault(
         'EROFS on tmpfs',

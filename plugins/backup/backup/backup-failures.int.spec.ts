@@ -114,3 +114,33 @@ describe('the session holding the backup lock cut mid-run', () => {
     await expect(runBackup(f.services.backup)).resolves.toMatchObject({ backupId: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
 });
+
+describe('a run whose process died without a word', () => {
+  let f: BackupFixture;
+  beforeAll(async () => {
+    f = await createBackupFixture('bkdead', SMALL_CHUNKS);
+    await seedCottonDatabase(f.db.pool);
+  });
+  afterAll(() => f.cleanup());
+
+  it('is closed as stale by an idle host, and the request it held is served by a new backup', async () => {
+    const requestId = '7b0c8a52-5d7e-4c1b-9a57-3f1e2d4c6b8a';
+    const deadId = 'deadbeefdeadbeefdeadbeefdeadbeef';
+    await f.services.journal.append(`request-${requestId}`, [
+      { type: 'BackupRequested', data: { requestId, source: 'sql', reason: 'before maintenance', requestedBy: 'dba' } },
+    ]);
+    // What a server restart mid-backup leaves: BackupStarted, then nothing (no lock holder any more).
+    await f.services.journal.append(deadId, [
+      {
+        type: 'BackupStarted',
+        data: { backupId: deadId, requestIds: [requestId], database: f.db.name, host: '127.0.0.1', port: '5432', chunking: f.config.backup.chunking },
+      },
+    ]);
+    f.services.coordinator.start();
+    const state = await f.services.coordinator.waitFor(requestId, { signal: AbortSignal.timeout(60_000) });
+    expect(state.status).toBe('served');
+    expect(state.backupId).not.toBe(deadId);
+    const dead = await f.db.pool.query('SELECT status, failed_step FROM cotton_backup.backup_history WHERE backup_id = $1', [deadId]);
+    expect(dead.rows[0]).toEqual({ status: 'failed', failed_step: 'stale' });
+  });
+});

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { Journal } from '../projections/journal';
 import { SELECT_RUNNING } from '../projections/sql';
+import { acquireBackupLock, BackupAlreadyRunningError } from './single-flight';
 
 /**
  * Runs marked "running" while the caller holds the backup lock cannot be running: their
@@ -18,4 +19,24 @@ export async function failStaleBackups(pool: Pool, journal: Journal): Promise<st
     ]);
   }
   return rows.map((r) => r.backup_id);
+}
+
+/**
+ * The same, for a process that is not about to back up: when no one holds the backup lock, every
+ * "running" run is dead. Without this, requests linked to a run whose process died (a server
+ * restart mid-backup, BackupFailed never written) would wait for a backup that never ends.
+ */
+export async function closeStaleRunsIfIdle(pool: Pool, journal: Journal, database: string): Promise<string[]> {
+  let lock;
+  try {
+    lock = await acquireBackupLock(pool, database);
+  } catch (error) {
+    if (error instanceof BackupAlreadyRunningError) return [];
+    throw error;
+  }
+  try {
+    return await failStaleBackups(pool, journal);
+  } finally {
+    await lock.release();
+  }
 }

@@ -43,7 +43,7 @@ export function connectionArguments(target: ConnectionTarget): string[] {
 export async function toolVersion(tool: 'pg_dump' | 'pg_restore'): Promise<{ text: string; major: number }> {
   let stdout: string;
   try {
-    ({ stdout } = await promisify(execFile)(tool, ['--version']));
+    ({ stdout } = await promisify(execFile)(tool, ['--version'], { env: childEnvironment({ host: '', port: 0, database: '', user: '' }) }));
   } catch (error) {
     throw new PgToolError(tool, `${tool} is not runnable (${(error as Error).message}); install the PostgreSQL client tools`);
   }

@@ -39,6 +39,8 @@ export interface CoordinatorOptions {
    * re-checks after its own run, but a CLI `backup` serves only its own request.
    */
   lockRetryMs?: number;
+  /** Closes runs whose process died, so that the requests they held become pending again. */
+  closeStaleRuns?: () => Promise<unknown>;
 }
 
 /**
@@ -139,9 +141,10 @@ export class BackupCoordinator {
       if (this.#stopped) return;
       let pending: string[];
       try {
+        await this.options.closeStaleRuns?.();
         pending = (await this.options.pool.query<{ request_id: string }>(PENDING_REQUESTS)).rows.map((r) => r.request_id);
       } catch (error) {
-        this.options.logger?.warn({ err: (error as Error).message }, 'could not read pending backup requests; will retry');
+        this.options.logger?.warn({ err: (error as Error).message }, 'could not read pending backup requests; the next poll retries');
         return;
       }
       if (pending.length === 0) continue;

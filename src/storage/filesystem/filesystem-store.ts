@@ -48,7 +48,21 @@ async function syncDirectory(path: string): Promise<void> {
 
 /** mkdir -p, then fsync the parents of whatever it created so the new directories are durable. */
 async function ensureDirectory(path: string): Promise<void> {
-  const created = await mkdir(path, { recursive: true });
+  let created: string | undefined;
+  try {
+    created = await mkdir(path, { recursive: true });
+  } catch (error) {
+    // Recursive mkdir reports a read-only file system as ENOENT: creating the first missing level
+    // on its own tells the truth (EROFS, EACCES, ...).
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    let first = path;
+    while (dirname(first) !== first && !(await stat(dirname(first)).then(() => true, () => false))) first = dirname(first);
+    await mkdir(first).catch((direct: NodeJS.ErrnoException) => {
+      throw direct.code === 'EEXIST' ? error : direct;
+    });
+    await mkdir(path, { recursive: true });
+    created = first;
+  }
   if (created === undefined) return;
   for (let dir = path; ; dir = dirname(dir)) {
     await syncDirectory(dirname(dir));

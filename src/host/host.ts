@@ -7,6 +7,7 @@ import { loadConfig, type HostConfig } from '../config/config';
 import { resolveMasterKey } from '../config/master-key';
 import { connectionConfig, createPool } from '../db/pool';
 import { PING } from '../db/sql';
+import { ensureDatabaseExists } from '../db/ensure-database';
 import { runMigrations, type MigrationOutcome } from '../db/migrations/runner';
 import { HttpServer } from '../http/server';
 import { deriveMasterEncryptionKey } from '../keys/keys';
@@ -185,6 +186,7 @@ export class Host {
     const swept = await (await import('../storage/filesystem/sweep-temp')).sweepStaleTempFiles(config.storage.root);
     if (swept.length > 0) logger.info({ removed: swept.length }, 'removed temp files of storage writes that never finished');
 
+    await ensureDatabaseExists(config.database, logger);
     const pool = createPool(config.database, logger);
     this.#pool = pool;
     await checkDatabase(pool, config);

@@ -37,8 +37,8 @@ const secretsNeverLeak: Scenario = {
       serve.killGroup('SIGTERM');
       c.ok((await serve.done).code === 0, 'serve stops cleanly');
 
-      const restore = spawnCli(f, ['serve'], { env: { COTTON_RESTORE_DATABASE_IF_EMPTY: 'true', COTTON_PG_DATABASE: `${f.db.name}_r` } });
-      // The target does not exist: the restore cannot even connect, and says so without the password.
+      const restore = spawnCli(f, ['serve'], { env: { COTTON_RESTORE_DATABASE_IF_EMPTY: 'true', COTTON_PG_PORT: '1' } });
+      // No server there: the host cannot even connect, and says so without the password.
       const restored = await restore.done;
       c.ok(restored.code !== 0 && /cannot connect to PostgreSQL/.test(restored.stderr), 'an unreachable restore target fails naming the connection');
 

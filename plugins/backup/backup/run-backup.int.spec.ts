@@ -65,7 +65,11 @@ describe('runBackup against a Cotton-shaped database', () => {
     const first = await runBackup(f.services.backup);
     const second = await runBackup(f.services.backup);
     expect(second.dumpSizeBytes).toBeGreaterThan(0);
-    expect(second.newPlaintextBytes / second.dumpSizeBytes).toBeLessThan(0.15);
+    // Cotton's tables are unchanged; only cotton_backup.events (and its read models) grew by the
+    // first backup's own events. Content-defined boundaries re-align right after that change, so
+    // only the chunks around it are new.
+    expect(second.newChunks).toBeLessThanOrEqual(2);
+    expect(second.newPlaintextBytes / second.dumpSizeBytes).toBeLessThan(0.05);
     await appendBulkRows(f.db.pool, 1_000_000, 200);
     const third = await runBackup(f.services.backup);
     const fraction = third.newPlaintextBytes / third.dumpSizeBytes;

@@ -198,7 +198,7 @@ async function restoreVerifiedFile(
     await ensureExtensions(ctx.pool, ctx.extensions);
     await markRestoreInProgress(ctx.pool);
     await patchOffsets(ctx, dumpFile, signal);
-    await runPgRestore(ctx.target, dumpFile, { atomic: false, jobs: RESTORE_JOBS, signal });
+    await runPgRestore(ctx.target, dumpFile, { jobs: RESTORE_JOBS, signal });
   } catch (error) {
     events.push(failedEvent('pg_restore', error as Error, ctx.secrets));
     await wipeAfterFailure(ctx);

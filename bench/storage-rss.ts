@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { deriveMasterEncryptionKey, sha256Hex } from '../src/keys/keys';
 import { createStorage, digestStream } from '../src/storage/create-storage';
+import { RssSampler } from './rss';
 
 const MiB = 1024 * 1024;
 const sizeMiB = Number(process.argv[2] ?? 1024);
@@ -45,22 +46,6 @@ function pseudoRandom(bytes: number, onData: (piece: Buffer) => void): Readable 
   });
 }
 
-class RssSampler {
-  #peak = 0;
-  readonly #timer: NodeJS.Timeout;
-  constructor() {
-    this.#peak = process.memoryUsage.rss();
-    this.#timer = setInterval(() => this.sample(), 50);
-  }
-  sample(): void {
-    this.#peak = Math.max(this.#peak, process.memoryUsage.rss());
-  }
-  stop(): number {
-    clearInterval(this.#timer);
-    this.sample();
-    return this.#peak;
-  }
-}
 
 const mib = (bytes: number) => (bytes / MiB).toFixed(1);
 
@@ -75,7 +60,7 @@ async function main(): Promise<number> {
     console.log(`baseline RSS: ${mib(baseline)} MiB`);
 
     const written = createHash('sha256');
-    let sampler = new RssSampler();
+    let sampler = new RssSampler(50);
     let started = performance.now();
     const result = await storage.write(key, pseudoRandom(totalBytes, (piece) => written.update(piece)));
     const writeSeconds = (performance.now() - started) / 1000;
@@ -87,7 +72,7 @@ async function main(): Promise<number> {
     );
 
     global.gc?.();
-    sampler = new RssSampler();
+    sampler = new RssSampler(50);
     started = performance.now();
     const digest = await digestStream(await storage.read(key));
     const readSeconds = (performance.now() - started) / 1000;

@@ -3,6 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { Manifest } from '../manifest/manifest';
 import { rejectionForReadError, RestoreRejectedError } from './restore-rejection';
+import { readChunk, type ChunkRead } from './read-chunk';
 
 export interface VerifyProgress {
   verifiedBytes: number;
@@ -43,21 +44,16 @@ export async function rebuildVerifiedDump(
   try {
     for (const [index, chunk] of manifest.chunks.entries()) {
       options.signal?.throwIfAborted();
-      const hash = createHash('sha256');
-      let length = 0;
+      let read: ChunkRead;
       try {
-        const stream = await storage.read(chunk.storageKey);
-        for await (const piece of stream as AsyncIterable<Buffer>) {
-          length += piece.length;
-          // More than the manifest promises: stop reading (the stream is destroyed on break).
-          if (length > chunk.sizeBytes) break;
-          hash.update(piece);
+        read = await readChunk(storage, chunk.storageKey, chunk.sizeBytes, async (piece) => {
           whole.update(piece);
           if (out) await out.write(piece);
-        }
+        });
       } catch (error) {
         throw rejectionForReadError(error, chunk.storageKey, 'chunk', manifestKey);
       }
+      const { length } = read;
       if (length !== chunk.sizeBytes) {
         throw new RestoreRejectedError(
           'size_mismatch',
@@ -65,7 +61,7 @@ export async function rebuildVerifiedDump(
           { manifestKey, chunkKey: chunk.storageKey },
         );
       }
-      const actual = hash.digest('hex');
+      const actual = read.sha256;
       if (actual !== chunk.storageKey) {
         throw new RestoreRejectedError('hash_mismatch', `chunk ${chunk.order} hashes to ${actual}, not to its key ${chunk.storageKey}`, {
           manifestKey,

@@ -4,6 +4,7 @@ import { TruncatedError, Ctn2Error } from '../../../src/storage/ctn2/errors';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { VERIFICATION_PROBLEMS } from '../events/vocabulary';
 import { listKnownManifests } from '../manifest/backup-index';
+import { readChunk, type ChunkRead } from '../restore/read-chunk';
 import type { Manifest } from '../manifest/manifest';
 import { discoverLatestBackup, loadManifest } from '../restore/discover-backup';
 import { RestoreRejectedError } from '../restore/restore-rejection';
@@ -90,24 +91,18 @@ async function verifyChunks(storage: ObjectStorage, manifest: Manifest, manifest
   };
   let bytes = 0;
   for (const [index, chunk] of manifest.chunks.entries()) {
-    const hash = createHash('sha256');
-    let length = 0;
+    let read: ChunkRead;
     try {
-      const stream = await storage.read(chunk.storageKey);
-      for await (const piece of stream as AsyncIterable<Buffer>) {
-        length += piece.length;
-        hash.update(piece);
-        if (list.length === 0) whole.update(piece);
-      }
+      read = await readChunk(storage, chunk.storageKey, chunk.sizeBytes, (piece) => list.length === 0 && whole.update(piece));
     } catch (error) {
       add({ key: chunk.storageKey, ...classifyReadError(error, chunk.order) });
       onChunk?.(index + 1, manifest.chunks.length);
       continue;
     }
+    const { length, sha256: actual } = read;
     bytes += length;
-    const actual = hash.digest('hex');
     if (length !== chunk.sizeBytes) {
-      add({ key: chunk.storageKey, problem: 'size_mismatch', detail: `chunk ${chunk.order} holds ${length} bytes, the manifest says ${chunk.sizeBytes}` });
+      add({ key: chunk.storageKey, problem: 'size_mismatch', detail: `chunk ${chunk.order} holds ${read.oversized ? 'more than' : length} bytes, the manifest says ${chunk.sizeBytes}` });
     } else if (actual !== chunk.storageKey) {
       add({ key: chunk.storageKey, problem: 'hash_mismatch', detail: `chunk ${chunk.order} hashes to ${actual}, not to its key` });
     }

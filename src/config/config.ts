@@ -48,9 +48,6 @@ export const environmentSchema = z.object({
 
 export type Environment = z.infer<typeof environmentSchema>;
 
-/** Variables whose values must never be echoed. */
-export const SECRET_VARIABLES = ['COTTON_PG_PASSWORD', 'COTTON_MASTER_KEY', 'COTTON_ADMIN_TOKEN'] as const;
-
 export interface HostConfig {
   database: { host: string; port: number; database: string; user: string; password?: string };
   /** Undefined until the master key is resolved (see resolveMasterKey). */

@@ -29,7 +29,7 @@ export class HttpServer {
   readonly #startedAt: number;
   #listening = false;
 
-  constructor(private readonly options: HttpServerOptions) {
+  constructor(options: HttpServerOptions) {
     this.#startedAt = options.clock.now().getTime();
     this.app = Fastify({
       loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,

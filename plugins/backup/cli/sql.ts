@@ -3,10 +3,6 @@ export const LIST_BACKUPS = `
          new_bytes, reused_bytes, stored_bytes_written, manifest_key, failed_step, failure_message, rerecorded
     FROM cotton_backup.backup_history ORDER BY started_at DESC LIMIT $1`;
 
-export const LATEST_BACKUP = `
-  SELECT l.backup_id, l.manifest_key, l.advanced_at, h.dump_bytes, h.chunk_count, h.started_at
-    FROM cotton_backup.latest_backup l LEFT JOIN cotton_backup.backup_history h USING (backup_id)`;
-
 export const STREAM_EVENTS = `
   SELECT global_position, stream_id, stream_version, type, data, metadata, occurred_at
     FROM cotton_backup.events WHERE stream_id = $1 ORDER BY stream_version`;

@@ -5,11 +5,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { loadConfig } from '../../../src/config/config';
 import { Host } from '../../../src/host/host';
-import { resolve } from '../../../src/host/tokens';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
 import { seedCottonDatabase } from '../../../test/support/cotton-schema';
-import { BackupTokens } from '../tokens';
-import type { BackupCoordinator } from './backup-coordinator';
 
 export const PLUGINS_PATH = fileURLToPath(new URL('../../', import.meta.url));
 export const ADMIN_TOKEN = 'trigger-spec-admin-token-01234567';
@@ -57,10 +54,6 @@ export async function createHostFixture(prefix: string, seed = true): Promise<Ho
       await rm(root, { recursive: true, force: true });
     },
   };
-}
-
-export function coordinatorOf(host: Host): BackupCoordinator {
-  return resolve(host.pluginContainer('backup')!, BackupTokens.Coordinator);
 }
 
 export async function waitUntil<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 60_000): Promise<T> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DATABASE_HOST, DATABASE_NAME, DATABASE_NAME_RULE } from './database-name';
 
 /** A configuration problem found at start; names the variable and what was expected, never the value of a secret. */
 export class ConfigError extends Error {
@@ -16,9 +17,12 @@ const port = z.coerce.number().int().min(1).max(65535);
 
 /** Every variable the host reads. Cotton's names where Cotton has one (COTTON.md §6). */
 export const environmentSchema = z.object({
-  COTTON_PG_HOST: z.string().min(1).default('localhost'),
+  COTTON_PG_HOST: z
+    .string()
+    .regex(DATABASE_HOST, 'a host name, an IP address or a socket directory (one host: no comma, space or quote)')
+    .default('localhost'),
   COTTON_PG_PORT: port.default(5432),
-  COTTON_PG_DATABASE: z.string().min(1).max(63).default('cotton_dev'),
+  COTTON_PG_DATABASE: z.string().regex(DATABASE_NAME, DATABASE_NAME_RULE).default('cotton_dev'),
   COTTON_PG_USERNAME: z.string().min(1).default('postgres'),
   COTTON_PG_PASSWORD: z.string().optional(),
   COTTON_MASTER_KEY: z.string().length(32, 'exactly 32 characters').optional(),

@@ -69,6 +69,20 @@ describe('loadConfig', () => {
     expect(loadConfig({ COTTON_RESTORE_DATABASE_IF_EMPTY: 'yes' }).restore.ifEmpty).toBe(true);
   });
 
+  it('refuses a COTTON_PG_DATABASE that libpq would read as a connection string', () => {
+    for (const value of ['dbname=other', 'postgresql://postgres@127.0.0.1/other', "cotton dev", 'x'.repeat(64)]) {
+      const [problem] = problems({ COTTON_PG_DATABASE: value });
+      expect(problem).toMatch(/^COTTON_PG_DATABASE: expected a plain database name .*not a connection string/);
+    }
+    expect(loadConfig({ COTTON_PG_DATABASE: 'cotton-prod_2' }).database.database).toBe('cotton-prod_2');
+  });
+
+  it('refuses a COTTON_PG_HOST that libpq would read as several hosts', () => {
+    expect(problems({ COTTON_PG_HOST: 'db1,db2' })[0]).toMatch(/^COTTON_PG_HOST: expected a host name, an IP address or a socket directory/);
+    expect(problems({ COTTON_PG_HOST: "host='evil'" })[0]).toMatch(/^COTTON_PG_HOST: /);
+    for (const host of ['db.internal', '10.0.0.5', '::1', '/var/run/postgresql']) expect(loadConfig({ COTTON_PG_HOST: host }).database.host).toBe(host);
+  });
+
   it('lists every problem at once', () => {
     const all = problems({ COTTON_PG_PORT: 'x', COTTON_LOG_LEVEL: 'loud', COTTON_MASTER_KEY: 'short' });
     expect(all.map((p) => p.split(':')[0]).sort()).toEqual(['COTTON_LOG_LEVEL', 'COTTON_MASTER_KEY', 'COTTON_PG_PORT']);

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { connectionArguments, PgToolError, runTool, toolVersion, type ConnectionTarget, type RunningTool } from './pg-tools';
+import { connectionArguments, databaseArguments, PgToolError, runTool, toolVersion, type ConnectionTarget, type RunningTool } from './pg-tools';
 
 /** pg-boss keeps transient job state; restoring it would replay or resurrect jobs. */
 export const EXCLUDED_SCHEMAS = ['pgboss'];
@@ -44,8 +44,7 @@ export function startPgDump(target: ConnectionTarget, signal?: AbortSignal): Run
     '--compress=0',
     ...EXCLUDED_SCHEMAS.map((schema) => `--exclude-schema=${schema}`),
     ...connectionArguments(target),
-    '--dbname',
-    target.database,
+    ...databaseArguments(target.database),
   ];
   return runTool('pg_dump', args, target, signal);
 }

@@ -1,4 +1,4 @@
-import { connectionArguments, runTool, type ConnectionTarget } from './pg-tools';
+import { connectionArguments, databaseArguments, runTool, type ConnectionTarget } from './pg-tools';
 
 export interface PgRestoreOptions {
   /** Parallel workers; the file must be seekable (a verified dump file, never a pipe). Default 2. */
@@ -21,8 +21,7 @@ export async function runPgRestore(target: ConnectionTarget, dumpFile: string, o
     '--exit-on-error',
     `--jobs=${Math.max(1, options.jobs ?? 2)}`,
     ...connectionArguments(target),
-    '--dbname',
-    target.database,
+    ...databaseArguments(target.database),
     dumpFile,
   ];
   const tool = runTool('pg_restore', args, target, options.signal);

@@ -39,6 +39,15 @@ export function connectionArguments(target: ConnectionTarget): string[] {
   return ['--host', target.host, '--port', String(target.port), '--username', target.user, '--no-password'];
 }
 
+/**
+ * `--dbname` for a database *name*. libpq expands a `--dbname` value holding `=` or starting with
+ * `postgresql://` into connection parameters (another database, host or user), while node-pg takes
+ * the same value literally; a quoted `dbname='…'` string can only ever name that database.
+ */
+export function databaseArguments(database: string): string[] {
+  return ['--dbname', `dbname='${database.replace(/[\\']/g, (c) => `\\${c}`)}'`];
+}
+
 /** "pg_dump (PostgreSQL) 15.20 (Debian …)" → { text: "15.20", major: 15 } */
 export async function toolVersion(tool: 'pg_dump' | 'pg_restore'): Promise<{ text: string; major: number }> {
   let stdout: string;

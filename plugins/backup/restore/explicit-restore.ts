@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { DATABASE_NAME } from '../../../src/config/database-name';
 import { runMigrations } from '../../../src/db/migrations/runner';
 import type { Clock } from '../../../src/host/services';
 import type { Logger } from '../../../src/logging/logger';
@@ -9,8 +10,8 @@ import { restoreBackup, RestoreAbortedError, type RestoreContext, type RestoreOp
 import { recordStartupRestore } from './startup-restore';
 import { DATABASE_EXISTS } from './sql';
 
-/** A PostgreSQL identifier we are willing to create and quote: no surprises in logs or SQL. */
-export const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
+/** One rule for every database name (COTTON_PG_DATABASE, --target-database): see database-name.ts. */
+export { DATABASE_NAME };
 
 /**
  * Creates the target database when it does not exist yet (on the server the maintenance pool

@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { snapshotTables } from '../support/cotton-schema';
+import { dropDatabase, testServer } from '../support/database';
 import { checkEventChain, checkNoLeaks, checks } from './checks';
 import { cli, createFaultEnv, spawnCli } from './harness';
 import type { Scenario } from './scenario';
@@ -81,4 +83,48 @@ const toolEnvironment: Scenario = {
   },
 };
 
-export const securityScenarios: Scenario[] = [secretsNeverLeak, toolEnvironment];
+/**
+ * `COTTON_PG_DATABASE='dbname=other'` once had node-pg check one database for emptiness while
+ * pg_restore (libpq expands such a value) wrote into another. Every way in is refused up front.
+ */
+const conninfoDatabaseName: Scenario = {
+  id: 'security: a conninfo database name is refused',
+  group: 'security',
+  how: "`backup`, `serve` with COTTON_RESTORE_DATABASE_IF_EMPTY=true and `restore` with COTTON_PG_DATABASE (or --target-database) set to `dbname=<a populated database>` or `postgresql://…/<it>`; a plain backup with pg_dump/pg_restore shims logging argv",
+  expect: 'each refused before any connection, naming the variable (or option); the populated database unchanged (a row added after the backup kept), no database created, no pg_dump/pg_restore run; a plain backup passes the name as a quoted `dbname=\'…\'`',
+  async run() {
+    const c = checks();
+    const f = await createFaultEnv('fseccon');
+    const spelled = [`dbname=${f.db.name}`, `postgresql://${testServer.user}@${testServer.host}:${testServer.port}/${f.db.name}`];
+    try {
+      c.ok((await cli(f, ['backup'])).code === 0, 'a backup succeeds');
+      // A row the backup does not hold: a restore into this database would lose it.
+      await f.db.pool.query("INSERT INTO users (id, username, role) VALUES (gen_random_uuid(), 'after-the-backup', 1)");
+      const before = await snapshotTables(f.db.pool);
+      const toolRuns = async () => (await readFile(f.shimLog, 'utf8')).split('\n').filter((l) => l.startsWith('ARGV') && !l.includes('--version')).length;
+      const runsBefore = await toolRuns();
+      for (const name of spelled) {
+        const env = { COTTON_PG_DATABASE: name };
+        const backup = await cli(f, ['backup'], { env });
+        c.ok(backup.code !== 0 && /COTTON_PG_DATABASE: expected a plain database name/.test(backup.stderr), `backup with COTTON_PG_DATABASE=${name} is refused naming the variable`);
+        const serve = await cli(f, ['serve'], { env: { ...env, COTTON_RESTORE_DATABASE_IF_EMPTY: 'true' }, timeoutMs: 30_000 });
+        c.ok(serve.code !== 0 && /COTTON_PG_DATABASE/.test(serve.stderr) && !/host serving/.test(serve.stderr), `serve (startup restore on) with COTTON_PG_DATABASE=${name} is refused before it serves`);
+        const restore = await cli(f, ['restore', '--target-database', name]);
+        c.ok(restore.code !== 0 && /--target-database/.test(restore.stderr), `restore --target-database ${name} is refused naming the option`);
+        const created = await f.db.pool.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+        c.ok(created.rowCount === 0, `no database literally named ${name} was created`);
+        await dropDatabase(name).catch(() => undefined);
+      }
+      c.ok((await toolRuns()) === runsBefore, 'no pg_dump/pg_restore ran for a refused name');
+      c.ok(JSON.stringify(await snapshotTables(f.db.pool)) === JSON.stringify(before), 'the populated database is unchanged');
+      const argv = (await readFile(f.shimLog, 'utf8')).split('\n').filter((l) => l.startsWith('ARGV pg_dump') && !l.includes('--version'));
+      c.ok(argv.length > 0 && argv.every((l) => l.includes(` --dbname dbname=\\'${f.db.name}\\'`)), `pg_dump gets the name quoted, as dbname='${f.db.name}' (${argv[0]?.slice(0, 300)})`);
+      await checkEventChain(c, f);
+    } finally {
+      await f.cleanup();
+    }
+    return c;
+  },
+};
+
+export const securityScenarios: Scenario[] = [secretsNeverLeak, toolEnvironment, conninfoDatabaseName];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cronProblem } from './cron';
 import { DATABASE_HOST, DATABASE_NAME, DATABASE_NAME_RULE } from './database-name';
 
 /** A configuration problem found at start; names the variable and what was expected, never the value of a secret. */
@@ -14,6 +15,11 @@ const boolean = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const port = z.coerce.number().int().min(1).max(65535);
+
+const cron = z.string().superRefine((value, ctx) => {
+  const problem = cronProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: `a cron expression such as "0 3 * * *" (${problem})` });
+});
 
 /** Every variable the host reads. Cotton's names where Cotton has one (COTTON.md §6). */
 export const environmentSchema = z.object({
@@ -36,14 +42,19 @@ export const environmentSchema = z.object({
   COTTON_DATA_PATH: z.string().min(1).default('./data'),
   COTTON_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   COTTON_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  COTTON_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  COTTON_ADMIN_TOKEN: z
+    .string()
+    .min(16, 'at least 16 characters')
+    // A Bearer header carries no whitespace (and no reliable non-ASCII): such a token could never match.
+    .regex(/^[\x21-\x7e]*$/, 'visible ASCII characters only, without spaces, tabs or line breaks')
+    .optional(),
   COTTON_ZSTD_LEVEL: z.coerce.number().int().min(1).max(19).default(1),
   COTTON_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   COTTON_PLUGINS_PATH: z.string().min(1).optional(),
-  COTTON_BACKUP_SCHEDULE: z.string().min(1).default('0 3 * * *'),
+  COTTON_BACKUP_SCHEDULE: cron.default('0 3 * * *'),
   COTTON_BACKUP_TIMEZONE: z.string().min(1).optional(),
   COTTON_BACKUP_STAGGER_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
-  COTTON_VERIFY_SCHEDULE: z.string().min(1).default('30 4 * * *'),
+  COTTON_VERIFY_SCHEDULE: cron.default('30 4 * * *'),
   COTTON_CHUNK_MIN_BYTES: z.coerce.number().int().min(4096).default(256 * 1024),
   COTTON_CHUNK_AVG_BYTES: z.coerce.number().int().min(8192).default(1024 * 1024),
   COTTON_CHUNK_MAX_BYTES: z.coerce.number().int().min(16384).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
@@ -140,6 +151,7 @@ function describeExpectation(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return `expected one of ${issue.values.map(String).join(', ')}`;
     case 'invalid_format':
+    case 'custom':
       return `expected ${issue.message}`;
     case 'invalid_type':
       return `expected ${issue.expected}`;

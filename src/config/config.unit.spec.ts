@@ -83,6 +83,25 @@ describe('loadConfig', () => {
     for (const host of ['db.internal', '10.0.0.5', '::1', '/var/run/postgresql']) expect(loadConfig({ COTTON_PG_HOST: host }).database.host).toBe(host);
   });
 
+  it('refuses a schedule pg-boss could not parse, naming the variable', () => {
+    expect(problems({ COTTON_BACKUP_SCHEDULE: '61 * * * *' })[0]).toMatch(/^COTTON_BACKUP_SCHEDULE: expected a cron expression .*61/);
+    expect(problems({ COTTON_VERIFY_SCHEDULE: 'every day' })[0]).toMatch(/^COTTON_VERIFY_SCHEDULE: expected a cron expression/);
+    expect(problems({ COTTON_BACKUP_SCHEDULE: '   ' })[0]).toMatch(/^COTTON_BACKUP_SCHEDULE: expected a cron expression .*blank/);
+    const both = problems({ COTTON_BACKUP_SCHEDULE: '0 3 31 2 *', COTTON_VERIFY_SCHEDULE: '0 3 * * * * *' });
+    expect(both.map((p) => p.split(':')[0]).sort()).toEqual(['COTTON_BACKUP_SCHEDULE', 'COTTON_VERIFY_SCHEDULE']);
+    const ok = loadConfig({ COTTON_BACKUP_SCHEDULE: '15 2 * * mon-fri', COTTON_VERIFY_SCHEDULE: '@daily' });
+    expect([ok.backup.schedule, ok.backup.verifySchedule]).toEqual(['15 2 * * mon-fri', '@daily']);
+  });
+
+  it('refuses an admin token holding whitespace, without echoing it', () => {
+    for (const token of ['admin token with spaces', 'admin-token-0123456789\n', '\tadmin-token-0123456789', 'admin-token-0123456789\u00a0x']) {
+      const message = problems({ COTTON_ADMIN_TOKEN: token }).join('\n');
+      expect(message).toMatch(/^COTTON_ADMIN_TOKEN: expected visible ASCII characters only, without spaces/);
+      expect(message).not.toContain(token.trim());
+    }
+    expect(loadConfig({ COTTON_ADMIN_TOKEN: 'Admin-token_0123456789~!' }).http.adminToken).toBe('Admin-token_0123456789~!');
+  });
+
   it('lists every problem at once', () => {
     const all = problems({ COTTON_PG_PORT: 'x', COTTON_LOG_LEVEL: 'loud', COTTON_MASTER_KEY: 'short' });
     expect(all.map((p) => p.split(':')[0]).sort()).toEqual(['COTTON_LOG_LEVEL', 'COTTON_MASTER_KEY', 'COTTON_PG_PORT']);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,6 +127,36 @@ describe('cotton-backup storage', () => {
     expect(wrongKey.code).not.toBe(0);
     expect(wrongKey.stdout.length).toBe(0);
     expect(wrongKey.stderr.trim().split('\n').filter((l) => l.startsWith('cotton-backup:'))).toHaveLength(1);
+  });
+
+  /** The CLI's stdout into `| head …`; resolves with the CLI's own exit code and stderr. */
+  function cliIntoHead(args: string[], head: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+    const script = `"$0" "$1" ${args.join(' ')} | ${head} >/dev/null; exit \${PIPESTATUS[0]}`;
+    return new Promise((resolve, reject) => {
+      const child = spawn('bash', ['-c', script, process.execPath, bin], { cwd: repo, env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (c: Buffer) => (err += String(c)));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stderr: err }));
+    });
+  }
+
+  it('stops quietly when the reader goes away (`storage ls | head -1`, `storage get | head -c 10`)', async () => {
+    const root = join(dir, 'many');
+    // More keys than a pipe holds (64 KiB): ls is still writing when head exits. list() reads names only.
+    for (const prefix of ['aa/bb', 'cc/dd']) {
+      await mkdir(join(root, prefix), { recursive: true });
+      for (let i = 0; i < 800; i++) await writeFile(join(root, prefix, `${i.toString(16).padStart(60, '0')}.ctn`), '');
+    }
+    const big = join(dir, 'big.bin');
+    await writeFile(big, randomBytes(4 * 1024 * 1024));
+    const put = await cli(['storage', 'put', big], baseEnv({ COTTON_STORAGE_PATH: root }));
+    const env = baseEnv({ COTTON_STORAGE_PATH: root });
+
+    const ls = await cliIntoHead(['storage', 'ls'], 'head -1', env);
+    expect(ls).toEqual({ code: 0, stderr: '' });
+    const get = await cliIntoHead(['storage', 'get', put.stdout.toString().trim()], 'head -c 10', env);
+    expect(get).toEqual({ code: 0, stderr: '' });
   });
 
   it('fails with one line for a missing object or file', async () => {

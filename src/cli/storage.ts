@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { isStorageKey } from '../keys/keys';
 import type { ObjectStorage } from '../storage/object-storage';
 import { CliError } from './errors';
+import { writeOutput } from './output';
 import type { CliRuntime } from './runtime';
 
 /** `cotton-backup storage put|get|ls`: operator tools on Cotton's storage pipeline. */
@@ -30,7 +30,7 @@ export function registerStorageCommands(program: Command, runtime: CliRuntime): 
       if (!isStorageKey(key)) throw new CliError(`not a storage key: expected 64 lowercase hex characters (a SHA-256), got ${key.length} characters`);
       const store = await runtime.storage();
       if (!(await store.exists(key))) throw new CliError(`no object with key ${key} in the storage`);
-      await pipeline(await store.read(key), runtime.stdout, { end: false });
+      await writeOutput(runtime.stdout, await store.read(key));
     });
 
   storage
@@ -38,9 +38,10 @@ export function registerStorageCommands(program: Command, runtime: CliRuntime): 
     .description('list the keys of every object, one a line')
     .action(async () => {
       const store = await runtime.storage();
-      for await (const key of store.list()) {
-        if (!runtime.stdout.write(`${key}\n`)) await new Promise((r) => runtime.stdout.once('drain', r));
+      async function* lines(): AsyncGenerator<string> {
+        for await (const key of store.list()) yield `${key}\n`;
       }
+      await writeOutput(runtime.stdout, lines());
     });
 }
 

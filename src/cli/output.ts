@@ -1,0 +1,22 @@
+import { Readable, type Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/**
+ * Streams command output to stdout, through `through` if given. Resolves false when the reader
+ * went away first (EPIPE: `… | head -1`), which is no failure of the command: it stops quietly,
+ * as Unix tools do, without a stack trace.
+ */
+export async function writeOutput(
+  stdout: NodeJS.WritableStream,
+  source: Readable | AsyncIterable<string | Buffer>,
+  ...through: Duplex[]
+): Promise<boolean> {
+  try {
+    const [next, ...rest] = [...through, stdout];
+    await pipeline(source instanceof Readable ? source : Readable.from(source), next!, ...rest, { end: false });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') return false;
+    throw error;
+  }
+}

@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+import { deriveMasterEncryptionKey, pointerStorageKey } from '../keys/keys';
+import { createStorage } from '../storage/create-storage';
+import { objectPath } from '../storage/filesystem/filesystem-store';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(repo, 'bin/cotton-backup.js');
@@ -157,6 +160,48 @@ describe('cotton-backup storage', () => {
     expect(ls).toEqual({ code: 0, stderr: '' });
     const get = await cliIntoHead(['storage', 'get', put.stdout.toString().trim()], 'head -c 10', env);
     expect(get).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('fails `storage get` at the end when the content does not match its key (swapped objects)', async () => {
+    const root = join(dir, 'swapped');
+    const env = baseEnv({ COTTON_STORAGE_PATH: root });
+    const [a, b] = [Buffer.from('object A: the one asked for\n'), Buffer.from('object B: what its file now holds\n')];
+    const keys: string[] = [];
+    for (const [name, content] of [['a.txt', a], ['b.txt', b]] as const) {
+      await writeFile(join(dir, name), content);
+      keys.push((await cli(['storage', 'put', join(dir, name)], env)).stdout.toString().trim());
+    }
+    const [pathA, pathB] = keys.map((k) => objectPath(root, k));
+    await rename(pathA!, `${pathA}.swap`);
+    await rename(pathB!, pathA!);
+    await rename(`${pathA}.swap`, pathB!);
+
+    const got = await cli(['storage', 'get', keys[0]!], env);
+    expect(got.stdout.equals(b)).toBe(true); // streamed before the end told
+    expect(got.code).toBe(1);
+    const actual = createHash('sha256').update(b).digest('hex');
+    expect(got.stderr).toBe(
+      `cotton-backup: object ${keys[0]} does not hold its content: the bytes written hash to ${actual}, not to the key. ` +
+        'The object file was damaged or swapped; do not use the output.\n',
+    );
+  });
+
+  it('accepts an object keyed by name from the master key (the pointer), not by content', async () => {
+    const root = join(dir, 'named');
+    const mek = deriveMasterEncryptionKey(MASTER_KEY);
+    const pointer = Buffer.from(JSON.stringify({ schemaVersion: 1, logicalKey: 'database.ctn', latestManifestStorageKey: 'f'.repeat(64) }));
+    await createStorage({ root, masterEncryptionKey: mek }).write(pointerStorageKey(mek), pointer, { overwrite: true });
+    const got = await cli(['storage', 'get', pointerStorageKey(mek)], baseEnv({ COTTON_STORAGE_PATH: root }));
+    expect(got.stderr).toBe('');
+    expect(got.code).toBe(0);
+    expect(got.stdout.equals(pointer)).toBe(true);
+
+    // Another named object in the pointer's place names a key of its own: a mismatch.
+    const index = Buffer.from(JSON.stringify({ schemaVersion: 1, logicalKey: 'database.ctn.index', manifests: [] }));
+    await createStorage({ root, masterEncryptionKey: mek }).write(pointerStorageKey(mek), index, { overwrite: true });
+    const swapped = await cli(['storage', 'get', pointerStorageKey(mek)], baseEnv({ COTTON_STORAGE_PATH: root }));
+    expect(swapped.code).toBe(1);
+    expect(swapped.stderr).toMatch(/does not hold its content/);
   });
 
   it('fails with one line for a missing object or file', async () => {

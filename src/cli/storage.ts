@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { isStorageKey } from '../keys/keys';
 import type { ObjectStorage } from '../storage/object-storage';
+import { createContentCheck } from './content-check';
 import { CliError } from './errors';
 import { writeOutput } from './output';
 import type { CliRuntime } from './runtime';
@@ -30,7 +31,17 @@ export function registerStorageCommands(program: Command, runtime: CliRuntime): 
       if (!isStorageKey(key)) throw new CliError(`not a storage key: expected 64 lowercase hex characters (a SHA-256), got ${key.length} characters`);
       const store = await runtime.storage();
       if (!(await store.exists(key))) throw new CliError(`no object with key ${key} in the storage`);
-      await writeOutput(runtime.stdout, await store.read(key));
+      // Checked while streaming (objects can be larger than memory): a mismatch is known only at
+      // the end, when the bytes are already out, so it fails the command rather than hides them.
+      const check = createContentCheck(key, await runtime.masterEncryptionKey());
+      if (!(await writeOutput(runtime.stdout, await store.read(key), check.stream))) return;
+      const actual = check.mismatch();
+      if (actual !== undefined) {
+        throw new CliError(
+          `object ${key} does not hold its content: the bytes written hash to ${actual}, not to the key. ` +
+            'The object file was damaged or swapped; do not use the output.',
+        );
+      }
     });
 
   storage

@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { PgBoss } from 'pg-boss';
 import { container as globalContainer, type DependencyContainer } from 'tsyringe';
 import { loadConfig, type HostConfig } from '../config/config';
+import { checkHttpAddress } from '../config/http-address';
 import { resolveMasterKey } from '../config/master-key';
 import { connectionConfig, createPool } from '../db/pool';
 import { PING } from '../db/sql';
@@ -51,7 +52,7 @@ interface StartedPlugin {
 
 /**
  * The plugin host. start() runs, in order:
- * config → logger → master key → storage → database pool → plugin load + register →
+ * config → logger → HTTP address check → master key → storage → database pool → plugin load + register →
  * startupRestore hooks → migrations → pg-boss → notification subscriber → plugin start hooks → HTTP.
  * A failure at any step stops what had started (in reverse) and rejects with the original error;
  * the host then never serves. stop() reverses: HTTP, plugins (reverse order), pg-boss (graceful),
@@ -174,6 +175,7 @@ export class Host {
     const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: this.#redactor });
     this.#logger = logger;
     const clock = options.clock ?? systemClock;
+    await checkHttpAddress(config.http.host, config.http.port);
 
     const rootKey = await resolveMasterKey(config.masterKey, config.dataPath, (message) => logger.warn(message));
     this.#redactor.add(rootKey);

@@ -20,3 +20,19 @@ export async function writeOutput(
     throw error;
   }
 }
+
+const tolerant = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * For every command: stdout closed by its reader (EPIPE, then writes to the destroyed stream) is
+ * not a crash with a stack trace; the command finishes its work unheard. Attached once per stream
+ * and left in place: the stream reports the error on a later tick, possibly after the command.
+ */
+export function tolerateClosedOutput(stdout: NodeJS.WritableStream): void {
+  if (tolerant.has(stdout)) return;
+  tolerant.add(stdout);
+  stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+    throw error; // as if no listener were attached
+  });
+}

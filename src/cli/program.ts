@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { HOST_VERSION } from '../host/paths';
 import { CliError, formatCliError } from './errors';
+import { tolerateClosedOutput } from './output';
 import { registerPluginCommands } from './plugin-commands';
 import { createCliRuntime, type CliRuntime, type CliRuntimeOptions } from './runtime';
 import { registerServeCommand } from './serve';
@@ -29,6 +30,7 @@ export async function buildProgram(runtime: CliRuntime): Promise<Command> {
  */
 export async function runCli(argv: string[], options: CliRuntimeOptions = {}): Promise<number> {
   const runtime = createCliRuntime(options);
+  tolerateClosedOutput(runtime.stdout);
   let code = 0;
   try {
     const program = await buildProgram(runtime);

@@ -41,6 +41,19 @@ describe('runCli', () => {
     expect(result.stderr).not.toContain('short-secret');
   });
 
+  it('finishes quietly when its output is closed by the reader (EPIPE), whatever the command', async () => {
+    const closed = new Writable({
+      write(_chunk, _enc, done) {
+        done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    const err = sink();
+    const env = { COTTON_PLUGINS_PATH: `${fixtures}cli-plugins`, COTTON_PG_DATABASE: 'somedb' };
+    const code = await runCli(['node', 'cotton-backup', 'hello', 'operator'], { env, stdout: closed, stderr: err.stream });
+    await new Promise((resolve) => setImmediate(resolve)); // the stream's 'error' event is emitted on a later tick
+    expect({ code, stderr: err.text() }).toEqual({ code: 0, stderr: '' });
+  });
+
   it('exits non-zero on unknown commands and bad keys', async () => {
     expect((await run(['frobnicate'], { COTTON_PLUGINS_PATH: '/nonexistent' })).code).not.toBe(0);
     const bad = await run(['storage', 'get', 'XYZ'], { COTTON_PLUGINS_PATH: '/nonexistent' });

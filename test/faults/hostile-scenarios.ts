@@ -43,6 +43,17 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Pr
   return false;
 }
 
+/** Sends every payload on `cotton_backup` in one transaction, from a session of its own. */
+async function notifyAll(f: FaultEnv, payloads: string[]): Promise<void> {
+  const pg = client(f);
+  await pg.connect();
+  try {
+    await pg.query("SELECT pg_notify('cotton_backup', p) FROM unnest($1::text[]) p", [payloads]);
+  } finally {
+    await pg.end();
+  }
+}
+
 /** Starts `serve`, runs `abuse`, then asks for one valid backup and checks it is served; stops the host. */
 interface Abuser {
   prefix: string;
@@ -92,15 +103,8 @@ const notifyFlood: Scenario = {
       prefix: 'fnotify',
       source: 'notify',
       async abuse(f, _url, host, c) {
-        const pg = client(f);
-        await pg.connect();
-        try {
-          for (let batch = 0; batch < 10; batch++) {
-            const payloads = Array.from({ length: 1000 }, (_, j) => hostilePayload(batch * 1000 + j));
-            await pg.query("SELECT pg_notify('cotton_backup', p) FROM unnest($1::text[]) p", [payloads]);
-          }
-        } finally {
-          await pg.end();
+        for (let batch = 0; batch < 10; batch++) {
+          await notifyAll(f, Array.from({ length: 1000 }, (_, j) => hostilePayload(batch * 1000 + j)));
         }
         const seen = () => (host.stderr().match(/backup request rejected/g) ?? []).length;
         c.ok(await waitFor(async () => seen() >= 10_000, 120_000), `the host saw and rejected all 10 000 (${seen()})`);
@@ -125,14 +129,7 @@ const validNotifyFlood: Scenario = {
       prefix: 'fvalid',
       source: 'notify',
       async abuse(f, _url, host, c) {
-        const pg = client(f);
-        await pg.connect();
-        try {
-          const payloads = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ reason: `flood ${i}`, requestedBy: 'admin' }));
-          await pg.query("SELECT pg_notify('cotton_backup', p) FROM unnest($1::text[]) p", [payloads]);
-        } finally {
-          await pg.end();
-        }
+        await notifyAll(f, Array.from({ length: 2000 }, (_, i) => JSON.stringify({ reason: `flood ${i}`, requestedBy: 'admin' })));
         const seen = () => (host.stderr().match(/backup request rejected/g) ?? []).length;
         c.ok(await waitFor(async () => seen() >= 1990, 120_000), `the host refused all but 10 (${seen()} refused)`);
         const recorded = async () => (await f.db.pool.query("SELECT data FROM cotton_backup.events WHERE type = 'BackupRequested' AND data->>'source' = 'notify'")).rows;

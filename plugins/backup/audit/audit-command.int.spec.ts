@@ -1,8 +1,7 @@
 import { Writable } from 'node:stream';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program';
-import { connect, createHostFixture, eventsOfType, PLUGINS_PATH, waitUntil, type HostFixture } from '../triggers/test-support';
+import { cliEnv, connect, createHostFixture, eventsOfType, waitUntil, type HostFixture } from '../triggers/test-support';
 
 const CONTROL_BUT_LINE_FEED = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
@@ -12,15 +11,7 @@ describe('cotton-backup audit after a hostile NOTIFY', () => {
     let stdout = '';
     const out = new Writable({ write: (c, _e, done) => ((stdout += String(c)), done()) });
     const err = new Writable({ write: (_c, _e, done) => done() });
-    const env = {
-      ...f.db.env,
-      COTTON_MASTER_KEY: 'trigger-spec-master-key-0123456x',
-      COTTON_STORAGE_PATH: join(f.root, 'files'),
-      COTTON_DATA_PATH: join(f.root, 'data'),
-      COTTON_PLUGINS_PATH: PLUGINS_PATH,
-      COTTON_LOG_LEVEL: 'silent',
-    };
-    const code = await runCli(['node', 'cotton-backup', ...args], { env, stdout: out, stderr: err });
+    const code = await runCli(['node', 'cotton-backup', ...args], { env: cliEnv(f), stdout: out, stderr: err });
     return { code, stdout };
   };
 

@@ -43,12 +43,16 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Pr
   return false;
 }
 
-/** Sends every payload on `cotton_backup` in one transaction, from a session of its own. */
-async function notifyAll(f: FaultEnv, payloads: string[]): Promise<void> {
+/**
+ * Sends every payload on `cotton_backup` in one transaction, from a session of its own, kept open
+ * while `whileOpen` runs (the host reads the sender's role from pg_stat_activity while it lives).
+ */
+async function notifyAll(f: FaultEnv, payloads: string[], whileOpen?: () => Promise<void>): Promise<void> {
   const pg = client(f);
   await pg.connect();
   try {
     await pg.query("SELECT pg_notify('cotton_backup', p) FROM unnest($1::text[]) p", [payloads]);
+    await whileOpen?.();
   } finally {
     await pg.end();
   }
@@ -129,9 +133,10 @@ const validNotifyFlood: Scenario = {
       prefix: 'fvalid',
       source: 'notify',
       async abuse(f, _url, host, c) {
-        await notifyAll(f, Array.from({ length: 2000 }, (_, i) => JSON.stringify({ reason: `flood ${i}`, requestedBy: 'admin' })));
         const seen = () => (host.stderr().match(/backup request rejected/g) ?? []).length;
-        c.ok(await waitFor(async () => seen() >= 1990, 120_000), `the host refused all but 10 (${seen()} refused)`);
+        await notifyAll(f, Array.from({ length: 2000 }, (_, i) => JSON.stringify({ reason: `flood ${i}`, requestedBy: 'admin' })), async () => {
+          c.ok(await waitFor(async () => seen() >= 1990, 120_000), `the host refused all but 10 (${seen()} refused)`);
+        });
         const recorded = async () => (await f.db.pool.query("SELECT data FROM cotton_backup.events WHERE type = 'BackupRequested' AND data->>'source' = 'notify'")).rows;
         await waitFor(async () => (await recorded()).length >= 10, 30_000);
         await wait(1000); // a request written late would show now

@@ -57,7 +57,8 @@ export async function listenForCheckpointRequests(options: NotifyListenerOptions
       audit.reject('notify', `${who} may not request backups by NOTIFY (COTTON_BACKUP_NOTIFY_ROLES)`, payload);
       return;
     }
-    if (!rateLimit.take(sender.role ?? `pid ${processId}`)) {
+    // Senders gone before the lookup share one budget: a new session per NOTIFY gains nothing.
+    if (!rateLimit.take(sender.role === null ? '(unknown role)' : `role ${sender.role}`)) {
       audit.reject('notify', `rate limit: ${who} sent more than ${rateLimit.maxPerWindow} requests in ${rateLimit.windowMs / 1000} s; not recorded`, payload);
       return;
     }

@@ -4,7 +4,7 @@
  * flood), so a login that can NOTIFY cannot fill the event log with requests.
  */
 export class RequestRateLimit {
-  #windowStart = 0;
+  #windowStart = Number.NEGATIVE_INFINITY;
   #counts = new Map<string, number>();
 
   constructor(

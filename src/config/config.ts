@@ -59,6 +59,11 @@ export const environmentSchema = z.object({
   COTTON_CHUNK_AVG_BYTES: z.coerce.number().int().min(8192).default(1024 * 1024),
   COTTON_CHUNK_MAX_BYTES: z.coerce.number().int().min(16384).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
   COTTON_UPLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  COTTON_BACKUP_NOTIFY: z.enum(['on', 'off']).default('on'),
+  COTTON_BACKUP_NOTIFY_ROLES: z
+    .string()
+    .regex(/^[^,\s]{1,63}(,[^,\s]{1,63})*$/, 'a comma-separated list of PostgreSQL role names')
+    .optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -82,6 +87,8 @@ export interface HostConfig {
     verifySchedule: string;
     chunking: { minBytes: number; avgBytes: number; maxBytes: number };
     uploadConcurrency: number;
+    /** `NOTIFY cotton_backup`: off, or only from these login roles (undefined: any role). */
+    notify: { enabled: boolean; roles?: string[] };
   };
 }
 
@@ -130,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
       verifySchedule: e.COTTON_VERIFY_SCHEDULE,
       chunking,
       uploadConcurrency: e.COTTON_UPLOAD_CONCURRENCY,
+      notify: { enabled: e.COTTON_BACKUP_NOTIFY === 'on', roles: e.COTTON_BACKUP_NOTIFY_ROLES?.split(',') },
     },
   };
 }

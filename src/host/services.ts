@@ -33,9 +33,16 @@ export interface RouteRegistrar {
 }
 
 /** LISTEN/NOTIFY on a dedicated connection that reconnects forever. */
+export interface NotificationSender {
+  processId: number;
+}
+
 export interface NotificationSubscriber {
-  /** Raw payload text; parsing is the listener's job (never trust a payload). */
-  listen(channel: string, onNotification: (payload: string) => void | Promise<void>): Promise<void>;
+  /**
+   * Raw payload text; parsing is the listener's job (never trust a payload). `sender.processId` is
+   * the pid of the backend that sent the NOTIFY, from PostgreSQL itself (a payload cannot forge it).
+   */
+  listen(channel: string, onNotification: (payload: string, sender: NotificationSender) => void | Promise<void>): Promise<void>;
   /** Called after every reconnect: notifications sent while disconnected are lost, so catch up from tables. */
   onReconnect(handler: () => void | Promise<void>): void;
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../logging/logger';
 import type { Clock, HttpRejection, RouteRegistrar } from '../host/services';
 import { adminAuthHook } from './auth';
 import { answeredCode, rejectionOf } from './rejections';
+import { clientErrorHandler } from './client-error';
 import { errorBody, HttpError } from './errors';
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -31,12 +32,23 @@ export class HttpServer {
 
   constructor(options: HttpServerOptions) {
     this.#startedAt = options.clock.now().getTime();
+    const rejectionListeners: ((rejection: HttpRejection) => void)[] = [];
+    const tellRejected = (rejection: HttpRejection, log: FastifyBaseLogger): void => {
+      for (const listener of rejectionListeners) {
+        try {
+          listener(rejection);
+        } catch (error) {
+          log.error({ err: error }, 'a rejection listener failed');
+        }
+      }
+    };
     this.app = Fastify({
       loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
       return503OnClosing: true,
       forceCloseConnections: 'idle',
+      clientErrorHandler: clientErrorHandler((rejection) => tellRejected(rejection, this.app.log)),
     });
     this.app.setNotFoundHandler(async (request, reply) => {
       const path = request.url.split('?')[0];
@@ -50,18 +62,10 @@ export class HttpServer {
       answeredCode(request, code, message);
       await reply.code(status).send(errorBody(code, message));
     });
-    const rejectionListeners: ((rejection: HttpRejection) => void)[] = [];
     this.app.addHook('onResponse', async (request, reply) => {
       request.log.debug({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode }, 'request');
       if (reply.statusCode < 400 || reply.statusCode >= 500 || rejectionListeners.length === 0) return;
-      const rejection = rejectionOf(request, reply.statusCode);
-      for (const listener of rejectionListeners) {
-        try {
-          listener(rejection);
-        } catch (error) {
-          request.log.error({ err: error }, 'a rejection listener failed');
-        }
-      }
+      tellRejected(rejectionOf(request, reply.statusCode), request.log);
     });
 
     const requireAdmin = adminAuthHook(options.adminToken);

@@ -124,6 +124,17 @@ describe('HttpServer', () => {
     expect(() => s.routes.public({ method: 'GET', url: '/late', handler: async () => 'x' })).toThrow(/after the HTTP server started/);
   });
 
+  it('answers oversized headers 431 in the one error shape, and tells rejection listeners', async () => {
+    const s = server(TOKEN);
+    const heard: HttpRejection[] = [];
+    s.routes.onRejected((r) => heard.push(r));
+    await s.listen('127.0.0.1', 0);
+    const res = await fetch(`${s.url}/health`, { headers: { 'x-filler': 'f'.repeat(32 * 1024) } });
+    expect(res.status).toBe(431);
+    expect(await res.json()).toEqual({ error: { code: 'headers_too_large', message: 'Request headers are larger than the server accepts.' } });
+    expect(heard).toMatchObject([{ status: 431, reason: 'headers_too_large' }]);
+  });
+
   it('tells rejection listeners of every 4xx — bad tokens, bad JSON, unknown paths — never of successes, never with headers', async () => {
     const s = server(TOKEN);
     const heard: HttpRejection[] = [];

@@ -26,10 +26,12 @@ describe('PgListenSubscriber', () => {
     const subscriber = new PgListenSubscriber({ ...testServer, database: db.name }, createLogger({ level: 'silent' }), { retryInterval: 100 });
     await subscriber.connect();
     const got: string[] = [];
+    const senders: number[] = [];
     let reconnects = 0;
     try {
-      await subscriber.listen('spec_channel', (payload) => {
+      await subscriber.listen('spec_channel', (payload, sender) => {
         got.push(payload);
+        senders.push(sender.processId);
       });
       await subscriber.listen('spec_channel', () => {
         throw new Error('a failing handler does not stop the others');
@@ -37,11 +39,16 @@ describe('PgListenSubscriber', () => {
       subscriber.onReconnect(() => {
         reconnects += 1;
       });
-      await db.pool.query(`SELECT pg_notify('spec_channel', '')`);
-      await db.pool.query(`SELECT pg_notify('spec_channel', 'plain text')`);
-      await db.pool.query(`SELECT pg_notify('spec_channel', '{"json":true}')`);
+      const client = await db.pool.connect();
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await client.query(`SELECT pg_notify('spec_channel', '')`);
+      await client.query(`SELECT pg_notify('spec_channel', 'plain text')`);
+      await client.query(`SELECT pg_notify('spec_channel', '{"json":true}')`);
+      client.release();
       await waitFor(() => got.length === 3, 'three payloads');
       expect(got).toEqual(['', 'plain text', '{"json":true}']);
+      // Who sent it, as PostgreSQL says: the notifying backend's pid.
+      expect(senders).toEqual([rows[0]!.pid, rows[0]!.pid, rows[0]!.pid]);
       expect(reconnects).toBe(0);
 
       await db.pool.query(

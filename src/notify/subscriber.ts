@@ -1,7 +1,7 @@
 import createPostgresSubscriberModule, { type Subscriber } from 'pg-listen';
 import type { ClientConfig } from 'pg';
 import type { Logger } from '../logging/logger';
-import type { NotificationSubscriber } from '../host/services';
+import type { NotificationSender, NotificationSubscriber } from '../host/services';
 
 // pg-listen is CommonJS with `exports.default`; depending on the loader the default import is the
 // function itself or the module object holding it.
@@ -9,7 +9,7 @@ const createPostgresSubscriber: typeof createPostgresSubscriberModule =
   (createPostgresSubscriberModule as unknown as { default?: typeof createPostgresSubscriberModule }).default ??
   createPostgresSubscriberModule;
 
-type Handler = (payload: string) => void | Promise<void>;
+type Handler = (payload: string, sender: NotificationSender) => void | Promise<void>;
 
 export interface PgListenSubscriberOptions {
   /** Milliseconds between reconnect attempts (default 1000). Attempts never stop. */
@@ -21,7 +21,7 @@ export interface PgListenSubscriberOptions {
 /**
  * LISTEN/NOTIFY over one dedicated connection (pg-listen) that reconnects forever and re-LISTENs
  * its channels. Payloads reach handlers as raw text (never parsed here: a payload is untrusted
- * input). After a reconnect the onReconnect handlers run, so listeners can catch up from tables:
+ * input), with the sending backend's pid. After a reconnect the onReconnect handlers run, so listeners can catch up from tables:
  * notifications sent while the connection was down are lost.
  */
 export class PgListenSubscriber implements NotificationSubscriber {
@@ -49,7 +49,9 @@ export class PgListenSubscriber implements NotificationSubscriber {
       },
     );
     const events = this.#subscriber.events;
-    events.on('notification', ({ channel, payload }) => this.#dispatch(channel, typeof payload === 'string' ? payload : ''));
+    events.on('notification', ({ channel, payload, processId }) =>
+      this.#dispatch(channel, typeof payload === 'string' ? payload : '', { processId: Number(processId) || 0 }),
+    );
     events.on('error', (error) => this.logger.error({ err: error }, 'notification listener error'));
     events.on('reconnect', (attempt) => {
       this.#reconnecting = true;
@@ -95,9 +97,9 @@ export class PgListenSubscriber implements NotificationSubscriber {
     await this.#subscriber.close().catch((error: unknown) => this.logger.debug({ err: error }, 'closing notification listener'));
   }
 
-  #dispatch(channel: string, payload: string): void {
+  #dispatch(channel: string, payload: string, sender: NotificationSender): void {
     for (const handler of this.#handlers.get(channel) ?? []) {
-      void (async () => handler(payload))().catch((error: unknown) =>
+      void (async () => handler(payload, sender))().catch((error: unknown) =>
         this.logger.error({ err: error, channel }, 'notification handler failed'),
       );
     }

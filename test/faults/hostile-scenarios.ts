@@ -7,7 +7,9 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** NOTIFY payloads the listener must reject, every one distinct (PostgreSQL folds identical ones). */
 export function hostilePayload(i: number): string {
-  switch (i % 8) {
+  switch (i % 10) {
+    case 8: return `{"reason": "nul \\u0000 ${i}"}`; // PostgreSQL text cannot hold NUL
+    case 9: return `{"requestedBy": "lone \\ud800 ${i}"}`; // nor UTF-8 a lone surrogate
     case 0: return `not json ${i}`;
     case 1: return `{"reason": ${i}}`;
     case 2: return `{"reason": "x", "extra${i}": 1}`;
@@ -41,6 +43,21 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Pr
   return false;
 }
 
+/**
+ * Sends every payload on `cotton_backup` in one transaction, from a session of its own, kept open
+ * while `whileOpen` runs (the host reads the sender's role from pg_stat_activity while it lives).
+ */
+async function notifyAll(f: FaultEnv, payloads: string[], whileOpen?: () => Promise<void>): Promise<void> {
+  const pg = client(f);
+  await pg.connect();
+  try {
+    await pg.query("SELECT pg_notify('cotton_backup', p) FROM unnest($1::text[]) p", [payloads]);
+    await whileOpen?.();
+  } finally {
+    await pg.end();
+  }
+}
+
 /** Starts `serve`, runs `abuse`, then asks for one valid backup and checks it is served; stops the host. */
 interface Abuser {
   prefix: string;
@@ -70,7 +87,8 @@ async function underAbuse({ prefix, abuse, valid, source }: Abuser): Promise<Che
     c.ok(audit.total === rejected, `every rejection is accounted for in RequestRejected: ${audit.total} of ${rejected}`);
     c.ok(audit.events <= 40, `the audit is rate-limited: ${audit.events} events for ${rejected} rejections`);
     c.note(`${audit.events} RequestRejected events for ${rejected} rejections`);
-    c.ok(!/"level":(50|60)/.test(stopped.stderr.replace(/"level":50[^\n]*pg-boss[^\n]*/g, '')), 'no error or fatal log line');
+    const errors = stopped.stderr.replace(/"level":50[^\n]*pg-boss[^\n]*/g, '').split('\n').filter((l) => /"level":(50|60)/.test(l));
+    c.ok(errors.length === 0, `no error or fatal log line (${errors[0]?.slice(0, 300) ?? ''})`);
     await checkEventChain(c, f);
     await checkNoLeaks(c, f);
   } finally {
@@ -82,22 +100,15 @@ async function underAbuse({ prefix, abuse, valid, source }: Abuser): Promise<Che
 const notifyFlood: Scenario = {
   id: 'hostile: 10 000 NOTIFY payloads',
   group: 'hostile input',
-  how: '10 000 distinct invalid `NOTIFY cotton_backup` payloads (not JSON, wrong types, unknown fields, arrays, bad requestId, 3 KB oversized, 501-character reason) in 10 transactions, against a running host; then one valid NOTIFY',
+  how: '10 000 distinct invalid `NOTIFY cotton_backup` payloads (not JSON, wrong types, unknown fields, arrays, bad requestId, 3 KB oversized, 501-character reason, NUL, lone surrogate) in 10 transactions, against a running host; then one valid NOTIFY',
   expect: 'no crash; every rejection accounted for in RequestRejected (first ones one by one, the rest summarised: rate limit); the valid request is served',
   run: () =>
     underAbuse({
       prefix: 'fnotify',
       source: 'notify',
       async abuse(f, _url, host, c) {
-        const pg = client(f);
-        await pg.connect();
-        try {
-          for (let batch = 0; batch < 10; batch++) {
-            const payloads = Array.from({ length: 1000 }, (_, j) => hostilePayload(batch * 1000 + j));
-            await pg.query("SELECT pg_notify('cotton_backup', p) FROM unnest($1::text[]) p", [payloads]);
-          }
-        } finally {
-          await pg.end();
+        for (let batch = 0; batch < 10; batch++) {
+          await notifyAll(f, Array.from({ length: 1000 }, (_, j) => hostilePayload(batch * 1000 + j)));
         }
         const seen = () => (host.stderr().match(/backup request rejected/g) ?? []).length;
         c.ok(await waitFor(async () => seen() >= 10_000, 120_000), `the host saw and rejected all 10 000 (${seen()})`);
@@ -112,9 +123,44 @@ const notifyFlood: Scenario = {
     }),
 };
 
+const validNotifyFlood: Scenario = {
+  id: 'hostile: 2 000 valid NOTIFY requests',
+  group: 'hostile input',
+  how: '2 000 distinct valid `NOTIFY cotton_backup` requests claiming `requestedBy: "admin"`, in one transaction, against a running host; then one request_checkpoint()',
+  expect: 'at most 10 recorded (per role and minute), each naming the real PostgreSQL role with "admin" kept as claimed; the rest refused and accounted for in RequestRejected (rate-limited); backups serve the recorded requests',
+  run: () =>
+    underAbuse({
+      prefix: 'fvalid',
+      source: 'notify',
+      async abuse(f, _url, host, c) {
+        const seen = () => (host.stderr().match(/backup request rejected/g) ?? []).length;
+        await notifyAll(f, Array.from({ length: 2000 }, (_, i) => JSON.stringify({ reason: `flood ${i}`, requestedBy: 'admin' })), async () => {
+          c.ok(await waitFor(async () => seen() >= 1990, 120_000), `the host refused all but 10 (${seen()} refused)`);
+        });
+        const recorded = async () => (await f.db.pool.query("SELECT data FROM cotton_backup.events WHERE type = 'BackupRequested' AND data->>'source' = 'notify'")).rows;
+        await waitFor(async () => (await recorded()).length >= 10, 30_000);
+        await wait(1000); // a request written late would show now
+        const rows = await recorded();
+        c.ok(rows.length === 10, `10 requests recorded, not 2 000 (${rows.length})`);
+        const role = f.db.env.COTTON_PG_USERNAME;
+        c.ok(rows.every((r) => r.data.requestedBy === role && r.data.claimedRequestedBy === 'admin' && r.data.sender?.role === role), `each names role "${role}" as requester and keeps "admin" as claimed`);
+        return 1990;
+      },
+      async valid(f) {
+        const pg = client(f);
+        await pg.connect();
+        const { rows } = await pg.query("SELECT cotton_backup.request_checkpoint('valid request after the flood')::text AS id");
+        await pg.end();
+        // Served before the host is stopped, so no backup of the flood's requests is cut short.
+        const served = async () => (await f.db.pool.query('SELECT status FROM cotton_backup.checkpoint_requests WHERE request_id = $1', [rows[0].id])).rows[0]?.status === 'served';
+        if (!(await waitFor(served, 120_000))) throw new Error('the request_checkpoint() after the flood was not served');
+      },
+    }),
+};
+
 interface Abuse { name: string; status: number[]; init: (token: string) => { method: string; headers: Record<string, string>; body?: string }; path?: string }
 
-/** Ten kinds of malformed or unauthorised request, 100 of each. */
+/** Kinds of malformed or unauthorised request, sent in turn. */
 export const HTTP_ABUSES: Abuse[] = [
   { name: 'no token', status: [401], init: () => ({ method: 'PATCH', headers: {} }) },
   { name: 'wrong token', status: [401], init: (t) => ({ method: 'PATCH', headers: { authorization: `Bearer ${t}x` } }) },
@@ -127,13 +173,18 @@ export const HTTP_ABUSES: Abuse[] = [
   { name: 'not JSON content type', status: [400, 415], init: (t) => ({ method: 'PATCH', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/xml' }, body: '<x/>' }) },
   { name: 'wrong method', status: [404, 405], init: (t) => ({ method: 'DELETE', headers: { authorization: `Bearer ${t}` } }) },
   { name: 'unknown path', status: [404], path: `${API}/..%2f..%2fetc%2fpasswd`, init: (t) => ({ method: 'GET', headers: { authorization: `Bearer ${t}` } }) },
+  // What PostgreSQL would refuse (a 500 if it got that far): NUL, a lone surrogate, a bigint overflow.
+  { name: 'NUL in reason', status: [400], init: (t) => ({ method: 'PATCH', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: '{"reason": "a\\u0000b"}' }) },
+  { name: 'lone surrogate', status: [400], init: (t) => ({ method: 'PATCH', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: '{"requestedBy": "\\ud800"}' }) },
+  { name: 'bigint overflow', status: [400], path: `${API}/events?after=9999999999999999999`, init: (t) => ({ method: 'GET', headers: { authorization: `Bearer ${t}` } }) },
+  { name: 'huge headers (32 KiB)', status: [431], init: (t) => ({ method: 'PATCH', headers: { authorization: `Bearer ${t}`, 'x-filler': 'f'.repeat(32 * 1024) } }) },
 ];
 
 const httpAbuse: Scenario = {
   id: 'hostile: 1 000 malformed or unauthorised HTTP requests',
   group: 'hostile input',
-  how: `100 each of: ${HTTP_ABUSES.map((a) => a.name).join(', ')}; 20 in flight at a time, against a running host; then one valid PATCH …/trigger`,
-  expect: 'no crash, no 5xx, each answered with its 4xx; every rejection, bad tokens and unknown paths included, accounted for in RequestRejected (rate-limited); the valid trigger gets 202 and is served',
+  how: `1 000 requests, in turn: ${HTTP_ABUSES.map((a) => a.name).join(', ')}; 20 in flight at a time, against a running host; then one valid PATCH …/trigger`,
+  expect: 'no crash, no 5xx, each answered with its 4xx in the `{error:{code,message}}` shape; every rejection, bad tokens and unknown paths included, accounted for in RequestRejected (rate-limited); the valid trigger gets 202 and is served',
   run: () =>
     underAbuse({
       prefix: 'fhttp',
@@ -146,7 +197,11 @@ const httpAbuse: Scenario = {
           while (next < jobs.length) {
             const abuse = jobs[next++]!;
             const status = await fetch(`${url}${abuse.path ?? `${API}/trigger`}`, abuse.init(f.secrets.adminToken)).then(
-              async (r) => (await r.arrayBuffer(), r.status),
+              async (r) => {
+                const body = (await r.json().catch(() => undefined)) as { error?: { code?: unknown; message?: unknown } } | undefined;
+                if (typeof body?.error?.code !== 'string' || typeof body.error.message !== 'string') misshapen.add(`${abuse.name} (${r.status})`);
+                return r.status;
+              },
               () => 0,
             );
             const m = statuses.get(abuse.name) ?? new Map<number, number>();
@@ -154,7 +209,9 @@ const httpAbuse: Scenario = {
             statuses.set(abuse.name, m);
           }
         };
+        const misshapen = new Set<string>();
         await Promise.all(Array.from({ length: 20 }, worker));
+        c.ok(misshapen.size === 0, `every answer is {error:{code,message}} (not: ${[...misshapen].join(', ')})`);
         let audited = 0;
         for (const abuse of HTTP_ABUSES) {
           const got = [...(statuses.get(abuse.name) ?? new Map())];
@@ -189,4 +246,4 @@ const authFailuresAudited: Scenario = {
     }),
 };
 
-export const hostileScenarios: Scenario[] = [notifyFlood, httpAbuse, authFailuresAudited];
+export const hostileScenarios: Scenario[] = [notifyFlood, validNotifyFlood, httpAbuse, authFailuresAudited];

@@ -6,7 +6,8 @@ import type { CliRuntime } from '../../../src/cli/runtime';
 import { CliError } from '../../../src/cli/errors';
 import { runBackup } from '../backup/run-backup';
 import { BackupAlreadyRunningError } from '../backup/single-flight';
-import { backupAudit, recentAudit, type AuditEntry } from '../audit/read-audit';
+import { backupAudit, recentAudit } from '../audit/read-audit';
+import { formatAuditLine, terminalSafeJson } from '../audit/format-audit-line';
 import { readLatestBackup } from '../manifest/latest-backup';
 import { rebuildProjections } from '../projections/rebuild-projections';
 import { verifyEventsCommand } from './events-verify';
@@ -111,7 +112,8 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
       const services = await servicesFromRuntime(runtime);
       const entries = opts.backup ? await backupAudit(services.backup.pool, opts.backup) : await recentAudit(services.backup.pool, opts.limit);
       if (opts.backup && entries.length === 0) throw new CliError(`no events for backup ${opts.backup}`, 4);
-      if (opts.json) return writeJson(runtime, entries);
+      // Events hold text any NOTIFY sender chose: never let it drive the terminal.
+      if (opts.json) return void runtime.stdout.write(terminalSafeJson(entries));
       for (const e of entries) runtime.stdout.write(formatAuditLine(e));
     });
 
@@ -136,18 +138,4 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
       const replayed = await rebuildProjections(services.backup.pool);
       runtime.stdout.write(`replayed ${replayed} events\n`);
     });
-}
-
-export function formatAuditLine(e: AuditEntry): string {
-  const d = e.data as Record<string, unknown>;
-  const detail =
-    e.type === 'BackupRequested' ? `${d.source}: ${d.reason} (by ${d.requestedBy})`
-    : e.type === 'Dumped' ? `${mib(Number(d.bytes))} sha256 ${String(d.sha256).slice(0, 12)}…`
-    : e.type === 'Chunked' ? `${d.chunkCount} chunks, ${d.newChunks} new, ${d.reusedChunks} reused`
-    : e.type === 'PointerAdvanced' || e.type === 'ManifestCommitted' ? `manifest ${String(d.manifestKey).slice(0, 12)}…`
-    : e.type === 'BackupFailed' ? `${d.step}: ${d.message}`
-    : e.type === 'RestoreRejected' ? `${d.reason}: ${d.detail}`
-    : '';
-  const mark = e.metadata?.rerecorded ? ' (re-recorded)' : '';
-  return `#${e.globalPosition.padStart(6)}  ${e.occurredAt.toISOString()}  ${e.streamId.padEnd(40)}  ${e.type}${mark}  ${detail}\n`;
 }

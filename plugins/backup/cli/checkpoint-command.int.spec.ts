@@ -1,9 +1,8 @@
 import { Writable } from 'node:stream';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program';
 import type { Host } from '../../../src/host/host';
-import { createHostFixture, PLUGINS_PATH, servedBackupOf, type HostFixture } from '../triggers/test-support';
+import { cliEnv, createHostFixture, servedBackupOf, type HostFixture } from '../triggers/test-support';
 
 function sink() {
   let text = '';
@@ -30,14 +29,7 @@ describe('cotton-backup checkpoint', () => {
   beforeAll(async () => {
     f = await createHostFixture('trcli');
     host = await f.startHost();
-    env = {
-      ...f.db.env,
-      COTTON_MASTER_KEY: 'trigger-spec-master-key-0123456x',
-      COTTON_STORAGE_PATH: join(f.root, 'files'),
-      COTTON_DATA_PATH: join(f.root, 'data'),
-      COTTON_PLUGINS_PATH: PLUGINS_PATH,
-      COTTON_LOG_LEVEL: 'silent',
-    };
+    env = cliEnv(f);
   });
   afterAll(() => f.cleanup());
 

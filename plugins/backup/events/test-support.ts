@@ -56,6 +56,7 @@ export const exampleEvents = {
   RestoreRejected: { reason: 'missing_chunk', detail: 'chunk not found', manifestKey: h64, chunkKey: h64 },
   RestoreFailed: { step: 'pg_restore', errorClass: 'RestoreError', message: 'exit 1' },
   RequestRejected: { source: 'notify', reason: 'payload is not JSON', sample: '{oops', sizeBytes: 5 },
+  EventRejected: { rejectedType: 'AdminsNotified', problem: 'invalid AdminsNotified event: data.title: Too small', summary: '1 notification row written' },
   VerificationFailed: { backupId: bid, manifestKey: h64, problems: [{ key: h64, problem: 'missing', detail: 'no object' }] },
 } satisfies { [T in EventType]: EventData<T> };
 

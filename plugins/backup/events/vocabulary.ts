@@ -18,6 +18,15 @@ const id = z.string().min(1).max(100);
 const errorClass = z.string().min(1).max(200);
 const message = z.string().max(4000);
 
+/**
+ * A uuid as PostgreSQL's `uuid` type reads it: any 128-bit value (no RFC 9562 version or variant
+ * required: imported and older Cotton rows hold others), hyphens optional after any group of four
+ * digits, either case, optionally in braces. Cotton's ids come from that type, so nothing it
+ * stores may break an event.
+ */
+const UUID_DIGITS = '[0-9a-fA-F]{4}(?:-?[0-9a-fA-F]{4}){7}';
+export const pgUuid = z.string().regex(new RegExp(`^(?:${UUID_DIGITS}|\\{${UUID_DIGITS}\\})$`), 'must be a uuid');
+
 export const REQUEST_SOURCES = ['schedule', 'notify', 'sql', 'api', 'cli', 'startup'] as const;
 export const BACKUP_FAILURE_STEPS = ['request', 'lock', 'dump', 'chunk', 'manifest', 'pointer', 'stale'] as const;
 export const RESTORE_TRIGGERS = ['startup', 'cli'] as const;
@@ -40,10 +49,14 @@ const requestSource = z.enum(REQUEST_SOURCES);
 /** Every event type with the schema of its data. */
 export const eventSchemas = {
   BackupRequested: z.strictObject({
-    requestId: z.uuid(),
+    requestId: pgUuid,
     source: requestSource,
     reason: z.string().max(500),
     requestedBy: z.string().max(200),
+    /** NOTIFY only: the backend that sent it, from pg_stat_activity (role null: it was gone). */
+    sender: z.strictObject({ pid: z.number().int().nonnegative(), role: z.string().max(200).nullable() }).optional(),
+    /** NOTIFY only: the payload's own `requestedBy`, kept as claimed and never trusted. */
+    claimedRequestedBy: z.string().max(200).optional(),
   }),
   BackupStarted: z.strictObject({
     backupId,
@@ -118,7 +131,7 @@ export const eventSchemas = {
     kind: z.enum(NOTIFICATION_KINDS),
     notificationIds: z.array(id),
     /** Who got which row of Cotton's notifications table. */
-    recipients: z.array(z.strictObject({ notificationId: z.uuid(), userId: z.uuid() })),
+    recipients: z.array(z.strictObject({ notificationId: pgUuid, userId: pgUuid })),
     adminCount: count,
     /** Cotton's notification priority: 0 None, 1 Low, 2 Medium, 3 High. */
     priority: z.number().int().min(0).max(3),
@@ -141,6 +154,14 @@ export const eventSchemas = {
     /** The start of the rejected request, truncated to 200 characters by the writer. */
     sample: z.string().max(200),
     sizeBytes: bytes,
+  }),
+  /** An event that failed validation, recorded instead of it so that the trail never silently lacks it. */
+  EventRejected: z.strictObject({
+    rejectedType: z.string().min(1).max(100),
+    /** The validation error, naming each failing field. */
+    problem: message,
+    /** What happened that the rejected event should have recorded. */
+    summary: message,
   }),
   VerificationFailed: z.strictObject({
     backupId,

@@ -5,6 +5,7 @@ import { EVENT_TYPES, InvalidEventError, backupEventSchema, eventSchemas, parseE
 const h64 = 'a'.repeat(64);
 const bid = exampleEvents.Restored.backupId;
 const validExamples = exampleEvents;
+const ADMIN = '00000000-0000-4000-8000-000000000001';
 
 const invalidExamples: { type: EventType; data: unknown; path: string }[] = [
   { type: 'BackupRequested', data: { ...validExamples.BackupRequested, requestId: 'not-a-uuid' }, path: 'requestId' },
@@ -27,6 +28,9 @@ const invalidExamples: { type: EventType; data: unknown; path: string }[] = [
   { type: 'RestoreRejected', data: { ...validExamples.RestoreRejected, reason: 'gone' }, path: 'reason' },
   { type: 'RestoreFailed', data: { step: 'x', errorClass: 'E' }, path: 'message' },
   { type: 'RequestRejected', data: { ...validExamples.RequestRejected, sample: 'x'.repeat(201) }, path: 'sample' },
+  { type: 'EventRejected', data: { ...validExamples.EventRejected, rejectedType: '' }, path: 'rejectedType' },
+  { type: 'AdminsNotified', data: { ...validExamples.AdminsNotified, recipients: [{ notificationId: 'nope', userId: ADMIN }] }, path: 'recipients.0.notificationId' },
+  { type: 'BackupRequested', data: { ...validExamples.BackupRequested, sender: { pid: 1, role: 'x', extra: 1 } }, path: 'sender' },
   { type: 'VerificationFailed', data: { ...validExamples.VerificationFailed, problems: [] }, path: 'problems' },
   {
     type: 'VerificationFailed',
@@ -66,6 +70,18 @@ describe('event vocabulary', () => {
     expect(error.message).toContain(`invalid ${type} event`);
     if (path) expect(error.message).toContain(`data.${path}`);
     expect(backupEventSchema.safeParse({ type, data }).success).toBe(false);
+  });
+
+  it('accepts every uuid PostgreSQL accepts, not only RFC 9562 version/variant ones', () => {
+    // Version 3 with the NCS variant (8 → 0b0100): PostgreSQL stores it; imported Cotton rows hold such ids.
+    const odd = 'e4774cdd-a079-3f86-414e-8b9140bb6db4';
+    for (const id of [odd, odd.toUpperCase(), `{${odd}}`, odd.replaceAll('-', ''), 'e477-4cdd-a079-3f86-414e-8b91-40bb-6db4']) {
+      expect(() => parseEvent('AdminsNotified', { ...validExamples.AdminsNotified, notificationIds: [id], recipients: [{ notificationId: id, userId: id }] })).not.toThrow();
+      expect(() => parseEvent('BackupRequested', { ...validExamples.BackupRequested, requestId: id })).not.toThrow();
+    }
+    for (const id of [`{${odd}`, `${odd}-`, `-${odd}`, odd.slice(1), `${odd}0`, odd.replace('e', 'g')]) {
+      expect(() => parseEvent('BackupRequested', { ...validExamples.BackupRequested, requestId: id }), id).toThrow(/requestId/);
+    }
   });
 
   it('rejects an unknown type, naming the known ones', () => {

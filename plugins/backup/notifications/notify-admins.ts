@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { withTransaction } from '../../../src/db/with-transaction';
+import { InvalidEventError, parseEvent } from '../events/vocabulary';
 import type { NewEvent } from '../projections/journal';
 import { ADMINS, INSERT_NOTIFICATION, NOTIFICATIONS_TABLE_PRESENT } from './sql';
 
@@ -31,7 +32,9 @@ export function notificationId(notice: Pick<AdminNotice, 'kind' | 'dedupKey'>, u
  * Writes one row per admin (role 2) into Cotton's notifications table, in one transaction, and
  * returns the AdminsNotified event naming the rows written now. Undefined when Cotton's tables
  * or admins are absent, or when every row was already there (the notice was sent before): a
- * retry neither notifies twice nor records a second AdminsNotified.
+ * retry neither notifies twice nor records a second AdminsNotified. Should the event not pass
+ * the vocabulary, the rows stay written (admins must hear) and an EventRejected takes its place,
+ * so the trail says what happened instead of lacking it.
  */
 export async function notifyAdmins(pool: Pool, notice: AdminNotice): Promise<NewEvent | undefined> {
   const { rows: present } = await pool.query<{ present: boolean }>(NOTIFICATIONS_TABLE_PRESENT);
@@ -50,15 +53,30 @@ export async function notifyAdmins(pool: Pool, notice: AdminNotice): Promise<New
     }
   });
   if (recipients.length === 0) return undefined;
-  return {
-    type: 'AdminsNotified',
-    data: {
-      kind: notice.kind,
-      notificationIds: recipients.map((r) => r.notificationId),
-      recipients,
-      adminCount,
-      priority: notice.priority,
-      title: notice.title,
-    },
+  const data = {
+    kind: notice.kind,
+    notificationIds: recipients.map((r) => r.notificationId),
+    recipients,
+    adminCount,
+    priority: notice.priority,
+    title: notice.title,
   };
+  try {
+    return parseEvent('AdminsNotified', data);
+  } catch (error) {
+    if (!(error instanceof InvalidEventError)) throw error;
+    return {
+      type: 'EventRejected',
+      data: {
+        rejectedType: 'AdminsNotified',
+        problem: error.message.slice(0, 4000),
+        summary: `${recipients.length} ${notice.kind} notification(s) written to Cotton's notifications table for ${adminCount} admin(s): ${recipients
+          .map((r) => `${r.notificationId} → user ${r.userId}`)
+          .join(', ')}`
+          .toWellFormed()
+          .replaceAll('\u0000', '\uFFFD')
+          .slice(0, 4000),
+      },
+    };
+  }
 }

@@ -2,14 +2,16 @@ import type { Pool } from 'pg';
 import type { Clock } from '../../../src/host/services';
 import type { Manifest } from '../manifest/manifest';
 import type { NewEvent } from '../projections/journal';
+import { display, instantOf, knownTimeZone, parseInstant, roundTripLocal, roundTripUtc } from './dotnet-time';
 import { notifyAdmins, Priority } from './notify-admins';
-import { SERVER_TIMEZONE } from '../restore/sql';
+import { NEWEST_SERVER_TIMEZONE } from './sql';
 
 export const RESTORED_TITLE = 'Database restored automatically';
 
 /**
- * Cotton's High-priority "Database restored automatically" to every admin, with the hstore
- * metadata Cotton's own restore writes (COTTON.md §5). Keyed by the manifest: a retried startup
+ * Cotton's High-priority "Database restored automatically" to every admin, with exactly the 14
+ * hstore metadata keys Cotton's own restore writes, in its formats (COTTON.md §5): its web UI
+ * renders the text from its template and these values. Keyed by the manifest: a retried startup
  * that restores the same backup into the same database notifies once.
  */
 export async function notifyRestoreCompleted(
@@ -18,13 +20,19 @@ export async function notifyRestoreCompleted(
   restored: { manifest: Manifest; manifestKey: string; refusedNewer?: readonly string[] },
 ): Promise<NewEvent | undefined> {
   const { manifest, manifestKey } = restored;
-  const timezone = await pool.query<{ timezone: string }>(SERVER_TIMEZONE).then(
-    (r) => r.rows[0]?.timezone ?? 'UTC',
-    () => 'UTC',
+  const zone = knownTimeZone(
+    await pool.query<{ timezone: string }>(NEWEST_SERVER_TIMEZONE).then(
+      (r) => r.rows[0]?.timezone,
+      () => undefined, // no server_settings table (yet): Cotton says UTC too
+    ),
   );
+  const created = parseInstant(manifest.createdAtUtc) ?? instantOf(new Date(0));
+  const completed = instantOf(clock.now());
   const refused = restored.refusedNewer ?? [];
   const content =
-    `The database was empty at startup and was restored from backup ${manifest.backupId} created at ${manifest.createdAtUtc}.` +
+    `The database was empty at startup and was restored from backup ${manifest.backupId} ` +
+    `(database ${manifest.sourceDatabase} on ${manifest.sourceHost}:${manifest.sourcePort}), created ${display(created)} UTC ` +
+    `(${display(created, zone)} ${zone}); the restore completed ${display(completed)} UTC (${display(completed, zone)} ${zone}).` +
     (refused.length > 0 ? ` Newer backups could not be verified and were skipped: ${refused.join(' | ')}` : '');
   return notifyAdmins(pool, {
     kind: 'restore_completed',
@@ -34,12 +42,18 @@ export async function notifyRestoreCompleted(
     priority: Priority.High,
     metadata: {
       backupId: manifest.backupId,
-      createdAtUtc: manifest.createdAtUtc,
-      restoreCompletedUtc: clock.now().toISOString(),
+      createdAtUtc: roundTripUtc(created),
+      createdAtLocal: roundTripLocal(created, zone),
+      restoreCompletedUtc: roundTripUtc(completed),
+      restoreCompletedLocal: roundTripLocal(completed, zone),
+      backupCreatedUtc: display(created),
+      backupCreatedLocal: display(created, zone),
+      restoreCompletedUtcDisplay: display(completed),
+      restoreCompletedLocalDisplay: display(completed, zone),
       sourceDatabase: manifest.sourceDatabase,
       sourceHost: manifest.sourceHost,
       sourcePort: manifest.sourcePort,
-      serverTimezone: timezone,
+      serverTimezone: zone,
       manifestStorageKey: manifestKey,
       'i18n.titleKey': 'notifications:server.databaseRestoreCompleted.title',
       'i18n.contentKey': 'notifications:server.databaseRestoreCompleted.content',

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { Clock } from '../../../src/host/services';
 import type { NewEvent } from '../projections/journal';
+import { instantOf, roundTripUtc } from './dotnet-time';
 import { notifyAdmins, Priority } from './notify-admins';
 
 export const REFUSED_TITLE = 'Database restore refused';
@@ -9,6 +10,8 @@ export const REFUSED_TITLE = 'Database restore refused';
  * A refused or failed startup restore: admins hear of it when there are any (Cotton's tables
  * with users but no applied migrations count as empty). `dedupKey` names the problem, not the
  * attempt, so a service manager restarting the host in a loop notifies once per distinct problem.
+ * No i18n key: Cotton has no template for a refused restore (COTTON.md §5), so its UI shows this
+ * title and content; `message` says what failed and what to do.
  */
 export async function notifyRestoreRefused(
   pool: Pool,
@@ -23,9 +26,7 @@ export async function notifyRestoreRefused(
     priority: Priority.High,
     metadata: {
       restoreId: refusal.restoreId,
-      failedAtUtc: clock.now().toISOString(),
-      'i18n.titleKey': 'notifications:server.databaseRestoreFailed.title',
-      'i18n.contentKey': 'notifications:server.databaseRestoreFailed.content',
+      failedAtUtc: roundTripUtc(instantOf(clock.now())),
     },
   });
 }

@@ -11,3 +11,11 @@ export const INSERT_NOTIFICATION = `
   VALUES ($1::uuid, $2, $3, hstore($4::text[], $5::text[]), $6::uuid, $7, now(), now())
   ON CONFLICT (id) DO NOTHING
   RETURNING id::text AS id`;
+
+/**
+ * Cotton's time zone: `timezone` of the newest server_settings row (COTTON.md §5, §9). Read
+ * through to_jsonb so that a table without created_at (older Cotton) still answers, by id.
+ */
+export const NEWEST_SERVER_TIMEZONE = `
+  SELECT s.timezone FROM public.server_settings s
+   ORDER BY (to_jsonb(s) ->> 'created_at')::timestamptz DESC NULLS LAST, s.id DESC LIMIT 1`;

@@ -101,7 +101,7 @@ describe('startup restore: backup → empty database → host start', () => {
         expect(n.priority).toBe(3);
         expect(n.metadata).toMatchObject({
           backupId: outcome.backupId,
-          createdAtUtc: manifest.createdAtUtc,
+          createdAtUtc: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$/), // .NET "O"
           sourceDatabase: db.name,
           sourceHost: testServer.host,
           sourcePort: String(testServer.port),
@@ -110,6 +110,7 @@ describe('startup restore: backup → empty database → host start', () => {
           'i18n.titleKey': 'notifications:server.databaseRestoreCompleted.title',
           'i18n.contentKey': 'notifications:server.databaseRestoreCompleted.content',
         });
+        expect(Date.parse(n.metadata.createdAtUtc!)).toBe(Date.parse(manifest.createdAtUtc));
         expect(Date.parse(n.metadata.restoreCompletedUtc!)).not.toBeNaN();
       }
       const sent = await pool.query('SELECT user_id::text, kind, priority FROM cotton_backup.admin_notifications ORDER BY user_id');

@@ -15,6 +15,9 @@ export interface BackupRequest {
   requestedBy: string;
   /** Idempotency: the same id twice is one request (pg-boss retries reuse the job id). */
   requestId?: string;
+  /** NOTIFY: the backend that sent it (then `requestedBy` is its role) and what the payload claimed. */
+  sender?: { pid: number; role: string | null };
+  claimedRequestedBy?: string;
 }
 
 export type RequestStatus = 'pending' | 'running' | 'served' | 'retrying' | 'failed';
@@ -72,7 +75,19 @@ export class BackupCoordinator {
     try {
       await this.options.journal.append(
         `request-${requestId}`,
-        [{ type: 'BackupRequested', data: { requestId, source: request.source, reason: request.reason, requestedBy: request.requestedBy } }],
+        [
+          {
+            type: 'BackupRequested',
+            data: {
+              requestId,
+              source: request.source,
+              reason: request.reason,
+              requestedBy: request.requestedBy,
+              ...(request.sender ? { sender: request.sender } : {}),
+              ...(request.claimedRequestedBy !== undefined ? { claimedRequestedBy: request.claimedRequestedBy } : {}),
+            },
+          },
+        ],
         { expectedVersion: 'no_stream' },
       );
     } catch (error) {

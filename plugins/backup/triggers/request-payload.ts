@@ -1,17 +1,29 @@
 import { z } from 'zod';
+import { pgUuid } from '../events/vocabulary';
 
 /** NOTIFY limits its payload to 8000 bytes; ours are far smaller. */
 export const MAX_PAYLOAD_BYTES = 2048;
 
+/**
+ * Text PostgreSQL can store: its text and jsonb types refuse NUL, and UTF-8 has no encoding for a
+ * lone surrogate. Checked here so that such input is a 400 naming the field, not a database error.
+ */
+export const storableText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !s.includes('\u0000'), 'must not contain a NUL character (\\u0000)')
+    .refine((s) => s.isWellFormed(), 'must not contain a lone UTF-16 surrogate');
+
 /** What a client may say about a checkpoint it asks for (NOTIFY payload or HTTP body). */
 export const checkpointRequestSchema = z.strictObject({
-  reason: z.string().max(500).optional(),
-  requestedBy: z.string().max(200).optional(),
+  reason: storableText(500).optional(),
+  requestedBy: storableText(200).optional(),
 });
 export type CheckpointRequest = z.infer<typeof checkpointRequestSchema>;
 
 /** What request_checkpoint() sends after recording the request itself: only a wake-up. */
-const wakeSchema = z.strictObject({ requestId: z.uuid() });
+const wakeSchema = z.strictObject({ requestId: pgUuid });
 
 export type NotifyPayload = { kind: 'request'; request: CheckpointRequest } | { kind: 'wake'; requestId: string };
 
@@ -47,10 +59,16 @@ export function describeIssues(error: z.ZodError): string {
     .map((issue) => {
       if (issue.code === 'unrecognized_keys') return `unknown field(s): ${issue.keys.map((k) => k.slice(0, 50)).join(', ')}`;
       const path = issue.path.map(String).join('.') || 'payload';
-      if (issue.code === 'too_big') return `${path}: at most ${String(issue.maximum)} characters`;
+      if (issue.code === 'too_big') return `${path}: at most ${String(issue.maximum)}${unitOf(issue.origin)}`;
+      if (issue.code === 'too_small') return `${path}: at least ${String(issue.minimum)}${unitOf(issue.origin)}`;
       if (issue.code === 'invalid_type') return `${path}: expected ${issue.expected}`;
       return `${path}: ${issue.message}`;
     })
     .join('; ')
     .slice(0, 500);
+}
+
+// zod says what was measured: a string's length, an array's items, or a number itself.
+function unitOf(origin: string): string {
+  return origin === 'string' ? ' characters' : origin === 'array' || origin === 'set' ? ' items' : '';
 }

@@ -4,6 +4,7 @@ import type { Job, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { BackupCoordinator, RequestState } from './backup-coordinator';
 import { resolveScheduleTimeZone } from './schedule-timezone';
+import { pgUuid } from '../events/vocabulary';
 
 /** The pg-boss queue the cron schedule sends to; one job per slot, whatever the number of hosts. */
 export const SCHEDULE_QUEUE = 'cotton-backup-schedule';
@@ -36,8 +37,6 @@ export interface Schedule {
   stop(): Promise<void>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-
 /**
  * Creates the queue, (re)writes the cron schedule in its time zone, and after a random stagger
  * starts a worker. Each job records a request whose id is the job id (a pg-boss retry is the same
@@ -57,7 +56,7 @@ export async function startSchedule(options: ScheduleOptions): Promise<Schedule>
       source: 'schedule',
       reason: `scheduled backup (${options.cron}, ${timezone})`,
       requestedBy: 'pg-boss',
-      requestId: UUID.test(job.id) ? job.id : randomUUID(),
+      requestId: pgUuid.safeParse(job.id).success ? job.id : randomUUID(),
     });
     // A retry must wait for a new attempt, not trip over the failure that caused it.
     const before = await coordinator.status(requestId);

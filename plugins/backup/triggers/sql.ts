@@ -19,3 +19,6 @@ export const BACKUP_HISTORY_PAGE = `
 
 /** The durable request path, also used by the CLI: the request exists once the caller commits. */
 export const REQUEST_CHECKPOINT = `SELECT cotton_backup.request_checkpoint($1)::text AS request_id`;
+
+/** The login role of a backend (a NOTIFY's sender); no row once it has disconnected. */
+export const ROLE_OF_BACKEND = `SELECT usename::text AS role FROM pg_catalog.pg_stat_activity WHERE pid = $1`;

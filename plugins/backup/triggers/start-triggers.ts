@@ -4,6 +4,7 @@ import { resolve } from '../../../src/host/tokens';
 import type { BackupServices } from '../services';
 import { registerBackupRoutes } from './api/register-routes';
 import { listenForCheckpointRequests } from './notify-listener';
+import { createSenderResolver } from './notify-sender';
 import { RejectionAudit } from './rejection-audit';
 import { startSchedule, type Schedule } from './schedule';
 import { startVerificationSchedule } from '../verify/verification-schedule';
@@ -32,7 +33,15 @@ export async function startTriggers(container: DependencyContainer, services: Ba
     coordinator,
     audit,
   });
-  await listenForCheckpointRequests(resolve(container, HostTokens.Notifications), coordinator, audit, logger);
+  await listenForCheckpointRequests({
+    subscriber: resolve(container, HostTokens.Notifications),
+    coordinator,
+    audit,
+    resolveSender: createSenderResolver(backup.pool),
+    enabled: config.backup.notify.enabled,
+    roles: config.backup.notify.roles,
+    logger,
+  });
   coordinator.start();
   let schedule: Schedule;
   try {

@@ -108,3 +108,15 @@ export async function connect(db: TestDatabase): Promise<pg.Client> {
   await client.connect();
   return client;
 }
+
+/** What a CLI run beside the fixture's host needs: the same database, key and storage. */
+export function cliEnv(f: HostFixture): NodeJS.ProcessEnv {
+  return {
+    ...f.db.env,
+    COTTON_MASTER_KEY: 'trigger-spec-master-key-0123456x',
+    COTTON_STORAGE_PATH: join(f.root, 'files'),
+    COTTON_DATA_PATH: join(f.root, 'data'),
+    COTTON_PLUGINS_PATH: PLUGINS_PATH,
+    COTTON_LOG_LEVEL: 'silent',
+  };
+}

@@ -75,6 +75,9 @@ describe('admin API on a running host', () => {
   });
 
   it('rejects invalid requests with 400 naming the field, and audits them', async () => {
+    const apiRejections = async () => (await eventsOfType(f.db.pool, 'RequestRejected')).filter((e) => e.data.source === 'api');
+    // Earlier tests' 401/404 are audited too: count only what this test adds.
+    const before = (await apiRejections()).length;
     const cases: Array<[string, string, string | undefined, RegExp]> = [
       ['PATCH', '/trigger', JSON.stringify({ reason: 5 }), /reason/],
       ['PATCH', '/trigger', JSON.stringify({ reason: 'x', colour: 'red' }), /colour/],
@@ -85,6 +88,12 @@ describe('admin API on a running host', () => {
       ['GET', '/events?after=abc', undefined, /after/],
       ['GET', '/events?after=999999999', undefined, /after/],
       ['GET', '/events?colour=red', undefined, /colour/],
+      // Refused by PostgreSQL (text cannot hold NUL, UTF-8 has no lone surrogate, bigint overflows):
+      // checked before the database sees them.
+      ['PATCH', '/trigger', '{"reason": "a\\u0000b"}', /reason: must not contain a NUL/],
+      ['PATCH', '/trigger', '{"requestedBy": "\\ud800"}', /requestedBy: must not contain a lone UTF-16 surrogate/],
+      ['GET', '/events?after=9999999999999999999', undefined, /after: at most 9223372036854775807/],
+      ['GET', '/backups?limit=5000', undefined, /limit: at most 1000\.$/],
     ];
     for (const [method, path, body, field] of cases) {
       const res = await call(method, path, body);
@@ -95,11 +104,13 @@ describe('admin API on a running host', () => {
     expect(oversized.status).toBe(413);
 
     const rejected = await waitUntil(async () => {
-      const rows = (await eventsOfType(f.db.pool, 'RequestRejected')).filter((e) => e.data.source === 'api');
+      const rows = (await apiRejections()).slice(before);
       return rows.length >= cases.length + 1 && rows;
     }, 'API rejections to be audited');
+    expect(rejected).toHaveLength(cases.length + 1);
     expect(rejected.some((e) => /colour/.test(String(e.data.reason)))).toBe(true);
-    expect(rejected.some((e) => (e.data.sizeBytes as number) > 2048)).toBe(true);
+    expect(rejected.some((e) => /NUL/.test(String(e.data.reason)))).toBe(true);
+    expect(rejected.some((e) => /413/.test(String(e.data.reason)) && (e.data.sizeBytes as number) > 2048)).toBe(true);
 
     const ok = await call('PATCH', '/trigger', JSON.stringify({ reason: 'after garbage' }));
     expect(ok.status).toBe(202);

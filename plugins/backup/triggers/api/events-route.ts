@@ -5,8 +5,15 @@ import { readAll } from '../../events';
 import { API_PREFIX, type ApiContext } from './context';
 import { parseQuery } from './query';
 
+/** global_position is a bigint: a larger number would be a database error, not a 400. */
+const MAX_POSITION = 2n ** 63n - 1n;
+
 const querySchema = z.strictObject({
-  after: z.string().regex(/^\d{1,19}$/, 'a global position (digits)').optional(),
+  after: z
+    .string()
+    .regex(/^\d{1,19}$/, 'a global position (digits)')
+    .refine((v) => !/^\d+$/.test(v) || BigInt(v) <= MAX_POSITION, `at most ${MAX_POSITION} (a bigint)`)
+    .optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 

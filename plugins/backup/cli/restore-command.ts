@@ -6,7 +6,7 @@ import { createPool } from '../../../src/db/pool';
 import { systemClock } from '../../../src/host/clock';
 import { connectionTarget } from '../services';
 import { DATABASE_NAME, ensureDatabase, explicitRestore } from '../restore/explicit-restore';
-import { RestoreAbortedError, TargetNotEmptyError } from '../restore/restore-backup';
+import { leftDatabaseSentence, RestoreAbortedError, TargetNotEmptyError } from '../restore/restore-errors';
 import { RestoreInProgressError } from '../restore/restore-lock';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 
@@ -94,8 +94,11 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
       const hint = opts.fallback
         ? 'no older backup verified either; check COTTON_MASTER_KEY and COTTON_STORAGE_PATH'
         : 'retry with --fallback to use the newest older backup that verifies, or pick one with --backup <id> (`cotton-backup list`)';
+      const recorded = error.databaseIsClean
+        ? `The refusal is recorded in stream restore-${error.restoreId}`
+        : 'The refusal is not recorded in it (it holds a half-done restore)';
       throw new CliError(
-        `restore into database "${database}" refused: ${error.reason.message}. The database was left empty; the refusal is recorded in stream restore-${error.restoreId}. What to do: ${hint}`,
+        `restore into database "${database}" refused: ${error.reason.message}. ${leftDatabaseSentence(error, database)} ${recorded}. What to do: ${hint}`,
         RESTORE_EXIT.refused,
       );
     }

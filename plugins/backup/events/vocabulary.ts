@@ -135,6 +135,12 @@ export const eventSchemas = {
     errorClass,
     message,
   }),
+  /** A verified backup was in hand, so the half-written database of an interrupted restore (its marker verified) was dropped. */
+  InterruptedRestoreWiped: z.strictObject({
+    interruptedRestoreId: id,
+    backupId,
+    manifestKey: hex64,
+  }),
   RequestRejected: z.strictObject({
     source: requestSource,
     reason: z.string().min(1).max(500),

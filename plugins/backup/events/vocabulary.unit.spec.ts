@@ -26,6 +26,7 @@ const invalidExamples: { type: EventType; data: unknown; path: string }[] = [
   { type: 'AdminsNotified', data: { ...validExamples.AdminsNotified, priority: 4 }, path: 'priority' },
   { type: 'RestoreRejected', data: { ...validExamples.RestoreRejected, reason: 'gone' }, path: 'reason' },
   { type: 'RestoreFailed', data: { step: 'x', errorClass: 'E' }, path: 'message' },
+  { type: 'InterruptedRestoreWiped', data: { ...validExamples.InterruptedRestoreWiped, manifestKey: 'x' }, path: 'manifestKey' },
   { type: 'RequestRejected', data: { ...validExamples.RequestRejected, sample: 'x'.repeat(201) }, path: 'sample' },
   { type: 'VerificationFailed', data: { ...validExamples.VerificationFailed, problems: [] }, path: 'problems' },
   {

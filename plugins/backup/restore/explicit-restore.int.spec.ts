@@ -105,7 +105,7 @@ describe('cotton-backup restore', () => {
     const target = newName();
     const refused = await cli('restore', '--target-database', target);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/refused.*decryption_failure.*left empty.*--fallback/);
+    expect(refused.stderr).toMatch(/refused.*decryption_failure.*Nothing was written into database .*: it is as it was.*recorded in stream restore-.*--fallback/);
     const pool = poolOf(target);
     const tables = await pool.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'");
     expect(tables.rows[0].n).toBe(0);

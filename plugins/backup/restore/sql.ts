@@ -73,9 +73,20 @@ export const DATABASE_EXISTS = 'SELECT EXISTS (SELECT 1 FROM pg_database WHERE d
 
 /**
  * Present only while pg_restore runs: a database holding it was left half-restored by a crash.
- * pg_restore --clean never drops it (no dump contains it); wipeDatabase does.
+ * Its name proves nothing (any role with CREATE can make a schema): the one row of its table says
+ * which restore of which backup wrote it, under a MAC only the master key can make
+ * (restore-marker.ts). pg_restore --clean never drops it (excluded from the restore); wipeDatabase does.
  */
 export const RESTORE_MARKER_SCHEMA = 'cotton_restore_in_progress';
-export const CREATE_RESTORE_MARKER = `CREATE SCHEMA IF NOT EXISTS ${RESTORE_MARKER_SCHEMA}`;
+/** Without IF NOT EXISTS: a schema of that name we did not write is never adopted as ours. */
+export const CREATE_RESTORE_MARKER = `
+  CREATE SCHEMA ${RESTORE_MARKER_SCHEMA};
+  CREATE TABLE ${RESTORE_MARKER_SCHEMA}.marker (
+    restore_id text NOT NULL, backup_id text NOT NULL, manifest_key text NOT NULL, mac text NOT NULL)`;
+export const INSERT_RESTORE_MARKER = `INSERT INTO ${RESTORE_MARKER_SCHEMA}.marker (restore_id, backup_id, manifest_key, mac) VALUES ($1, $2, $3, $4)`;
+export const READ_RESTORE_MARKER = `SELECT restore_id::text, backup_id::text, manifest_key::text, mac::text FROM ${RESTORE_MARKER_SCHEMA}.marker LIMIT 2`;
 export const DROP_RESTORE_MARKER = `DROP SCHEMA IF EXISTS ${RESTORE_MARKER_SCHEMA} CASCADE`;
 export const RESTORE_MARKER_PRESENT = `SELECT to_regnamespace('${RESTORE_MARKER_SCHEMA}') IS NOT NULL AS present`;
+/** A restore whose stream is in the event store was recorded, so it is over: its marker is stale. */
+export const RESTORE_STREAM_RECORDED = 'SELECT EXISTS (SELECT 1 FROM cotton_backup.events WHERE stream_id = $1) AS recorded';
+export const CURRENT_DATABASE = 'SELECT current_database() AS name';

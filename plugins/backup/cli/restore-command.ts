@@ -8,6 +8,8 @@ import { connectionTarget } from '../services';
 import { DATABASE_NAME, ensureDatabase, explicitRestore } from '../restore/explicit-restore';
 import { leftDatabaseSentence, RestoreAbortedError, TargetNotEmptyError } from '../restore/restore-errors';
 import { RestoreInProgressError } from '../restore/restore-lock';
+import { listKnownManifests } from '../manifest/backup-index';
+import { unknownBackupDetail } from '../restore/find-candidates';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 
 export const RESTORE_EXIT = { refused: 1, notEmpty: 2, busy: 3 } as const;
@@ -40,6 +42,16 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
   const config = runtime.config();
   const database = opts.targetDatabase ?? config.database.database;
   if (!DATABASE_NAME.test(database)) throw new CliError(`--target-database "${database}" is not a plain database name`);
+  // Before the target is created or migrated: an unknown id must leave no trace.
+  if (opts.backup !== undefined) {
+    const known = await listKnownManifests(await runtime.storage(), await runtime.masterEncryptionKey());
+    if (!known.some((k) => k.backupId === opts.backup)) {
+      throw new CliError(
+        `restore refused: ${unknownBackupDetail(opts.backup, known.length)}; nothing was created or changed. \`cotton-backup list\` shows the backups`,
+        RESTORE_EXIT.refused,
+      );
+    }
+  }
   const created = database === config.database.database ? false : await ensureDatabase(runtime.pool(), database);
   const pool = createPool({ ...config.database, database }, runtime.logger(), 4);
   runtime.onClose(() => pool.end());

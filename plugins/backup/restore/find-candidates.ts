@@ -4,6 +4,10 @@ import { listKnownManifests, readBackupIndex } from '../manifest/backup-index';
 import { loadManifest, readLatestPointer } from './discover-backup';
 import { RestoreRejectedError } from './restore-rejection';
 
+export function unknownBackupDetail(backupId: string, knownCount: number): string {
+  return `backup ${backupId} is known neither to the latest-backup pointer nor to the backup index (${knownCount} backups known)`;
+}
+
 export type Candidate = { manifestKey: string; manifest: Manifest } | RestoreRejectedError;
 
 /**
@@ -23,10 +27,7 @@ export async function* findCandidates(
     const known = await listKnownManifests(storage, masterEncryptionKey);
     const entry = known.find((k) => k.backupId === options.backupId);
     if (!entry) {
-      yield new RestoreRejectedError(
-        'missing_manifest',
-        `backup ${options.backupId} is known neither to the latest-backup pointer nor to the backup index (${known.length} backups known)`,
-      );
+      yield new RestoreRejectedError('missing_manifest', unknownBackupDetail(options.backupId, known.length));
       if (options.fallback !== 'previous') return;
     } else {
       queue.push({ manifestKey: entry.manifestKey, backupId: entry.backupId });

@@ -10,6 +10,7 @@ import { leftDatabaseSentence, RestoreAbortedError, TargetNotEmptyError } from '
 import { RestoreInProgressError } from '../restore/restore-lock';
 import { listKnownManifests } from '../manifest/backup-index';
 import { unknownBackupDetail } from '../restore/find-candidates';
+import { RestoreRejectedError } from '../restore/restore-rejection';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 
 export const RESTORE_EXIT = { refused: 1, notEmpty: 2, busy: 3 } as const;
@@ -103,9 +104,12 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
     if (error instanceof TargetNotEmptyError) throw new CliError(error.message, RESTORE_EXIT.notEmpty);
     if (error instanceof RestoreInProgressError) throw new CliError(error.message, RESTORE_EXIT.busy);
     if (error instanceof RestoreAbortedError) {
+      const behind = error.reason instanceof RestoreRejectedError && error.reason.reason === 'pointer_behind';
       const hint = opts.fallback
         ? 'no older backup verified either; check COTTON_MASTER_KEY and COTTON_STORAGE_PATH'
-        : 'retry with --fallback to use the newest older backup that verifies, or pick one with --backup <id> (`cotton-backup list`)';
+        : behind
+          ? 'choose: retry with --fallback to restore the newest backup that verifies (the newer one first), or pick one with --backup <id> (`cotton-backup list`)'
+          : 'retry with --fallback to use the newest older backup that verifies, or pick one with --backup <id> (`cotton-backup list`)';
       const recorded = error.databaseIsClean
         ? `The refusal is recorded in stream restore-${error.restoreId}`
         : 'The refusal is not recorded in it (it holds a half-done restore)';

@@ -31,9 +31,10 @@ export const RESTORE_REJECTION_REASONS = [
   'decryption_failure',
   'legacy_format',
   'invalid_pointer',
+  'pointer_behind',
 ] as const;
 export const NOTIFICATION_KINDS = ['restore_completed', 'restore_refused', 'backup_failed', 'verification_failed'] as const;
-export const VERIFICATION_PROBLEMS = ['missing', 'truncated', 'hash_mismatch', 'size_mismatch', 'unreadable'] as const;
+export const VERIFICATION_PROBLEMS = ['missing', 'truncated', 'hash_mismatch', 'size_mismatch', 'unreadable', 'pointer_behind'] as const;
 
 const requestSource = z.enum(REQUEST_SOURCES);
 

@@ -63,7 +63,8 @@ export async function startupRestore(
   if (report.refused.length > 0) {
     options.logger?.warn(
       { used: report.backupId, refused: report.refused.map((r) => r.message) },
-      `startup restore: newer backups were refused; restored the newest backup that verified, ${report.backupId} (created ${report.manifest.createdAtUtc})`,
+      `startup restore: the latest-backup pointer's backup was not used as it was (${report.refused.map((r) => r.reason).join(', ')}); ` +
+        `restored the newest backup that verified, ${report.backupId} (created ${report.manifest.createdAtUtc})`,
     );
   }
   options.logger?.info({ backupId: report.backupId, bytes: report.bytes }, 'startup restore: restored');
@@ -95,6 +96,9 @@ export function refusalMessage(error: RestoreAbortedError, database: string): st
   const todo =
     rejection?.reason === 'no_pointer'
       ? 'check that COTTON_MASTER_KEY and COTTON_STORAGE_PATH are those of the deployment that made the backups'
+      : rejection?.reason === 'pointer_behind'
+        ? 'choose the backup: set COTTON_RESTORE_FALLBACK=previous to restore the newest backup that verifies (the newer one named above first), ' +
+          'or restore a chosen one with `cotton-backup restore --backup <id>`'
       : rejection
         ? 'set COTTON_RESTORE_FALLBACK=previous to restore the newest backup that still verifies, ' +
           'or restore a chosen one with `cotton-backup restore --backup <id>`; the damaged object is named above'

@@ -181,7 +181,12 @@ async function wipeInterruptedRestore(ctx: RestoreContext, state: RestoreState, 
     throw new Error(`the half-restored marker of restore ${earlier.restoreId} changed while this restore verified its backup; nothing was wiped`);
   }
   ctx.logger?.warn({ database: ctx.target.database, ...earlier }, 'an earlier restore was interrupted mid-way; a backup verified, so its half-restored database is wiped first');
-  await wipeDatabase(ctx.pool);
+  try {
+    await wipeDatabase(ctx.pool);
+  } catch (error) {
+    state.left = 'not_wiped'; // partly dropped; the marker goes last, so it is still there
+    throw error;
+  }
   state.interrupted = undefined;
   events.push({ type: 'InterruptedRestoreWiped', data: { interruptedRestoreId: earlier.restoreId, backupId: earlier.backupId, manifestKey: earlier.manifestKey } });
 }

@@ -6,8 +6,9 @@ import type { RestoreRejectedError } from './restore-rejection';
 /**
  * What a failed restore left in the target database, so that no message claims an outcome that
  * did not happen: `untouched` (nothing was written: it is as it was), `wiped` (pg_restore had
- * written, then everything was dropped again), `not_wiped` (pg_restore had written and the wipe
- * failed too: the marker stays, so the next restore wipes it once a backup has verified).
+ * written, then everything was dropped again), `not_wiped` (a wipe failed part-way, after
+ * pg_restore or of an interrupted restore: the marker, dropped last, stays, so the next restore
+ * wipes it once a backup has verified).
  */
 export type LeftDatabase = 'untouched' | 'wiped' | 'not_wiped';
 
@@ -40,7 +41,7 @@ export function leftDatabaseSentence(error: RestoreAbortedError, database: strin
       return `What pg_restore had written into database "${database}" was wiped again: it is empty.`;
     case 'not_wiped':
       return (
-        `Database "${database}" could not be wiped after the failure: it holds a half-done restore under its marker ` +
+        `Database "${database}" could not be wiped completely: it still holds a half-done restore under its marker ` +
         'and is not fit to serve; the next restore wipes it once a backup has verified.'
       );
     case 'untouched':

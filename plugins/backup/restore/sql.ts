@@ -9,12 +9,14 @@ export const ANY_SETTINGS = 'SELECT EXISTS (SELECT 1 FROM public.server_settings
 
 /**
  * Schemas a failed restore may have left behind; system and extension-owned ones excluded.
- * pg_toast/pg_temp variants are the server's own.
+ * pg_toast/pg_temp variants are the server's own. The half-restored marker comes last: a wipe
+ * cut short keeps it, so the database still counts as half-restored rather than as served.
  */
 export const USER_SCHEMAS = `
   SELECT nspname AS name FROM pg_namespace
    WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
-     AND nspname NOT LIKE 'pg_temp_%' AND nspname NOT LIKE 'pg_toast_temp_%'`;
+     AND nspname NOT LIKE 'pg_temp_%' AND nspname NOT LIKE 'pg_toast_temp_%'
+   ORDER BY nspname = 'cotton_restore_in_progress', nspname`;
 /** `public` comes back as PostgreSQL 15 creates it: owned by pg_database_owner, usable by its owner. */
 export const RECREATE_PUBLIC = 'CREATE SCHEMA IF NOT EXISTS public AUTHORIZATION pg_database_owner';
 

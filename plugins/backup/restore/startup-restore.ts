@@ -32,9 +32,10 @@ export async function startupRestore(
   ctx: RestoreContext,
   options: { enabled: boolean; fallback: 'none' | 'previous'; logger?: Logger },
 ): Promise<RestoreReport | undefined> {
-  if (!options.enabled) return undefined;
+  // Plaintext a killed restore left: swept at every start, restore enabled or not.
   const swept = await sweepStaleWorkFiles(ctx.workDir);
   if (swept.length > 0) options.logger?.warn({ files: swept }, 'startup: removed plaintext dump files left by restores that were killed');
+  if (!options.enabled) return undefined;
   const target = await restoreTargetState(ctx.pool, restoreMarkerKey(ctx.masterEncryptionKey));
   if (!target.empty) {
     if (target.marker.kind === 'unverified') {

@@ -1,12 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStorage } from '../../../src/storage/create-storage';
 import { seedCottonDatabase, snapshotTables } from '../../../test/support/cotton-schema';
+import { adminQuery } from '../../../test/support/database';
 import { runBackup } from '../backup/run-backup';
 import { createBackupFixture, type BackupFixture } from '../test-support';
+import { restoreTargetState } from './database-state';
 import { restoreBackup, TargetNotEmptyError } from './restore-backup';
+import { restoreMarkerKey } from './restore-marker';
 import { startupRestore } from './startup-restore';
 
 const LATER_ROW = "INSERT INTO users (id, username, role) VALUES ('00000000-0000-4000-8000-0000000000ff', 'later', 1)";
@@ -58,6 +62,30 @@ describe('a forged cotton_restore_in_progress schema never wipes a populated dat
       }
     });
   }
+
+  it('a marker schema owned by another role is not even read (a view there would run its functions with our privileges)', async () => {
+    const role = `rforge_${randomBytes(4).toString('hex')}`;
+    await adminQuery(`CREATE ROLE ${role}`);
+    await f.db.pool.query('CREATE TABLE public.trojan_ran (at timestamptz)');
+    try {
+      await f.db.pool.query(`GRANT CREATE ON DATABASE "${f.db.name}" TO ${role}; GRANT INSERT ON public.trojan_ran TO ${role}`);
+      await f.db.pool.query(`SET ROLE ${role};
+        CREATE SCHEMA cotton_restore_in_progress;
+        GRANT USAGE ON SCHEMA cotton_restore_in_progress TO PUBLIC;
+        CREATE FUNCTION cotton_restore_in_progress.trojan() RETURNS text LANGUAGE sql AS 'INSERT INTO public.trojan_ran VALUES (now()) RETURNING ''x''';
+        CREATE VIEW cotton_restore_in_progress.marker AS
+          SELECT cotton_restore_in_progress.trojan() AS restore_id, 'b' AS backup_id, 'k' AS manifest_key, 'm' AS mac;
+        GRANT SELECT ON cotton_restore_in_progress.marker TO PUBLIC;
+        RESET ROLE`);
+      const state = await restoreTargetState(f.db.pool, restoreMarkerKey(f.masterEncryptionKey));
+      expect((await f.db.pool.query('SELECT count(*)::int AS n FROM public.trojan_ran')).rows[0].n).toBe(0);
+      expect(state).toEqual({ empty: false, marker: { kind: 'unverified', detail: expect.stringMatching(new RegExp(`owned by role "${role}"`)) } });
+    } finally {
+      await f.db.pool.query('DROP SCHEMA IF EXISTS cotton_restore_in_progress CASCADE; DROP TABLE public.trojan_ran');
+      await f.db.pool.query(`REVOKE ALL ON DATABASE "${f.db.name}" FROM ${role}`);
+      await adminQuery(`DROP ROLE ${role}`);
+    }
+  });
 
   it('with an empty storage root: the database is untouched and no message claims it was emptied', async () => {
     const emptyRoot = await mkdtemp(join(tmpdir(), 'rforge-empty-'));

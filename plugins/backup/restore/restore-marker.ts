@@ -69,6 +69,11 @@ export async function readRestoreMarker(pool: Pool, key: Buffer): Promise<Marker
   const { rows: present } = await pool.query<{ present: boolean }>(sql.RESTORE_MARKER_PRESENT);
   if (!present[0]!.present) return { kind: 'absent' };
   const unverified = (why: string): MarkerState => ({ kind: 'unverified', detail: `schema ${sql.RESTORE_MARKER_SCHEMA} ${why}` });
+  const { rows: ownership } = await pool.query<{ owner: string; schema_ours: boolean; table_ours: boolean }>(sql.RESTORE_MARKER_OWNERSHIP);
+  const own = ownership[0];
+  if (!own) return { kind: 'absent' }; // dropped since we looked
+  if (!own.schema_ours) return unverified(`is owned by role "${own.owner}", not by this role: not read`);
+  if (!own.table_ours) return unverified('holds no marker table of ours (missing, or not an ordinary table): not read');
   let rows: { restore_id: string; backup_id: string; manifest_key: string; mac: string }[];
   try {
     ({ rows } = await pool.query(sql.READ_RESTORE_MARKER));

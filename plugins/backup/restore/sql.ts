@@ -86,6 +86,17 @@ export const CREATE_RESTORE_MARKER = `
   CREATE TABLE ${RESTORE_MARKER_SCHEMA}.marker (
     restore_id text NOT NULL, backup_id text NOT NULL, manifest_key text NOT NULL, mac text NOT NULL)`;
 export const INSERT_RESTORE_MARKER = `INSERT INTO ${RESTORE_MARKER_SCHEMA}.marker (restore_id, backup_id, manifest_key, mac) VALUES ($1, $2, $3, $4)`;
+/**
+ * Read before anything of the schema is: a view or a column type in a schema someone else owns
+ * could run their functions with our privileges. Ours is an ordinary table we own, in a schema we own.
+ */
+export const RESTORE_MARKER_OWNERSHIP = `
+  SELECT pg_get_userbyid(n.nspowner) AS owner,
+         n.nspowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) AS schema_ours,
+         coalesce(c.relkind = 'r' AND c.relowner = n.nspowner, false) AS table_ours
+    FROM pg_namespace n
+    LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = 'marker'
+   WHERE n.nspname = '${RESTORE_MARKER_SCHEMA}'`;
 export const READ_RESTORE_MARKER = `SELECT restore_id::text, backup_id::text, manifest_key::text, mac::text FROM ${RESTORE_MARKER_SCHEMA}.marker LIMIT 2`;
 export const DROP_RESTORE_MARKER = `DROP SCHEMA IF EXISTS ${RESTORE_MARKER_SCHEMA} CASCADE`;
 export const RESTORE_MARKER_PRESENT = `SELECT to_regnamespace('${RESTORE_MARKER_SCHEMA}') IS NOT NULL AS present`;

@@ -14,7 +14,8 @@ async function pgRestoreRunning(f: FaultEnv, target: TestDatabase): Promise<bool
   return rows.length > 0;
 }
 
-type Kill = { how: string; options: (f: FaultEnv, target: TestDatabase) => SpawnOptions };
+/** `halfRestores`: the kill leaves a half-restored database under our marker, wiped at the next start. */
+type Kill = { how: string; options: (f: FaultEnv, target: TestDatabase) => SpawnOptions; halfRestores?: boolean };
 
 export const RESTORE_KILLS: Record<string, Kill> = {
   'mid-verification': {
@@ -28,6 +29,7 @@ export const RESTORE_KILLS: Record<string, Kill> = {
   'mid-pg_restore': {
     how: 'process group killed (-9), pg_restore included, once pg_restore is active on the target database',
     options: (f, target) => ({ killWhen: () => pgRestoreRunning(f, target) }),
+    halfRestores: true,
   },
 };
 
@@ -76,6 +78,10 @@ function restoreCrash(name: string, kill: Kill): Scenario {
         c.ok((await dumpsInWorkDir(f)).length === 0, 'no dump file remains in the restore work dir');
         const { rows } = await target.pool.query("SELECT data::text || metadata::text AS t FROM cotton_backup.events").catch(() => ({ rows: [] as { t: string }[] }));
         c.ok(rows.length > 0, 'the restore is recorded in the restored database');
+        if (kill.halfRestores) {
+          const wiped = await target.pool.query("SELECT 1 FROM cotton_backup.events WHERE type = 'InterruptedRestoreWiped'").catch(() => ({ rows: [] }));
+          c.ok(wiped.rows.length === 1, 'the half-restored database was proven ours by its marker, and wiped once the backup verified (InterruptedRestoreWiped)');
+        }
         await checkNoLeaks(c, f, rows.map((r) => r.t));
       } finally {
         await target.drop();

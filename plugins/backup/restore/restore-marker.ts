@@ -72,7 +72,8 @@ export async function readRestoreMarker(pool: Pool, key: Buffer): Promise<Marker
   const { rows: ownership } = await pool.query<{ owner: string; schema_ours: boolean; table_ours: boolean }>(sql.RESTORE_MARKER_OWNERSHIP);
   const own = ownership[0];
   if (!own) return { kind: 'absent' }; // dropped since we looked
-  if (!own.schema_ours) return unverified(`is owned by role "${own.owner}", not by this role: not read`);
+  // JSON: a role name may hold any character, terminal escapes included.
+  if (!own.schema_ours) return unverified(`is owned by role ${JSON.stringify(own.owner)}, not by this role: not read`);
   if (!own.table_ours) return unverified('holds no marker table of ours (missing, or not an ordinary table): not read');
   let rows: { restore_id: string; backup_id: string; manifest_key: string; mac: string }[];
   try {

@@ -50,10 +50,17 @@ export async function restoreSnapshot(f: FaultEnv, manifestKey: string): Promise
   }
 }
 
-/** The pointer names a complete manifest: every chunk present, decrypting, of the right size and hash. */
-export async function checkPointerComplete(c: Checks, f: FaultEnv): Promise<void> {
+/**
+ * The pointer names a complete manifest: every chunk present, decrypting, of the right size and
+ * hash. `behind`: the backup index names a newer complete backup (a run killed after writing the
+ * index, before the pointer), which verify must report.
+ */
+export async function checkPointerComplete(c: Checks, f: FaultEnv, options: { behind?: boolean } = {}): Promise<void> {
   const report = await verifyBackup(f.storage, f.masterEncryptionKey);
-  c.ok(report.problems.length === 0, `the pointer's backup verifies (${report.problems.map((p) => `${p.key.slice(0, 12)} ${p.problem}`).join(', ')})`);
+  const damage = report.problems.filter((p) => p.problem !== 'pointer_behind');
+  c.ok(damage.length === 0, `the pointer's backup verifies (${damage.map((p) => `${p.key.slice(0, 12)} ${p.problem}`).join(', ')})`);
+  const behind = report.problems.some((p) => p.problem === 'pointer_behind');
+  c.ok(behind === Boolean(options.behind), options.behind ? 'verify reports the pointer behind the newer backup of the index' : 'verify finds the pointer current');
 }
 
 export async function tempFiles(f: FaultEnv): Promise<string[]> {

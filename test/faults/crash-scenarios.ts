@@ -51,7 +51,8 @@ export function backupCrashScenario(point: string, step: string, advances: boole
         const pointer = await currentPointer(f);
         if (advances) c.ok(pointer && pointer !== baseKey, 'the pointer names the new backup');
         else c.ok(pointer === baseKey, 'the pointer still names the previous backup');
-        await checkPointerComplete(c, f);
+        // Killed mid-pointer-write, the run had already listed its complete backup in the index.
+        await checkPointerComplete(c, f, { behind: point === 'backup.midPointerWrite' });
         c.ok(JSON.stringify(await restoreSnapshot(f, baseKey)) === JSON.stringify(before), 'the previous backup restores, every table equal');
         if (advances && pointer && pointer !== baseKey) {
           c.ok(JSON.stringify(await restoreSnapshot(f, pointer)) === JSON.stringify(after), 'the new backup restores, every table equal');

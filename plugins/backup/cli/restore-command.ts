@@ -6,8 +6,11 @@ import { createPool } from '../../../src/db/pool';
 import { systemClock } from '../../../src/host/clock';
 import { connectionTarget } from '../services';
 import { DATABASE_NAME, ensureDatabase, explicitRestore } from '../restore/explicit-restore';
-import { RestoreAbortedError, TargetNotEmptyError } from '../restore/restore-backup';
+import { leftDatabaseSentence, RestoreAbortedError, TargetNotEmptyError } from '../restore/restore-errors';
 import { RestoreInProgressError } from '../restore/restore-lock';
+import { listKnownManifests } from '../manifest/backup-index';
+import { unknownBackupDetail } from '../restore/find-candidates';
+import { RestoreRejectedError } from '../restore/restore-rejection';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 
 export const RESTORE_EXIT = { refused: 1, notEmpty: 2, busy: 3 } as const;
@@ -40,6 +43,16 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
   const config = runtime.config();
   const database = opts.targetDatabase ?? config.database.database;
   if (!DATABASE_NAME.test(database)) throw new CliError(`--target-database "${database}" is not a plain database name`);
+  // Before the target is created or migrated: an unknown id must leave no trace.
+  if (opts.backup !== undefined) {
+    const known = await listKnownManifests(await runtime.storage(), await runtime.masterEncryptionKey());
+    if (!known.some((k) => k.backupId === opts.backup)) {
+      throw new CliError(
+        `restore refused: ${unknownBackupDetail(opts.backup, known.length)}; nothing was created or changed. \`cotton-backup list\` shows the backups`,
+        RESTORE_EXIT.refused,
+      );
+    }
+  }
   const created = database === config.database.database ? false : await ensureDatabase(runtime.pool(), database);
   const pool = createPool({ ...config.database, database }, runtime.logger(), 4);
   runtime.onClose(() => pool.end());
@@ -91,11 +104,17 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
     if (error instanceof TargetNotEmptyError) throw new CliError(error.message, RESTORE_EXIT.notEmpty);
     if (error instanceof RestoreInProgressError) throw new CliError(error.message, RESTORE_EXIT.busy);
     if (error instanceof RestoreAbortedError) {
+      const behind = error.reason instanceof RestoreRejectedError && error.reason.reason === 'pointer_behind';
       const hint = opts.fallback
         ? 'no older backup verified either; check COTTON_MASTER_KEY and COTTON_STORAGE_PATH'
-        : 'retry with --fallback to use the newest older backup that verifies, or pick one with --backup <id> (`cotton-backup list`)';
+        : behind
+          ? 'choose: retry with --fallback to restore the newest backup that verifies (the newer one first), or pick one with --backup <id> (`cotton-backup list`)'
+          : 'retry with --fallback to use the newest older backup that verifies, or pick one with --backup <id> (`cotton-backup list`)';
+      const recorded = error.databaseIsClean
+        ? `The refusal is recorded in stream restore-${error.restoreId}`
+        : 'The refusal is not recorded in it (it holds a half-done restore)';
       throw new CliError(
-        `restore into database "${database}" refused: ${error.reason.message}. The database was left empty; the refusal is recorded in stream restore-${error.restoreId}. What to do: ${hint}`,
+        `restore into database "${database}" refused: ${error.reason.message}. ${leftDatabaseSentence(error, database)} ${recorded}. What to do: ${hint}`,
         RESTORE_EXIT.refused,
       );
     }

@@ -1,3 +1,4 @@
+import { RESTORE_MARKER_SCHEMA } from '../restore/sql';
 import { connectionArguments, databaseArguments, runTool, type ConnectionTarget } from './pg-tools';
 
 export interface PgRestoreOptions {
@@ -19,6 +20,8 @@ export async function runPgRestore(target: ConnectionTarget, dumpFile: string, o
     '--no-owner',
     '--no-privileges',
     '--exit-on-error',
+    // A dump of a database where someone made a schema of the marker's name must not replace ours.
+    `--exclude-schema=${RESTORE_MARKER_SCHEMA}`,
     `--jobs=${Math.max(1, options.jobs ?? 2)}`,
     ...connectionArguments(target),
     ...databaseArguments(target.database),

@@ -55,6 +55,7 @@ export const exampleEvents = {
   },
   RestoreRejected: { reason: 'missing_chunk', detail: 'chunk not found', manifestKey: h64, chunkKey: h64 },
   RestoreFailed: { step: 'pg_restore', errorClass: 'RestoreError', message: 'exit 1' },
+  InterruptedRestoreWiped: { interruptedRestoreId: '3f2b8c4e-6a1d-4f7e-9b2a-1c3d5e7f9a0b', backupId: bid, manifestKey: h64 },
   RequestRejected: { source: 'notify', reason: 'payload is not JSON', sample: '{oops', sizeBytes: 5 },
   EventRejected: { rejectedType: 'AdminsNotified', problem: 'invalid AdminsNotified event: data.title: Too small', summary: '1 notification row written' },
   VerificationFailed: { backupId: bid, manifestKey: h64, problems: [{ key: h64, problem: 'missing', detail: 'no object' }] },

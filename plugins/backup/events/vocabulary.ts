@@ -40,9 +40,10 @@ export const RESTORE_REJECTION_REASONS = [
   'decryption_failure',
   'legacy_format',
   'invalid_pointer',
+  'pointer_behind',
 ] as const;
 export const NOTIFICATION_KINDS = ['restore_completed', 'restore_refused', 'backup_failed', 'verification_failed'] as const;
-export const VERIFICATION_PROBLEMS = ['missing', 'truncated', 'hash_mismatch', 'size_mismatch', 'unreadable'] as const;
+export const VERIFICATION_PROBLEMS = ['missing', 'truncated', 'hash_mismatch', 'size_mismatch', 'unreadable', 'pointer_behind'] as const;
 
 const requestSource = z.enum(REQUEST_SOURCES);
 
@@ -147,6 +148,12 @@ export const eventSchemas = {
     step: z.string().min(1).max(100),
     errorClass,
     message,
+  }),
+  /** A verified backup was in hand, so the half-written database of an interrupted restore (its marker verified) was dropped. */
+  InterruptedRestoreWiped: z.strictObject({
+    interruptedRestoreId: id,
+    backupId,
+    manifestKey: hex64,
   }),
   RequestRejected: z.strictObject({
     source: requestSource,

@@ -27,6 +27,7 @@ const invalidExamples: { type: EventType; data: unknown; path: string }[] = [
   { type: 'AdminsNotified', data: { ...validExamples.AdminsNotified, priority: 4 }, path: 'priority' },
   { type: 'RestoreRejected', data: { ...validExamples.RestoreRejected, reason: 'gone' }, path: 'reason' },
   { type: 'RestoreFailed', data: { step: 'x', errorClass: 'E' }, path: 'message' },
+  { type: 'InterruptedRestoreWiped', data: { ...validExamples.InterruptedRestoreWiped, manifestKey: 'x' }, path: 'manifestKey' },
   { type: 'RequestRejected', data: { ...validExamples.RequestRejected, sample: 'x'.repeat(201) }, path: 'sample' },
   { type: 'EventRejected', data: { ...validExamples.EventRejected, rejectedType: '' }, path: 'rejectedType' },
   { type: 'AdminsNotified', data: { ...validExamples.AdminsNotified, recipients: [{ notificationId: 'nope', userId: ADMIN }] }, path: 'recipients.0.notificationId' },

@@ -172,7 +172,7 @@ describe('corruption matrix: every damaged backup is refused, the database stays
         const host = newHost(hostConfig(target, caseRoot, env));
         const started = host.start();
         await expect(started).rejects.toThrow(new RegExp(`restore refused \\(${c.reason}\\)`));
-        await expect(started).rejects.toThrow(/left empty.*What to do:/);
+        await expect(started).rejects.toThrow(/Nothing was written into database .*: it is as it was.*What to do:/);
         expect(host.state).toBe('failed');
         expect(host.url).toBeUndefined();
       }

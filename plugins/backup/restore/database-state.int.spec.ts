@@ -4,6 +4,7 @@ import { COTTON_SCHEMA } from '../../../test/support/cotton-schema';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
 import { MIGRATIONS_PATH } from '../index';
 import { isCottonDatabaseEmpty, wipeDatabase } from './database-state';
+import { USER_SCHEMAS } from './sql';
 
 describe("Cotton's rule for an empty database (COTTON.md §5)", () => {
   let db: TestDatabase;
@@ -43,5 +44,11 @@ describe("Cotton's rule for an empty database (COTTON.md §5)", () => {
     const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')");
     expect(rows[0].n).toBe(0);
     await db.pool.query('CREATE TABLE public.t (x int)'); // usable again
+  });
+
+  it('drops the half-restored marker last, so a wipe cut short still leaves it', async () => {
+    await db.pool.query('CREATE SCHEMA zzz; CREATE SCHEMA cotton_restore_in_progress; CREATE SCHEMA aaa');
+    const { rows } = await db.pool.query<{ name: string }>(USER_SCHEMAS);
+    expect(rows.at(-1)!.name).toBe('cotton_restore_in_progress');
   });
 });

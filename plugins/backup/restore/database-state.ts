@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import * as sql from './sql';
-import { restoreWasInterrupted } from './restore-marker';
+import { readRestoreMarker, type MarkerState } from './restore-marker';
 
 /**
  * Cotton's rule for "empty" (COTTON.md §5): no applied migrations, or no row in users and none
@@ -8,7 +8,6 @@ import { restoreWasInterrupted } from './restore-marker';
  * cotton_host) and pg-boss's never make a database count as non-empty.
  */
 export async function isCottonDatabaseEmpty(pool: Pool): Promise<boolean> {
-  if (await restoreWasInterrupted(pool)) return true; // half-restored: not fit to serve, wiped before the next restore
   const { rows } = await pool.query<{ migrations: boolean; users: boolean; settings: boolean }>(sql.COTTON_TABLES_PRESENT);
   const present = rows[0]!;
   if (!present.migrations) return true;
@@ -20,9 +19,22 @@ export async function isCottonDatabaseEmpty(pool: Pool): Promise<boolean> {
 }
 
 /**
+ * Whether a restore may write into this database. Our own half-done restore (a marker that
+ * verifies) counts as empty: it is not fit to serve. A marker that does not verify makes it count
+ * as not empty, whatever Cotton's rule says: nothing proves it is ours to overwrite.
+ */
+export async function restoreTargetState(pool: Pool, markerKey: Buffer): Promise<{ empty: boolean; marker: MarkerState }> {
+  const marker = await readRestoreMarker(pool, markerKey);
+  if (marker.kind === 'verified') return { empty: true, marker };
+  if (marker.kind === 'unverified') return { empty: false, marker };
+  return { empty: await isCottonDatabaseEmpty(pool), marker };
+}
+
+/**
  * Puts a database whose restore failed after pg_restore had committed back to empty: every
  * user schema dropped, `public` recreated. Only ever called on a database that was Cotton-empty
- * before the restore, so nothing of value is lost and the next start retries the restore.
+ * before the restore, or that holds our own verified half-restored marker, and only once a
+ * verified dump is in hand: nothing of value is lost and the next start retries the restore.
  */
 export async function wipeDatabase(pool: Pool): Promise<void> {
   const { rows } = await pool.query<{ name: string }>(sql.USER_SCHEMAS);

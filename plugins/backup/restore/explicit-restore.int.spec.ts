@@ -105,7 +105,7 @@ describe('cotton-backup restore', () => {
     const target = newName();
     const refused = await cli('restore', '--target-database', target);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/refused.*decryption_failure.*left empty.*--fallback/);
+    expect(refused.stderr).toMatch(/refused.*decryption_failure.*Nothing was written into database .*: it is as it was.*recorded in stream restore-.*--fallback/);
     const pool = poolOf(target);
     const tables = await pool.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'");
     expect(tables.rows[0].n).toBe(0);
@@ -126,10 +126,20 @@ describe('cotton-backup restore', () => {
     expect(events.slice(0, 3).every((e) => e.metadata.carriedOver === true)).toBe(true);
   });
 
-  it('refuses an unknown backup id', async () => {
-    const r = await cli('restore', '--backup', 'f'.repeat(32), '--target-database', newName());
+  it('refuses an unknown backup id before creating or migrating the target', async () => {
+    const absent = newName();
+    const r = await cli('restore', '--backup', 'f'.repeat(32), '--target-database', absent);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/missing_manifest.*known neither to the latest-backup pointer nor to the backup index/);
+    expect(r.stderr).toMatch(/known neither to the latest-backup pointer nor to the backup index.*nothing was created or changed/);
+    const maintenance = poolOf('postgres');
+    expect((await maintenance.query('SELECT 1 FROM pg_database WHERE datname = $1', [absent])).rows).toEqual([]);
+
+    const existing = newName();
+    await maintenance.query(`CREATE DATABASE "${existing}"`);
+    const again = await cli('restore', '--backup', 'f'.repeat(32), '--target-database', existing, '--fallback');
+    expect(again.code).toBe(1);
+    const schemas = await poolOf(existing).query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'cotton%'");
+    expect(schemas.rows).toEqual([]);
   });
 
   it('verifies into a 0600 file in a 0700 folder, removed afterwards', async () => {

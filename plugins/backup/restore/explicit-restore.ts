@@ -30,7 +30,8 @@ export async function ensureDatabase(maintenance: Pool, name: string): Promise<b
  * `cotton-backup restore`: restores a chosen (or the latest) backup into a Cotton-empty database
  * and records it in that database's event store (migrated after the restore, so a dump of
  * Cotton's own gets one too). No admin notification: an operator asked for it. A refusal is
- * recorded the same way and rethrown (RestoreAbortedError); TargetNotEmptyError touches nothing.
+ * recorded the same way, unless the database holds a half-done restore, and rethrown
+ * (RestoreAbortedError); TargetNotEmptyError touches nothing.
  */
 export async function explicitRestore(
   ctx: RestoreContext,
@@ -43,6 +44,8 @@ export async function explicitRestore(
     report = await restoreBackup(ctx, { ...options, trigger: 'cli' });
   } catch (error) {
     if (!(error instanceof RestoreAbortedError)) throw error;
+    // A half-done restore is still there: no place to migrate and record into (the caller says so).
+    if (!error.databaseIsClean) throw error;
     await runMigrations(ctx.pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }], logger);
     const journal = createJournal(ctx.pool);
     await appendCarriedEvents(journal, error.carried);

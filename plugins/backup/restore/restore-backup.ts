@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
@@ -13,14 +12,16 @@ import type { NewEvent } from '../projections/journal';
 import { failpoint } from '../failpoints';
 import { readEventsToCarry, type CarriedStream } from './carry-over-events';
 import { findCandidates } from './find-candidates';
-import { ensureExtensions, isCottonDatabaseEmpty, missingExtensions, wipeDatabase } from './database-state';
+import { ensureExtensions, missingExtensions, restoreTargetState, wipeDatabase } from './database-state';
 import { rebaseRestoredTransactionIds } from './rebase-transaction-ids';
 import { rebuildVerifiedDump, type VerifyProgress } from './rebuild-verified-dump';
 import { acquireRestoreLock } from './restore-lock';
 import { RestoreRejectedError } from './restore-rejection';
 import { runPgRestore } from '../dump/pg-restore';
 import { patchArchiveOffsets } from '../dump/archive-offsets';
-import { clearRestoreMarker, markRestoreInProgress, restoreWasInterrupted } from './restore-marker';
+import { clearRestoreMarker, markRestoreInProgress, readRestoreMarker, restoreMarkerKey, type MarkerClaim } from './restore-marker';
+import { RestoreAbortedError, TargetNotEmptyError, type LeftDatabase } from './restore-errors';
+import { prepareWorkDir, sweepStaleWorkFiles, workFilePath } from './work-dir';
 
 /** pg_restore workers: tables and indexes rebuild in parallel from the verified (seekable) file. */
 const RESTORE_JOBS = Math.min(4, Math.max(2, availableParallelism()));
@@ -65,64 +66,44 @@ export interface RestoreReport {
   carried: CarriedStream[];
 }
 
-/** Thrown when no backup could be restored; carries the events to record. The database is left empty. */
-export class RestoreAbortedError extends Error {
-  constructor(
-    readonly reason: Error,
-    readonly events: NewEvent[],
-    readonly restoreId: string,
-    readonly refused: RestoreRejectedError[] = [],
-    readonly carried: CarriedStream[] = [],
-  ) {
-    super(reason.message, { cause: reason });
-    this.name = 'RestoreAbortedError';
-  }
-}
-
-/** The target holds Cotton data: a restore never touches it. */
-export class TargetNotEmptyError extends Error {
-  constructor(readonly database: string) {
-    super(
-      `database "${database}" is not empty by Cotton's rule (it has applied migrations and a user or server settings); ` +
-        'a restore only ever writes into an empty database: choose another --target-database, or drop and recreate this one first',
-    );
-    this.name = 'TargetNotEmptyError';
-  }
-}
+export { RestoreAbortedError, TargetNotEmptyError } from './restore-errors';
 
 /**
  * Restores a backup into a Cotton-empty database. Every chunk is verified (hash and size, then
  * the whole dump) before pg_restore sees a byte; pg_restore then runs in parallel under a
- * half-restored marker (restore-marker.ts). On refusal the database is not touched; when
- * pg_restore or a step after it fails it is wiped back to empty, and a crash leaves the marker,
- * so the next start wipes and retries.
- * Either way RestoreAbortedError carries the events saying why.
+ * half-restored marker (restore-marker.ts). Nothing is written, and nothing dropped, before a
+ * verified dump is in hand: on refusal the database is as it was (an interrupted restore's
+ * leftovers included); once pg_restore or a step after it fails it is wiped back to empty, and a
+ * crash leaves the marker, so the next start wipes and retries.
+ * Either way RestoreAbortedError carries the events saying why, and what the database was left as.
  * @throws TargetNotEmptyError (nothing done, nothing to record), RestoreInProgressError
  */
 export async function restoreBackup(ctx: RestoreContext, options: RestoreOptions): Promise<RestoreReport> {
   const lock = await acquireRestoreLock(ctx.pool, ctx.target.database);
   try {
-    if (!(await isCottonDatabaseEmpty(ctx.pool))) throw new TargetNotEmptyError(ctx.target.database);
-    return await restoreLocked(ctx, options);
+    await prepareWorkDir(ctx.workDir);
+    const swept = await sweepStaleWorkFiles(ctx.workDir);
+    if (swept.length > 0) ctx.logger?.warn({ files: swept }, 'removed plaintext dump files left by restores that were killed');
+    const target = await restoreTargetState(ctx.pool, restoreMarkerKey(ctx.masterEncryptionKey));
+    if (!target.empty) throw new TargetNotEmptyError(ctx.target.database, target.marker);
+    return await restoreLocked(ctx, options, target.marker.kind === 'verified' ? target.marker.claim : undefined);
   } finally {
     await lock.release();
   }
 }
 
-async function restoreLocked(ctx: RestoreContext, options: RestoreOptions): Promise<RestoreReport> {
+async function restoreLocked(ctx: RestoreContext, options: RestoreOptions, interrupted: MarkerClaim | undefined): Promise<RestoreReport> {
   const restoreId = randomUUID();
   const events: NewEvent[] = [];
   const refused: RestoreRejectedError[] = [];
+  const state: RestoreState = { left: 'untouched', interrupted };
   let carried: CarriedStream[] = [];
   const pointerKey = pointerStorageKey(ctx.masterEncryptionKey);
-  const dumpFile = join(ctx.workDir, `${restoreId}.dump`);
+  const dumpFile = workFilePath(ctx.workDir, restoreId);
+  const abort = (reason: Error) => new RestoreAbortedError(reason, events, restoreId, refused, carried, state.left, state.interrupted);
   try {
-    await prepareWorkDir(ctx.workDir);
-    if (await restoreWasInterrupted(ctx.pool)) {
-      ctx.logger?.warn({ database: ctx.target.database }, 'an earlier restore was interrupted mid-way; wiping the half-restored database first');
-      await wipeDatabase(ctx.pool);
-    }
-    carried = await readEventsToCarry(ctx.pool);
+    // A half-restored store holds the dump's events, not this database's own: nothing to carry.
+    if (!interrupted) carried = await readEventsToCarry(ctx.pool);
     for await (const candidate of findCandidates(ctx.storage, ctx.masterEncryptionKey, options)) {
       if (candidate instanceof RestoreRejectedError) {
         refuse(candidate);
@@ -153,7 +134,9 @@ async function restoreLocked(ctx: RestoreContext, options: RestoreOptions): Prom
         data: { backupId: manifest.backupId, manifestKey, bytes: verified.bytes, sha256: verified.sha256, chunkCount: manifest.chunkCount, durationMs: verified.durationMs },
       });
       await failpoint('restore.afterVerified');
-      const { restoreMs, rebasedEvents } = await restoreVerifiedFile(ctx, dumpFile, manifest, events, options.signal);
+      await wipeInterruptedRestore(ctx, state, events);
+      const claim = { restoreId, backupId: manifest.backupId, manifestKey };
+      const { restoreMs, rebasedEvents } = await restoreVerifiedFile(ctx, dumpFile, claim, state, events, options.signal);
       return { restoreId, backupId: manifest.backupId, manifestKey, manifest, bytes: verified.bytes, verifyMs: verified.durationMs, restoreMs, rebasedEvents, refused, events, carried };
     }
     const reason =
@@ -163,11 +146,11 @@ async function restoreLocked(ctx: RestoreContext, options: RestoreOptions): Prom
           ? refused[0]!
           : new RestoreRejectedError(refused.at(-1)!.reason, `no backup could be verified: ${refused.map((r) => r.message).join(' | ')}`);
     events.push(failedEvent('verification', reason, ctx.secrets));
-    throw new RestoreAbortedError(reason, events, restoreId, refused, carried);
+    throw abort(reason);
   } catch (error) {
     if (error instanceof RestoreAbortedError) throw error;
     if (events.at(-1)?.type !== 'RestoreFailed') events.push(failedEvent('restore', error as Error, ctx.secrets));
-    throw new RestoreAbortedError(error as Error, events, restoreId, refused, carried);
+    throw abort(error as Error);
   } finally {
     await rm(dumpFile, { force: true });
   }
@@ -179,29 +162,59 @@ async function restoreLocked(ctx: RestoreContext, options: RestoreOptions): Prom
   }
 }
 
-/** The verified dump's folder: private to this user, whatever it was before. */
-async function prepareWorkDir(workDir: string): Promise<void> {
-  await mkdir(workDir, { recursive: true, mode: 0o700 });
-  await chmod(workDir, 0o700);
+interface RestoreState {
+  left: LeftDatabase;
+  /** The earlier restore whose half-written database is still there. */
+  interrupted?: MarkerClaim;
+}
+
+/**
+ * A verified dump is in hand: now, and only now, the earlier restore's half-written database is
+ * dropped. Its marker is checked again first (we hold the restore lock, but a role with CREATE
+ * on the database does not ask for it).
+ */
+async function wipeInterruptedRestore(ctx: RestoreContext, state: RestoreState, events: NewEvent[]): Promise<void> {
+  const earlier = state.interrupted;
+  if (!earlier) return;
+  const marker = await readRestoreMarker(ctx.pool, restoreMarkerKey(ctx.masterEncryptionKey));
+  if (marker.kind !== 'verified' || marker.claim.restoreId !== earlier.restoreId) {
+    throw new Error(`the half-restored marker of restore ${earlier.restoreId} changed while this restore verified its backup; nothing was wiped`);
+  }
+  ctx.logger?.warn({ database: ctx.target.database, ...earlier }, 'an earlier restore was interrupted mid-way; a backup verified, so its half-restored database is wiped first');
+  try {
+    await wipeDatabase(ctx.pool);
+  } catch (error) {
+    state.left = 'not_wiped'; // partly dropped; the marker goes last, so it is still there
+    throw error;
+  }
+  state.interrupted = undefined;
+  events.push({ type: 'InterruptedRestoreWiped', data: { interruptedRestoreId: earlier.restoreId, backupId: earlier.backupId, manifestKey: earlier.manifestKey } });
 }
 
 async function restoreVerifiedFile(
   ctx: RestoreContext,
   dumpFile: string,
-  manifest: Manifest,
+  claim: MarkerClaim,
+  state: RestoreState,
   events: NewEvent[],
   signal?: AbortSignal,
 ): Promise<{ restoreMs: number; rebasedEvents: number }> {
   const started = performance.now();
   let rebasedEvents: number;
   try {
+    // One transaction: when it fails, nothing was written.
+    await markRestoreInProgress(ctx.pool, restoreMarkerKey(ctx.masterEncryptionKey), claim);
+  } catch (error) {
+    events.push(failedEvent('marker', error as Error, ctx.secrets));
+    throw error;
+  }
+  try {
     await ensureExtensions(ctx.pool, ctx.extensions);
-    await markRestoreInProgress(ctx.pool);
     await patchOffsets(ctx, dumpFile, signal);
     await runPgRestore(ctx.target, dumpFile, { jobs: RESTORE_JOBS, signal });
   } catch (error) {
     events.push(failedEvent('pg_restore', error as Error, ctx.secrets));
-    await wipeAfterFailure(ctx);
+    await wipeAfterFailure(ctx, state);
     throw error;
   }
   try {
@@ -213,11 +226,11 @@ async function restoreVerifiedFile(
     await clearRestoreMarker(ctx.pool);
   } catch (error) {
     events.push(failedEvent('after_restore', error as Error, ctx.secrets));
-    await wipeAfterFailure(ctx);
+    await wipeAfterFailure(ctx, state);
     throw error;
   }
   const restoreMs = Math.round(performance.now() - started);
-  events.push({ type: 'Restored', data: { backupId: manifest.backupId, durationMs: restoreMs } });
+  events.push({ type: 'Restored', data: { backupId: claim.backupId, durationMs: restoreMs } });
   events.push({ type: 'ExtensionsEnsured', data: { extensions: [...ctx.extensions] } });
   if (rebasedEvents > 0) ctx.logger?.info({ rebasedEvents }, 'restored events rebased below the current transaction id');
   return { restoreMs, rebasedEvents };
@@ -243,11 +256,15 @@ async function patchOffsets(ctx: RestoreContext, dumpFile: string, signal?: Abor
 }
 
 // The database is not fit to serve: back to empty, so the next start retries. Should the wipe
-// fail too, the marker stays and the next start wipes before restoring.
-async function wipeAfterFailure(ctx: RestoreContext): Promise<void> {
-  await wipeDatabase(ctx.pool).catch((wipeError: Error) =>
-    ctx.logger?.error({ err: wipeError.message }, `could not wipe database "${ctx.target.database}" after a failed restore; the next start wipes it first`),
-  );
+// fail too, the marker stays and the next restore wipes before restoring.
+async function wipeAfterFailure(ctx: RestoreContext, state: RestoreState): Promise<void> {
+  try {
+    await wipeDatabase(ctx.pool);
+    state.left = 'wiped';
+  } catch (wipeError) {
+    state.left = 'not_wiped';
+    ctx.logger?.error({ err: (wipeError as Error).message }, `could not wipe database "${ctx.target.database}" after a failed restore; the next restore wipes it first`);
+  }
 }
 
 function failedEvent(step: string, error: Error, secrets: readonly string[]): NewEvent {

@@ -9,7 +9,8 @@ export type RejectionReason =
   | 'hash_mismatch'
   | 'size_mismatch'
   | 'decryption_failure'
-  | 'legacy_format';
+  | 'legacy_format'
+  | 'pointer_behind';
 
 /** Why a backup was not trusted. Nothing reached pg_restore when this is thrown. */
 export class RestoreRejectedError extends Error {

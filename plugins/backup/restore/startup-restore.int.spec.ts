@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -134,9 +135,15 @@ describe('startup restore: backup → empty database → host start', () => {
   it('does nothing when restore is disabled, even on an empty database with a backup in storage', async () => {
     const empty = await createTestDatabase('rsoff');
     try {
-      const host = newHost(hostConfig(empty, root, { COTTON_RESTORE_DATABASE_IF_EMPTY: 'false' }));
+      const config = hostConfig(empty, root, { COTTON_RESTORE_DATABASE_IF_EMPTY: 'false' });
+      // …except sweeping the plaintext a killed restore left: that happens at every start.
+      const workDir = join(config.dataPath, 'restore-tmp');
+      await mkdir(workDir, { recursive: true });
+      await writeFile(join(workDir, `${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}.${spawnSync(process.execPath, ['-e', '']).pid}.dump`), 'plaintext');
+      const host = newHost(config);
       await host.start();
       await host.stop();
+      expect(await readdir(workDir)).toEqual([]);
       expect(await isCottonDatabaseEmpty(empty.pool)).toBe(true);
       const users = await empty.pool.query("SELECT to_regclass('public.users') AS t");
       expect(users.rows[0].t).toBeNull();

@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Clock } from '../../../src/host/services';
@@ -8,9 +6,12 @@ import type { Journal } from '../projections/journal';
 import { notifyRestoreCompleted } from '../notifications/restore-completed';
 import { notifyRestoreRefused } from '../notifications/restore-refused';
 import { appendCarriedEvents } from './carry-over-events';
-import { isCottonDatabaseEmpty } from './database-state';
+import { restoreTargetState } from './database-state';
 import { rerecordBackupHistory } from './record-restore';
-import { restoreBackup, RestoreAbortedError, TargetNotEmptyError, type RestoreContext, type RestoreReport } from './restore-backup';
+import { restoreBackup, type RestoreContext, type RestoreReport } from './restore-backup';
+import { leftDatabaseSentence, RestoreAbortedError, TargetNotEmptyError } from './restore-errors';
+import { restoreMarkerKey } from './restore-marker';
+import { sweepStaleWorkFiles } from './work-dir';
 import { RestoreRejectedError } from './restore-rejection';
 
 export class StartupRestoreError extends Error {
@@ -20,25 +21,28 @@ export class StartupRestoreError extends Error {
   }
 }
 
-/** Temp dump files of a restore that crashed: plaintext, so never left behind. */
-export async function sweepRestoreWorkDir(workDir: string): Promise<void> {
-  const entries = await readdir(workDir).catch(() => [] as string[]);
-  await Promise.all(entries.filter((e) => e.endsWith('.dump')).map((e) => rm(join(workDir, e), { force: true })));
-}
-
 /**
  * The startup hook's work: restore the latest verified backup into a Cotton-empty database, or
  * fail closed (RestoreAbortedError). Returns the report for recording once the event store is
  * migrated, or undefined when nothing was done (restore disabled, or the database not empty).
+ * A refusal that leaves a half-done restore in the database is not recorded there (it is not fit
+ * to hold records): StartupRestoreError then says so.
  */
 export async function startupRestore(
   ctx: RestoreContext,
   options: { enabled: boolean; fallback: 'none' | 'previous'; logger?: Logger },
 ): Promise<RestoreReport | undefined> {
+  // Plaintext a killed restore left: swept at every start, restore enabled or not.
+  const swept = await sweepStaleWorkFiles(ctx.workDir);
+  if (swept.length > 0) options.logger?.warn({ files: swept }, 'startup: removed plaintext dump files left by restores that were killed');
   if (!options.enabled) return undefined;
-  await sweepRestoreWorkDir(ctx.workDir);
-  if (!(await isCottonDatabaseEmpty(ctx.pool))) {
-    options.logger?.info({ database: ctx.target.database }, 'startup restore: the database is not empty; nothing to restore');
+  const target = await restoreTargetState(ctx.pool, restoreMarkerKey(ctx.masterEncryptionKey));
+  if (!target.empty) {
+    if (target.marker.kind === 'unverified') {
+      options.logger?.warn({ database: ctx.target.database }, new TargetNotEmptyError(ctx.target.database, target.marker).message);
+    } else {
+      options.logger?.info({ database: ctx.target.database }, 'startup restore: the database is not empty; nothing to restore');
+    }
     return undefined;
   }
   options.logger?.warn({ database: ctx.target.database }, 'startup restore: the database is empty; restoring the latest verified backup');
@@ -48,12 +52,20 @@ export async function startupRestore(
   } catch (error) {
     // Someone else (a second host) restored it between our check and our lock.
     if (error instanceof TargetNotEmptyError) return undefined;
+    if (error instanceof RestoreAbortedError && !error.databaseIsClean) {
+      options.logger?.error({ events: error.events }, 'startup restore failed; its events are not recorded in the half-restored database');
+      throw new StartupRestoreError(
+        `${refusalMessage(error, ctx.target.database)} The refusal is not recorded in the database (it holds a half-done restore); its events are in this log.`,
+        { cause: error.reason },
+      );
+    }
     throw error;
   }
   if (report.refused.length > 0) {
     options.logger?.warn(
       { used: report.backupId, refused: report.refused.map((r) => r.message) },
-      `startup restore: newer backups were refused; restored the newest backup that verified, ${report.backupId} (created ${report.manifest.createdAtUtc})`,
+      `startup restore: the latest-backup pointer's backup was not used as it was (${report.refused.map((r) => r.reason).join(', ')}); ` +
+        `restored the newest backup that verified, ${report.backupId} (created ${report.manifest.createdAtUtc})`,
     );
   }
   options.logger?.info({ backupId: report.backupId, bytes: report.bytes }, 'startup restore: restored');
@@ -85,14 +97,17 @@ export function refusalMessage(error: RestoreAbortedError, database: string): st
   const todo =
     rejection?.reason === 'no_pointer'
       ? 'check that COTTON_MASTER_KEY and COTTON_STORAGE_PATH are those of the deployment that made the backups'
+      : rejection?.reason === 'pointer_behind'
+        ? 'choose the backup: set COTTON_RESTORE_FALLBACK=previous to restore the newest backup that verifies (the newer one named above first), ' +
+          'or restore a chosen one with `cotton-backup restore --backup <id>`'
       : rejection
         ? 'set COTTON_RESTORE_FALLBACK=previous to restore the newest backup that still verifies, ' +
           'or restore a chosen one with `cotton-backup restore --backup <id>`; the damaged object is named above'
         : 'fix the cause named above (pg_restore output, disk space, permissions), then start again';
   return (
     `Startup restore into database "${database}" failed: ${reason.message}. ` +
-    'The database was left empty and the host did not start. ' +
-    `What to do: ${todo}; or set COTTON_RESTORE_DATABASE_IF_EMPTY=false to start with an empty database.`
+    `${leftDatabaseSentence(error, database)} The host did not start. ` +
+    `What to do: ${todo}; ${error.databaseIsClean ? 'or set COTTON_RESTORE_DATABASE_IF_EMPTY=false to start with an empty database' : 'or drop and recreate the database to start with an empty one'}.`
   );
 }
 

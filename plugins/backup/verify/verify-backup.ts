@@ -4,6 +4,7 @@ import { TruncatedError, Ctn2Error } from '../../../src/storage/ctn2/errors';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { VERIFICATION_PROBLEMS } from '../events/vocabulary';
 import { listKnownManifests } from '../manifest/backup-index';
+import { backupsNewerThanPointer, pointerBehindDetail } from '../manifest/pointer-rollback';
 import { readChunk, type ChunkRead } from '../restore/read-chunk';
 import type { Manifest } from '../manifest/manifest';
 import { discoverLatestBackup, loadManifest } from '../restore/discover-backup';
@@ -52,6 +53,7 @@ export async function verifyBackup(storage: ObjectStorage, masterEncryptionKey: 
   });
   let manifestKey: string;
   let manifest: Manifest;
+  let pointerProblem: VerificationProblem | undefined;
   try {
     if (options.backupId) {
       const entry = (await listKnownManifests(storage, masterEncryptionKey)).find((e) => e.backupId === options.backupId);
@@ -61,7 +63,11 @@ export async function verifyBackup(storage: ObjectStorage, masterEncryptionKey: 
       manifestKey = entry.manifestKey;
       manifest = await loadManifest(storage, manifestKey);
     } else {
-      ({ manifestKey, manifest } = await discoverLatestBackup(storage, masterEncryptionKey));
+      const latest = await discoverLatestBackup(storage, masterEncryptionKey);
+      ({ manifestKey, manifest } = latest);
+      // The pointer's backup may verify and still not be the latest one: say so (a restore refuses it).
+      const newer = await backupsNewerThanPointer(storage, masterEncryptionKey, latest.pointer);
+      if (newer.length > 0) pointerProblem = { key: latest.pointerKey, problem: 'pointer_behind', detail: pointerBehindDetail(latest.pointer, newer) };
     }
   } catch (error) {
     if (!(error instanceof RestoreRejectedError)) throw error;
@@ -76,7 +82,7 @@ export async function verifyBackup(storage: ObjectStorage, masterEncryptionKey: 
     chunkCount: manifest.chunkCount,
     bytes: problems.bytes,
     sha256: problems.sha256,
-    problems: problems.list,
+    problems: [...(pointerProblem ? [pointerProblem] : []), ...problems.list],
   });
 }
 

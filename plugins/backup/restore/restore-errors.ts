@@ -1,0 +1,72 @@
+import type { NewEvent } from '../projections/journal';
+import type { CarriedStream } from './carry-over-events';
+import type { MarkerClaim, MarkerState } from './restore-marker';
+import type { RestoreRejectedError } from './restore-rejection';
+
+/**
+ * What a failed restore left in the target database, so that no message claims an outcome that
+ * did not happen: `untouched` (nothing was written: it is as it was), `wiped` (pg_restore had
+ * written, then everything was dropped again), `not_wiped` (a wipe failed part-way, after
+ * pg_restore or of an interrupted restore: the marker, dropped last, stays, so the next restore
+ * wipes it once a backup has verified).
+ */
+export type LeftDatabase = 'untouched' | 'wiped' | 'not_wiped';
+
+/** Thrown when no backup could be restored; carries the events to record and what the database was left as. */
+export class RestoreAbortedError extends Error {
+  constructor(
+    readonly reason: Error,
+    readonly events: NewEvent[],
+    readonly restoreId: string,
+    readonly refused: RestoreRejectedError[] = [],
+    readonly carried: CarriedStream[] = [],
+    readonly left: LeftDatabase = 'untouched',
+    /** The earlier, interrupted restore still in the database (left untouched: no backup verified). */
+    readonly interrupted?: MarkerClaim,
+  ) {
+    super(reason.message, { cause: reason });
+    this.name = 'RestoreAbortedError';
+  }
+
+  /** False when the database holds a half-done restore: not a place to migrate and record into. */
+  get databaseIsClean(): boolean {
+    return this.left === 'wiped' || (this.left === 'untouched' && !this.interrupted);
+  }
+}
+
+/** What happened to the database, in one sentence that is true for this outcome. */
+export function leftDatabaseSentence(error: RestoreAbortedError, database: string): string {
+  switch (error.left) {
+    case 'wiped':
+      return `What pg_restore had written into database "${database}" was wiped again: it is empty.`;
+    case 'not_wiped':
+      return (
+        `Database "${database}" could not be wiped completely: it still holds a half-done restore under its marker ` +
+        'and is not fit to serve; the next restore wipes it once a backup has verified.'
+      );
+    case 'untouched':
+      return error.interrupted
+        ? `Database "${database}" was not touched: it still holds the half-done restore ${error.interrupted.restoreId} ` +
+            `(of backup ${error.interrupted.backupId}), which is wiped only once a backup has verified; it is not fit to serve.`
+        : `Nothing was written into database "${database}": it is as it was (empty by Cotton's rule).`;
+  }
+}
+
+/** The target holds Cotton data, or a marker that proves nothing: a restore never touches it. */
+export class TargetNotEmptyError extends Error {
+  constructor(
+    readonly database: string,
+    readonly marker?: MarkerState,
+  ) {
+    super(
+      marker?.kind === 'unverified'
+        ? `database "${database}" is treated as not empty and nothing was touched: ${marker.detail}. ` +
+            'Its name alone never proves a half-done restore of ours. If the database is good, drop that schema ' +
+            '(a role with CREATE on the database made it); if it really is a half-done restore made under another ' +
+            'master key, drop and recreate the database, then restore'
+        : `database "${database}" is not empty by Cotton's rule (it has applied migrations and a user or server settings); ` +
+            'a restore only ever writes into an empty database: choose another --target-database, or drop and recreate this one first',
+    );
+    this.name = 'TargetNotEmptyError';
+  }
+}

@@ -127,7 +127,8 @@ describe('the session holding the backup lock cut mid-run', () => {
         cut = true;
         void f.db.pool.query(
           `SELECT pg_terminate_backend(pid) FROM pg_locks
-            WHERE locktype = 'advisory' AND classid = ${0x43544e42}::bigint::oid AND objid = 1::oid AND granted`,
+            WHERE locktype = 'advisory' AND classid = ${0x43544e42}::bigint::oid AND objid = 1::oid AND granted
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, // not other tests' backups
         );
       },
     });

@@ -132,18 +132,13 @@ export interface ToolCall {
 
 export async function toolCalls(f: FaultEnv): Promise<ToolCall[]> {
   const lines = (await readFile(f.shimLog, 'utf8').catch(() => '')).split('\n');
-  const calls: ToolCall[] = [];
-  for (const [i, line] of lines.entries()) {
-    if (!line.startsWith('ARGV ')) continue;
-    const next = lines[i + 1];
-    calls.push({
-      tool: line.split(' ')[1]!,
-      argv: line.slice(5),
-      versionProbe: line.split(' ')[2] === '--version',
-      env: next?.startsWith('ENV ') ? next.slice(4).trim().split(' ') : undefined,
+  return lines
+    .filter((line) => line.startsWith('ARGV '))
+    .map((line) => {
+      const [argv, env] = line.slice(5).split('\tENV ');
+      const words = argv!.split(' ');
+      return { tool: words[0]!, argv: argv!, versionProbe: words[1] === '--version', env: env?.trim().split(' ') };
     });
-  }
-  return calls;
 }
 
 const SECRET_VARIABLES = ['COTTON_MASTER_KEY', 'COTTON_PG_PASSWORD', 'COTTON_ADMIN_TOKEN'];

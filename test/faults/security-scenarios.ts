@@ -7,7 +7,7 @@ import type { Scenario } from './scenario';
 
 /** Every event and every Cotton notification of a database, as text for the leak checks. */
 async function storedTexts(pool: pg.Pool): Promise<string[]> {
-  const events = await pool.query('SELECT type, data, data::text || metadata::text AS t FROM cotton_backup.events ORDER BY global_position').catch(() => ({ rows: [] }));
+  const events = await pool.query('SELECT data::text || metadata::text AS t FROM cotton_backup.events').catch(() => ({ rows: [] }));
   const notices = await pool.query("SELECT title || ' ' || coalesce(content, '') AS t FROM public.notifications").catch(() => ({ rows: [] }));
   return [...events.rows, ...notices.rows].map((r: { t: string }) => r.t);
 }

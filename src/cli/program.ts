@@ -39,14 +39,14 @@ export async function runCli(argv: string[], options: CliRuntimeOptions = {}): P
     if (error instanceof CommanderError) {
       code = error.exitCode; // commander already printed its message or the help
     } else {
-      runtime.stderr.write(`cotton-backup: ${formatCliError(error)}\n`);
+      runtime.stderr.write(`cotton-backup: ${runtime.redact(formatCliError(error))}\n`); // a tool's message may quote a secret
       code = error instanceof CliError ? error.exitCode : 1;
     }
   }
   try {
     await runtime.close();
   } catch (error) {
-    runtime.stderr.write(`cotton-backup: while closing: ${formatCliError(error)}\n`);
+    runtime.stderr.write(`cotton-backup: while closing: ${runtime.redact(formatCliError(error))}\n`);
     code ||= 1;
   }
   return code;

@@ -33,6 +33,8 @@ export interface CliRuntime {
   pluginsPath(): string;
   /** Boots and starts a full Host (migrations, pg-boss, plugins, HTTP); stopped by close(). */
   startHost(options?: Partial<HostOptions>): Promise<Host>;
+  /** `text` with every secret this runtime has met (configuration, master key) replaced: for messages to the operator. */
+  redact(text: string): string;
   /** Registers cleanup to run at close(), in reverse order of registration. */
   onClose(cleanup: () => void | Promise<void>): void;
   close(): Promise<void>;
@@ -105,6 +107,9 @@ export function createCliRuntime(options: CliRuntimeOptions = {}): CliRuntime {
       cleanups.push(() => host.stop());
       await host.start();
       return host;
+    },
+    redact(text) {
+      return redactor.scrub(text);
     },
     onClose(cleanup) {
       cleanups.push(cleanup);

@@ -127,11 +127,53 @@ export async function plaintextFiles(f: FaultEnv): Promise<string[]> {
   return found;
 }
 
-/** No secret in any child's argv (shim log), output, event, or error message; no plaintext dump on disk. */
-export async function checkNoLeaks(c: Checks, f: FaultEnv, extraTexts: string[] = []): Promise<void> {
+/** One pg_dump/pg_restore run as its shim logged it: argv, and the names of its environment variables. */
+export interface ToolCall {
+  tool: string;
+  argv: string;
+  /** `--version` probes get no connection, hence no password. */
+  versionProbe: boolean;
+  /** Undefined when the shim logged no environment line for it. */
+  env?: string[];
+}
+
+export async function toolCalls(f: FaultEnv): Promise<ToolCall[]> {
+  const lines = (await readFile(f.shimLog, 'utf8').catch(() => '')).split('\n');
+  return lines
+    .filter((line) => line.startsWith('ARGV '))
+    .map((line) => {
+      const [argv, env] = line.slice(5).split('\tENV ');
+      const words = argv!.split(' ');
+      return { tool: words[0]!, argv: argv!, versionProbe: words[1] === '--version', env: env?.trim().split(' ') };
+    });
+}
+
+const SECRET_VARIABLES = ['COTTON_MASTER_KEY', 'COTTON_PG_PASSWORD', 'COTTON_ADMIN_TOKEN'];
+
+/**
+ * What every pg_dump/pg_restore child got (shim log): no COTTON_* secret variable, and the
+ * password through PGPASSWORD whenever one is configured. Each tool in `expected` must have run
+ * through the shim: a log with nothing to check is a failure, not a pass.
+ */
+export async function checkToolEnvironment(c: Checks, f: FaultEnv, expected: readonly string[] = ['pg_dump']): Promise<void> {
+  const calls = await toolCalls(f);
+  for (const tool of expected) c.ok(calls.some((x) => x.tool === tool && !x.versionProbe && x.env), `${tool} ran through the logging shim, its environment logged`);
+  const password = f.env.COTTON_PG_PASSWORD;
+  for (const call of calls) {
+    const what = call.argv.slice(0, 60);
+    if (!c.ok(call.env, `${what}: its environment is logged`)) continue;
+    for (const name of SECRET_VARIABLES) c.ok(!call.env!.includes(name), `${what}: no ${name} in its environment`);
+    if (password && !call.versionProbe) c.ok(call.env!.includes('PGPASSWORD'), `${what}: the password reaches it through PGPASSWORD`);
+  }
+}
+
+/**
+ * No secret in any child's argv (shim log), output, event, or error message; the password only
+ * through PGPASSWORD (checkToolEnvironment); no plaintext dump on disk.
+ */
+export async function checkNoLeaks(c: Checks, f: FaultEnv, extraTexts: string[] = [], tools: readonly string[] = ['pg_dump']): Promise<void> {
   const secrets = Object.entries(f.secrets);
-  const shim = await readFile(f.shimLog, 'utf8').catch(() => '');
-  const argv = shim.split('\n').filter((l) => l.startsWith('ARGV')).join('\n');
+  const argv = (await toolCalls(f)).map((x) => x.argv).join('\n');
   const { rows } = await f.db.pool.query('SELECT data::text || metadata::text AS t FROM cotton_backup.events').catch(() => ({ rows: [] as { t: string }[] }));
   const events = rows.map((r) => r.t).join('\n');
   const history = await f.db.pool
@@ -141,7 +183,7 @@ export async function checkNoLeaks(c: Checks, f: FaultEnv, extraTexts: string[] 
   for (const [name, value] of secrets) {
     for (const [where, text] of Object.entries(texts)) c.ok(!text.includes(value), `the ${name} does not appear in ${where}`);
   }
-  if (argv) c.ok(/PGPASSWORD/.test(shim), 'the password reaches pg_dump/pg_restore through PGPASSWORD');
+  await checkToolEnvironment(c, f, tools);
   const plain = await plaintextFiles(f);
   c.ok(plain.length === 0, `no plaintext dump remains on disk (${plain.join(', ')})`);
 }

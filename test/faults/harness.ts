@@ -25,7 +25,7 @@ export interface FaultEnv {
   secrets: { masterKey: string; password: string; adminToken: string };
   /** A username seeded into the data: found in a file = plaintext of the dump left on disk. */
   marker: string;
-  /** pg_dump/pg_restore shims log their argv and env-var names here. */
+  /** pg_dump/pg_restore shims log their argv and env-var names here, one line per call. */
   shimLog: string;
   shimDir: string;
   storage: ObjectStorage;
@@ -38,13 +38,23 @@ export interface FaultEnv {
 
 const hex = (n: number) => randomBytes(n).toString('hex');
 
-/** pg_dump/pg_restore shims: log argv + env names, then run the real tool (optionally slowed down). */
+/**
+ * pg_dump/pg_restore shims: log argv + env names, then run the real tool (optionally slowed
+ * down). With FAULT_SHIM_FAIL set, the tool fails instead, its error echoing that text and the
+ * password it was given, as a real tool's message can (authentication, connection strings).
+ */
 async function writeShims(dir: string, log: string): Promise<void> {
   for (const tool of ['pg_dump', 'pg_restore']) {
     const real = execFileSync('sh', ['-c', `command -v ${tool}`]).toString().trim(); // our PATH has no shims
     const script = `#!/bin/bash
 set -o pipefail
-{ printf 'ARGV %s' "${tool}"; printf ' %q' "$@"; printf '\\nENV %s\\n' "$(env | cut -d= -f1 | sort | tr '\\n' ' ')"; } >> "${log}"
+# One line, written at once, per call: tools running at the same time never interleave ('%q' leaves no tab).
+entry="$(printf 'ARGV %s' "${tool}"; printf ' %q' "$@"; printf '\\tENV %s' "$(env | cut -d= -f1 | sort | tr '\\n' ' ')")"
+printf '%s\\n' "$entry" >> "${log}"
+if [ -n "$FAULT_SHIM_FAIL" ] && [ "$1" != --version ]; then
+  printf '%s: error: %s (password "%s")\\n' "${tool}" "$FAULT_SHIM_FAIL" "$PGPASSWORD" >&2
+  exit 1
+fi
 if [ -n "$FAULT_SHIM_DELAY" ] && [ "${tool}" = pg_dump ] && [ "$1" != --version ]; then
   "${real}" "$@" | { sleep "$FAULT_SHIM_DELAY"; cat; }
   exit $?

@@ -1,28 +1,77 @@
 import { readFile } from 'node:fs/promises';
+import type pg from 'pg';
+import { makeCottonEmptyWithAdmins } from '../restore/fixtures';
 import { snapshotTables } from '../support/cotton-schema';
-import { dropDatabase, testServer } from '../support/database';
-import { checkEventChain, checkNoLeaks, checks } from './checks';
-import { cli, createFaultEnv, spawnCli } from './harness';
+import { createTestDatabase, dropDatabase, testServer, type TestDatabase } from '../support/database';
+import { checkEventChain, checkNoLeaks, checks, checkToolEnvironment, type Checks } from './checks';
+import { cli, createFaultEnv, spawnCli, type CliResult, type FaultEnv } from './harness';
 import type { Scenario } from './scenario';
 
+/** Every event and every Cotton notification of a database, as text for the leak checks. */
+async function storedTexts(pool: pg.Pool): Promise<string[]> {
+  const events = await pool.query('SELECT data::text || metadata::text AS t FROM cotton_backup.events').catch(() => ({ rows: [] }));
+  const notices = await pool.query("SELECT title || ' ' || coalesce(content, '') AS t FROM public.notifications").catch(() => ({ rows: [] }));
+  return [...events.rows, ...notices.rows].map((r: { t: string }) => r.t);
+}
+
+async function eventsOf(pool: pg.Pool, type: string): Promise<Array<{ step: string; message: string }>> {
+  const { rows } = await pool.query('SELECT data FROM cotton_backup.events WHERE type = $1 ORDER BY global_position', [type]).catch(() => ({ rows: [] }));
+  return rows.map((r: { data: { step: string; message: string } }) => r.data);
+}
+
+/** `serve` with a startup restore into `target`; resolves when it served (then stopped) or exited. */
+async function startupRestore(f: FaultEnv, target: TestDatabase, env: Record<string, string> = {}): Promise<{ served: boolean; result: CliResult }> {
+  const host = spawnCli(f, ['serve'], { env: { COTTON_PG_DATABASE: target.name, COTTON_RESTORE_DATABASE_IF_EMPTY: 'true', ...env }, timeoutMs: 120_000 });
+  const served = await host.waitFor(/"msg":"host serving"/, 90_000).then(() => true, () => false);
+  host.killGroup('SIGTERM');
+  return { served, result: await host.done };
+}
+
+/** A failure message that carried the secrets must be stored with each of them replaced, and say what failed. */
+function checkRedacted(c: Checks, failures: Array<{ step: string; message: string }>, what: string, names: RegExp): void {
+  const failure = failures.at(-1);
+  c.ok(failure && names.test(failure.message), `${what}: the failure is recorded, naming what failed (${failure?.message.slice(0, 200)})`);
+  c.ok(failure && (failure.message.match(/\[REDACTED\]/g) ?? []).length >= 2, `${what}: the recorded message holds the redacted form of the secrets it carried`);
+}
+
 /**
- * Every command path that touches a secret, then the leak checks: argv of pg_dump/pg_restore
- * (through PATH shims), every output, every event, every recorded failure; the plaintext
- * marker on disk; the event log's immutability and hash chain.
+ * Every command path that touches a secret, with failures whose messages really carry the
+ * secrets, then the leak checks: argv and environment of pg_dump/pg_restore (through PATH
+ * shims), every output, every event and Cotton notification, every recorded failure; the
+ * plaintext marker on disk; the event log's immutability and hash chain.
  */
 const secretsNeverLeak: Scenario = {
   id: 'security: secrets and plaintext never leak',
   group: 'security',
-  how: 'backup, verify, a failing backup (unknown database), a configuration error echoing nothing, `serve` with good and bad admin tokens, a startup restore; pg_dump/pg_restore shimmed on PATH to log argv and env names',
-  expect: 'no master key, database password or admin token in argv, logs, output, events or messages; password via PGPASSWORD; no plaintext dump on disk; events append-only; `events verify` exit 0',
+  how:
+    'with a database password set: backup, verify; a backup of a missing database; a backup whose pg_dump fails echoing the password and the master key; ' +
+    'a configuration error; `serve` with good and bad admin tokens; a startup restore into an empty database (pg_restore runs); ' +
+    'a startup restore whose pg_restore fails echoing the password and the master key; pg_dump/pg_restore shimmed on PATH to log argv and env names',
+  expect:
+    'the secret-carrying failures are recorded (BackupFailed, RestoreFailed) with the secrets redacted; no master key, database password or admin token in argv, ' +
+    'logs, output, events, notifications or messages; pg_dump and pg_restore both ran, each with PGPASSWORD; no plaintext dump on disk; events append-only; `events verify` exit 0',
   async run() {
     const c = checks();
     const f = await createFaultEnv('fsec');
+    const targets: TestDatabase[] = [];
+    const target = async (withAdmins: boolean) => {
+      const db = await createTestDatabase('fsectgt');
+      db.pool.on('error', () => undefined);
+      targets.push(db);
+      if (withAdmins) await makeCottonEmptyWithAdmins(db.pool);
+      return db;
+    };
+    // Stands for any tool message that quotes a secret; the shim adds the password it was given.
+    const echo = { FAULT_SHIM_FAIL: `could not connect with key ${f.secrets.masterKey}` };
+    const stored: string[] = [];
     try {
       c.ok((await cli(f, ['backup'])).code === 0, 'a backup succeeds');
       c.ok((await cli(f, ['verify'])).code === 0, 'verify succeeds');
       const failing = await cli(f, ['backup'], { env: { COTTON_PG_DATABASE: 'no_such_database_fsec' } });
       c.ok(failing.code !== 0 && /no_such_database_fsec/.test(failing.stderr), 'a backup of a missing database fails naming the database');
+      const echoing = await cli(f, ['backup'], { env: echo });
+      c.ok(echoing.code !== 0 && /pg_dump exited with 1/.test(echoing.stderr), `a backup whose pg_dump fails quoting secrets fails naming pg_dump (${echoing.stderr.slice(-200)})`);
+      checkRedacted(c, await eventsOf(f.db.pool, 'BackupFailed'), 'BackupFailed', /pg_dump exited with 1: pg_dump: error: could not connect/);
       const badKey = f.secrets.masterKey.slice(0, 31);
       const config = await cli(f, ['latest'], { env: { COTTON_MASTER_KEY: badKey, COTTON_ADMIN_TOKEN: 'short' } });
       c.ok(config.code !== 0 && /COTTON_MASTER_KEY/.test(config.stderr), 'a bad master key is refused naming the variable');
@@ -34,49 +83,62 @@ const secretsNeverLeak: Scenario = {
       const plugins = `${url}/api/v1/host/plugins`;
       const bad = await fetch(plugins, { headers: { authorization: `Bearer ${f.secrets.adminToken}x` } });
       const good = await fetch(plugins, { headers: { authorization: `Bearer ${f.secrets.adminToken}` } });
-      const bodies = [await bad.text(), await good.text()];
+      stored.push(await bad.text(), await good.text());
       c.ok(bad.status === 401 && good.status === 200, `admin auth: wrong token 401, right token 200 (${bad.status}, ${good.status})`);
       serve.killGroup('SIGTERM');
       c.ok((await serve.done).code === 0, 'serve stops cleanly');
 
-      const restore = spawnCli(f, ['serve'], { env: { COTTON_RESTORE_DATABASE_IF_EMPTY: 'true', COTTON_PG_PORT: '1' } });
-      // No server there: the host cannot even connect, and says so without the password.
-      const restored = await restore.done;
-      c.ok(restored.code !== 0 && /cannot connect to PostgreSQL/.test(restored.stderr), 'an unreachable restore target fails naming the connection');
+      const restoredDb = await target(false);
+      const restored = await startupRestore(f, restoredDb);
+      c.ok(restored.served && restored.result.code === 0, `a startup restore into an empty database serves, then stops cleanly (exit ${restored.result.code})`);
+      c.ok((await eventsOf(restoredDb.pool, 'Restored')).length === 1, 'the startup restore ran pg_restore to the end (Restored recorded)');
+      stored.push(...(await storedTexts(restoredDb.pool)));
+
+      const refusedDb = await target(true);
+      const refused = await startupRestore(f, refusedDb, echo);
+      c.ok(!refused.served && refused.result.code !== 0 && /pg_restore exited with 1/.test(refused.result.stderr), `a startup restore whose pg_restore fails quoting secrets stops the host naming pg_restore (exit ${refused.result.code})`);
+      checkRedacted(c, await eventsOf(refusedDb.pool, 'RestoreFailed'), 'RestoreFailed', /pg_restore exited with 1: pg_restore: error: could not connect/);
+      stored.push(...(await storedTexts(refusedDb.pool)));
 
       const events = await cli(f, ['events', 'verify', '--json']);
       c.ok(events.code === 0, `\`events verify\` exits 0 (${events.stdout.slice(0, 200)})`);
       for (const statement of ['UPDATE cotton_backup.events SET data = data', 'DELETE FROM cotton_backup.events', 'TRUNCATE cotton_backup.events']) {
-        const refused = await f.db.pool.query(statement).then(() => false, (e: Error) => /append-only/.test(e.message));
-        c.ok(refused, `the event log refuses: ${statement}`);
+        const refusedChange = await f.db.pool.query(statement).then(() => false, (e: Error) => /append-only/.test(e.message));
+        c.ok(refusedChange, `the event log refuses: ${statement}`);
       }
       await checkEventChain(c, f);
-      await checkNoLeaks(c, f, bodies);
+      stored.push(...(await storedTexts(f.db.pool)));
+      await checkNoLeaks(c, f, stored, ['pg_dump', 'pg_restore']);
     } finally {
+      for (const db of targets) await db.drop();
       await f.cleanup();
     }
     return c;
   },
 };
 
-/** The environment (names only) every pg_dump/pg_restore child got: no COTTON_* secret may be among them. */
+/** The environment (names only) every pg_dump/pg_restore child got: PGPASSWORD, and no COTTON_* secret. */
 const toolEnvironment: Scenario = {
   id: 'security: pg tools inherit no secret variable',
   group: 'security',
-  how: 'a backup and a startup restore with pg_dump/pg_restore shims logging the names of their environment variables',
-  expect: 'PGPASSWORD present; COTTON_MASTER_KEY, COTTON_PG_PASSWORD, COTTON_ADMIN_TOKEN absent from every pg_dump/pg_restore invocation',
+  how: 'with a database password set (COTTON_PG_PASSWORD): a backup, then a startup restore into an empty database, pg_dump/pg_restore shims logging the names of their environment variables',
+  expect:
+    'pg_dump and pg_restore both ran (no logged environment = failure); PGPASSWORD present in every connecting invocation; ' +
+    'COTTON_MASTER_KEY, COTTON_PG_PASSWORD, COTTON_ADMIN_TOKEN absent from every invocation, `--version` probes included',
   async run() {
     const c = checks();
     const f = await createFaultEnv('fsecenv');
+    const target = await createTestDatabase('fsecenvt');
+    target.pool.on('error', () => undefined);
     try {
+      c.ok(f.env.COTTON_PG_PASSWORD, 'a database password is configured');
       c.ok((await cli(f, ['backup'])).code === 0, 'a backup succeeds');
-      const lines = (await readFile(f.shimLog, 'utf8')).split('\n');
-      for (const [i, line] of lines.entries()) {
-        if (!line.startsWith('ENV')) continue;
-        const call = lines[i - 1]?.slice(5, 60);
-        for (const name of ['COTTON_MASTER_KEY', 'COTTON_PG_PASSWORD', 'COTTON_ADMIN_TOKEN']) c.ok(!line.includes(` ${name} `), `${call}: no ${name} in its environment`);
-      }
+      const restored = await startupRestore(f, target);
+      c.ok(restored.served && restored.result.code === 0, `a startup restore into an empty database serves (exit ${restored.result.code})`);
+      c.ok((await eventsOf(target.pool, 'Restored')).length === 1, 'the startup restore ran pg_restore to the end (Restored recorded)');
+      await checkToolEnvironment(c, f, ['pg_dump', 'pg_restore']);
     } finally {
+      await target.drop();
       await f.cleanup();
     }
     return c;

@@ -1,17 +1,17 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { cp, mkdtemp, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Pool } from 'pg';
 import { loadConfig, type HostConfig } from '../../src/config/config';
 import { Host } from '../../src/host/host';
-import { deriveMasterEncryptionKey, pointerStorageKey } from '../../src/keys/keys';
+import { deriveMasterEncryptionKey } from '../../src/keys/keys';
 import { createLogger } from '../../src/logging/logger';
 import { createStorage, type FilesystemObjectStorage } from '../../src/storage/create-storage';
-import { runTool } from '../../plugins/backup/dump/pg-tools';
-import { serializeManifest, type Manifest } from '../../plugins/backup/manifest/manifest';
 import { COTTON_SCHEMA, ADMIN_ID } from '../support/cotton-schema';
+import { writeCottonBackup } from '../support/independent-cotton/cotton-job';
 import { createTestDatabase, testServer, type TestDatabase } from '../support/database';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -126,51 +126,19 @@ export async function removeRoot(root: string): Promise<void> {
 export const COTTON_CHUNK_SIZE = 1024 * 1024;
 
 /**
- * pg_dump --format=custom (default compression) into a temp file; fixed-size 1 MiB chunks, each
- * ingested through the storage pipeline under the SHA-256 of its plaintext; a manifest with only
- * Cotton's fields; then the pointer replaced by delete-then-write. Returns the manifest and its key.
+ * pg_dump --format=custom (default compression) into a temp file, then Cotton's job over it:
+ * fixed-size 1 MiB chunks, manifest, pointer by delete-then-write. Everything stored is written by
+ * test/support/independent-cotton (CTN2, layout, keys from COTTON.md, no code of src/storage):
+ * only `storage.root` is used. Returns the manifest and its key.
  */
-export async function writeCottonStyleBackup(db: TestDatabase, storage: FilesystemObjectStorage, masterKey = MASTER_KEY) {
+export async function writeCottonStyleBackup(db: TestDatabase, storage: Pick<FilesystemObjectStorage, 'root'>, masterKey = MASTER_KEY) {
   const work = await tempRoot('cotton-job');
   const file = join(work, 'db.dump');
-  const started = Date.now();
   try {
-    const target = { host: testServer.host, port: testServer.port, user: testServer.user, password: testServer.password, database: db.name };
-    const tool = runTool('pg_dump', ['--format=custom', '--host', target.host, '--port', String(target.port), '--username', target.user, '--no-password', '--file', file, db.name], target);
-    tool.stdout.resume();
-    await tool.done;
-    const dump = await readFile(file);
-    const chunks: Manifest['chunks'] = [];
-    for (let offset = 0, order = 0; offset < dump.length; offset += COTTON_CHUNK_SIZE, order++) {
-      const piece = dump.subarray(offset, offset + COTTON_CHUNK_SIZE);
-      const storageKey = createHash('sha256').update(piece).digest('hex');
-      await storage.write(storageKey, piece);
-      chunks.push({ order, storageKey, sizeBytes: piece.length });
-    }
-    const manifest = {
-      schemaVersion: 1 as const,
-      backupId: randomUUID().replaceAll('-', ''),
-      createdAtUtc: new Date().toISOString(),
-      contains: 'postgres_database_dump' as const,
-      dumpFormat: 'pg_dump_custom' as const,
-      sourceDatabase: db.name,
-      sourceHost: testServer.host,
-      sourcePort: String(testServer.port),
-      hashAlgorithm: 'SHA256' as const,
-      chunkSizeBytes: COTTON_CHUNK_SIZE,
-      dumpSizeBytes: dump.length,
-      dumpContentHash: createHash('sha256').update(dump).digest('hex'),
-      chunkCount: chunks.length,
-      elapsed: `00:00:0${Math.min(9, Math.floor((Date.now() - started) / 1000))}.0000000`,
-      chunks,
-    };
-    const { bytes, storageKey: manifestKey } = serializeManifest(manifest);
-    await storage.write(manifestKey, bytes);
-    const pointerKey = pointerStorageKey(deriveMasterEncryptionKey(masterKey));
-    await storage.delete(pointerKey);
-    const pointer = { schemaVersion: 1, logicalKey: 'database.ctn', updatedAtUtc: new Date().toISOString(), latestManifestStorageKey: manifestKey, latestBackupId: manifest.backupId };
-    await storage.write(pointerKey, Buffer.from(JSON.stringify(pointer), 'utf8'));
-    return { manifest, manifestKey };
+    const env = { ...process.env, ...(testServer.password ? { PGPASSWORD: testServer.password } : {}) };
+    await promisify(execFile)('pg_dump', ['--format=custom', '--host', testServer.host, '--port', String(testServer.port), '--username', testServer.user, '--no-password', '--file', file, db.name], { env });
+    const source = { dump: await readFile(file), sourceDatabase: db.name, sourceHost: testServer.host, sourcePort: testServer.port };
+    return await writeCottonBackup(storage.root, masterKey, source, COTTON_CHUNK_SIZE);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -3,12 +3,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pointerStorageKey } from '../../../src/keys/keys';
 import { seedCottonDatabase } from '../../../test/support/cotton-schema';
+import { withFailingPgTool } from '../../../test/support/failing-pg-tool';
 import { readStream } from '../events';
 import { readPointer } from '../manifest/manifest-store';
 import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../test-support';
 import { runBackup } from './run-backup';
 
 const SMALL_CHUNKS = { COTTON_CHUNK_MIN_BYTES: '16384', COTTON_CHUNK_AVG_BYTES: '65536', COTTON_CHUNK_MAX_BYTES: '262144' };
+// Trust authentication ignores it; it is configured so that it is a secret to keep out of events.
+const PASSWORD = 'bkfail-db-password-4f1c9e';
 
 async function lastBackupEvents(f: BackupFixture) {
   const { rows } = await f.db.pool.query("SELECT stream_id FROM cotton_backup.events WHERE type = 'BackupStarted' ORDER BY global_position DESC LIMIT 1");
@@ -19,7 +22,7 @@ describe('a failing backup ends in BackupFailed and leaves the pointer alone', (
   let f: BackupFixture;
   let goodPointer: string | undefined;
   beforeAll(async () => {
-    f = await createBackupFixture('bkfail', SMALL_CHUNKS);
+    f = await createBackupFixture('bkfail', { ...SMALL_CHUNKS, COTTON_PG_PASSWORD: PASSWORD });
     await seedCottonDatabase(f.db.pool);
     goodPointer = (await runBackup(f.services.backup)).manifestKey;
   });
@@ -59,9 +62,32 @@ describe('a failing backup ends in BackupFailed and leaves the pointer alone', (
     expect(await pointer()).toBe(goodPointer);
   });
 
-  it('never puts a secret into an event', async () => {
-    const { rows } = await f.db.pool.query('SELECT data::text || metadata::text AS t FROM cotton_backup.events');
-    for (const r of rows) expect(r.t).not.toContain(TEST_MASTER_KEY);
+  it('pg_dump failing with a message that quotes the password and the master key: recorded redacted', async () => {
+    // Stands for any tool message that quotes a secret; the failing pg_dump adds the password it was given.
+    await withFailingPgTool('pg_dump', `connection to server failed for key ${TEST_MASTER_KEY}`, async () => {
+      await expect(runBackup(f.services.backup)).rejects.toThrow(/pg_dump exited with 1/);
+    });
+    const events = await lastBackupEvents(f);
+    expect(events.map((e) => e.type)).toEqual(['BackupStarted', 'BackupFailed', 'AdminsNotified']);
+    expect(events[1]!.data).toMatchObject({
+      step: 'dump',
+      message: 'pg_dump exited with 1: pg_dump: error: connection to server failed for key [REDACTED] (password "[REDACTED]")',
+    });
+    const told = await f.db.pool.query("SELECT content FROM notifications WHERE title = 'Database backup failed' AND metadata -> 'backupId' = $1", [events[0]!.streamId]);
+    expect(told.rows).toHaveLength(2);
+    for (const r of told.rows) expect(r.content).toContain('for key [REDACTED] (password "[REDACTED]")');
+  });
+
+  it('never puts a secret into an event or a notification', async () => {
+    const { rows } = await f.db.pool.query(
+      `SELECT data::text || metadata::text AS t FROM cotton_backup.events UNION ALL SELECT coalesce(content, '') FROM notifications`,
+    );
+    // The failures above carried both secrets: this checks redaction, not the absence of secrets to redact.
+    expect(rows.some((r) => r.t.includes('[REDACTED]'))).toBe(true);
+    for (const r of rows) {
+      expect(r.t).not.toContain(TEST_MASTER_KEY);
+      expect(r.t).not.toContain(PASSWORD);
+    }
   });
 });
 
@@ -101,7 +127,8 @@ describe('the session holding the backup lock cut mid-run', () => {
         cut = true;
         void f.db.pool.query(
           `SELECT pg_terminate_backend(pid) FROM pg_locks
-            WHERE locktype = 'advisory' AND classid = ${0x43544e42}::bigint::oid AND objid = 1::oid AND granted`,
+            WHERE locktype = 'advisory' AND classid = ${0x43544e42}::bigint::oid AND objid = 1::oid AND granted
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, // not other tests' backups
         );
       },
     });

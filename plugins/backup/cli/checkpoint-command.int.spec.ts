@@ -1,30 +1,13 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/cli/program';
 import type { Host } from '../../../src/host/host';
+import { runCliCaptured } from '../../../test/support/run-cli';
 import { cliEnv, createHostFixture, servedBackupOf, type HostFixture } from '../triggers/test-support';
-
-function sink() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
 
 describe('cotton-backup checkpoint', () => {
   let f: HostFixture;
   let host: Host;
   let env: NodeJS.ProcessEnv;
-  const run = async (...args: string[]) => {
-    const out = sink();
-    const err = sink();
-    const code = await runCli(['node', 'cotton-backup', ...args], { env, stdout: out.stream, stderr: err.stream });
-    return { code, stdout: out.text(), stderr: err.text() };
-  };
+  const run = (...args: string[]) => runCliCaptured(args, env);
 
   beforeAll(async () => {
     f = await createHostFixture('trcli');

@@ -104,4 +104,21 @@ describe('verifyChain and `events verify`', () => {
     ]);
     expect(result.problems[1]!.globalPosition).toBe(s2[1]!.globalPosition);
   });
+
+  // The hash covers every column an event has, not only its data: each edit below is found alone.
+  it.each([
+    ['type', `type = 'ExtensionsEnsured'`],
+    ['metadata', `metadata = metadata || '{"via": "forged"}'`],
+    ['occurred_at', `occurred_at = occurred_at - interval '1 day'`],
+  ])('catches an edit of %s alone, naming the event', async (column, change) => {
+    const stream = `t-${column}`;
+    await appendToStream(db.pool, stream, [restored(10), restored(11)]);
+    const [first] = await readStream(db.pool, stream);
+    const before = (await verifyChain(db.pool)).problems.length;
+    await tamper(`update cotton_backup.events set ${change} where global_position = ${first!.globalPosition}`);
+    const result = await verifyChain(db.pool);
+    expect(result.ok).toBe(false);
+    expect(result.problems).toHaveLength(before + 1);
+    expect(result.problems.find((p) => p.streamId === stream)).toMatchObject({ globalPosition: first!.globalPosition, streamVersion: 1n, reason: 'hash_mismatch' });
+  });
 });

@@ -36,7 +36,7 @@ export interface HostOptions {
   /** Logger to use; default a pino logger on stderr at config.logLevel with the config's secrets redacted. */
   logger?: Logger;
   clock?: Clock;
-  /** Storage pipeline factory; default createStorage from src/storage/create-storage. */
+  /** Storage for tests (a test double); default openStorage from src/storage/open-storage, the configured backend. */
   createStorage?: StorageFactory;
   /** How long stop() lets pg-boss finish active jobs (ms, default 30 s). */
   stopTimeoutMs?: number;
@@ -73,6 +73,7 @@ export class Host {
   #registered: StartedPlugin[] = [];
   #started: StartedPlugin[] = [];
   #migrations: MigrationOutcome[] = [];
+  #closeStorage?: () => Promise<void>;
   #starting?: Promise<void>;
   #stopping?: Promise<void>;
 
@@ -181,10 +182,9 @@ export class Host {
     this.#redactor.add(masterEncryptionKey.toString('base64'));
     this.#checkAborted();
 
-    const storageFactory = options.createStorage ?? (await import('../storage/create-storage')).createStorage;
-    const storage = await storageFactory({ root: config.storage.root, masterEncryptionKey, zstdLevel: config.storage.zstdLevel });
-    const swept = await (await import('../storage/filesystem/sweep-temp')).sweepStaleTempFiles(config.storage.root);
-    if (swept.length > 0) logger.info({ removed: swept.length }, 'removed temp files of storage writes that never finished');
+    const storage = options.createStorage
+      ? await options.createStorage({ root: config.storage.root, masterEncryptionKey, zstdLevel: config.storage.zstdLevel })
+      : await this.#openStorage(config, masterEncryptionKey, logger);
 
     await ensureDatabaseExists(config.database, logger);
     const pool = createPool(config.database, logger);
@@ -262,6 +262,12 @@ export class Host {
     return { container: p.container, signal: this.#abort.signal };
   }
 
+  async #openStorage(config: HostConfig, masterEncryptionKey: Buffer, logger: Logger): Promise<ObjectStorage> {
+    const opened = await (await import('../storage/open-storage')).openStorage({ config, masterEncryptionKey, logger });
+    this.#closeStorage = opened.close;
+    return opened.storage;
+  }
+
   #checkAborted(): void {
     if (this.#abort.signal.aborted) throw new Error('host stopped while starting');
   }
@@ -286,6 +292,8 @@ export class Host {
     if (this.#boss) await attempt('pg-boss', () => this.#boss!.stop({ graceful: true, close: true, timeout: this.#options.stopTimeoutMs ?? 30_000 }));
     if (this.#subscriber) await attempt('notification subscriber', () => this.#subscriber!.close());
     if (this.#pool) await attempt('database pool', () => this.#pool!.end());
+    if (this.#closeStorage) await attempt('storage', this.#closeStorage);
+    this.#closeStorage = undefined;
     this.#http = undefined;
     this.#boss = undefined;
     this.#subscriber = undefined;

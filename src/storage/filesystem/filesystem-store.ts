@@ -4,29 +4,32 @@ import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isStorageKey } from '../../keys/keys';
-import { InvalidStorageKeyError, ObjectNotFoundError, StorageWriteError } from '../object-storage';
+import type { BackendWriteOptions, ByteSource, StorageBackend, StoreWriteResult } from '../backend';
+import { isLayoutFile, isLayoutFolder, keyOfObjectName, objectSegments } from '../layout';
+import { ObjectNotFoundError, StorageWriteError } from '../object-storage';
+import { sweepStaleTempFiles, TEMP_DIRECTORY } from './sweep-temp';
 
-export const OBJECT_EXTENSION = '.ctn';
-export const TEMP_DIRECTORY = 'tmp';
+export { OBJECT_EXTENSION } from '../layout';
+export { TEMP_DIRECTORY } from './sweep-temp';
+export type { StoreWriteResult } from '../backend';
 const IO_CHUNK = 1024 * 1024;
-const TWO_HEX = /^[0-9a-f]{2}$/;
-const OBJECT_FILE = /^[0-9a-f]{60}\.ctn$/;
-
-export interface StoreWriteResult {
-  written: boolean;
-  /** Bytes of the file now at the key's path (the new one, or the existing one when skipped). */
-  storedBytes: number;
-}
-
-export function assertStorageKey(key: string): void {
-  if (typeof key !== 'string' || !isStorageKey(key)) throw new InvalidStorageKeyError(key);
-}
 
 /** Cotton's layout (COTTON.md §2): `<root>/<k[0:2]>/<k[2:4]>/<k[4:]>.ctn`. */
 export function objectPath(root: string, key: string): string {
-  assertStorageKey(key);
-  return join(root, key.slice(0, 2), key.slice(2, 4), `${key.slice(4)}${OBJECT_EXTENSION}`);
+  return join(root, ...objectSegments(key));
+}
+
+/**
+ * The two operations that change what stands at an object's path. Injectable so a test can see
+ * (and fail) the exact steps of a write: an atomic replace is one rename, never an unlink first.
+ */
+export interface PublishOperations {
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+}
+
+export interface FilesystemStoreOptions {
+  operations?: PublishOperations;
 }
 
 function isMissing(error: unknown): boolean {
@@ -75,8 +78,19 @@ async function ensureDirectory(path: string): Promise<void> {
  * container bytes. Crash-safe writes: temp file (0600) in `<root>/tmp`, fsync, rename, fsync of
  * the directory. Unlike Cotton it fsyncs; the resulting layout is identical.
  */
-export class FilesystemStore {
-  constructor(readonly root: string) {}
+export class FilesystemStore implements StorageBackend {
+  readonly #ops: PublishOperations;
+
+  constructor(
+    readonly root: string,
+    options: FilesystemStoreOptions = {},
+  ) {
+    this.#ops = options.operations ?? { rename, unlink };
+  }
+
+  get description(): string {
+    return this.root;
+  }
 
   path(key: string): string {
     return objectPath(this.root, key);
@@ -90,11 +104,7 @@ export class FilesystemStore {
    * failure, including a `source` error. `source` may be a chain (source, transforms...): one
    * pipeline() runs it into the temp file, with backpressure and error propagation end to end.
    */
-  async write(
-    key: string,
-    source: Readable | readonly [Readable, ...Duplex[]],
-    options: { overwrite?: boolean } = {},
-  ): Promise<StoreWriteResult> {
+  async write(key: string, source: ByteSource, options: BackendWriteOptions = {}): Promise<StoreWriteResult> {
     const stages: readonly (Readable | Duplex)[] = isChain(source) ? source : [source];
     let finalPath: string;
     try {
@@ -115,16 +125,16 @@ export class FilesystemStore {
       if (!options.overwrite) {
         const existing = await this.size(key);
         if (existing !== undefined) {
-          await unlink(tempPath);
+          await this.#ops.unlink(tempPath);
           return { written: false, storedBytes: existing };
         }
       }
-      await rename(tempPath, finalPath);
+      await this.#ops.rename(tempPath, finalPath);
       await syncDirectory(dirname(finalPath));
       return { written: true, storedBytes };
     } catch (error) {
       for (const stage of stages) if (!stage.destroyed) stage.destroy(); // e.g. failed before pipeline() ran
-      await unlink(tempPath).catch(() => undefined); // ENOENT when renamed or never created
+      await this.#ops.unlink(tempPath).catch(() => undefined); // ENOENT when renamed or never created
       throw StorageWriteError.wrap(error, key, this.root);
     }
   }
@@ -158,7 +168,7 @@ export class FilesystemStore {
 
   async delete(key: string): Promise<boolean> {
     try {
-      await unlink(this.path(key));
+      await this.#ops.unlink(this.path(key));
       return true;
     } catch (error) {
       if (isMissing(error)) return false;
@@ -169,21 +179,28 @@ export class FilesystemStore {
   /** Keys of `*.ctn` files exactly three levels deep (Cotton's enumeration), in no particular order. */
   async *list(): AsyncGenerator<string> {
     for (const first of await entries(this.root)) {
-      if (!first.isDirectory() || !TWO_HEX.test(first.name)) continue;
+      if (!first.isDirectory() || !isLayoutFolder(first.name)) continue;
       const firstPath = join(this.root, first.name);
       for (const second of await entries(firstPath)) {
-        if (!second.isDirectory() || !TWO_HEX.test(second.name)) continue;
+        if (!second.isDirectory() || !isLayoutFolder(second.name)) continue;
         for (const file of await entries(join(firstPath, second.name))) {
-          if (!file.isFile() || !OBJECT_FILE.test(file.name)) continue;
-          const key = `${first.name}${second.name}${file.name.slice(0, -OBJECT_EXTENSION.length)}`;
-          if (isStorageKey(key)) yield key;
+          if (!file.isFile() || !isLayoutFile(file.name)) continue;
+          const key = keyOfObjectName(`${first.name}/${second.name}/${file.name}`);
+          if (key) yield key;
         }
       }
     }
   }
+
+  /** Removes stale `<root>/tmp/*.tmp` files of writes whose process died. */
+  async sweep(): Promise<number> {
+    return (await sweepStaleTempFiles(this.root)).length;
+  }
+
+  async close(): Promise<void> {}
 }
 
-function isChain(source: Readable | readonly [Readable, ...Duplex[]]): source is readonly [Readable, ...Duplex[]] {
+function isChain(source: ByteSource): source is readonly [Readable, ...Duplex[]] {
   return Array.isArray(source);
 }
 

@@ -39,6 +39,8 @@ export interface StorageBackend {
   delete(key: string): Promise<boolean>;
   /** Keys of every object of exactly Cotton's shape, in no particular order. */
   list(): AsyncIterable<string>;
+  /** Refuses (StorageUnusableError: the place and the reason) a storage that cannot take a write. */
+  probe(): Promise<void>;
   /** Housekeeping: removes leftovers of writes that never finished; returns how many. Never throws. */
   sweep(): Promise<number>;
   close(): Promise<void>;

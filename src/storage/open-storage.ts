@@ -22,12 +22,13 @@ export interface OpenedStorage {
 
 /**
  * Opens the configured storage, the same way for the host and every CLI command: chooses the
- * backend, lets it do its own housekeeping (leftovers of writes that never finished), and puts
+ * backend, probes it (refusing a storage that cannot take a write), lets it do its own housekeeping (leftovers of writes that never finished), and puts
  * Cotton's pipeline over it.
  */
 export async function openStorage(options: OpenStorageOptions): Promise<OpenedStorage> {
   const { config, logger } = options;
   const backend: StorageBackend = new FilesystemStore(config.storage.root);
+  await backend.probe();
   const swept = await backend.sweep();
   if (swept > 0) logger.info({ removed: swept }, 'removed temp files of storage writes that never finished');
   const storage = createPipelineStorage(backend, { masterEncryptionKey: options.masterEncryptionKey, zstdLevel: config.storage.zstdLevel });

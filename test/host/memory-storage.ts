@@ -62,6 +62,8 @@ export class MemoryBackend implements StorageBackend {
     yield* [...this.objects.keys()];
   }
 
+  async probe(): Promise<void> {}
+
   async sweep(): Promise<number> {
     return 0;
   }

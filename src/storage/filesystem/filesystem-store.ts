@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { lstat, open, readdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BackendWriteOptions, ByteSource, StorageBackend, StoreWriteResult } from '../backend';
 import { isLayoutFile, isLayoutFolder, keyOfObjectName, objectSegments } from '../layout';
-import { ObjectNotFoundError, StorageWriteError } from '../object-storage';
+import { ObjectNotFoundError, ObjectNotRegularFileError, StorageWriteError } from '../object-storage';
+import { ensureDirectory, syncDirectory } from './directories';
+import { probeFolder } from './probe-folder';
 import { sweepStaleTempFiles, TEMP_DIRECTORY } from './sweep-temp';
 
 export { OBJECT_EXTENSION } from '../layout';
@@ -34,43 +36,6 @@ export interface FilesystemStoreOptions {
 
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException)?.code === 'ENOENT';
-}
-
-/** fsync a directory so a rename/creation in it survives a crash (a no-op where unsupported). */
-async function syncDirectory(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM') throw error;
-  } finally {
-    await handle.close();
-  }
-}
-
-/** mkdir -p, then fsync the parents of whatever it created so the new directories are durable. */
-async function ensureDirectory(path: string): Promise<void> {
-  let created: string | undefined;
-  try {
-    created = await mkdir(path, { recursive: true });
-  } catch (error) {
-    // Recursive mkdir reports a read-only file system as ENOENT: creating the first missing level
-    // on its own tells the truth (EROFS, EACCES, ...).
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    let first = path;
-    while (dirname(first) !== first && !(await stat(dirname(first)).then(() => true, () => false))) first = dirname(first);
-    await mkdir(first).catch((direct: NodeJS.ErrnoException) => {
-      throw direct.code === 'EEXIST' ? error : direct;
-    });
-    await mkdir(path, { recursive: true });
-    created = first;
-  }
-  if (created === undefined) return;
-  for (let dir = path; ; dir = dirname(dir)) {
-    await syncDirectory(dirname(dir));
-    if (dir === created || dirname(dir) === dir) break;
-  }
 }
 
 /**
@@ -139,15 +104,29 @@ export class FilesystemStore implements StorageBackend {
     }
   }
 
-  /** The container bytes; rejects with ObjectNotFoundError when absent (before any stream exists). */
+  /**
+   * The container bytes; rejects with ObjectNotFoundError when absent (before any stream exists).
+   * Never follows a symbolic link (O_NOFOLLOW on the object itself): anyone with write access to
+   * the root could otherwise make a chunk read /etc/passwd. Anything but a regular file is refused
+   * unread (O_NONBLOCK keeps a FIFO from blocking the open).
+   */
   async openRead(key: string): Promise<Readable> {
     const path = this.path(key);
     let handle;
     try {
-      handle = await open(path, 'r');
+      handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (error) {
       if (isMissing(error)) throw new ObjectNotFoundError(key, { cause: error });
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new ObjectNotRegularFileError(key, 'a symbolic link');
       throw error;
+    }
+    const info = await handle.stat().catch(async (error: unknown) => {
+      await handle.close();
+      throw error;
+    });
+    if (!info.isFile()) {
+      await handle.close();
+      throw new ObjectNotRegularFileError(key, info.isDirectory() ? 'a folder' : 'a special file');
     }
     return handle.createReadStream({ highWaterMark: IO_CHUNK });
   }
@@ -158,7 +137,7 @@ export class FilesystemStore implements StorageBackend {
 
   async size(key: string): Promise<number | undefined> {
     try {
-      const stats = await stat(this.path(key));
+      const stats = await lstat(this.path(key)); // a symbolic link is no object: openRead refuses it
       return stats.isFile() ? stats.size : undefined;
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -190,6 +169,11 @@ export class FilesystemStore implements StorageBackend {
         }
       }
     }
+  }
+
+  /** Create, write, fsync, rename and remove a probe file: refuses a root that cannot take objects. */
+  async probe(): Promise<void> {
+    await probeFolder(this.root);
   }
 
   /** Removes stale `<root>/tmp/*.tmp` files of writes whose process died. */

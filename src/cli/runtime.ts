@@ -85,7 +85,14 @@ export function createCliRuntime(options: CliRuntimeOptions = {}): CliRuntime {
         const c = runtime.config();
         const masterEncryptionKey = await runtime.masterEncryptionKey();
         const { openStorage } = await import('../storage/open-storage');
-        const opened = await openStorage({ config: c, masterEncryptionKey, logger: runtime.logger() });
+        const { readCottonStorageSettings } = await import('../storage/s3/cotton-storage-settings');
+        const opened = await openStorage({
+          config: c,
+          masterEncryptionKey,
+          logger: runtime.logger(),
+          cottonSettings: () => readCottonStorageSettings(runtime.pool()),
+          addSecret: (secret) => redactor.add(secret),
+        });
         cleanups.push(() => opened.close());
         return opened.storage;
       })();

@@ -51,7 +51,7 @@ interface StartedPlugin {
 
 /**
  * The plugin host. start() runs, in order:
- * config → logger → master key → storage → database pool → plugin load + register →
+ * config → logger → master key → database pool → storage → plugin load + register →
  * startupRestore hooks → migrations → pg-boss → notification subscriber → plugin start hooks → HTTP.
  * A failure at any step stops what had started (in reverse) and rejects with the original error;
  * the host then never serves. stop() reverses: HTTP, plugins (reverse order), pg-boss (graceful),
@@ -182,14 +182,16 @@ export class Host {
     this.#redactor.add(masterEncryptionKey.toString('base64'));
     this.#checkAborted();
 
-    const storage = options.createStorage
-      ? await options.createStorage({ root: config.storage.root, masterEncryptionKey, zstdLevel: config.storage.zstdLevel })
-      : await this.#openStorage(config, masterEncryptionKey, logger);
-
     await ensureDatabaseExists(config.database, logger);
     const pool = createPool(config.database, logger);
     this.#pool = pool;
     await checkDatabase(pool, config);
+    this.#checkAborted();
+
+    // After the pool: on a Cotton deployment on S3, the bucket is named in Cotton's server_settings.
+    const storage = options.createStorage
+      ? await options.createStorage({ root: config.storage.root, masterEncryptionKey, zstdLevel: config.storage.zstdLevel })
+      : await this.#openStorage(config, masterEncryptionKey, logger, pool);
     this.#checkAborted();
 
     const root = globalContainer.createChildContainer();
@@ -262,8 +264,16 @@ export class Host {
     return { container: p.container, signal: this.#abort.signal };
   }
 
-  async #openStorage(config: HostConfig, masterEncryptionKey: Buffer, logger: Logger): Promise<ObjectStorage> {
-    const opened = await (await import('../storage/open-storage')).openStorage({ config, masterEncryptionKey, logger });
+  async #openStorage(config: HostConfig, masterEncryptionKey: Buffer, logger: Logger, pool: Pool): Promise<ObjectStorage> {
+    const { openStorage } = await import('../storage/open-storage');
+    const { readCottonStorageSettings } = await import('../storage/s3/cotton-storage-settings');
+    const opened = await openStorage({
+      config,
+      masterEncryptionKey,
+      logger,
+      cottonSettings: () => readCottonStorageSettings(pool),
+      addSecret: (secret) => this.#redactor.add(secret),
+    });
     this.#closeStorage = opened.close;
     return opened.storage;
   }

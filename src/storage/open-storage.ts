@@ -4,12 +4,18 @@ import type { StorageBackend } from './backend';
 import { FilesystemStore } from './filesystem/filesystem-store';
 import type { ObjectStorage } from './object-storage';
 import { createPipelineStorage } from './pipeline';
+import type { CottonStorageSettings } from './s3/cotton-storage-settings';
+import { resolveS3Settings } from './s3/resolve-s3-settings';
 
 export interface OpenStorageOptions {
   config: HostConfig;
   /** The 32-byte master encryption key. */
   masterEncryptionKey: Buffer;
   logger: Logger;
+  /** Cotton's storage choice (its server_settings); omitted or undefined: the variables alone decide. */
+  cottonSettings?: () => Promise<CottonStorageSettings | undefined>;
+  /** Told every secret the storage uses (the S3 secret), so logs and events can scrub it. */
+  addSecret?: (secret: string) => void;
 }
 
 export interface OpenedStorage {
@@ -22,15 +28,33 @@ export interface OpenedStorage {
 
 /**
  * Opens the configured storage, the same way for the host and every CLI command: chooses the
- * backend, probes it (refusing a storage that cannot take a write), lets it do its own housekeeping (leftovers of writes that never finished), and puts
- * Cotton's pipeline over it.
+ * backend (S3 when our variables or Cotton's server_settings say so, else the folder), probes it
+ * (refusing a storage that cannot take a write), lets it do its own housekeeping (leftovers of
+ * writes that never finished), and puts Cotton's pipeline over it.
  */
 export async function openStorage(options: OpenStorageOptions): Promise<OpenedStorage> {
   const { config, logger } = options;
-  const backend: StorageBackend = new FilesystemStore(config.storage.root);
-  await backend.probe();
-  const swept = await backend.sweep();
-  if (swept > 0) logger.info({ removed: swept }, 'removed temp files of storage writes that never finished');
+  const backend = await chooseBackend(options);
+  try {
+    await backend.probe();
+    const swept = await backend.sweep();
+    if (swept > 0) logger.info({ removed: swept, storage: backend.description }, 'removed leftovers of storage writes that never finished');
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
   const storage = createPipelineStorage(backend, { masterEncryptionKey: options.masterEncryptionKey, zstdLevel: config.storage.zstdLevel });
   return { storage, backend, close: () => backend.close() };
+}
+
+async function chooseBackend(options: OpenStorageOptions): Promise<StorageBackend> {
+  const { config } = options;
+  const cotton = await options.cottonSettings?.();
+  const s3 = resolveS3Settings(config.s3, cotton, options.masterEncryptionKey);
+  if (!s3) return new FilesystemStore(config.storage.root);
+  options.addSecret?.(s3.secretAccessKey);
+  const { S3Backend } = await import('./s3/s3-backend');
+  const backend = new S3Backend(s3);
+  options.logger.info({ storage: backend.description, from: s3.names.bucket }, 'storage is S3');
+  return backend;
 }

@@ -132,7 +132,12 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
     expect(await snapshotTables(target.pool())).toEqual(await snapshotTables(source.pool));
   });
 
-  it('a flipped byte in a chunk object in the bucket: verify names it, restore refuses', async () => {
+  // The corruption matrix's object-level damage, done to the bucket: verify names the object, restore refuses with the reason.
+  it.each([
+    ['a flipped byte in a chunk object', 'decryption_failure', (bytes: Buffer) => ((bytes[bytes.length - 40]! ^= 0x01), bytes)],
+    ['a truncated chunk object', 'decryption_failure', (bytes: Buffer) => bytes.subarray(0, bytes.length >> 1)],
+    ['a deleted chunk object', 'missing_chunk', () => undefined],
+  ] as const)('%s in the bucket: verify names it, restore refuses (%s)', async (_name, reason, damage) => {
     const bucket = await server.createBucket();
     const env = envFor(bucket);
     const outcome = JSON.parse((await cli(env, 'backup', '--json')).stdout) as { manifestKey: string };
@@ -140,9 +145,9 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
     const pipeline = createPipelineStorage(backend, { masterEncryptionKey });
     const manifest = JSON.parse((await pipeline.readBuffer(outcome.manifestKey)).toString('utf8'));
     const victim = manifest.chunks[0].storageKey as string;
-    const bytes = await rawObject(bucket, victim);
-    bytes[bytes.length - 40]! ^= 0x01;
-    await backend.client.send(new PutObjectCommand({ Bucket: bucket, Key: cottonBucketObjectName(victim), Body: bytes }));
+    const damaged = damage(await rawObject(bucket, victim));
+    if (damaged) await backend.client.send(new PutObjectCommand({ Bucket: bucket, Key: cottonBucketObjectName(victim), Body: damaged }));
+    else await backend.delete(victim);
     await backend.close();
 
     const verify = await cli(env, 'verify', '--json');
@@ -150,8 +155,20 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
     expect(verify.stdout).toContain(victim);
     const target = newTarget();
     const restore = await cli(env, 'restore', '--target-database', target.name);
-    expect(restore.code).not.toBe(0);
-    expect(restore.stderr).toMatch(/decrypt|authenticat/i);
+    expect(restore.code).toBe(1);
+    expect(restore.stderr).toContain(reason);
+  });
+
+  it('a bucket that does not exist, or credentials the server refuses: one line naming the setting', async () => {
+    const missing = await cli(envFor('no-such-bucket-anywhere'), 'storage', 'ls');
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toContain('the bucket does not exist (check COTTON_STORAGE_S3_BUCKET)');
+    const bucket = await server.createBucket();
+    const refused = await cli(envFor(bucket, { COTTON_STORAGE_S3_ACCESS_KEY_ID: 'nobody', COTTON_STORAGE_S3_SECRET_ACCESS_KEY: 'a-secret-never-shown' }), 'storage', 'ls');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('check COTTON_STORAGE_S3_ACCESS_KEY_ID');
+    expect(refused.stderr).not.toContain('a-secret-never-shown');
   });
 
   it("Cotton's own S3 settings (server_settings.storage_type = 1, the secret CTN2-encrypted without zstd) choose the bucket", async () => {

@@ -1,11 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../db/migrations/runner';
-import { runCli } from '../../cli/program';
 import { deriveMasterEncryptionKey, pointerStorageKey } from '../../keys/keys';
 import { MIGRATIONS_PATH } from '../../../plugins/backup/index';
 import { readPointer } from '../../../plugins/backup/manifest/manifest-store';
@@ -13,9 +12,10 @@ import { runBackup } from '../../../plugins/backup/backup/run-backup';
 import { createBackupServices } from '../../../plugins/backup/services';
 import { seedCottonDatabase, snapshotTables } from '../../../test/support/cotton-schema';
 import { createTestDatabase, dropDatabase, testServer, uniqueDatabaseName, type TestDatabase } from '../../../test/support/database';
+import { runCliCaptured } from '../../../test/support/cli';
 import { cottonBucketObjectName, openCottonObject } from '../../../test/support/independent-bucket-reader';
 import { startS3Server, TEST_S3_ACCESS_KEY_ID, TEST_S3_SECRET, type TestS3Server } from '../../../test/support/s3-server';
-import { hostConfig, MASTER_KEY, newHost, PLUGINS_PATH, removeRoot, tempRoot, writeCottonStyleBackup } from '../../../test/restore/fixtures';
+import { hostConfig, MASTER_KEY, newHost, PLUGINS_PATH, removeRoot, SMALL_CHUNKS, tempRoot, writeCottonStyleBackup } from '../../../test/restore/fixtures';
 import type { FilesystemObjectStorage } from '../create-storage';
 import { encryptCtn2 } from '../ctn2/encrypt';
 import { createPipelineStorage } from '../pipeline';
@@ -53,9 +53,7 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
       COTTON_DATA_PATH: join(root, 'data'),
       COTTON_LOG_LEVEL: 'silent',
       COTTON_PLUGINS_PATH: PLUGINS_PATH,
-      COTTON_CHUNK_MIN_BYTES: '16384',
-      COTTON_CHUNK_AVG_BYTES: '65536',
-      COTTON_CHUNK_MAX_BYTES: '262144',
+      ...SMALL_CHUNKS,
       COTTON_STORAGE_S3_ENDPOINT: server.endpoint,
       COTTON_STORAGE_S3_BUCKET: bucket,
       COTTON_STORAGE_S3_ACCESS_KEY_ID: TEST_S3_ACCESS_KEY_ID,
@@ -64,16 +62,7 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
     };
   }
 
-  async function cli(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const out = new PassThrough();
-    const err = new PassThrough();
-    let stdout = '';
-    let stderr = '';
-    out.on('data', (d) => (stdout += d));
-    err.on('data', (d) => (stderr += d));
-    const code = await runCli(['node', 'cotton-backup', ...args], { env, stdout: out, stderr: err });
-    return { code, stdout, stderr };
-  }
+  const cli = runCliCaptured;
 
   function newTarget(): { name: string; pool: () => pg.Pool } {
     const name = uniqueDatabaseName('s3rt_t');

@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import pg from 'pg';
@@ -15,7 +17,7 @@ import { createTestDatabase, dropDatabase, testServer, uniqueDatabaseName, type 
 import { runCliCaptured } from '../../../test/support/cli';
 import { cottonBucketObjectName, openCottonObject } from '../../../test/support/independent-bucket-reader';
 import { startS3Server, TEST_S3_ACCESS_KEY_ID, TEST_S3_SECRET, type TestS3Server } from '../../../test/support/s3-server';
-import { hostConfig, MASTER_KEY, newHost, PLUGINS_PATH, removeRoot, SMALL_CHUNKS, tempRoot, writeCottonStyleBackup } from '../../../test/restore/fixtures';
+import { hostConfig, MASTER_KEY, newHost, PLUGINS_PATH, removeRoot, REPO, SMALL_CHUNKS, tempRoot, writeCottonStyleBackup } from '../../../test/restore/fixtures';
 import type { FilesystemObjectStorage } from '../create-storage';
 import { encryptCtn2 } from '../ctn2/encrypt';
 import { createPipelineStorage } from '../pipeline';
@@ -148,6 +150,16 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
     expect(restore.stderr).toContain(reason);
   });
 
+  it('the S3 secret never reaches the logs, even at trace level', async () => {
+    const bucket = await server.createBucket();
+    const secret = 'distinctive-s3-secret-value-4f1c';
+    // s3rver does not check signatures, so any secret works against it; a real process, so the logs are its stderr
+    const env = envFor(bucket, { COTTON_STORAGE_S3_SECRET_ACCESS_KEY: secret, COTTON_LOG_LEVEL: 'trace', PATH: process.env.PATH ?? '' });
+    const run = await promisify(execFile)(process.execPath, [join(REPO, 'bin', 'cotton-backup.js'), 'backup', '--json'], { env, cwd: REPO });
+    expect(run.stderr).toContain('storage is S3');
+    expect(run.stderr + run.stdout).not.toContain(secret);
+  });
+
   it('a bucket that does not exist, or credentials the server refuses: one line naming the setting', async () => {
     const missing = await cli(envFor('no-such-bucket-anywhere'), 'storage', 'ls');
     expect(missing.code).not.toBe(0);
@@ -249,6 +261,10 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
       const afterFirst = all.slice(all.lastIndexOf('PointerAdvanced') + 1);
       expect(afterFirst).toContain('BackupStarted');
       expect(afterFirst).toContain('BackupFailed');
+
+      // the server back: the next backup (the retry) goes through and advances the pointer
+      const retried = await runBackup(services.backup);
+      expect((await readPointer(storage, pointerKey))?.latestBackupId).toBe(retried.backupId);
       await backend.close();
       await services.coordinator.stop(0);
     } finally {

@@ -92,6 +92,7 @@ export function createCliRuntime(options: CliRuntimeOptions = {}): CliRuntime {
           logger: runtime.logger(),
           cottonSettings: () => readCottonStorageSettings(runtime.pool()),
           addSecret: (secret) => redactor.add(secret),
+          probe: false,
         });
         cleanups.push(() => opened.close());
         return opened.storage;

@@ -70,6 +70,10 @@ describe('the start-up probe refuses a storage root that cannot take objects, wi
         `storage root ${files} is not usable: cannot create a file: the file system is read-only (EROFS)`,
       );
       expect(await readdir(join(files, 'tmp'))).toEqual([]);
+      // a CLI command (no probe) still reads a read-only copy of the root
+      const reading = await openStorage({ config, masterEncryptionKey, logger, probe: false });
+      expect(await reading.storage.exists(sha256Hex('absent'))).toBe(false);
+      await reading.close();
     } finally {
       execFileSync('umount', [files]);
     }

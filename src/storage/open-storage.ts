@@ -16,6 +16,12 @@ export interface OpenStorageOptions {
   cottonSettings?: () => Promise<CottonStorageSettings | undefined>;
   /** Told every secret the storage uses (the S3 secret), so logs and events can scrub it. */
   addSecret?: (secret: string) => void;
+  /**
+   * Refuse a storage that cannot take a write (default true: `serve` must not start healthy on
+   * one). CLI commands pass false: reading a backup from a read-only copy of the root must work,
+   * and a command that writes fails on its write with the same path and reason.
+   */
+  probe?: boolean;
 }
 
 export interface OpenedStorage {
@@ -36,7 +42,7 @@ export async function openStorage(options: OpenStorageOptions): Promise<OpenedSt
   const { config, logger } = options;
   const backend = await chooseBackend(options);
   try {
-    await backend.probe();
+    if (options.probe ?? true) await backend.probe();
     const swept = await backend.sweep();
     if (swept > 0) logger.info({ removed: swept, storage: backend.description }, 'removed leftovers of storage writes that never finished');
   } catch (error) {

@@ -22,6 +22,8 @@ export interface TestS3Server {
   readonly endpoint: string;
   /** Answers the next `count` requests (matching `when`, default all) with `status` and an S3 error `code`, without forwarding them. */
   failNext(count: number, status: number, code: string, when?: (method: string, url: string) => boolean): void;
+  /** Answers the next `count` matching requests with `status` and `body` (what s3rver cannot answer itself). */
+  answerNext(count: number, status: number, body: string, when?: (method: string, url: string) => boolean): void;
   /** While down, every connection is cut at once (a stopped or unreachable server). */
   setDown(down: boolean): void;
   /** Requests forwarded or answered so far, as `METHOD path?query`. */
@@ -37,7 +39,7 @@ export async function startS3Server(): Promise<TestS3Server> {
   const directory = await mkdtemp(join(tmpdir(), 'cotton-s3rver-'));
   const s3rver = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true });
   const upstream = (await s3rver.run()) as AddressInfo;
-  const faults: { count: number; status: number; code: string; when?: (method: string, url: string) => boolean }[] = [];
+  const faults: { count: number; status: number; body: string; when?: (method: string, url: string) => boolean }[] = [];
   let down = false;
   const requests: string[] = [];
   const sockets = new Set<Socket>();
@@ -51,7 +53,7 @@ export async function startS3Server(): Promise<TestS3Server> {
       fault.count -= 1;
       req.resume();
       res.writeHead(fault.status, { 'content-type': 'application/xml' });
-      res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.code}</Code><Message>injected by the test proxy</Message></Error>`);
+      res.end(fault.body);
       return;
     }
     const forward = request({ host: '127.0.0.1', port: upstream.port, method, path: url, headers: req.headers }, (answer) => {
@@ -76,7 +78,11 @@ export async function startS3Server(): Promise<TestS3Server> {
     endpoint,
     requests,
     failNext(count, status, code, when) {
-      faults.push({ count, status, code, when });
+      const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected by the test proxy</Message></Error>`;
+      faults.push({ count, status, body, when });
+    },
+    answerNext(count, status, body, when) {
+      faults.push({ count, status, body, when });
     },
     setDown(value) {
       down = value;

@@ -128,6 +128,25 @@ describe('S3Backend', () => {
     expect(server.requests.filter((r) => r.startsWith('GET')).length).toBe(3);
   });
 
+  it('sweep aborts only stale multipart uploads of Cotton-shaped keys (the listing played by the proxy: s3rver has none)', async () => {
+    const stale = `${key.slice(0, 2)}/${key.slice(2, 4)}/${key.slice(4)}.ctn`;
+    const young = `${key.slice(0, 2)}/${key.slice(2, 4)}/${'0'.repeat(60)}.ctn`;
+    const upload = (name: string, id: string, initiated: Date) =>
+      `<Upload><Key>${name}</Key><UploadId>${id}</UploadId><Initiated>${initiated.toISOString()}</Initiated></Upload>`;
+    const old = new Date(Date.now() - 2 * 3600_000);
+    server.answerNext(
+      1,
+      200,
+      `<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult><Bucket>${backend.settings.bucket}</Bucket>` +
+        upload(stale, 'stale-id', old) + upload(young, 'young-id', new Date()) + upload('users/avatar.png', 'foreign-id', old) +
+        '</ListMultipartUploadsResult>',
+      (method, url) => method === 'GET' && url.includes('uploads'),
+    );
+    server.answerNext(5, 204, '', (method, url) => method === 'DELETE' && url.includes('uploadId='));
+    expect(await backend.sweep()).toBe(1);
+    expect(server.requests.filter((r) => r.startsWith('DELETE'))).toEqual([expect.stringContaining('uploadId=stale-id')]);
+  });
+
   it('a bucket that does not exist: one line naming the setting', async () => {
     const missing = new S3Backend({ ...backend.settings, bucket: 'no-such-bucket-here' }, { maxAttempts: 1 });
     const error = await missing.probe().catch((e: unknown) => e);

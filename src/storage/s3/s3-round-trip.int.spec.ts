@@ -14,7 +14,7 @@ import { runBackup } from '../../../plugins/backup/backup/run-backup';
 import { createBackupServices } from '../../../plugins/backup/services';
 import { seedCottonDatabase, snapshotTables } from '../../../test/support/cotton-schema';
 import { createTestDatabase, dropDatabase, testServer, uniqueDatabaseName, type TestDatabase } from '../../../test/support/database';
-import { runCliCaptured } from '../../../test/support/cli';
+import { cliEnvironment, runCliCaptured } from '../../../test/support/cli';
 import { cottonBucketObjectName, openCottonObject } from '../../../test/support/independent-bucket-reader';
 import { startS3Server, TEST_S3_ACCESS_KEY_ID, TEST_S3_SECRET, type TestS3Server } from '../../../test/support/s3-server';
 import { hostConfig, MASTER_KEY, newHost, PLUGINS_PATH, removeRoot, REPO, SMALL_CHUNKS, tempRoot, writeCottonStyleBackup } from '../../../test/restore/fixtures';
@@ -49,12 +49,7 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
 
   function envFor(bucket: string, extra: Record<string, string> = {}): Record<string, string> {
     return {
-      ...source.env,
-      COTTON_MASTER_KEY: MASTER_KEY,
-      COTTON_STORAGE_PATH: join(root, 'files'),
-      COTTON_DATA_PATH: join(root, 'data'),
-      COTTON_LOG_LEVEL: 'silent',
-      COTTON_PLUGINS_PATH: PLUGINS_PATH,
+      ...cliEnvironment(source, root, MASTER_KEY, PLUGINS_PATH),
       ...SMALL_CHUNKS,
       COTTON_STORAGE_S3_ENDPOINT: server.endpoint,
       COTTON_STORAGE_S3_BUCKET: bucket,

@@ -92,6 +92,26 @@ describe('S3Backend', () => {
     expect(checksums).toEqual([expect.stringMatching(/^[A-Za-z0-9+/]{6}==$/)]);
   });
 
+  it('a server that refuses If-None-Match (501) is found by the probe: writes then go without it', async () => {
+    let probePuts = 0; // the second PUT of the probe is the conditional one
+    server.failNext(1, 501, 'NotImplemented', (method, url) => method === 'PUT' && url.includes('cotton-backup-probe/') && ++probePuts === 2);
+    const seen: (string | undefined)[] = [];
+    backend.client.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { method?: string; path?: string; headers?: Record<string, string> };
+        if (request.method === 'PUT' && !request.path?.includes('cotton-backup-probe')) seen.push(request.headers?.['if-none-match']);
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'watchConditionalWrite' },
+    );
+    expect(backend.conditionalWrites).toBe(true);
+    await backend.probe();
+    expect(backend.conditionalWrites).toBe(false);
+    await backend.write(key, Readable.from([Buffer.from('x')]));
+    expect(seen).toEqual([undefined]);
+    expect(await backend.size(key)).toBe(1);
+  });
+
   it('a 412 to the conditional PUT (another writer won between our HEAD and our PUT) is a skipped write', async () => {
     const name = `${key.slice(0, 2)}/${key.slice(2, 4)}/${key.slice(4)}.ctn`;
     await backend.client.send(new PutObjectCommand({ Bucket: backend.settings.bucket, Key: name, Body: Buffer.from('theirs') }));

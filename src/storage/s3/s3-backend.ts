@@ -62,6 +62,11 @@ export class S3Backend implements StorageBackend {
     return `s3://${s.bucket}/${s.prefix}${s.endpoint ? ` at ${s.endpoint}` : ''}`;
   }
 
+  /** False once the server refused If-None-Match (501): writes are then HEAD-then-PUT alone. */
+  get conditionalWrites(): boolean {
+    return this.#conditionalWrites;
+  }
+
   /** The client, for tests that watch which requests a write makes. */
   get client(): S3Client {
     return this.#client;
@@ -118,7 +123,8 @@ export class S3Backend implements StorageBackend {
         if (existing !== undefined) return { written: false, storedBytes: existing };
       }
       if (conditional && isConditionalWriteUnsupported(error)) {
-        // The stream is spent: the caller's retry (a later backup) writes it without the condition.
+        // Not found by probe() (a CLI command skips it). The stream is spent: the caller's retry
+        // (a later backup) writes it without the condition.
         this.#conditionalWrites = false;
       }
       // A source error is the real cause; an upload aborted because of it says less.
@@ -195,7 +201,14 @@ export class S3Backend implements StorageBackend {
     try {
       await this.#client.send(new HeadBucketCommand({ Bucket: bucket }));
       doing = 'write a probe object';
-      await this.#client.send(new PutObjectCommand({ Bucket: bucket, Key: probeName, Body: Buffer.from('cotton-backup storage probe\n') }));
+      const body = Buffer.from('cotton-backup storage probe\n');
+      await this.#client.send(new PutObjectCommand({ Bucket: bucket, Key: probeName, Body: body }));
+      // Does the server implement conditional writes? 412 = enforced, 200 = ignored (harmless, the
+      // HEAD before each PUT still dedups), 501 = refused: then writes go without the header.
+      await this.#client.send(new PutObjectCommand({ Bucket: bucket, Key: probeName, Body: body, IfNoneMatch: '*' })).catch((error: unknown) => {
+        if (isConditionalWriteUnsupported(error)) this.#conditionalWrites = false;
+        else if (!isAlreadyThere(error)) throw error;
+      });
       doing = 'delete a probe object';
       await this.#client.send(new DeleteObjectCommand({ Bucket: bucket, Key: probeName }));
     } catch (error) {

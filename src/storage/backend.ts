@@ -12,6 +12,13 @@ export interface BackendWriteOptions {
    * (never delete-then-write). Only the mutable pointer uses this.
    */
   overwrite?: boolean;
+  /**
+   * The caller has just seen the key absent (the pipeline checks before it compresses and
+   * encrypts): a backend may skip its own look-up. Put-if-absent still holds where the backend
+   * has a conditional write; elsewhere a racing writer of the same key may rewrite it with the
+   * same plaintext (content-addressed), never lose it.
+   */
+  checkedAbsent?: boolean;
 }
 
 /** A source, or a chain (source, transforms...) that the backend runs with one pipeline(). */

@@ -47,7 +47,7 @@ export function createPipelineStorage(backend: StorageBackend, options: Pipeline
       params: { [zlibConstants.ZSTD_c_compressionLevel]: zstdLevel },
     });
     const encrypt = createCtn2EncryptStream({ masterKey, chunkSize: DEFAULT_CHUNK_SIZE });
-    return backend.write(key, [input, compress, encrypt], writeOptions);
+    return backend.write(key, [input, compress, encrypt], { overwrite: writeOptions.overwrite, checkedAbsent: !writeOptions.overwrite });
   }
 
   async function read(key: string): Promise<Readable> {

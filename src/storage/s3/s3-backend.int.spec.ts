@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../keys/keys';
+import { deriveMasterEncryptionKey, sha256Hex } from '../../keys/keys';
+import { createPipelineStorage } from '../pipeline';
 import { startS3Server, type TestS3Server } from '../../../test/support/s3-server';
 import { describeBackendContract } from '../../../test/support/storage-contract';
 import { S3Backend } from './s3-backend';
@@ -110,6 +111,15 @@ describe('S3Backend', () => {
     await backend.write(key, Readable.from([Buffer.from('x')]));
     expect(seen).toEqual([undefined]);
     expect(await backend.size(key)).toBe(1);
+  });
+
+  it('through the pipeline a new object costs one HEAD and one PUT, an existing one a HEAD alone', async () => {
+    const storage = createPipelineStorage(backend, { masterEncryptionKey: deriveMasterEncryptionKey('0123456789abcdef0123456789abcdef') });
+    await storage.write(key, Buffer.from('plaintext'));
+    expect(server.requests.map((r) => r.split(' ')[0])).toEqual(['HEAD', 'PUT']);
+    server.requests.length = 0;
+    expect((await storage.write(key, Buffer.from('plaintext'))).written).toBe(false);
+    expect(server.requests.map((r) => r.split(' ')[0])).toEqual(['HEAD']);
   });
 
   it('a 412 to the conditional PUT (another writer won between our HEAD and our PUT) is a skipped write', async () => {

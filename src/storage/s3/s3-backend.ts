@@ -82,7 +82,7 @@ export class S3Backend implements StorageBackend {
     let name: string;
     try {
       name = this.#name(key);
-      if (!options.overwrite) {
+      if (!options.overwrite && !options.checkedAbsent) {
         const existing = await this.size(key);
         if (existing !== undefined) {
           release();

@@ -10,7 +10,8 @@
 import pg from 'pg';
 import { loadConfig } from '../src/config/config';
 import { deriveMasterEncryptionKey } from '../src/keys/keys';
-import { createStorage } from '../src/storage/create-storage';
+import { createLogger } from '../src/logging/logger';
+import { openStorage } from '../src/storage/open-storage';
 import { runBackup } from '../plugins/backup/backup/run-backup';
 import { restoreBackup } from '../plugins/backup/restore/restore-backup';
 import { connectionTarget, createBackupServices } from '../plugins/backup/services';
@@ -60,7 +61,9 @@ async function main(): Promise<void> {
     ...request.env,
   });
   const masterEncryptionKey = deriveMasterEncryptionKey(BENCH_MASTER_KEY);
-  const storage = createStorage({ root: config.storage.root, masterEncryptionKey, zstdLevel: config.storage.zstdLevel });
+  // The storage the configuration names (the folder, or S3 with COTTON_STORAGE_S3_* in request.env), opened as the host opens it.
+  const opened = await openStorage({ config, masterEncryptionKey, logger: createLogger({ level: 'silent' }) });
+  const storage = opened.storage;
   const pool = new pg.Pool({ ...config.database, max: 4 });
   const services = createBackupServices({ config, pool, storage, masterEncryptionKey, clock: { now: () => new Date() } });
   try {
@@ -92,6 +95,7 @@ async function main(): Promise<void> {
   } finally {
     await services.coordinator.stop(0);
     await pool.end();
+    await opened.close();
   }
 }
 

@@ -25,7 +25,7 @@ export interface CliRuntime {
   logger(): Logger;
   /** The 32-byte master encryption key (COTTON_MASTER_KEY, or the development key file). */
   masterEncryptionKey(): Promise<Buffer>;
-  /** Cotton's storage pipeline over COTTON_STORAGE_PATH. */
+  /** Cotton's storage pipeline over the configured backend (openStorage, as the host opens it). */
   storage(): Promise<ObjectStorage>;
   /** A pool over Cotton's database; ended by close(). */
   pool(): Pool;
@@ -86,8 +86,18 @@ export function createCliRuntime(options: CliRuntimeOptions = {}): CliRuntime {
       storage ??= (async () => {
         const c = runtime.config();
         const masterEncryptionKey = await runtime.masterEncryptionKey();
-        const { createStorage } = await import('../storage/create-storage');
-        return createStorage({ root: c.storage.root, masterEncryptionKey, zstdLevel: c.storage.zstdLevel });
+        const { openStorage } = await import('../storage/open-storage');
+        const { readCottonStorageSettings } = await import('../storage/s3/cotton-storage-settings');
+        const opened = await openStorage({
+          config: c,
+          masterEncryptionKey,
+          logger: runtime.logger(),
+          cottonSettings: () => readCottonStorageSettings(runtime.pool()),
+          addSecret: (secret) => redactor.add(secret),
+          probe: false,
+        });
+        cleanups.push(() => opened.close());
+        return opened.storage;
       })();
       return storage;
     },

@@ -64,6 +64,14 @@ export const environmentSchema = z.object({
     .string()
     .regex(/^[^,\s]{1,63}(,[^,\s]{1,63})*$/, 'a comma-separated list of PostgreSQL role names')
     .optional(),
+  // S3 storage (src/storage/s3): each one overrides Cotton's server_settings; a bucket alone selects S3.
+  COTTON_STORAGE_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  COTTON_STORAGE_S3_REGION: z.string().min(1).optional(),
+  COTTON_STORAGE_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+  COTTON_STORAGE_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  COTTON_STORAGE_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  COTTON_STORAGE_S3_PATH_STYLE: boolean.default(true),
+  COTTON_STORAGE_S3_PREFIX: z.string().regex(/^([A-Za-z0-9._-]+\/)+$/, 'folder names ending with "/", e.g. "cotton/"').optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -74,6 +82,8 @@ export interface HostConfig {
   masterKey?: string;
   restore: { ifEmpty: boolean; fallback: 'none' | 'previous'; extensions: string[] };
   storage: { root: string; zstdLevel: number };
+  /** COTTON_STORAGE_S3_*: which S3 storage, if any (resolved with Cotton's server_settings by src/storage/s3). */
+  s3: S3Environment;
   dataPath: string;
   http: { host: string; port: number; adminToken?: string };
   logLevel: Environment['COTTON_LOG_LEVEL'];
@@ -90,6 +100,17 @@ export interface HostConfig {
     /** `NOTIFY cotton_backup`: off, or only from these login roles (undefined: any role). */
     notify: { enabled: boolean; roles?: string[] };
   };
+}
+
+/** The COTTON_STORAGE_S3_* variables as given (each undefined when unset). */
+export interface S3Environment {
+  endpoint?: string;
+  region?: string;
+  bucket?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  forcePathStyle: boolean;
+  prefix?: string;
 }
 
 /** Parses the environment; every problem at once, each naming its variable. */
@@ -126,6 +147,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
       extensions: e.COTTON_RESTORE_EXTENSIONS.split(','),
     },
     storage: { root: e.COTTON_STORAGE_PATH, zstdLevel: e.COTTON_ZSTD_LEVEL },
+    s3: {
+      endpoint: e.COTTON_STORAGE_S3_ENDPOINT,
+      region: e.COTTON_STORAGE_S3_REGION,
+      bucket: e.COTTON_STORAGE_S3_BUCKET,
+      accessKeyId: e.COTTON_STORAGE_S3_ACCESS_KEY_ID,
+      secretAccessKey: e.COTTON_STORAGE_S3_SECRET_ACCESS_KEY,
+      forcePathStyle: e.COTTON_STORAGE_S3_PATH_STYLE,
+      prefix: e.COTTON_STORAGE_S3_PREFIX,
+    },
     dataPath: e.COTTON_DATA_PATH,
     http: { host: e.COTTON_HTTP_HOST, port: e.COTTON_HTTP_PORT, adminToken: e.COTTON_ADMIN_TOKEN },
     logLevel: e.COTTON_LOG_LEVEL,

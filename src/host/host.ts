@@ -37,7 +37,7 @@ export interface HostOptions {
   /** Logger to use; default a pino logger on stderr at config.logLevel with the config's secrets redacted. */
   logger?: Logger;
   clock?: Clock;
-  /** Storage pipeline factory; default createStorage from src/storage/create-storage. */
+  /** Storage for tests (a test double); default openStorage from src/storage/open-storage, the configured backend. */
   createStorage?: StorageFactory;
   /** How long stop() lets pg-boss finish active jobs (ms, default 30 s). */
   stopTimeoutMs?: number;
@@ -52,7 +52,7 @@ interface StartedPlugin {
 
 /**
  * The plugin host. start() runs, in order:
- * config → logger → HTTP address check → master key → storage → database pool → plugin load + register →
+ * config → logger → HTTP address check → master key → database pool → storage → plugin load + register →
  * startupRestore hooks → migrations → pg-boss → notification subscriber → plugin start hooks → HTTP.
  * A failure at any step stops what had started (in reverse) and rejects with the original error;
  * the host then never serves. stop() reverses: HTTP, plugins (reverse order), pg-boss (graceful),
@@ -74,6 +74,7 @@ export class Host {
   #registered: StartedPlugin[] = [];
   #started: StartedPlugin[] = [];
   #migrations: MigrationOutcome[] = [];
+  #closeStorage?: () => Promise<void>;
   #starting?: Promise<void>;
   #stopping?: Promise<void>;
 
@@ -183,15 +184,16 @@ export class Host {
     this.#redactor.add(masterEncryptionKey.toString('base64'));
     this.#checkAborted();
 
-    const storageFactory = options.createStorage ?? (await import('../storage/create-storage')).createStorage;
-    const storage = await storageFactory({ root: config.storage.root, masterEncryptionKey, zstdLevel: config.storage.zstdLevel });
-    const swept = await (await import('../storage/filesystem/sweep-temp')).sweepStaleTempFiles(config.storage.root);
-    if (swept.length > 0) logger.info({ removed: swept.length }, 'removed temp files of storage writes that never finished');
-
     await ensureDatabaseExists(config.database, logger);
     const pool = createPool(config.database, logger);
     this.#pool = pool;
     await checkDatabase(pool, config);
+    this.#checkAborted();
+
+    // After the pool: on a Cotton deployment on S3, the bucket is named in Cotton's server_settings.
+    const storage = options.createStorage
+      ? await options.createStorage({ root: config.storage.root, masterEncryptionKey, zstdLevel: config.storage.zstdLevel })
+      : await this.#openStorage(config, masterEncryptionKey, logger, pool);
     this.#checkAborted();
 
     const root = globalContainer.createChildContainer();
@@ -264,6 +266,20 @@ export class Host {
     return { container: p.container, signal: this.#abort.signal };
   }
 
+  async #openStorage(config: HostConfig, masterEncryptionKey: Buffer, logger: Logger, pool: Pool): Promise<ObjectStorage> {
+    const { openStorage } = await import('../storage/open-storage');
+    const { readCottonStorageSettings } = await import('../storage/s3/cotton-storage-settings');
+    const opened = await openStorage({
+      config,
+      masterEncryptionKey,
+      logger,
+      cottonSettings: () => readCottonStorageSettings(pool),
+      addSecret: (secret) => this.#redactor.add(secret),
+    });
+    this.#closeStorage = opened.close;
+    return opened.storage;
+  }
+
   #checkAborted(): void {
     if (this.#abort.signal.aborted) throw new Error('host stopped while starting');
   }
@@ -288,6 +304,8 @@ export class Host {
     if (this.#boss) await attempt('pg-boss', () => this.#boss!.stop({ graceful: true, close: true, timeout: this.#options.stopTimeoutMs ?? 30_000 }));
     if (this.#subscriber) await attempt('notification subscriber', () => this.#subscriber!.close());
     if (this.#pool) await attempt('database pool', () => this.#pool!.end());
+    if (this.#closeStorage) await attempt('storage', this.#closeStorage);
+    this.#closeStorage = undefined;
     this.#http = undefined;
     this.#boss = undefined;
     this.#subscriber = undefined;

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { zstdDecompressSync } from 'node:zlib';
@@ -11,7 +11,9 @@ import { deriveMasterEncryptionKey, sha256Hex } from '../keys/keys';
 import { createStorage, digestStream, HashingPassThrough, type FilesystemObjectStorage } from './create-storage';
 import { decryptCtn2 } from './ctn2/decrypt';
 import { ChunkAuthenticationFailedError, HeaderAuthenticationFailedError } from './ctn2/errors';
+import { FilesystemStore } from './filesystem/filesystem-store';
 import { InvalidStorageKeyError, ObjectNotFoundError, ObjectTooLargeError } from './object-storage';
+import { createPipelineStorage } from './pipeline';
 
 const MiB = 1024 * 1024;
 const masterEncryptionKey = deriveMasterEncryptionKey('0123456789abcdef0123456789abcdef');
@@ -204,5 +206,30 @@ describe('createStorage: zstd → CTN2 → filesystem', () => {
     const key = expected.sha256;
     await storage.write(key, piecewise(data).pipe(hashing));
     expect(hashing.digest()).toEqual(expected);
+  });
+});
+
+describe('the pipeline replaces the pointer through the backend in one step', () => {
+  it('overwrite reaches the backend as one atomic replace, and the final path changes by a single rename', async () => {
+    const key = sha256Hex('pointer');
+    const steps: string[] = [];
+    const store = new FilesystemStore(root, {
+      operations: {
+        rename: async (from, to) => {
+          steps.push(`rename -> ${relative(root, to)}`);
+          await rename(from, to);
+        },
+        unlink: async (path) => {
+          steps.push(`unlink ${relative(root, path)}`);
+          await unlink(path);
+        },
+      },
+    });
+    const pipelineStorage = createPipelineStorage(store, { masterEncryptionKey });
+    await pipelineStorage.write(key, Buffer.from('{"latestBackupId":"1"}'));
+    steps.length = 0;
+    await pipelineStorage.write(key, Buffer.from('{"latestBackupId":"2"}'), { overwrite: true });
+    expect(steps).toEqual([`rename -> ${relative(root, storage.objectPath(key))}`]);
+    expect((await storage.readBuffer(key)).toString()).toBe('{"latestBackupId":"2"}');
   });
 });

@@ -1,21 +1,14 @@
-import { createHash } from 'node:crypto';
-import { Readable, Transform, pipeline as pipelineWithCallback, type TransformCallback } from 'node:stream';
-import { constants as zlibConstants, createZstdCompress, createZstdDecompress } from 'node:zlib';
-import { createCtn2DecryptStream } from './ctn2/decrypt';
-import { createCtn2EncryptStream } from './ctn2/encrypt';
-import { DEFAULT_CHUNK_SIZE, KEY_LENGTH } from './ctn2/format';
-import { FilesystemStore, assertStorageKey } from './filesystem/filesystem-store';
-import { ObjectTooLargeError, type ObjectStorage, type WriteOptions, type WriteResult } from './object-storage';
+import { FilesystemStore } from './filesystem/filesystem-store';
+import type { ObjectStorage } from './object-storage';
+import { createPipelineStorage, type PipelineOptions } from './pipeline';
 
 export { InvalidStorageKeyError, ObjectNotFoundError, ObjectTooLargeError } from './object-storage';
+export { DEFAULT_READ_BUFFER_LIMIT } from './pipeline';
+export { digestStream, HashingPassThrough, type StreamDigest } from './digest';
 
-export interface CreateStorageOptions {
+export interface CreateStorageOptions extends PipelineOptions {
   /** Cotton's storage root (the folder holding `ab/cd/<rest>.ctn`). */
   root: string;
-  /** The 32-byte master encryption key (deriveMasterEncryptionKey). */
-  masterEncryptionKey: Buffer;
-  /** zstd level; Cotton's default is 1. */
-  zstdLevel?: number;
 }
 
 /** The storage plus its filesystem facts, for tools and tests; plugins see only ObjectStorage. */
@@ -25,134 +18,8 @@ export interface FilesystemObjectStorage extends ObjectStorage {
   objectPath(key: string): string;
 }
 
-/** readBuffer's default cap: manifests and pointers are kilobytes. */
-export const DEFAULT_READ_BUFFER_LIMIT = 16 * 1024 * 1024;
-/** zstd output piece size: fewer, larger pieces through the CTN2 stage than the 16 KiB default. */
-const ZSTD_CHUNK = 256 * 1024;
-
-/**
- * Cotton's storage pipeline over the filesystem backend (COTTON.md §2):
- * write = plaintext → zstd → CTN2 → `<root>/ab/cd/<rest>.ctn`; read = the reverse.
- * Memory is bounded by one CTN2 chunk (1 MiB) plus stream buffers, whatever the object size.
- */
+/** Cotton's storage pipeline over a folder (COTTON.md §2): `<root>/ab/cd/<rest>.ctn`. */
 export function createStorage(options: CreateStorageOptions): FilesystemObjectStorage {
-  const masterKey = options.masterEncryptionKey;
-  if (!Buffer.isBuffer(masterKey) || masterKey.length !== KEY_LENGTH) {
-    throw new RangeError(`masterEncryptionKey must be ${KEY_LENGTH} bytes (the HKDF-derived master encryption key)`);
-  }
-  const zstdLevel = options.zstdLevel ?? 1;
-  if (!Number.isInteger(zstdLevel) || zstdLevel > 22) throw new RangeError(`zstdLevel must be an integer ≤ 22, got ${zstdLevel}`);
   const store = new FilesystemStore(options.root);
-
-  async function write(key: string, source: Readable | Uint8Array, writeOptions: WriteOptions = {}): Promise<WriteResult> {
-    assertStorageKey(key);
-    if (!writeOptions.overwrite) {
-      const existing = await store.size(key);
-      if (existing !== undefined) {
-        discardSource(source);
-        return { written: false, storedBytes: existing };
-      }
-    }
-    const input = source instanceof Readable ? source : Readable.from([toBuffer(source)]);
-    const compress = createZstdCompress({
-      chunkSize: ZSTD_CHUNK,
-      params: { [zlibConstants.ZSTD_c_compressionLevel]: zstdLevel },
-    });
-    const encrypt = createCtn2EncryptStream({ masterKey, chunkSize: DEFAULT_CHUNK_SIZE });
-    return store.write(key, [input, compress, encrypt], writeOptions);
-  }
-
-  async function read(key: string): Promise<Readable> {
-    const file = await store.openRead(key); // ObjectNotFoundError here, as a rejected promise
-    const decrypt = createCtn2DecryptStream({ masterKey, name: `CTN2 object ${key}` });
-    const decompress = createZstdDecompress({ chunkSize: ZSTD_CHUNK });
-    // Errors anywhere destroy every stage; the consumer sees them as an 'error' on the returned
-    // stream. Destroying the returned stream early closes the file.
-    pipelineWithCallback(file, decrypt, decompress, () => undefined);
-    return decompress;
-  }
-
-  async function readBuffer(key: string, maxBytes = DEFAULT_READ_BUFFER_LIMIT): Promise<Buffer> {
-    const stream = await read(key);
-    const parts: Buffer[] = [];
-    let total = 0;
-    for await (const piece of stream as AsyncIterable<Buffer>) {
-      total += piece.length;
-      if (total > maxBytes) {
-        stream.destroy();
-        throw new ObjectTooLargeError(key, maxBytes);
-      }
-      parts.push(piece);
-    }
-    return Buffer.concat(parts, total);
-  }
-
-  return {
-    root: store.root,
-    objectPath: (key) => store.path(key),
-    write,
-    read,
-    readBuffer,
-    exists: (key) => store.exists(key),
-    delete: (key) => store.delete(key),
-    size: (key) => store.size(key),
-    list: () => store.list(),
-  };
-}
-
-/**
- * A skipped write (the key already exists) must not read the source: it is destroyed without
- * an error. That releases its resources at once (a file stream closes its descriptor, an async
- * generator behind Readable.from() has its `finally` run) and never leaves a producer waiting
- * for 'drain': a producer piping into it with pipeline() sees ERR_STREAM_PREMATURE_CLOSE, and
- * direct writes fail with ERR_STREAM_DESTROYED. Callers who need the bytes anyway (e.g. to
- * hash them) should hash before writing, or check `exists()` first.
- */
-function discardSource(source: Readable | Uint8Array): void {
-  if (source instanceof Readable && !source.destroyed) source.destroy();
-}
-
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-export interface StreamDigest {
-  /** Lowercase hex SHA-256. */
-  sha256: string;
-  length: number;
-}
-
-/** SHA-256 and byte length of a whole stream (consumes it). */
-export async function digestStream(source: AsyncIterable<Uint8Array | string>): Promise<StreamDigest> {
-  const hash = createHash('sha256');
-  let length = 0;
-  for await (const piece of source) {
-    const bytes = typeof piece === 'string' ? Buffer.from(piece) : piece;
-    hash.update(bytes);
-    length += bytes.length;
-  }
-  return { sha256: hash.digest('hex'), length };
-}
-
-/** A pass-through that hashes what flows through it; `digest()` is available after 'finish'. */
-export class HashingPassThrough extends Transform {
-  readonly #hash = createHash('sha256');
-  #length = 0;
-  #result: StreamDigest | undefined;
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#hash.update(chunk);
-    this.#length += chunk.length;
-    callback(null, chunk);
-  }
-
-  override _flush(callback: TransformCallback): void {
-    this.#result = { sha256: this.#hash.digest('hex'), length: this.#length };
-    callback();
-  }
-
-  digest(): StreamDigest {
-    if (!this.#result) throw new Error('HashingPassThrough.digest() called before the stream ended');
-    return this.#result;
-  }
+  return { ...createPipelineStorage(store, options), root: store.root, objectPath: (key) => store.path(key) };
 }

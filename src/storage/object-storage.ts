@@ -97,3 +97,33 @@ export class StorageWriteError extends Error {
     return error;
   }
 }
+
+/** The storage cannot take objects at all (found by the start-up probe): names the place, the step and the cause. */
+export class StorageUnusableError extends Error {
+  constructor(
+    readonly place: string,
+    readonly step: string,
+    readonly code: string,
+    options?: ErrorOptions,
+  ) {
+    super(`storage root ${place} is not usable: cannot ${step}: ${STORAGE_HINTS[code] ?? code} (${code})`, options);
+    this.name = 'StorageUnusableError';
+  }
+
+  static from(error: unknown, place: string, step: string): StorageUnusableError {
+    const code = (error as NodeJS.ErrnoException)?.code;
+    return new StorageUnusableError(place, step, typeof code === 'string' ? code : 'unknown', { cause: error });
+  }
+}
+
+/** An object's path holds a symbolic link, a folder or a device: refused, never followed or read. */
+export class ObjectNotRegularFileError extends Error {
+  readonly code = 'STORAGE_OBJECT_NOT_REGULAR';
+  constructor(
+    readonly key: string,
+    readonly found: string,
+  ) {
+    super(`storage object ${key} is ${found}, not a regular file: refused without reading it`);
+    this.name = 'ObjectNotRegularFileError';
+  }
+}

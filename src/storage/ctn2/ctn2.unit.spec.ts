@@ -112,6 +112,12 @@ describe('CTN2 tampering and corruption', () => {
     expectError(Buffer.from('%PDF-1.7 not a container at all, but long enough for a header..........................'), UnknownMagicError);
   });
 
+  it("keeps the object's bytes out of the message (a chunk pointing at /etc/passwd must not echo it)", () => {
+    const error = expectError(Buffer.from(`root:x:0:0:root:/root:/bin/bash\n${'daemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n'.repeat(3)}`), UnknownMagicError);
+    expect(error.message).not.toMatch(/root|726f6f74/);
+    expect((error as UnknownMagicError).magic.toString()).toBe('root');
+  });
+
   it('bad header length (file header and chunk header)', () => {
     expectError(flip(golden, 4), BadHeaderLengthError);
     expectError(flip(golden, 84 + 4, 3), BadHeaderLengthError);

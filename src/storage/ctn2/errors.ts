@@ -43,7 +43,9 @@ export class UnknownMagicError extends Ctn2Error {
   constructor(magic: Buffer, part: string, where?: string) {
     super(
       'CTN2_UNKNOWN_MAGIC',
-      `${at(where)}${part} starts with magic 0x${magic.toString('hex')} (${printable(magic)}), expected "CTN2": not a CTN2 container, or corrupted`,
+      // The bytes found stay out of the message (they are the object's content, which may be anything
+      // a symbolic link or an attacker pointed at): the `magic` property keeps them for programs.
+      `${at(where)}${part} does not start with the magic "CTN2": not a CTN2 container, or corrupted`,
     );
     this.magic = Buffer.from(magic);
   }
@@ -127,8 +129,4 @@ export class ChunkTooLargeError extends Ctn2Error {
     this.chunkIndex = chunkIndex;
     this.declaredLength = declaredLength;
   }
-}
-
-function printable(bytes: Buffer): string {
-  return JSON.stringify(bytes.toString('latin1').replace(/[^\x20-\x7e]/g, '.'));
 }

@@ -1,12 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, rename, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../keys/keys';
-import { InvalidStorageKeyError, ObjectNotFoundError } from '../object-storage';
+import { InvalidStorageKeyError, ObjectNotFoundError, ObjectNotRegularFileError } from '../object-storage';
 import { FilesystemStore, objectPath } from './filesystem-store';
 
 let root: string;
@@ -120,3 +121,68 @@ async function collectKeys(s: FilesystemStore): Promise<string[]> {
   for await (const key of s.list()) keys.push(key);
   return keys;
 }
+
+describe('FilesystemStore: what stands at an object path', () => {
+  it('never follows a symbolic link: refused unread, the target never in a message, and no object for stat', async () => {
+    const secret = join(root, 'outside.txt');
+    await writeFile(secret, 'root:x:0:0:root:/root:/bin/bash\n');
+    const path = store.path(keyA);
+    await mkdir(dirname(path), { recursive: true });
+    await symlink(secret, path);
+    const error = await store.openRead(keyA).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ObjectNotRegularFileError);
+    expect((error as Error).message).toContain(keyA);
+    expect((error as Error).message).not.toContain('root:x');
+    expect(await store.size(keyA)).toBeUndefined();
+    expect(await store.exists(keyA)).toBe(false);
+    // a write of the real object replaces the link itself, never the file it points to
+    await store.write(keyA, Readable.from([Buffer.from('real object')]));
+    expect(await readFile(secret, 'utf8')).toBe('root:x:0:0:root:/root:/bin/bash\n');
+    expect((await lstat(path)).isSymbolicLink()).toBe(false);
+  });
+
+  it('refuses a folder or a FIFO at an object path without blocking or reading', async () => {
+    await mkdir(store.path(keyA), { recursive: true });
+    await expect(store.openRead(keyA)).rejects.toBeInstanceOf(ObjectNotRegularFileError);
+    await mkdir(dirname(store.path(keyB)), { recursive: true });
+    execFileSync('mkfifo', [store.path(keyB)]);
+    await expect(store.openRead(keyB)).rejects.toBeInstanceOf(ObjectNotRegularFileError);
+  });
+});
+
+describe('FilesystemStore: the pointer is replaced by one rename (deterministic, no race to win)', () => {
+  function recordingStore(fail?: 'rename') {
+    const calls: string[] = [];
+    const recorded = new FilesystemStore(root, {
+      operations: {
+        async rename(from, to) {
+          calls.push(`rename ${relative(root, from)} -> ${relative(root, to)}`);
+          if (fail === 'rename') throw Object.assign(new Error('injected failure between the steps'), { code: 'EIO', syscall: 'rename' });
+          await rename(from, to);
+        },
+        async unlink(path) {
+          calls.push(`unlink ${relative(root, path)}`);
+          await unlink(path);
+        },
+      },
+    });
+    return { calls, recorded };
+  }
+
+  it('touches the final path only with a rename over it: never an unlink first', async () => {
+    await store.write(keyA, Readable.from([Buffer.from('old pointer')]));
+    const { calls, recorded } = recordingStore();
+    await recorded.write(keyA, Readable.from([Buffer.from('new pointer')]), { overwrite: true });
+    const final = relative(root, store.path(keyA));
+    expect(calls.filter((c) => c.includes(final))).toEqual([expect.stringMatching(new RegExp(`^rename tmp/\\S+\\.tmp -> ${final}$`))]);
+    expect(await readFile(store.path(keyA), 'utf8')).toBe('new pointer');
+  });
+
+  it('a failure at the publishing step leaves the old pointer whole and no temp file', async () => {
+    await store.write(keyA, Readable.from([Buffer.from('old pointer')]));
+    const { recorded } = recordingStore('rename');
+    await expect(recorded.write(keyA, Readable.from([Buffer.from('new pointer')]), { overwrite: true })).rejects.toThrow('injected failure');
+    expect(await readFile(store.path(keyA), 'utf8')).toBe('old pointer');
+    expect(await readdir(join(root, 'tmp'))).toEqual([]);
+  });
+});

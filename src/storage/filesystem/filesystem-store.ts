@@ -1,73 +1,41 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { lstat, open, readdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isStorageKey } from '../../keys/keys';
-import { InvalidStorageKeyError, ObjectNotFoundError, StorageWriteError } from '../object-storage';
+import type { BackendWriteOptions, ByteSource, StorageBackend, StoreWriteResult } from '../backend';
+import { isLayoutFile, isLayoutFolder, keyOfObjectName, objectSegments } from '../layout';
+import { ObjectNotFoundError, ObjectNotRegularFileError, StorageWriteError } from '../object-storage';
+import { ensureDirectory, syncDirectory } from './directories';
+import { probeFolder } from './probe-folder';
+import { sweepStaleTempFiles, TEMP_DIRECTORY } from './sweep-temp';
 
-export const OBJECT_EXTENSION = '.ctn';
-export const TEMP_DIRECTORY = 'tmp';
+export { OBJECT_EXTENSION } from '../layout';
+export { TEMP_DIRECTORY } from './sweep-temp';
+export type { StoreWriteResult } from '../backend';
 const IO_CHUNK = 1024 * 1024;
-const TWO_HEX = /^[0-9a-f]{2}$/;
-const OBJECT_FILE = /^[0-9a-f]{60}\.ctn$/;
-
-export interface StoreWriteResult {
-  written: boolean;
-  /** Bytes of the file now at the key's path (the new one, or the existing one when skipped). */
-  storedBytes: number;
-}
-
-export function assertStorageKey(key: string): void {
-  if (typeof key !== 'string' || !isStorageKey(key)) throw new InvalidStorageKeyError(key);
-}
 
 /** Cotton's layout (COTTON.md §2): `<root>/<k[0:2]>/<k[2:4]>/<k[4:]>.ctn`. */
 export function objectPath(root: string, key: string): string {
-  assertStorageKey(key);
-  return join(root, key.slice(0, 2), key.slice(2, 4), `${key.slice(4)}${OBJECT_EXTENSION}`);
+  return join(root, ...objectSegments(key));
+}
+
+/**
+ * The two operations that change what stands at an object's path. Injectable so a test can see
+ * (and fail) the exact steps of a write: an atomic replace is one rename, never an unlink first.
+ */
+export interface PublishOperations {
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+}
+
+export interface FilesystemStoreOptions {
+  operations?: PublishOperations;
 }
 
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException)?.code === 'ENOENT';
-}
-
-/** fsync a directory so a rename/creation in it survives a crash (a no-op where unsupported). */
-async function syncDirectory(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM') throw error;
-  } finally {
-    await handle.close();
-  }
-}
-
-/** mkdir -p, then fsync the parents of whatever it created so the new directories are durable. */
-async function ensureDirectory(path: string): Promise<void> {
-  let created: string | undefined;
-  try {
-    created = await mkdir(path, { recursive: true });
-  } catch (error) {
-    // Recursive mkdir reports a read-only file system as ENOENT: creating the first missing level
-    // on its own tells the truth (EROFS, EACCES, ...).
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    let first = path;
-    while (dirname(first) !== first && !(await stat(dirname(first)).then(() => true, () => false))) first = dirname(first);
-    await mkdir(first).catch((direct: NodeJS.ErrnoException) => {
-      throw direct.code === 'EEXIST' ? error : direct;
-    });
-    await mkdir(path, { recursive: true });
-    created = first;
-  }
-  if (created === undefined) return;
-  for (let dir = path; ; dir = dirname(dir)) {
-    await syncDirectory(dirname(dir));
-    if (dir === created || dirname(dir) === dir) break;
-  }
 }
 
 /**
@@ -75,8 +43,19 @@ async function ensureDirectory(path: string): Promise<void> {
  * container bytes. Crash-safe writes: temp file (0600) in `<root>/tmp`, fsync, rename, fsync of
  * the directory. Unlike Cotton it fsyncs; the resulting layout is identical.
  */
-export class FilesystemStore {
-  constructor(readonly root: string) {}
+export class FilesystemStore implements StorageBackend {
+  readonly #ops: PublishOperations;
+
+  constructor(
+    readonly root: string,
+    options: FilesystemStoreOptions = {},
+  ) {
+    this.#ops = options.operations ?? { rename, unlink };
+  }
+
+  get description(): string {
+    return this.root;
+  }
 
   path(key: string): string {
     return objectPath(this.root, key);
@@ -90,11 +69,7 @@ export class FilesystemStore {
    * failure, including a `source` error. `source` may be a chain (source, transforms...): one
    * pipeline() runs it into the temp file, with backpressure and error propagation end to end.
    */
-  async write(
-    key: string,
-    source: Readable | readonly [Readable, ...Duplex[]],
-    options: { overwrite?: boolean } = {},
-  ): Promise<StoreWriteResult> {
+  async write(key: string, source: ByteSource, options: BackendWriteOptions = {}): Promise<StoreWriteResult> {
     const stages: readonly (Readable | Duplex)[] = isChain(source) ? source : [source];
     let finalPath: string;
     try {
@@ -115,29 +90,43 @@ export class FilesystemStore {
       if (!options.overwrite) {
         const existing = await this.size(key);
         if (existing !== undefined) {
-          await unlink(tempPath);
+          await this.#ops.unlink(tempPath);
           return { written: false, storedBytes: existing };
         }
       }
-      await rename(tempPath, finalPath);
+      await this.#ops.rename(tempPath, finalPath);
       await syncDirectory(dirname(finalPath));
       return { written: true, storedBytes };
     } catch (error) {
       for (const stage of stages) if (!stage.destroyed) stage.destroy(); // e.g. failed before pipeline() ran
-      await unlink(tempPath).catch(() => undefined); // ENOENT when renamed or never created
+      await this.#ops.unlink(tempPath).catch(() => undefined); // ENOENT when renamed or never created
       throw StorageWriteError.wrap(error, key, this.root);
     }
   }
 
-  /** The container bytes; rejects with ObjectNotFoundError when absent (before any stream exists). */
+  /**
+   * The container bytes; rejects with ObjectNotFoundError when absent (before any stream exists).
+   * Never follows a symbolic link (O_NOFOLLOW on the object itself): anyone with write access to
+   * the root could otherwise make a chunk read /etc/passwd. Anything but a regular file is refused
+   * unread (O_NONBLOCK keeps a FIFO from blocking the open).
+   */
   async openRead(key: string): Promise<Readable> {
     const path = this.path(key);
     let handle;
     try {
-      handle = await open(path, 'r');
+      handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (error) {
       if (isMissing(error)) throw new ObjectNotFoundError(key, { cause: error });
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new ObjectNotRegularFileError(key, 'a symbolic link');
       throw error;
+    }
+    const info = await handle.stat().catch(async (error: unknown) => {
+      await handle.close();
+      throw error;
+    });
+    if (!info.isFile()) {
+      await handle.close();
+      throw new ObjectNotRegularFileError(key, info.isDirectory() ? 'a folder' : 'a special file');
     }
     return handle.createReadStream({ highWaterMark: IO_CHUNK });
   }
@@ -148,7 +137,7 @@ export class FilesystemStore {
 
   async size(key: string): Promise<number | undefined> {
     try {
-      const stats = await stat(this.path(key));
+      const stats = await lstat(this.path(key)); // a symbolic link is no object: openRead refuses it
       return stats.isFile() ? stats.size : undefined;
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -158,7 +147,7 @@ export class FilesystemStore {
 
   async delete(key: string): Promise<boolean> {
     try {
-      await unlink(this.path(key));
+      await this.#ops.unlink(this.path(key));
       return true;
     } catch (error) {
       if (isMissing(error)) return false;
@@ -169,21 +158,33 @@ export class FilesystemStore {
   /** Keys of `*.ctn` files exactly three levels deep (Cotton's enumeration), in no particular order. */
   async *list(): AsyncGenerator<string> {
     for (const first of await entries(this.root)) {
-      if (!first.isDirectory() || !TWO_HEX.test(first.name)) continue;
+      if (!first.isDirectory() || !isLayoutFolder(first.name)) continue;
       const firstPath = join(this.root, first.name);
       for (const second of await entries(firstPath)) {
-        if (!second.isDirectory() || !TWO_HEX.test(second.name)) continue;
+        if (!second.isDirectory() || !isLayoutFolder(second.name)) continue;
         for (const file of await entries(join(firstPath, second.name))) {
-          if (!file.isFile() || !OBJECT_FILE.test(file.name)) continue;
-          const key = `${first.name}${second.name}${file.name.slice(0, -OBJECT_EXTENSION.length)}`;
-          if (isStorageKey(key)) yield key;
+          if (!file.isFile() || !isLayoutFile(file.name)) continue;
+          const key = keyOfObjectName(`${first.name}/${second.name}/${file.name}`);
+          if (key) yield key;
         }
       }
     }
   }
+
+  /** Create, write, fsync, rename and remove a probe file: refuses a root that cannot take objects. */
+  async probe(): Promise<void> {
+    await probeFolder(this.root);
+  }
+
+  /** Removes stale `<root>/tmp/*.tmp` files of writes whose process died. */
+  async sweep(): Promise<number> {
+    return (await sweepStaleTempFiles(this.root)).length;
+  }
+
+  async close(): Promise<void> {}
 }
 
-function isChain(source: Readable | readonly [Readable, ...Duplex[]]): source is readonly [Readable, ...Duplex[]] {
+function isChain(source: ByteSource): source is readonly [Readable, ...Duplex[]] {
   return Array.isArray(source);
 }
 

@@ -1,6 +1,8 @@
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TEMP_DIRECTORY } from './filesystem-store';
+
+/** Where writes are staged before the rename (Cotton's own server uses the same folder). */
+export const TEMP_DIRECTORY = 'tmp';
 
 /** Temp files younger than this may belong to a write in flight (ours, or Cotton's own server's). */
 export const STALE_TEMP_AGE_MS = 60 * 60 * 1000;

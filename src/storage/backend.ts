@@ -1,0 +1,54 @@
+import type { Duplex, Readable } from 'node:stream';
+
+export interface StoreWriteResult {
+  written: boolean;
+  /** Bytes of the object now under the key (the new one, or the existing one when skipped). */
+  storedBytes: number;
+}
+
+export interface BackendWriteOptions {
+  /**
+   * Replace an existing object atomically: readers see the old or the new object, never a gap
+   * (never delete-then-write). Only the mutable pointer uses this.
+   */
+  overwrite?: boolean;
+  /**
+   * The caller has just seen the key absent (the pipeline checks before it compresses and
+   * encrypts): a backend may skip its own look-up. Put-if-absent still holds where the backend
+   * has a conditional write; elsewhere a racing writer of the same key may rewrite it with the
+   * same plaintext (content-addressed), never lose it.
+   */
+  checkedAbsent?: boolean;
+}
+
+/** A source, or a chain (source, transforms...) that the backend runs with one pipeline(). */
+export type ByteSource = Readable | readonly [Readable, ...Duplex[]];
+
+/**
+ * A storage backend: raw container bytes under Cotton's key layout. It neither compresses nor
+ * encrypts (the pipeline does); every backend passes test/support/storage-contract.ts.
+ * Every method refuses a key that is not 64 lowercase hex characters (InvalidStorageKeyError).
+ */
+export interface StorageBackend {
+  /** Where the objects are, for messages: a folder path or an s3:// address (never a secret). */
+  readonly description: string;
+  /**
+   * Without `overwrite`, put-if-absent: an existing object wins and `source` is destroyed
+   * (content-addressed, so it is the same object). A failed write leaves no object behind.
+   */
+  write(key: string, source: ByteSource, options?: BackendWriteOptions): Promise<StoreWriteResult>;
+  /** The stored bytes; rejects with ObjectNotFoundError when absent, before any byte is produced. */
+  openRead(key: string): Promise<Readable>;
+  /** Stored size in bytes, or undefined when absent. */
+  size(key: string): Promise<number | undefined>;
+  exists(key: string): Promise<boolean>;
+  /** True when something was deleted; deleting a missing object is harmless (false). */
+  delete(key: string): Promise<boolean>;
+  /** Keys of every object of exactly Cotton's shape, in no particular order. */
+  list(): AsyncIterable<string>;
+  /** Refuses (StorageUnusableError: the place and the reason) a storage that cannot take a write. */
+  probe(): Promise<void>;
+  /** Housekeeping: removes leftovers of writes that never finished; returns how many. Never throws. */
+  sweep(): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,66 @@
+import type { HostConfig } from '../config/config';
+import type { Logger } from '../logging/logger';
+import type { StorageBackend } from './backend';
+import { FilesystemStore } from './filesystem/filesystem-store';
+import type { ObjectStorage } from './object-storage';
+import { createPipelineStorage } from './pipeline';
+import type { CottonStorageSettings } from './s3/cotton-storage-settings';
+import { resolveS3Settings } from './s3/resolve-s3-settings';
+
+export interface OpenStorageOptions {
+  config: HostConfig;
+  /** The 32-byte master encryption key. */
+  masterEncryptionKey: Buffer;
+  logger: Logger;
+  /** Cotton's storage choice (its server_settings); omitted or undefined: the variables alone decide. */
+  cottonSettings?: () => Promise<CottonStorageSettings | undefined>;
+  /** Told every secret the storage uses (the S3 secret), so logs and events can scrub it. */
+  addSecret?: (secret: string) => void;
+  /**
+   * Refuse a storage that cannot take a write (default true: `serve` must not start healthy on
+   * one). CLI commands pass false: reading a backup from a read-only copy of the root must work,
+   * and a command that writes fails on its write with the same path and reason.
+   */
+  probe?: boolean;
+}
+
+export interface OpenedStorage {
+  /** The pipeline (plaintext in and out) that plugins and commands use. */
+  storage: ObjectStorage;
+  /** The raw backend under it (container bytes), for housekeeping and copies. */
+  backend: StorageBackend;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the configured storage, the same way for the host and every CLI command: chooses the
+ * backend (S3 when our variables or Cotton's server_settings say so, else the folder), probes it
+ * (refusing a storage that cannot take a write), lets it do its own housekeeping (leftovers of
+ * writes that never finished), and puts Cotton's pipeline over it.
+ */
+export async function openStorage(options: OpenStorageOptions): Promise<OpenedStorage> {
+  const { config, logger } = options;
+  const backend = await chooseBackend(options);
+  try {
+    if (options.probe ?? true) await backend.probe();
+    const swept = await backend.sweep();
+    if (swept > 0) logger.info({ removed: swept, storage: backend.description }, 'removed leftovers of storage writes that never finished');
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
+  const storage = createPipelineStorage(backend, { masterEncryptionKey: options.masterEncryptionKey, zstdLevel: config.storage.zstdLevel });
+  return { storage, backend, close: () => backend.close() };
+}
+
+async function chooseBackend(options: OpenStorageOptions): Promise<StorageBackend> {
+  const { config } = options;
+  const cotton = await options.cottonSettings?.();
+  const s3 = resolveS3Settings(config.s3, cotton, options.masterEncryptionKey);
+  if (!s3) return new FilesystemStore(config.storage.root);
+  options.addSecret?.(s3.secretAccessKey);
+  const { S3Backend } = await import('./s3/s3-backend');
+  const backend = new S3Backend(s3);
+  options.logger.info({ storage: backend.description, from: s3.names.bucket }, 'storage is S3');
+  return backend;
+}

@@ -1,0 +1,248 @@
+import { randomBytes } from 'node:crypto';
+import { PassThrough, Readable, Transform, type Duplex, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { BackendWriteOptions, ByteSource, StorageBackend, StoreWriteResult } from '../backend';
+import { assertStorageKey, keyOfObjectName, objectName } from '../layout';
+import { ObjectNotFoundError } from '../object-storage';
+import { createS3Client, type S3ClientOptions } from './s3-client';
+import { explainS3Error, isAlreadyThere, isConditionalWriteUnsupported, isNotFound } from './s3-errors';
+import type { S3Settings } from './s3-settings';
+
+export interface S3BackendOptions extends S3ClientOptions {
+  /** A client of one's own (tests); default createS3Client(settings, options). */
+  client?: S3Client;
+  /** Bytes buffered per part of a multipart upload (at least 5 MiB, S3's minimum). Smaller objects take one PUT. */
+  partSize?: number;
+  /** Parts of one object in flight at once: memory per write is about partSize × (queueSize + 1). */
+  queueSize?: number;
+  /** Multipart uploads left by a dead writer are aborted by sweep() once this old. */
+  staleUploadAgeMs?: number;
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * Cotton's S3 backend (COTTON.md §9): key `k` is the object `<prefix>ab/cd/<rest>.ctn`; objects
+ * are written only when absent (a HEAD, then a PUT with If-None-Match: * where the server honours
+ * it); the pointer is replaced by one PUT, never delete-then-write. Uploads stream: at most
+ * partSize × (queueSize + 1) bytes are buffered, whatever the object size.
+ */
+export class S3Backend implements StorageBackend {
+  readonly #client: S3Client;
+  readonly #partSize: number;
+  readonly #queueSize: number;
+  readonly #staleUploadAgeMs: number;
+  /** Cleared when the server answers a conditional write with 501 (then HEAD-then-PUT alone). */
+  #conditionalWrites = true;
+
+  constructor(
+    readonly settings: S3Settings,
+    options: S3BackendOptions = {},
+  ) {
+    this.#client = options.client ?? createS3Client(settings, options);
+    this.#partSize = Math.max(options.partSize ?? 8 * MiB, 5 * MiB);
+    this.#queueSize = options.queueSize ?? 2;
+    this.#staleUploadAgeMs = options.staleUploadAgeMs ?? 60 * 60 * 1000;
+  }
+
+  get description(): string {
+    const s = this.settings;
+    return `s3://${s.bucket}/${s.prefix}${s.endpoint ? ` at ${s.endpoint}` : ''}`;
+  }
+
+  /** False once the server refused If-None-Match (501): writes are then HEAD-then-PUT alone. */
+  get conditionalWrites(): boolean {
+    return this.#conditionalWrites;
+  }
+
+  /** The client, for tests that watch which requests a write makes. */
+  get client(): S3Client {
+    return this.#client;
+  }
+
+  #name(key: string): string {
+    return `${this.settings.prefix}${objectName(key)}`;
+  }
+
+  async write(key: string, source: ByteSource, options: BackendWriteOptions = {}): Promise<StoreWriteResult> {
+    const stages: (Readable | Duplex)[] = Array.isArray(source) ? [...source] : [source as Readable];
+    const release = () => stages.forEach((stage) => stage.destroyed || stage.destroy());
+    let name: string;
+    try {
+      name = this.#name(key);
+      if (!options.overwrite && !options.checkedAbsent) {
+        const existing = await this.size(key);
+        if (existing !== undefined) {
+          release();
+          return { written: false, storedBytes: existing };
+        }
+      }
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const counter = new ByteCounter();
+    const body = new PassThrough({ highWaterMark: MiB });
+    const feeding = pipeline([...stages, counter, body]);
+    const upload = (conditional: boolean) =>
+      new Upload({
+        client: this.#client,
+        params: {
+          Bucket: this.settings.bucket,
+          Key: name,
+          Body: body,
+          ContentType: 'application/octet-stream',
+          ...(conditional ? { IfNoneMatch: '*' } : {}),
+        },
+        partSize: this.#partSize,
+        queueSize: this.#queueSize,
+        leavePartsOnError: false,
+      });
+    const conditional = !options.overwrite && this.#conditionalWrites;
+    try {
+      await Promise.all([feeding, upload(conditional).done()]);
+      return { written: true, storedBytes: counter.bytes };
+    } catch (error) {
+      release();
+      body.destroy();
+      await feeding.catch(() => undefined);
+      if (conditional && isAlreadyThere(error)) {
+        const existing = await this.size(key);
+        if (existing !== undefined) return { written: false, storedBytes: existing };
+      }
+      if (conditional && isConditionalWriteUnsupported(error)) {
+        // Not found by probe() (a CLI command skips it). The stream is spent: the caller's retry
+        // (a later backup) writes it without the condition.
+        this.#conditionalWrites = false;
+      }
+      // A source error is the real cause; an upload aborted because of it says less.
+      const sourceError = await feeding.then(() => undefined, (e: unknown) => e);
+      throw explainS3Error(sourceError ?? error, this.settings, `store object ${key}`);
+    }
+  }
+
+  async openRead(key: string): Promise<Readable> {
+    const name = this.#name(key);
+    try {
+      const answer = await this.#client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: name }));
+      return answer.Body as Readable;
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(key, { cause: error });
+      throw explainS3Error(error, this.settings, `read object ${key}`);
+    }
+  }
+
+  async size(key: string): Promise<number | undefined> {
+    const name = this.#name(key);
+    try {
+      const answer = await this.#client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: name }));
+      return answer.ContentLength ?? 0;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw explainS3Error(error, this.settings, `look up object ${key}`);
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.size(key)) !== undefined;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    assertStorageKey(key);
+    if (!(await this.exists(key))) return false;
+    try {
+      await this.#client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.#name(key) }));
+      return true;
+    } catch (error) {
+      throw explainS3Error(error, this.settings, `delete object ${key}`);
+    }
+  }
+
+  /** Keys of exactly Cotton's shape under the prefix (Cotton's listing keeps only those too). */
+  async *list(): AsyncGenerator<string> {
+    let continuationToken: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.#client.send(
+          new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: this.settings.prefix || undefined, ContinuationToken: continuationToken }),
+        );
+      } catch (error) {
+        throw explainS3Error(error, this.settings, 'list objects');
+      }
+      for (const item of page.Contents ?? []) {
+        const key = item.Key?.startsWith(this.settings.prefix) ? keyOfObjectName(item.Key.slice(this.settings.prefix.length)) : undefined;
+        if (key) yield key;
+      }
+      continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (continuationToken);
+  }
+
+  /**
+   * The bucket exists and takes a write: HEAD the bucket, then PUT and DELETE a probe object outside
+   * Cotton's key shape (Cotton's listing and GC never see it).
+   */
+  async probe(): Promise<void> {
+    const bucket = this.settings.bucket;
+    const probeName = `${this.settings.prefix}cotton-backup-probe/${randomBytes(8).toString('hex')}`;
+    let doing = 'probe the bucket';
+    try {
+      await this.#client.send(new HeadBucketCommand({ Bucket: bucket }));
+      doing = 'write a probe object';
+      const body = Buffer.from('cotton-backup storage probe\n');
+      await this.#client.send(new PutObjectCommand({ Bucket: bucket, Key: probeName, Body: body }));
+      // Does the server implement conditional writes? 412 = enforced, 200 = ignored (harmless, the
+      // HEAD before each PUT still dedups), 501 = refused: then writes go without the header.
+      await this.#client.send(new PutObjectCommand({ Bucket: bucket, Key: probeName, Body: body, IfNoneMatch: '*' })).catch((error: unknown) => {
+        if (isConditionalWriteUnsupported(error)) this.#conditionalWrites = false;
+        else if (!isAlreadyThere(error)) throw error;
+      });
+      doing = 'delete a probe object';
+      await this.#client.send(new DeleteObjectCommand({ Bucket: bucket, Key: probeName }));
+    } catch (error) {
+      throw explainS3Error(error, this.settings, doing);
+    }
+  }
+
+  /** Aborts our multipart uploads (under Cotton's key shape) that a dead writer left; never throws. */
+  async sweep(): Promise<number> {
+    let aborted = 0;
+    try {
+      const answer = await this.#client.send(new ListMultipartUploadsCommand({ Bucket: this.settings.bucket, Prefix: this.settings.prefix || undefined }));
+      for (const upload of answer.Uploads ?? []) {
+        const name = upload.Key ?? '';
+        if (!keyOfObjectName(name.slice(this.settings.prefix.length)) || !upload.UploadId) continue;
+        if (upload.Initiated && Date.now() - upload.Initiated.getTime() < this.#staleUploadAgeMs) continue;
+        await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.settings.bucket, Key: name, UploadId: upload.UploadId }));
+        aborted += 1;
+      }
+    } catch {
+      // Housekeeping only: a server without multipart listing has nothing to sweep.
+    }
+    return aborted;
+  }
+
+  async close(): Promise<void> {
+    this.#client.destroy();
+  }
+}
+
+class ByteCounter extends Transform {
+  bytes = 0;
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    callback(null, chunk);
+  }
+}

@@ -1,0 +1,42 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Settings } from './s3-settings';
+
+export interface S3ClientOptions {
+  /** Attempts per request, retries included (the SDK's standard strategy: exponential backoff with jitter, throttling aware). */
+  maxAttempts?: number;
+  /** Sockets to the server at most: bounds concurrency whatever the callers do. */
+  maxSockets?: number;
+  /**
+   * CRC32 checksums on every request that supports them, checked by the server, and on answers that
+   * carry one (default). False: only where S3 requires them, as Cotton's own client does, for
+   * servers that refuse the checksum headers.
+   */
+  checksums?: boolean;
+}
+
+/**
+ * The one place an S3 client is configured. Retries live here, around each request (a part of a
+ * multipart upload is retried on its own; the stream it came from is not replayed).
+ */
+export function createS3Client(settings: S3Settings, options: S3ClientOptions = {}): S3Client {
+  const maxSockets = options.maxSockets ?? 16;
+  const checksums = options.checksums === false ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
+  return new S3Client({
+    endpoint: settings.endpoint,
+    region: settings.region,
+    forcePathStyle: settings.forcePathStyle,
+    credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
+    maxAttempts: options.maxAttempts ?? 5,
+    retryMode: 'standard',
+    requestChecksumCalculation: checksums,
+    responseChecksumValidation: checksums,
+    requestHandler: {
+      connectionTimeout: 10_000,
+      requestTimeout: 120_000,
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+    },
+  });
+}

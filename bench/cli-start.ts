@@ -10,11 +10,11 @@
  * both are reported.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { childrenCpuMs } from './proc-cpu';
 import { summarize, ratios, fmtMs, fmtRatio, type Summary } from './stats';
 import { cleanupAll, createDatabase, dropOwnedDatabase, removeDir, server, tempDir } from './tools';
 
@@ -38,13 +38,6 @@ export interface CliStartResult {
   baseline: { wallMs: Summary; cpuMs: number };
   commands: CliStartFigure[];
   loadAverage: { start: number[]; end: number[] };
-}
-
-// utime + stime of the reaped children of this process (fields 16 and 17 of /proc/self/stat), ms.
-function childrenCpuMs(): number {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(fields[13]) + Number(fields[14]);
-  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
 function timed(args: string[], env: NodeJS.ProcessEnv): Promise<{ wallMs: number; cpuMs: number }> {

@@ -13,9 +13,9 @@ const dir = mkdtempSync(join(tmpdir(), 'cotton-bin-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the bin with the default plugins; returns its output and every module it loaded. */
-function run(args: string[]) {
-  const trace = join(dir, `trace-${args.join('-')}.txt`);
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TRACE_MODULES_TO: trace };
+function run(args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
+  const trace = join(dir, `trace-${args.join('-')}-${Object.keys(extraEnv).join('-')}.txt`);
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TRACE_MODULES_TO: trace, ...extraEnv };
   const result = spawnSync(process.execPath, ['--import', tracer, bin, ...args], { cwd: repo, env, encoding: 'utf8' });
   return { ...result, modules: readFileSync(trace, 'utf8').split('\n') };
 }
@@ -30,6 +30,13 @@ describe('bin/cotton-backup.js', () => {
     expect(ours.filter((url) => url.includes('/dist/plugins/backup/')).length).toBeGreaterThan(0);
     const heavy = ['/node_modules/pg-boss/', '/node_modules/fastify/', '/node_modules/pg-listen/', '/node_modules/pino/', '/dist/src/cli/runtime.js', '/dist/src/host/host.js'];
     expect(heavy.filter((part) => modules.some((url) => url.includes(part)))).toEqual([]);
+  });
+
+  it("loads the compiled plugins when COTTON_PLUGINS_PATH names the repository's plugins folder", () => {
+    const { status, stdout, modules } = run(['--help'], { COTTON_PLUGINS_PATH: join(repo, 'plugins') });
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^ {2}backup \[options\]/m);
+    expect(modules.filter((url) => url.startsWith('file:') && !url.includes('/node_modules/') && url.endsWith('.ts'))).toEqual([]);
   });
 
   it('compiles again when a source is newer than the last build', () => {

@@ -7,38 +7,17 @@
  *
  * Each run is a fresh plain-Node process (bench/backup-cpu-run.mjs). Writes bench/results/backup-cpu-ab-<scale>.json.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generateDataset } from './dataset';
 import { SCALES } from './scales';
 import { MiB, summarize, type Summary } from './stats';
+import { backupOnce, type BackupCpuRun as Run } from './backup-cpu';
 import { cleanupAll, createDatabase, openPool, removeDir, tempDir } from './tools';
 import { runMigrations } from '../src/db/migrations/runner';
 import { MIGRATIONS_PATH } from '../plugins/backup/index';
-
-interface Run {
-  dumpBytes: number;
-  wallMs: number;
-  oursCpuMs: number;
-  pgDumpCpuMs: number;
-  threadsCpuMs: Record<string, number>;
-  majorGcs: number;
-}
-
-function backupOnce(checkout: string, database: string, storageRoot: string): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'backup-cpu-run.mjs'), checkout, database, storageRoot], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += String(d)));
-    child.stderr.on('data', (d: Buffer) => (err += String(d)));
-    child.once('close', (code) => (code === 0 ? done(JSON.parse(out.trim().split('\n').pop()!) as Run) : fail(new Error(`run in ${checkout} exited ${code}: ${err.slice(-2000)}`))));
-  });
-}
 
 const commitOf = (checkout: string) => execFileSync('git', ['-C', checkout, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 

@@ -4,9 +4,10 @@
  *
  *   node --import tsx bench/backup-profile.ts [--scale quick|tiny|300MB] [--runs N] [--zstd-levels 1,-1,-3]
  *
- * 1. The real thing: `runBackup` in this process; our CPU (every thread: main, libuv pool for
- *    zstd and fs, GC) from process.cpuUsage(), pg_dump's from the kernel's accounting of reaped
- *    children, its backend's from /proc/<pid>/stat (the PostgreSQL server runs on this machine).
+ * 1. The real thing: `runBackup` of the compiled code (dist/) in a fresh plain-Node process, as the
+ *    product runs it (under tsx the heap is larger and GC behaves differently): our CPU (every
+ *    thread: main, libuv pool for zstd and fs, V8 workers for GC) and pg_dump's, from the kernel's
+ *    accounting; its backend's from /proc/<pid>/stat (the PostgreSQL server runs on this machine).
  * 2. The same dump replayed stage by stage, synchronously on the main thread, each stage timed
  *    with process.cpuUsage() (nothing else runs meanwhile; process.threadCpuUsage() was tried and
  *    is too coarse on this kernel: ±50 % on 8 MiB of SHA-256): chunking, SHA-256 of each chunk (its key) and of
@@ -15,34 +16,31 @@
  *    the stages' sum is the price of streams, promises, the event store and GC.
  * 3. The floor: `pg_dump -Fc -Z0 > /dev/null`, timed back to back.
  *
- * Figures are ms of CPU per MiB of (uncompressed) dump. Written to bench/results/backup-profile.json.
+ * Figures are ms of CPU per MiB of (uncompressed) dump. Written to bench/results/backup-profile-<scale>.json.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, writevSync, mkdirSync } from 'node:fs';
-import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { constants as zlib, zstdCompressSync } from 'node:zlib';
 import { childEnvironment } from '../plugins/backup/dump/pg-tools';
 import { FastCdcChunker, DEFAULT_CHUNKING } from '../plugins/backup/chunking/fastcdc';
-import { runBackup } from '../plugins/backup/backup/run-backup';
 import { MIGRATIONS_PATH } from '../plugins/backup/index';
 import { runMigrations } from '../src/db/migrations/runner';
-import { createBackupServices } from '../plugins/backup/services';
-import { loadConfig } from '../src/config/config';
 import { deriveMasterEncryptionKey } from '../src/keys/keys';
-import { createStorage } from '../src/storage/create-storage';
 import { buildChunkHeader, buildFileHeader, createChunkCipher, CTN2_KEY_ID, DEFAULT_CHUNK_SIZE } from '../src/storage/ctn2/format';
 import { generateDataset } from './dataset';
-import { childrenCpuMs, processCpuMs, threadsCpuMs } from './proc-cpu';
+import { backupOnce, type BackupCpuRun } from './backup-cpu';
+import { childrenCpuMs, processCpuMs } from './proc-cpu';
 import { SCALES } from './scales';
 import { MiB, summarize, type Summary } from './stats';
-import { cleanupAll, createDatabase, openPool, pgDumpArgs, removeDir, server, target, tempDir, timeTool } from './tools';
+import { cleanupAll, createDatabase, openPool, pgDumpArgs, removeDir, target, tempDir, timeTool } from './tools';
 
 const MASTER_KEY = 'bench-profile-master-key-0123456';
+const REPO = fileURLToPath(new URL('..', import.meta.url));
 const processCpuTotalMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -78,67 +76,20 @@ function watchBackend(database: string, applicationName: string) {
   };
 }
 
-export interface RealRun {
-  wallMs: number;
-  /** Our process, every thread. */
-  oursCpuMs: number;
-  /** Our process by thread name (10 ms resolution each). */
-  threadsCpuMs: Record<string, number>;
-  /** Garbage collections during the backup: major (mark-compact) count and their pause time. */
-  majorGcs: number;
-  majorGcPauseMs: number;
-  pgDumpCpuMs: number;
+/** A real backup (BackupCpuRun: our CPU by thread, pg_dump's, major GCs) and its backend's CPU. */
+export interface RealRun extends BackupCpuRun {
   backendCpuMs: number;
 }
 
-/** One real backup into a fresh storage root. */
+/** One real backup into a fresh storage root: the compiled code in its own process, as the product runs. */
 async function realBackup(database: string, dir: string): Promise<RealRun> {
   const storageRoot = join(dir, `real-${randomBytes(4).toString('hex')}`);
-  const config = loadConfig({
-    COTTON_PG_HOST: server.host,
-    COTTON_PG_PORT: String(server.port),
-    COTTON_PG_DATABASE: database,
-    COTTON_PG_USERNAME: server.user,
-    ...(server.password ? { COTTON_PG_PASSWORD: server.password } : {}),
-    COTTON_MASTER_KEY: MASTER_KEY,
-    COTTON_STORAGE_PATH: storageRoot,
-    COTTON_DATA_PATH: join(dir, 'data'),
-    COTTON_LOG_LEVEL: 'silent',
-  });
-  const masterEncryptionKey = deriveMasterEncryptionKey(MASTER_KEY);
-  const storage = createStorage({ root: storageRoot, masterEncryptionKey, zstdLevel: config.storage.zstdLevel });
-  const pool = openPool(database, 4);
-  const services = createBackupServices({ config, pool, storage, masterEncryptionKey, clock: { now: () => new Date() } });
+  const backend = watchBackend(database, 'pg_dump');
   try {
-    await pool.query('SELECT 1');
-    const backend = watchBackend(database, 'pg_dump');
-    let majorGcs = 0;
-    let majorGcPauseMs = 0;
-    const gcs = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) {
-        if ((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === 4) {
-          majorGcs++;
-          majorGcPauseMs += entry.duration;
-        }
-      }
-    });
-    gcs.observe({ entryTypes: ['gc'] });
-    const threads0 = threadsCpuMs();
-    const cpu0 = processCpuTotalMs();
-    const children0 = childrenCpuMs();
-    const started = performance.now();
-    await runBackup(services.backup);
-    const wallMs = performance.now() - started;
-    const oursCpuMs = processCpuTotalMs() - cpu0;
-    const pgDumpCpuMs = childrenCpuMs() - children0;
-    const threads1 = threadsCpuMs();
-    gcs.disconnect();
-    const threads = Object.fromEntries(Object.keys(threads1).map((name) => [name, threads1[name]! - (threads0[name] ?? 0)]));
+    const run = await backupOnce(REPO, database, storageRoot);
     const { cpuMs: backendCpuMs } = await backend.stop();
-    return { wallMs, oursCpuMs, threadsCpuMs: threads, majorGcs, majorGcPauseMs, pgDumpCpuMs, backendCpuMs };
+    return { ...run, backendCpuMs };
   } finally {
-    await services.coordinator.stop(0);
-    await pool.end();
     await removeDir(storageRoot).catch(() => undefined);
   }
 }
@@ -320,6 +271,7 @@ export async function profileBackup(scaleName: string, runs: number, zstdLevels:
     await runMigrations(pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }]);
     await generateDataset(pool, scale.files);
     await pool.end();
+    execFileSync(process.execPath, [join(REPO, 'bin/build.js')], { stdio: 'ignore' }); // the real backups run dist/
     const storedLevel = 1;
     const floor: number[] = [];
     const reals: RealRun[] = [];

@@ -11,27 +11,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { generateDataset } from './dataset';
-import { SCALES } from './scales';
 import { MiB, summarize, type Summary } from './stats';
-import { backupOnce, type BackupCpuRun as Run } from './backup-cpu';
-import { cleanupAll, createDatabase, openPool, removeDir, tempDir } from './tools';
-import { runMigrations } from '../src/db/migrations/runner';
-import { MIGRATIONS_PATH } from '../plugins/backup/index';
+import { backupOnce, datasetDatabase, type BackupCpuRun as Run } from './backup-cpu';
+import { cleanupAll, removeDir, tempDir } from './tools';
 
 const commitOf = (checkout: string) => execFileSync('git', ['-C', checkout, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 
 export async function compareBackupCpu(checkouts: [string, string], scaleName: string, runs: number) {
-  const scale = SCALES[scaleName];
-  if (!scale) throw new Error(`unknown scale ${scaleName}`);
   const loadStart = loadavg();
-  const database = await createDatabase(`cpu_ab_${scale.name.toLowerCase().replace(/\W/g, '')}`);
+  const { scale, database } = await datasetDatabase('cpu_ab', scaleName);
   const dir = await tempDir('cpu-ab');
   try {
-    const pool = openPool(database, 2);
-    await runMigrations(pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }]);
-    await generateDataset(pool, scale.files);
-    await pool.end();
     const results: Run[][] = [[], []];
     for (let round = 0; round < runs; round++) {
       for (const k of round % 2 === 0 ? [0, 1] : [1, 0]) {

@@ -28,16 +28,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { constants as zlib, zstdCompressSync } from 'node:zlib';
 import { childEnvironment } from '../plugins/backup/dump/pg-tools';
 import { FastCdcChunker, DEFAULT_CHUNKING } from '../plugins/backup/chunking/fastcdc';
-import { MIGRATIONS_PATH } from '../plugins/backup/index';
-import { runMigrations } from '../src/db/migrations/runner';
 import { deriveMasterEncryptionKey } from '../src/keys/keys';
 import { buildChunkHeader, buildFileHeader, createChunkCipher, CTN2_KEY_ID, DEFAULT_CHUNK_SIZE } from '../src/storage/ctn2/format';
-import { generateDataset } from './dataset';
-import { backupOnce, type BackupCpuRun } from './backup-cpu';
+import { backupOnce, datasetDatabase, type BackupCpuRun } from './backup-cpu';
 import { childrenCpuMs, processCpuMs } from './proc-cpu';
-import { SCALES } from './scales';
 import { MiB, summarize, type Summary } from './stats';
-import { cleanupAll, createDatabase, openPool, pgDumpArgs, removeDir, target, tempDir, timeTool } from './tools';
+import { cleanupAll, openPool, pgDumpArgs, removeDir, target, tempDir, timeTool } from './tools';
 
 const MASTER_KEY = 'bench-profile-master-key-0123456';
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -261,16 +257,10 @@ export interface ProfileResult {
 }
 
 export async function profileBackup(scaleName: string, runs: number, zstdLevels: number[]): Promise<ProfileResult> {
-  const scale = SCALES[scaleName];
-  if (!scale) throw new Error(`unknown scale ${scaleName}`);
   const loadStart = loadavg();
-  const database = await createDatabase(`profile_${scale.name.toLowerCase().replace(/\W/g, '')}`);
+  const { scale, database } = await datasetDatabase('profile', scaleName);
   const dir = await tempDir('profile');
   try {
-    const pool = openPool(database, 2);
-    await runMigrations(pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }]);
-    await generateDataset(pool, scale.files);
-    await pool.end();
     execFileSync(process.execPath, [join(REPO, 'bin/build.js')], { stdio: 'ignore' }); // the real backups run dist/
     const storedLevel = 1;
     const floor: number[] = [];

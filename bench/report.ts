@@ -4,6 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AuditBenchResult } from './audit';
 import { type TriggerLatencyResult } from './trigger-latency';
+import type { CliStartResult } from './cli-start';
 import { fmtBytes, fmtMs, fmtRatio, fmtSpread } from './stats';
 import { altLabel } from './scales';
 import type { BenchResults, ScaleResult } from './results';
@@ -168,6 +169,17 @@ function triggerRows(t: TriggerLatencyResult): Row[] {
   return [...row('NOTIFY', t.notify), ...row('request_checkpoint()', t.requestCheckpoint)];
 }
 
+function cliStartRows(c: CliStartResult): Row[] {
+  return c.commands.map((command) => ({
+    metric: `\`${command.command}\` start to exit, fresh process, ${c.runs} runs (CPU ${fmtMs(command.cpuMs)}) vs \`node -e 0\``,
+    ours: fmtSpread(command.wallMs, fmtMs),
+    baseline: fmtSpread(c.baseline.wallMs, fmtMs),
+    ratio: fmtSpread(command.ratio, fmtRatio),
+    target: `≤ ${fmtMs(command.targetMs)}`,
+    met: yes(command.wallMs.median <= command.targetMs),
+  }));
+}
+
 const TRIGGER_NOT_MEASURED = 'not measured in this run (--no-trigger)';
 
 export function renderText(results: BenchResults): string {
@@ -178,6 +190,7 @@ export function renderText(results: BenchResults): string {
   if (results.audit) parts.push(`audit (${fmtMs(results.audit.insertMs)} to insert the events)`, textTable(auditRows(results.audit)), '');
   if (results.triggerLatency) parts.push('trigger latency (a running host, small database)', textTable(triggerRows(results.triggerLatency)));
   else parts.push(`trigger latency: ${TRIGGER_NOT_MEASURED}`);
+  if (results.cliStart) parts.push('CLI start (bench/cli-start.ts)', textTable(cliStartRows(results.cliStart)));
   parts.push(`load average (1/5/15 min) at start ${results.loadAverage.start.join(' / ')}, at end ${results.loadAverage.end.join(' / ')}`);
   return parts.join('\n');
 }
@@ -203,6 +216,7 @@ export function renderMarkdown(results: BenchResults): string {
   } else {
     parts.push(`**Trigger latency:** ${TRIGGER_NOT_MEASURED}`, '');
   }
+  if (results.cliStart) parts.push(`**CLI start** (bench/cli-start.ts: the compiled CLI in a fresh process; \`list\` over a small database)`, '', markdownTable(cliStartRows(results.cliStart)), '');
   if (results.pending.length > 0) parts.push(`**Incomplete run:** not measured: ${results.pending.join(', ')}.`, '');
   parts.push(`Load average (1/5/15 min) at the start ${results.loadAverage.start.join(' / ')}, at the end ${results.loadAverage.end.join(' / ')} (the machine is shared).`);
   return parts.join('\n');

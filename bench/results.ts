@@ -7,6 +7,7 @@ import { type MachineInfo } from './machine';
 import { type TriggerLatencyResult } from './trigger-latency';
 import { type Summary } from './stats';
 import type { ChunkingParameters } from '../plugins/backup/chunking/fastcdc';
+import type { CliStartResult } from './cli-start';
 
 
 export interface PairedFigure {
@@ -63,6 +64,7 @@ export interface BenchResults {
   scales: ScaleResult[];
   audit?: AuditBenchResult;
   triggerLatency?: TriggerLatencyResult;
+  cliStart?: CliStartResult;
   /** 1-, 5-, 15-minute load averages at the start and the end: the machine is shared. */
   loadAverage: { start: number[]; end: number[] };
   /** Steps not (yet) measured: non-empty while running, or when the run was cut short. */

@@ -22,6 +22,7 @@ import { SCALES, type Scale } from './scales';
 import { readResults, type BenchResults } from './results';
 import { benchAuditQueries, benchScale, benchTriggerLatency, log } from './bench-scale';
 import { renderText, writeBenchmarksMd } from './report';
+import { benchCliStart } from './cli-start';
 
 
 interface Options {
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
     ...(options.triggerRequests > 0
       ? [{ name: 'trigger latency', run: async () => void (results.triggerLatency = await benchTriggerLatency(options.triggerRequests)) }]
       : []),
+    { name: 'cli start', run: async () => void (results.cliStart = await benchCliStart(options.full ? 20 : 10)) },
     ...rest.map((scale) => ({ name: `scale ${scale.name}`, run: async () => void results.scales.push(await benchScale(scale, options.runs)) })),
   ];
   results.pending = steps.map((s) => s.name);

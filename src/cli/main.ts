@@ -1,4 +1,4 @@
-// Entry point of `cotton-backup` (bin/cotton-backup.js imports this through tsx).
+// Entry point of `cotton-backup` (bin/cotton-backup.js imports its compiled twin from dist/).
 import 'reflect-metadata';
 import { runCli } from './program';
 

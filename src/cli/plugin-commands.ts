@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { pluginFolders } from '../host/load-plugins';
+import { MODULE_EXTENSION, pluginFolders } from '../host/load-plugins';
 import type { CliRuntime } from './runtime';
 
 /** The file a plugin folder may add to contribute CLI commands. */
-export const PLUGIN_CLI_ENTRY = 'cli.ts';
+export const PLUGIN_CLI_ENTRY = `cli${MODULE_EXTENSION}`;
 
 /**
  * What `plugins/<name>/cli.ts` exports. registerCommands adds commander commands to the program

@@ -3,7 +3,8 @@ import { HOST_VERSION } from '../host/paths';
 import { CliError, formatCliError } from './errors';
 import { tolerateClosedOutput } from './output';
 import { registerPluginCommands } from './plugin-commands';
-import { createCliRuntime, type CliRuntime, type CliRuntimeOptions } from './runtime';
+import { createDeferredRuntime } from './deferred-runtime';
+import type { CliRuntime, CliRuntimeOptions } from './runtime';
 import { registerServeCommand } from './serve';
 import { registerStorageCommands } from './storage';
 
@@ -29,11 +30,12 @@ export async function buildProgram(runtime: CliRuntime): Promise<Command> {
  * (`cotton-backup: <what went wrong>`) on failure. Everything the runtime opened is closed.
  */
 export async function runCli(argv: string[], options: CliRuntimeOptions = {}): Promise<number> {
-  const runtime = createCliRuntime(options);
+  const { runtime, load } = createDeferredRuntime(options);
   tolerateClosedOutput(runtime.stdout);
   let code = 0;
   try {
     const program = await buildProgram(runtime);
+    program.hook('preAction', async () => void (await load()));
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
-import { PgBoss } from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import { container as globalContainer, type DependencyContainer } from 'tsyringe';
 import { loadConfig, type HostConfig } from '../config/config';
 import { checkHttpAddress } from '../config/http-address';
@@ -10,10 +10,10 @@ import { connectionConfig, createPool } from '../db/pool';
 import { PING } from '../db/sql';
 import { ensureDatabaseExists } from '../db/ensure-database';
 import { runMigrations, type MigrationOutcome } from '../db/migrations/runner';
-import { HttpServer } from '../http/server';
+import type { HttpServer } from '../http/server';
 import { deriveMasterEncryptionKey } from '../keys/keys';
 import { configSecrets, createLogger, SecretRedactor, type Logger } from '../logging/logger';
-import { PgListenSubscriber } from '../notify/subscriber';
+import type { PgListenSubscriber } from '../notify/subscriber';
 import type { ObjectStorage } from '../storage/object-storage';
 import { systemClock } from './clock';
 import { loadPlugins, type LoadedPlugin } from './load-plugins';
@@ -229,6 +229,13 @@ export class Host {
     );
     this.#checkAborted();
 
+    // pg-boss, pg-listen and fastify load here, not at import: a CLI command that never starts a
+    // host (`--help`, `list`) must not pay for them.
+    const [{ PgBoss }, { PgListenSubscriber }, { HttpServer }] = await Promise.all([
+      import('pg-boss'),
+      import('../notify/subscriber'),
+      import('../http/server'),
+    ]);
     const boss = new PgBoss({ ...connectionConfig(config.database, 'cotton-backup-pgboss'), schema: PGBOSS_SCHEMA, max: 4 });
     boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
     this.#boss = boss;

@@ -1,6 +1,7 @@
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { COMPILED } from './paths';
 import { isCottonPlugin, type CottonPlugin } from './plugin';
 
 export interface LoadedPlugin {
@@ -19,11 +20,15 @@ export class PluginLoadError extends Error {
   }
 }
 
-export const PLUGIN_ENTRY = 'index.ts';
+/** `.js` for a host compiled into dist/ (it loads compiled plugins), `.ts` when run from the sources. */
+export const MODULE_EXTENSION = COMPILED ? '.js' : '.ts';
+
+export const PLUGIN_ENTRY = `index${MODULE_EXTENSION}`;
 
 /**
  * The plugin folders under `pluginsPath`, alphabetically: each subfolder holding an `index.ts`
- * (folders starting with `.` or `_` are skipped, and so are folders without `index.ts`).
+ * (`index.js` in a compiled host; folders starting with `.` or `_` are skipped, and so are
+ * folders without that entry).
  * The entry must default-export a CottonPlugin; anything else, an import failure or a duplicate
  * plugin name is a PluginLoadError naming the folder. A missing plugins folder is an error too:
  * a mistyped COTTON_PLUGINS_PATH must not start a host that silently does nothing.

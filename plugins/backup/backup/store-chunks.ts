@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { sha256Hex } from '../../../src/keys/keys';
+import { ChunkBufferPool } from '../chunking/chunk-buffer-pool';
 import { createChunkStream, type ChunkingParameters } from '../chunking/fastcdc';
 import type { ManifestChunk } from '../manifest/manifest';
 import { failpoint } from '../failpoints';
@@ -58,7 +59,10 @@ export async function storeChunks(
     }
   };
 
-  const chunkStream = dump.pipe(createChunkStream(options.chunking));
+  // Chunks are assembled in reused buffers, each released once its write has settled (the
+  // storage no longer reads it). Twice the average covers most chunks; a larger one gets its own.
+  const pool = new ChunkBufferPool(Math.min(options.chunking.maxBytes, 2 * options.chunking.avgBytes), options.concurrency + 4);
+  const chunkStream = dump.pipe(createChunkStream(options.chunking, pool));
   dump.once('error', (error) => chunkStream.destroy(error));
   for await (const chunk of chunkStream as AsyncIterable<Buffer>) {
     if (firstError) break;
@@ -70,13 +74,17 @@ export async function storeChunks(
     if (seen.has(key)) {
       result.reusedChunks++;
       result.reusedPlaintextBytes += chunk.length;
+      pool.release(chunk);
     } else {
       seen.add(key);
       const write: Promise<void> = store(key, chunk)
         .catch((error: unknown) => {
           firstError ??= error;
         })
-        .finally(() => inFlight.delete(write));
+        .finally(() => {
+          inFlight.delete(write);
+          pool.release(chunk);
+        });
       inFlight.add(write);
       if (inFlight.size >= options.concurrency) await Promise.race(inFlight);
     }

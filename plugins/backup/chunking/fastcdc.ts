@@ -1,4 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import type { ChunkBufferPool } from './chunk-buffer-pool';
 import { GEAR } from './gear-table';
 
 export interface ChunkingParameters {
@@ -29,7 +30,11 @@ export class FastCdcChunker {
   private pendingBytes = 0;
   private hash = 0;
 
-  constructor(private readonly params: ChunkingParameters = DEFAULT_CHUNKING) {
+  /** `pool`: where chunks made of several input pieces are assembled (else a fresh buffer each). */
+  constructor(
+    private readonly params: ChunkingParameters = DEFAULT_CHUNKING,
+    private readonly pool?: ChunkBufferPool,
+  ) {
     const { minBytes, avgBytes, maxBytes } = params;
     if (!(minBytes > 0 && minBytes < avgBytes && avgBytes < maxBytes)) {
       throw new RangeError(`chunking parameters must satisfy 0 < min < avg < max (got ${minBytes}/${avgBytes}/${maxBytes})`);
@@ -52,7 +57,7 @@ export class FastCdcChunker {
         break;
       }
       this.pending.push(data.subarray(start, cut));
-      chunks.push(this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes + cut - start));
+      chunks.push(this.join(this.pendingBytes + cut - start));
       this.pending = [];
       this.pendingBytes = 0;
       this.hash = 0;
@@ -64,11 +69,21 @@ export class FastCdcChunker {
   /** The last, possibly short, chunk; none for empty input. */
   flush(): Buffer[] {
     if (this.pendingBytes === 0) return [];
-    const last = Buffer.concat(this.pending, this.pendingBytes);
+    const last = this.join(this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
     this.hash = 0;
     return [last];
+  }
+
+  // The pending pieces as one chunk: the piece itself when there is one, else a copy.
+  private join(bytes: number): Buffer {
+    if (this.pending.length === 1) return this.pending[0]!;
+    const target = this.pool?.take(bytes);
+    if (!target) return Buffer.concat(this.pending, bytes);
+    let offset = 0;
+    for (const piece of this.pending) offset += piece.copy(target, offset);
+    return target;
   }
 
   // Returns the exclusive end offset in `data` of the chunk in progress, or -1 if it continues.
@@ -96,8 +111,8 @@ export class FastCdcChunker {
 }
 
 /** The chunker as an object-mode Transform: Buffers in, chunk Buffers out. */
-export function createChunkStream(params: ChunkingParameters = DEFAULT_CHUNKING): Transform {
-  const chunker = new FastCdcChunker(params);
+export function createChunkStream(params: ChunkingParameters = DEFAULT_CHUNKING, pool?: ChunkBufferPool): Transform {
+  const chunker = new FastCdcChunker(params, pool);
   return new Transform({
     readableObjectMode: true,
     readableHighWaterMark: 4,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { FastCdcChunker, type ChunkingParameters } from './fastcdc';
+import { DEFAULT_CHUNKING, FastCdcChunker, type ChunkingParameters } from './fastcdc';
 
 const small: ChunkingParameters = { minBytes: 4 * 1024, avgBytes: 16 * 1024, maxBytes: 64 * 1024 };
 
@@ -47,6 +47,27 @@ describe('FastCdcChunker', () => {
     const chunks = chunkAll(zeros, 10_000);
     expect(chunks.slice(0, -1).every((c) => c.length === small.maxBytes)).toBe(true);
     expect(Buffer.concat(chunks).equals(zeros)).toBe(true);
+  });
+
+  it('cuts exactly where it always has (boundaries are an on-disk contract: moving them loses deduplication)', () => {
+    // 12 MiB of SHA-256 counter output; the expected figures were recorded with the chunker of c916129.
+    const parts: Buffer[] = [];
+    for (let i = 0; parts.length * 32 < 12 * 1024 * 1024; i++) parts.push(createHash('sha256').update(`cotton-backup boundary ${i}`).digest());
+    const stream = Buffer.concat(parts);
+    const boundaries = (params: ChunkingParameters) => {
+      const lengths = chunkAll(stream, 65536, params).map((c) => c.length);
+      return { count: lengths.length, first: lengths.slice(0, 4), digest: createHash('sha256').update(lengths.join(',')).digest('hex') };
+    };
+    expect(boundaries(DEFAULT_CHUNKING)).toEqual({
+      count: 11,
+      first: [1132915, 1261265, 1113340, 1056055],
+      digest: '43f94817a9a5067653205cb513858b8a201faecd70081b5dc70033b874211720',
+    });
+    expect(boundaries(small)).toEqual({
+      count: 672,
+      first: [19664, 24495, 8444, 18093],
+      digest: '8c6b4aec89ed2436cae28240f726be734bca7496ad3584a860c41095b6b18886',
+    });
   });
 
   it('yields nothing for empty input and refuses inconsistent parameters', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { retentionEnvironmentSchema, retentionPolicyFrom, type RetentionPolicy } from '../../plugins/backup/retention/settings';
 
 /** A configuration problem found at start; names the variable and what was expected, never the value of a secret. */
 export class ConfigError extends Error {
@@ -44,6 +45,7 @@ export const environmentSchema = z.object({
   COTTON_CHUNK_AVG_BYTES: z.coerce.number().int().min(8192).default(1024 * 1024),
   COTTON_CHUNK_MAX_BYTES: z.coerce.number().int().min(16384).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
   COTTON_UPLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  ...retentionEnvironmentSchema,
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -67,6 +69,8 @@ export interface HostConfig {
     verifySchedule: string;
     chunking: { minBytes: number; avgBytes: number; maxBytes: number };
     uploadConcurrency: number;
+    /** restic-style keep rules (plugins/backup/retention/settings.ts). */
+    retention: RetentionPolicy;
   };
 }
 
@@ -115,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
       verifySchedule: e.COTTON_VERIFY_SCHEDULE,
       chunking,
       uploadConcurrency: e.COTTON_UPLOAD_CONCURRENCY,
+      retention: retentionPolicyFrom(e),
     },
   };
 }

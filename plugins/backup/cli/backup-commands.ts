@@ -81,6 +81,7 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
             (r.status === 'failed'
               ? `${r.failed_step}: ${r.failure_message}`
               : `${mib(Number(r.dump_bytes ?? 0))}, ${r.new_chunks ?? '?'} new / ${r.reused_chunks ?? '?'} reused chunks`) +
+            retentionNote(r) +
             '\n',
         );
       }
@@ -138,6 +139,14 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
     });
 }
 
+// What retention decided, e.g. "  [kept: last, daily]" or "  [expired 2026-11-28]"; Cotton's own backups are marked.
+function retentionNote(r: { origin: string; retention: string | null; retention_rules: string[]; expired_at: Date | null }): string {
+  const origin = r.origin === 'foreign' ? "  (Cotton's own)" : '';
+  if (r.retention === 'kept') return `${origin}  [kept: ${r.retention_rules.join(', ')}]`;
+  if (r.retention === 'expired') return `${origin}  [expired ${new Date(r.expired_at!).toISOString().slice(0, 10)}]`;
+  return origin;
+}
+
 export function formatAuditLine(e: AuditEntry): string {
   const d = e.data as Record<string, unknown>;
   const detail =
@@ -147,6 +156,8 @@ export function formatAuditLine(e: AuditEntry): string {
     : e.type === 'PointerAdvanced' || e.type === 'ManifestCommitted' ? `manifest ${String(d.manifestKey).slice(0, 12)}…`
     : e.type === 'BackupFailed' ? `${d.step}: ${d.message}`
     : e.type === 'RestoreRejected' ? `${d.reason}: ${d.detail}`
+    : e.type === 'BackupKept' ? `${(d.rules as string[]).join(', ')} (policy ${d.policy})`
+    : e.type === 'ObjectsReleased' ? `${d.releasedObjects} objects back to Cotton's GC`
     : '';
   const mark = e.metadata?.rerecorded ? ' (re-recorded)' : '';
   return `#${e.globalPosition.padStart(6)}  ${e.occurredAt.toISOString()}  ${e.streamId.padEnd(40)}  ${e.type}${mark}  ${detail}\n`;

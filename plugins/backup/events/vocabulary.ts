@@ -34,6 +34,8 @@ export const RESTORE_REJECTION_REASONS = [
 ] as const;
 export const NOTIFICATION_KINDS = ['restore_completed', 'restore_refused', 'backup_failed', 'verification_failed'] as const;
 export const VERIFICATION_PROBLEMS = ['missing', 'truncated', 'hash_mismatch', 'size_mismatch', 'unreadable'] as const;
+/** Why retention keeps a backup: restic's rules, then ours (plugins/backup/retention/plan-retention.ts). */
+export const KEEP_RULES = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly', 'within', 'latest', 'in-use', 'no-policy'] as const;
 
 const requestSource = z.enum(REQUEST_SOURCES);
 
@@ -154,6 +156,39 @@ export const eventSchemas = {
         }),
       )
       .min(1),
+  }),
+  /** Retention keeps the backup, for these rules; recorded when its rules change. */
+  BackupKept: z.strictObject({
+    backupId,
+    manifestKey: hex64,
+    rules: z.array(z.enum(KEEP_RULES)).min(1),
+    /** The policy in words, e.g. `last 7, daily 14, weekly 8, monthly 12`. */
+    policy: z.string().min(1).max(500),
+  }),
+  /** No rule keeps the backup any more: from now on nothing holds Cotton's GC off its objects. */
+  BackupExpired: z.strictObject({
+    backupId,
+    manifestKey: hex64,
+    policy: z.string().min(1).max(500),
+  }),
+  /** The objects of an expired backup that no kept backup uses were handed back to Cotton's GC. */
+  ObjectsReleased: z.strictObject({
+    backupId,
+    /** Rows of Cotton's chunks table whose gc_scheduled_after was set back to NULL. */
+    releasedObjects: count,
+    /** Objects of the backup a kept backup still uses (they stay pinned). */
+    sharedObjects: count,
+    /** False when the database has no Cotton chunks table: nothing was pinned, so nothing to release. */
+    chunksTable: z.boolean(),
+  }),
+  /** The latest-backup pointer names a backup this plugin did not write (Cotton's own job). */
+  ForeignBackupNoticed: z.strictObject({
+    backupId,
+    manifestKey: hex64,
+    createdAtUtc: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO-8601 timestamp'),
+    sourceDatabase: z.string().max(200),
+    dumpSizeBytes: bytes,
+    chunkCount: count,
   }),
 } as const;
 

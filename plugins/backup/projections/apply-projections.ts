@@ -45,6 +45,18 @@ export async function applyProjections(db: ClientBase, event: ProjectedEvent): P
         await db.query(sql.INSERT_ADMIN_NOTIFICATION, [r.notificationId, r.userId, d.kind, d.title, d.priority, event.streamId, event.occurredAt]);
       }
       return;
+    case 'BackupKept':
+      await db.query(sql.UPDATE_KEPT, [d.backupId, d.rules, event.occurredAt]);
+      return;
+    case 'BackupExpired':
+      await db.query(sql.UPDATE_EXPIRED, [d.backupId, event.occurredAt]);
+      return;
+    case 'ObjectsReleased':
+      await db.query(sql.UPDATE_RELEASED, [d.backupId, event.occurredAt, d.releasedObjects]);
+      return;
+    case 'ForeignBackupNoticed':
+      await db.query(sql.INSERT_FOREIGN, [d.backupId, d.sourceDatabase, d.createdAtUtc, d.dumpSizeBytes, d.chunkCount, d.manifestKey]);
+      return;
     default:
       return;
   }

@@ -1,8 +1,9 @@
+import type { KEEP_RULES } from '../events/vocabulary';
 import { isoWeek, localTime, type LocalTime } from './local-time';
 import type { RetentionPolicy, Within } from './settings';
 
 /** Why a backup is kept: one of restic's rules, or one of ours that no policy can override. */
-export type KeepRule = 'last' | 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly' | 'within' | 'latest' | 'in-use' | 'no-policy';
+export type KeepRule = (typeof KEEP_RULES)[number];
 
 export interface RetentionCandidate {
   backupId: string;

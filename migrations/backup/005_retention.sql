@@ -1,4 +1,4 @@
--- Retention, folded from BackupKept / BackupExpired / ObjectsReleased / ForeignBackupNoticed.
+-- Retention, folded from BackupKept / BackupExpired / ObjectsReleased / BackupDiscovered.
 -- backup_history stays the one catalogue of backups: ours, and Cotton's own that the pointer named.
 
 ALTER TABLE cotton_backup.backup_history

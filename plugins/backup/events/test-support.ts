@@ -60,6 +60,6 @@ export const exampleEvents = {
   BackupKept: { backupId: bid, manifestKey: h64, rules: ['last', 'daily'], policy: 'last 7, daily 14' },
   BackupExpired: { backupId: bid, manifestKey: h64, policy: 'last 7, daily 14' },
   ObjectsReleased: { backupId: bid, releasedObjects: 3, sharedObjects: 40, chunksTable: true },
-  ForeignBackupNoticed: { backupId: bid, manifestKey: h64, createdAtUtc: '2026-11-28T03:00:00.000Z', sourceDatabase: 'cotton', dumpSizeBytes: 1024, chunkCount: 1 },
+  BackupDiscovered: { backupId: bid, manifestKey: h64, createdAtUtc: '2026-11-28T03:00:00.000Z', sourceDatabase: 'cotton', dumpSizeBytes: 1024, chunkCount: 1, producer: null },
 } satisfies { [T in EventType]: EventData<T> };
 

@@ -181,14 +181,19 @@ export const eventSchemas = {
     /** False when the database has no Cotton chunks table: nothing was pinned, so nothing to release. */
     chunksTable: z.boolean(),
   }),
-  /** The latest-backup pointer names a backup this plugin did not write (Cotton's own job). */
-  ForeignBackupNoticed: z.strictObject({
+  /**
+   * A backup in storage the catalogue had no record of: Cotton's own job's (the pointer named it),
+   * or one of ours whose events a restore to an older state took away (the backup index lists it).
+   */
+  BackupDiscovered: z.strictObject({
     backupId,
     manifestKey: hex64,
     createdAtUtc: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO-8601 timestamp'),
     sourceDatabase: z.string().max(200),
     dumpSizeBytes: bytes,
     chunkCount: count,
+    /** The manifest's `producer`: `cotton-backup` for ours, null for Cotton's own job. */
+    producer: z.string().max(100).nullable(),
   }),
 } as const;
 

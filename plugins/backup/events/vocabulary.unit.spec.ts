@@ -37,7 +37,7 @@ const invalidExamples: { type: EventType; data: unknown; path: string }[] = [
   { type: 'BackupKept', data: { ...validExamples.BackupKept, rules: ['forever'] }, path: 'rules.0' },
   { type: 'BackupExpired', data: { ...validExamples.BackupExpired, manifestKey: 'x' }, path: 'manifestKey' },
   { type: 'ObjectsReleased', data: { ...validExamples.ObjectsReleased, releasedObjects: -1 }, path: 'releasedObjects' },
-  { type: 'ForeignBackupNoticed', data: { ...validExamples.ForeignBackupNoticed, createdAtUtc: 'yesterday' }, path: 'createdAtUtc' },
+  { type: 'BackupDiscovered', data: { ...validExamples.BackupDiscovered, createdAtUtc: 'yesterday' }, path: 'createdAtUtc' },
 ];
 
 describe('event vocabulary', () => {

@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import * as sql from './sql';
+import { PRODUCER } from '../producer';
 
 /** What a projection needs of a recorded event. */
 export interface ProjectedEvent {
@@ -54,8 +55,8 @@ export async function applyProjections(db: ClientBase, event: ProjectedEvent): P
     case 'ObjectsReleased':
       await db.query(sql.UPDATE_RELEASED, [d.backupId, event.occurredAt, d.releasedObjects]);
       return;
-    case 'ForeignBackupNoticed':
-      await db.query(sql.INSERT_FOREIGN, [d.backupId, d.sourceDatabase, d.createdAtUtc, d.dumpSizeBytes, d.chunkCount, d.manifestKey]);
+    case 'BackupDiscovered':
+      await db.query(sql.INSERT_DISCOVERED, [d.backupId, d.sourceDatabase, d.createdAtUtc, d.dumpSizeBytes, d.chunkCount, d.manifestKey, d.producer === PRODUCER ? 'ours' : 'foreign']);
       return;
     default:
       return;

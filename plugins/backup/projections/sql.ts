@@ -60,11 +60,11 @@ export const UPDATE_EXPIRED = `
 export const UPDATE_RELEASED = `
   UPDATE cotton_backup.backup_history SET released_at = $2, released_objects = $3 WHERE backup_id = $1`;
 
-/** A backup Cotton's own job wrote: complete by definition (the pointer named it). */
-export const INSERT_FOREIGN = `
+/** A backup found in storage (a readable manifest the pointer or the index named): complete by definition. */
+export const INSERT_DISCOVERED = `
   INSERT INTO cotton_backup.backup_history
          (backup_id, status, origin, source_database, started_at, finished_at, dump_bytes, chunk_count, manifest_key)
-  VALUES ($1, 'succeeded', 'foreign', $2, $3, $3, $4, $5, $6)
+  VALUES ($1, 'succeeded', $7, $2, $3, $3, $4, $5, $6)
   ON CONFLICT (backup_id) DO NOTHING`;
 
 export const TRUNCATE_PROJECTIONS =

@@ -13,6 +13,10 @@ import { readManifest } from '../manifest/manifest-store';
 import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../test-support';
 import { verifyBackup } from '../verify/verify-backup';
 import { applyRetention } from './apply-retention';
+import { runMigrations } from '../../../src/db/migrations/runner';
+import { createTestDatabase } from '../../../test/support/database';
+import { MIGRATIONS_PATH } from '../index';
+import { createBackupServices } from '../services';
 import { holdBackupForReading } from './reading-lease';
 
 const KEEP_LAST_2 = {
@@ -135,7 +139,7 @@ describe('retention on a Cotton database: pin, expire, release, Cotton\'s GC col
     expect((await verifyBackup(f.storage, f.masterEncryptionKey, { backupId: manifest.backupId })).problems).toEqual([]);
   });
 
-  it('notices a foreign pointer that our own next backup replaced before any retention run', async () => {
+  it('catalogues a Cotton pointer that our own next backup replaced before any retention run', async () => {
     const { manifest } = await writeCottonStyleBackup(f.db, f.storage, TEST_MASTER_KEY);
     await backup(10); // its retention run gets the replaced pointer's manifest
     const row = await f.db.pool.query('SELECT origin, retention FROM cotton_backup.backup_history WHERE backup_id = $1', [manifest.backupId]);
@@ -186,5 +190,18 @@ describe('retention without Cotton\'s chunks table', () => {
     expect(report.protection).toMatchObject({ chunksTable: false, pinnedRows: 0 });
     const states = await f.db.pool.query("SELECT retention, released_objects FROM cotton_backup.backup_retention ORDER BY created_at");
     expect(states.rows).toEqual([{ retention: 'expired', released_objects: 0 }, { retention: 'kept', released_objects: null }, { retention: 'kept', released_objects: null }]);
+  });
+
+  it('a catalogue that lost its records (restored to an older state) rediscovers our backups from the index, as ours', async () => {
+    const other = await createTestDatabase('rtxb');
+    try {
+      await runMigrations(other.pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }]);
+      const services = createBackupServices({ config: f.config, pool: other.pool, storage: f.storage, masterEncryptionKey: f.masterEncryptionKey, clock: { now: () => new Date() } });
+      const report = await applyRetention(services.retention);
+      expect(report.noticed).toHaveLength(3);
+      expect(report.decisions.map((d) => [d.origin, d.keep])).toEqual([['ours', true], ['ours', true], ['ours', false]]);
+    } finally {
+      await other.drop();
+    }
   });
 });

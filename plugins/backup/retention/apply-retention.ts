@@ -5,11 +5,12 @@ import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { NewEvent } from '../events';
 import type { Journal } from '../projections/journal';
 import { objectsOfBackup } from './backup-objects';
-import { currentPointer, noticeForeignBackup } from './notice-foreign-backup';
+import { currentPointer, discoverBackup, type ManifestRef } from './discover-backup';
+import { readBackupIndex } from '../manifest/backup-index';
 import { planRetention, type KeepRule } from './plan-retention';
 import { protectKeptBackups, type ProtectionReport } from './protect-kept-backups';
 import { describePolicy, type RetentionPolicy } from './settings';
-import { LATEST_PROJECTED, RETENTION_CANDIDATES, RETENTION_LOCK, TRY_EXPIRE_LOCK } from './sql';
+import { CATALOGUED_AMONG, LATEST_PROJECTED, RETENTION_CANDIDATES, RETENTION_LOCK, TRY_EXPIRE_LOCK } from './sql';
 
 export interface RetentionContext {
   pool: Pool;
@@ -38,7 +39,7 @@ export interface RetentionReport {
   dryRun: boolean;
   policy: string;
   timeZone: string;
-  /** Backups Cotton's own job wrote that this run catalogued (in a dry run: would catalogue). */
+  /** Backups found in storage that this run catalogued (in a dry run: the pointer's, if new). */
   noticed: string[];
   decisions: RetentionDecisionView[];
   /** Undefined in a dry run: nothing is pinned or released. */
@@ -70,8 +71,15 @@ export async function applyRetention(ctx: RetentionContext, options: { dryRun?: 
     const pointer = await currentPointer(ctx);
     const noticed: string[] = [];
     if (!dryRun) {
-      for (const key of [...(options.alsoNotice ?? []), pointer?.manifestKey]) {
-        const id = key ? await noticeForeignBackup(ctx, key) : undefined;
+      const refs: ManifestRef[] = [
+        ...(options.alsoNotice ?? []).flatMap((k) => (k ? [{ manifestKey: k, from: 'pointer' as const }] : [])),
+        ...(pointer ? [{ ...pointer, from: 'pointer' as const }] : []),
+        ...(await readBackupIndex(ctx.storage, ctx.masterEncryptionKey).catch(() => [])).map((e) => ({ ...e, from: 'index' as const })),
+      ];
+      const ids = refs.flatMap((r) => (r.backupId ? [r.backupId] : []));
+      const known = new Set((await client.query<{ backup_id: string }>(CATALOGUED_AMONG, [ids])).rows.map((r) => r.backup_id));
+      for (const ref of refs.filter((r) => !r.backupId || !known.has(r.backupId))) {
+        const id = await discoverBackup(ctx, ref);
         if (id) noticed.push(id);
       }
     }

@@ -14,6 +14,8 @@ export const UNRELEASED_EXPIRED = `
 
 export const BACKUP_KNOWN = 'SELECT EXISTS (SELECT 1 FROM cotton_backup.backup_history WHERE backup_id = $1) AS known';
 
+export const CATALOGUED_AMONG = 'SELECT backup_id FROM cotton_backup.backup_history WHERE backup_id = ANY($1::text[])';
+
 export const LATEST_PROJECTED = 'SELECT backup_id FROM cotton_backup.latest_backup';
 
 /** One retention run at a time across hosts and the CLI: plan, record, pin and release never interleave. */

@@ -5,12 +5,11 @@ import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { NewEvent } from '../events';
 import type { Journal } from '../projections/journal';
 import { objectsOfBackup } from './backup-objects';
-import { currentPointer, discoverBackup, type ManifestRef } from './discover-backup';
-import { readBackupIndex } from '../manifest/backup-index';
+import { currentPointer, discoverUncatalogued } from './discover-backup';
 import { planRetention, type KeepRule } from './plan-retention';
 import { protectKeptBackups, type ProtectionReport } from './protect-kept-backups';
 import { describePolicy, type RetentionPolicy } from './settings';
-import { CATALOGUED_AMONG, LATEST_PROJECTED, RETENTION_CANDIDATES, RETENTION_LOCK, TRY_EXPIRE_LOCK } from './sql';
+import { LATEST_PROJECTED, RETENTION_CANDIDATES, RETENTION_LOCK, TRY_EXPIRE_LOCK } from './sql';
 
 export interface RetentionContext {
   pool: Pool;
@@ -70,19 +69,7 @@ export async function applyRetention(ctx: RetentionContext, options: { dryRun?: 
     await client.query(RETENTION_LOCK);
     const pointer = await currentPointer(ctx);
     const noticed: string[] = [];
-    if (!dryRun) {
-      const refs: ManifestRef[] = [
-        ...(options.alsoNotice ?? []).flatMap((k) => (k ? [{ manifestKey: k, from: 'pointer' as const }] : [])),
-        ...(pointer ? [{ ...pointer, from: 'pointer' as const }] : []),
-        ...(await readBackupIndex(ctx.storage, ctx.masterEncryptionKey).catch(() => [])).map((e) => ({ ...e, from: 'index' as const })),
-      ];
-      const ids = refs.flatMap((r) => (r.backupId ? [r.backupId] : []));
-      const known = new Set((await client.query<{ backup_id: string }>(CATALOGUED_AMONG, [ids])).rows.map((r) => r.backup_id));
-      for (const ref of refs.filter((r) => !r.backupId || !known.has(r.backupId))) {
-        const id = await discoverBackup(ctx, ref);
-        if (id) noticed.push(id);
-      }
-    }
+    if (!dryRun) noticed.push(...(await discoverUncatalogued(ctx, pointer, options.alsoNotice ?? [])));
     const rows = (await client.query<CandidateRow>(RETENTION_CANDIDATES)).rows;
     // The manifest's time is the backup's (Cotton's own and restored backups included); the
     // catalogue's start time stands in when the manifest is unreadable.

@@ -3,10 +3,10 @@ import type { Logger } from 'pino';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { pointerStorageKey } from '../../../src/keys/keys';
 import { ConcurrencyError } from '../events/errors';
-import { recordInBackupIndex } from '../manifest/backup-index';
+import { readBackupIndex, recordInBackupIndex } from '../manifest/backup-index';
 import { readManifest, readPointer } from '../manifest/manifest-store';
 import type { Journal } from '../projections/journal';
-import { BACKUP_KNOWN } from './sql';
+import { BACKUP_KNOWN, CATALOGUED_AMONG } from './sql';
 
 export interface NoticeContext {
   pool: Pool;
@@ -64,6 +64,26 @@ export async function discoverBackup(ctx: NoticeContext, ref: ManifestRef): Prom
   }
   ctx.logger?.info({ backupId: manifest.backupId, manifestKey: ref.manifestKey, producer: manifest.producer ?? 'cotton' }, 'catalogued a backup found in storage; retention keeps it like the others');
   return manifest.backupId;
+}
+
+/**
+ * Every backup storage names that the catalogue lacks: the pointer's, the pointers a backup of
+ * ours replaced (`replaced`), and the backup index's entries. Returns the ids catalogued now.
+ */
+export async function discoverUncatalogued(ctx: NoticeContext, pointer: { manifestKey: string; backupId: string } | undefined, replaced: readonly (string | null)[]): Promise<string[]> {
+  const refs: ManifestRef[] = [
+    ...replaced.flatMap((k) => (k ? [{ manifestKey: k, from: 'pointer' as const }] : [])),
+    ...(pointer ? [{ ...pointer, from: 'pointer' as const }] : []),
+    ...(await readBackupIndex(ctx.storage, ctx.masterEncryptionKey).catch(() => [])).map((e) => ({ manifestKey: e.manifestKey, backupId: e.backupId, from: 'index' as const })),
+  ];
+  const ids = refs.flatMap((r) => (r.backupId ? [r.backupId] : []));
+  const known = new Set((await ctx.pool.query<{ backup_id: string }>(CATALOGUED_AMONG, [ids])).rows.map((r) => r.backup_id));
+  const found: string[] = [];
+  for (const ref of refs.filter((r) => !r.backupId || !known.has(r.backupId))) {
+    const id = await discoverBackup(ctx, ref);
+    if (id) found.push(id);
+  }
+  return found;
 }
 
 async function isCatalogued(pool: Pool, backupId: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { holdOnDedicatedConnection } from '../../../src/db/dedicated-connection';
 import { READ_LEASE, READ_LEASE_END } from './sql';
 
 export interface ReadingLease {
@@ -11,23 +12,11 @@ export interface ReadingLease {
  * advisory lock on a connection of its own, so a crashed reader's lease ends with its session.
  */
 export async function holdBackupForReading(pool: Pool, backupId: string): Promise<ReadingLease> {
-  const client = await pool.connect();
-  try {
-    await client.query(READ_LEASE, [backupId]);
-  } catch (error) {
-    client.release();
-    throw error;
-  }
-  return {
-    async release() {
-      try {
-        await client.query(READ_LEASE_END, [backupId]);
-        client.release();
-      } catch (error) {
-        client.release(error as Error);
-      }
-    },
-  };
+  return holdOnDedicatedConnection(
+    pool,
+    async (client) => void (await client.query(READ_LEASE, [backupId])),
+    (client) => client.query(READ_LEASE_END, [backupId]),
+  );
 }
 
 /** Runs `read` with the backup leased; no lease without an id (the latest is always kept anyway). */

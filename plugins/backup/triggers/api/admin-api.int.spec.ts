@@ -59,6 +59,8 @@ describe('admin API on a running host', () => {
 
     // The reader holds back events while an older transaction (anywhere in the cluster) is open,
     // so keep paging until every event arrived: none may be skipped or repeated.
+    // Retention records its decision just after the backup is served: wait for it, then count.
+    await waitUntil(async () => (await f.db.pool.query("SELECT 1 FROM cotton_backup.backup_history WHERE status = 'succeeded' AND retention IS NULL")).rows.length === 0, 'retention to decide');
     const { rows } = await f.db.pool.query('SELECT count(*)::int AS n FROM cotton_backup.events');
     const positions: bigint[] = [];
     let after = '0';

@@ -175,6 +175,19 @@ describe('retention on a Cotton database: pin, expire, release, Cotton\'s GC col
     expect(list.out).toMatch(/\[kept: last, latest\]/);
     expect(list.out).toMatch(/\(Cotton's own\) {2}\[expired \d{4}-\d{2}-\d{2}\]/);
   });
+
+  it('an expiry recorded but never released (the process died in between) is released by the next run', async () => {
+    await backup(10);
+    const { rows } = await f.db.pool.query("SELECT backup_id, manifest_key FROM cotton_backup.backup_retention WHERE retention = 'kept' AND 'latest' <> ALL (retention_rules) ORDER BY created_at LIMIT 1");
+    const victim = rows[0] as { backup_id: string; manifest_key: string };
+    await f.services.journal.append(`retention-${victim.backup_id}`, [{ type: 'BackupExpired', data: { backupId: victim.backup_id, manifestKey: victim.manifest_key, policy: 'test' } }]);
+    const stuck = await f.db.pool.query('SELECT released_at FROM cotton_backup.backup_history WHERE backup_id = $1', [victim.backup_id]);
+    expect(stuck.rows[0].released_at).toBeNull();
+    const report = await applyRetention(f.services.retention);
+    expect(report.protection!.released.map((r) => r.backupId)).toEqual([victim.backup_id]);
+    const done = await f.db.pool.query('SELECT released_at FROM cotton_backup.backup_history WHERE backup_id = $1', [victim.backup_id]);
+    expect(done.rows[0].released_at).not.toBeNull();
+  });
 });
 
 describe('retention without Cotton\'s chunks table', () => {

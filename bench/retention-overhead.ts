@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       const b = performance.now() - t;
       await gc.storageConsistency();
       t = performance.now();
-      const report = await applyRetention(services.retention, { alsoNotice: [outcome.previousManifestKey] });
+      const report = await applyRetention(services.retention, { replacedPointers: [outcome.previousManifestKey] });
       const r = performance.now() - t;
       const p = report.protection!;
       const line = { run, backupMs: Math.round(b), retentionMs: Math.round(r), dumpBytes: outcome.dumpSizeBytes, chunks: outcome.chunkCount,

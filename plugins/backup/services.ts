@@ -63,7 +63,7 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
     logger,
   };
   backup.afterBackup = async (outcome) => {
-    await applyRetention(retention, { alsoNotice: [outcome.previousManifestKey] });
+    await applyRetention(retention, { replacedPointers: [outcome.previousManifestKey] });
   };
   const coordinator = new BackupCoordinator({
     pool,

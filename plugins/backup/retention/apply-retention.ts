@@ -58,9 +58,9 @@ interface CandidateRow {
  * Applies the policy now: plan (pure, planRetention), then execute under one lock (record
  * BackupKept/BackupExpired, pin every object of every kept backup, release what expired backups
  * alone used), then record ObjectsReleased. `dryRun` plans and reports, changing nothing.
- * `alsoNotice`: manifest keys a pointer named that may be foreign (the one a backup replaced).
+ * `replacedPointers`: manifest keys the pointer named before a backup of ours replaced it (maybe Cotton's).
  */
-export async function applyRetention(ctx: RetentionContext, options: { dryRun?: boolean; alsoNotice?: (string | null)[] } = {}): Promise<RetentionReport> {
+export async function applyRetention(ctx: RetentionContext, options: { dryRun?: boolean; replacedPointers?: (string | null)[] } = {}): Promise<RetentionReport> {
   const dryRun = options.dryRun === true;
   const client = await ctx.pool.connect();
   let committed = false;
@@ -69,7 +69,7 @@ export async function applyRetention(ctx: RetentionContext, options: { dryRun?: 
     await client.query(RETENTION_LOCK);
     const pointer = await currentPointer(ctx);
     const noticed: string[] = [];
-    if (!dryRun) noticed.push(...(await discoverUncatalogued(ctx, pointer, options.alsoNotice ?? [])));
+    if (!dryRun) noticed.push(...(await discoverUncatalogued(ctx, pointer, options.replacedPointers ?? [])));
     const rows = (await client.query<CandidateRow>(RETENTION_CANDIDATES)).rows;
     // The manifest's time is the backup's (Cotton's own and restored backups included); the
     // catalogue's start time stands in when the manifest is unreadable.

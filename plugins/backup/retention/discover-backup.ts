@@ -8,7 +8,7 @@ import { readManifest, readPointer } from '../manifest/manifest-store';
 import type { Journal } from '../projections/journal';
 import { BACKUP_KNOWN, CATALOGUED_AMONG } from './sql';
 
-export interface NoticeContext {
+export interface DiscoveryContext {
   pool: Pool;
   journal: Journal;
   storage: ObjectStorage;
@@ -31,7 +31,7 @@ export interface ManifestRef {
  * fallback still find it once the pointer moves on. Returns its id when it was new. An unreadable
  * manifest is left for the next run (an index entry's is normal: an expired backup, collected).
  */
-export async function discoverBackup(ctx: NoticeContext, ref: ManifestRef): Promise<string | undefined> {
+export async function discoverBackup(ctx: DiscoveryContext, ref: ManifestRef): Promise<string | undefined> {
   if (ref.backupId && (await isCatalogued(ctx.pool, ref.backupId))) return undefined;
   let manifest;
   try {
@@ -70,7 +70,7 @@ export async function discoverBackup(ctx: NoticeContext, ref: ManifestRef): Prom
  * Every backup storage names that the catalogue lacks: the pointer's, the pointers a backup of
  * ours replaced (`replaced`), and the backup index's entries. Returns the ids catalogued now.
  */
-export async function discoverUncatalogued(ctx: NoticeContext, pointer: { manifestKey: string; backupId: string } | undefined, replaced: readonly (string | null)[]): Promise<string[]> {
+export async function discoverUncatalogued(ctx: DiscoveryContext, pointer: { manifestKey: string; backupId: string } | undefined, replaced: readonly (string | null)[]): Promise<string[]> {
   const refs: ManifestRef[] = [
     ...replaced.flatMap((k) => (k ? [{ manifestKey: k, from: 'pointer' as const }] : [])),
     ...(pointer ? [{ ...pointer, from: 'pointer' as const }] : []),
@@ -92,7 +92,7 @@ async function isCatalogued(pool: Pool, backupId: string): Promise<boolean> {
 }
 
 /** What the latest-backup pointer names now: its manifest key and backup id, or undefined. */
-export async function currentPointer(ctx: NoticeContext): Promise<{ manifestKey: string; backupId: string } | undefined> {
+export async function currentPointer(ctx: DiscoveryContext): Promise<{ manifestKey: string; backupId: string } | undefined> {
   const pointer = await readPointer(ctx.storage, pointerStorageKey(ctx.masterEncryptionKey)).catch((error: Error) => {
     ctx.logger?.warn({ err: error.message }, 'the latest-backup pointer is unreadable');
     return undefined;

@@ -4,6 +4,7 @@ import { registerBackupCommands } from './cli/backup-commands';
 import { registerVerifyCommand } from './cli/verify-command';
 import { registerCheckpointCommand } from './cli/checkpoint-command';
 import { registerRestoreCommand } from './cli/restore-command';
+import { registerForgetCommand } from './cli/forget-command';
 
 /** The backup plugin's commands; each group lives in its own file under cli/. */
 export function registerCommands(program: Command, runtime: CliRuntime): void {
@@ -11,4 +12,5 @@ export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerVerifyCommand(program, runtime);
   registerCheckpointCommand(program, runtime);
   registerRestoreCommand(program, runtime);
+  registerForgetCommand(program, runtime);
 }

@@ -8,6 +8,7 @@ import { recordRefusedRestore, recordStartupRestore, startupRestore } from './re
 import { RestoreAbortedError, type RestoreReport } from './restore/restore-backup';
 import { startTriggers, type Triggers } from './triggers/start-triggers';
 import { runMigrations } from '../../src/db/migrations/runner';
+import { startRetentionSchedule, type RetentionSchedule } from './retention/retention-schedule';
 
 export const MIGRATIONS_PATH = fileURLToPath(new URL('../../migrations/backup', import.meta.url));
 
@@ -18,6 +19,7 @@ interface PluginState {
   services: BackupServices;
   restored?: RestoreReport;
   triggers?: Triggers;
+  retention?: RetentionSchedule;
 }
 const State = token<PluginState>('backup.PluginState');
 
@@ -66,9 +68,12 @@ export function createBackupPlugin(): CottonPlugin {
           state.restored = undefined;
         }
         state.triggers = await startTriggers(container, s);
+        state.retention = await startRetentionSchedule(resolve(container, HostTokens.Boss), s.retention, resolve(container, HostTokens.Logger));
       },
       async stop({ container }) {
         const state = resolve(container, State);
+        await state.retention?.stop();
+        state.retention = undefined;
         await state.triggers?.stop();
         state.triggers = undefined;
       },

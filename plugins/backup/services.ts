@@ -11,6 +11,8 @@ import type { ConnectionTarget } from './dump/pg-tools';
 import { createJournal, type Journal } from './projections/journal';
 import type { RestoreContext } from './restore/restore-backup';
 import { BackupCoordinator } from './triggers/backup-coordinator';
+import { applyRetention, type RetentionContext } from './retention/apply-retention';
+import { resolveScheduleTimeZone } from './triggers/schedule-timezone';
 
 export interface BackupServiceInputs {
   config: HostConfig;
@@ -25,6 +27,7 @@ export interface BackupServices {
   journal: Journal;
   backup: BackupContext;
   coordinator: BackupCoordinator;
+  retention: RetentionContext;
   restoreContext(target?: ConnectionTarget, pool?: Pool): RestoreContext;
 }
 
@@ -49,6 +52,19 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
     logger,
     secrets,
   };
+  const retention: RetentionContext = {
+    pool,
+    journal,
+    storage,
+    masterEncryptionKey,
+    policy: config.backup.retention,
+    timeZone: () => resolveScheduleTimeZone(pool, config.backup.timezone, logger),
+    clock,
+    logger,
+  };
+  backup.afterBackup = async (outcome) => {
+    await applyRetention(retention, { replacedPointers: [outcome.previousManifestKey] });
+  };
   const coordinator = new BackupCoordinator({
     pool,
     journal,
@@ -60,6 +76,7 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
     journal,
     backup,
     coordinator,
+    retention,
     restoreContext: (target = backup.target, targetPool = pool) => ({
       pool: targetPool,
       storage,

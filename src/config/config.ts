@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cronProblem } from './cron';
 import { DATABASE_HOST, DATABASE_NAME, DATABASE_NAME_RULE } from './database-name';
+import { retentionEnvironmentSchema, retentionPolicyFrom, type RetentionPolicy } from '../../plugins/backup/retention/settings';
 
 /** A configuration problem found at start; names the variable and what was expected, never the value of a secret. */
 export class ConfigError extends Error {
@@ -72,6 +73,7 @@ export const environmentSchema = z.object({
   COTTON_STORAGE_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   COTTON_STORAGE_S3_PATH_STYLE: boolean.default(true),
   COTTON_STORAGE_S3_PREFIX: z.string().regex(/^([A-Za-z0-9._-]+\/)+$/, 'folder names ending with "/", e.g. "cotton/"').optional(),
+  ...retentionEnvironmentSchema,
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -99,6 +101,8 @@ export interface HostConfig {
     uploadConcurrency: number;
     /** `NOTIFY cotton_backup`: off, or only from these login roles (undefined: any role). */
     notify: { enabled: boolean; roles?: string[] };
+    /** restic-style keep rules (plugins/backup/retention/settings.ts). */
+    retention: RetentionPolicy;
   };
 }
 
@@ -168,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
       chunking,
       uploadConcurrency: e.COTTON_UPLOAD_CONCURRENCY,
       notify: { enabled: e.COTTON_BACKUP_NOTIFY === 'on', roles: e.COTTON_BACKUP_NOTIFY_ROLES?.split(',') },
+      retention: retentionPolicyFrom(e),
     },
   };
 }

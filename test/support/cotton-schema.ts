@@ -1,6 +1,18 @@
 import type { Pool } from 'pg';
 
 /**
+ * What Cotton's GC reads (COTTON.md §7): chunks.gc_scheduled_after (outside the integrity
+ * signature, modelled by integrity_version/integrity_mac), compression and plain size, and the
+ * preview/avatar hashes that reference chunks besides file_manifest_chunks.
+ */
+export const COTTON_GC_COLUMNS = `
+  ALTER TABLE chunks ADD COLUMN plain_size_bytes bigint, ADD COLUMN compression_algorithm integer,
+    ADD COLUMN gc_scheduled_after timestamptz, ADD COLUMN integrity_version integer, ADD COLUMN integrity_mac bytea;
+  ALTER TABLE file_manifests ADD COLUMN small_file_preview_hash bytea, ADD COLUMN large_file_preview_hash bytea;
+  ALTER TABLE users ADD COLUMN avatar_hash bytea;
+`;
+
+/**
  * Cotton's tables as COTTON.md §5 describes them, plus bulk tables shaped like Cotton's file
  * metadata, so tests and benchmarks back up something that looks like a real deployment.
  */
@@ -24,7 +36,7 @@ export const COTTON_SCHEMA = `
     chunk_order integer NOT NULL, chunk_hash bytea NOT NULL REFERENCES chunks(hash), PRIMARY KEY (file_manifest_id, chunk_order));
   CREATE TABLE nodes (id uuid PRIMARY KEY, parent_id uuid REFERENCES nodes(id), owner_id uuid NOT NULL REFERENCES users(id),
     name citext NOT NULL, file_manifest_id uuid REFERENCES file_manifests(id), created_at timestamptz NOT NULL DEFAULT now());
-`;
+` + COTTON_GC_COLUMNS;
 
 export const ADMIN_ID = '00000000-0000-4000-8000-000000000001';
 

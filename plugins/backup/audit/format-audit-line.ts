@@ -38,6 +38,8 @@ export function formatAuditLine(e: AuditEntry): string {
     : e.type === 'RestoreRejected' ? `${d.reason}: ${d.detail}`
     : e.type === 'RequestRejected' ? `${d.source}: ${d.reason}${d.sample ? ` (sent: "${d.sample}")` : ''}`
     : e.type === 'EventRejected' ? `${d.rejectedType}: ${d.problem}`
+    : e.type === 'BackupKept' ? `${(d.rules as string[]).join(', ')} (policy ${d.policy})`
+    : e.type === 'ObjectsReleased' ? `${d.releasedObjects} objects back to Cotton's GC`
     : '';
   const mark = e.metadata?.rerecorded ? ' (re-recorded)' : '';
   const line = `#${e.globalPosition.padStart(6)}  ${e.occurredAt.toISOString()}  ${e.streamId.padEnd(40)}  ${e.type}${mark}  ${detail}`;

@@ -31,13 +31,14 @@ const toEntry = (r: Row): AuditEntry => ({
   occurredAt: r.occurred_at,
 });
 
-/** One backup's trail: the requests it served, then its own events, in the order they happened. */
+/** One backup's trail: the requests it served, its own events and retention's decisions, in the order they happened. */
 export async function backupAudit(pool: Pool, backupId: string): Promise<AuditEntry[]> {
-  const [requests, own] = await Promise.all([
+  const [requests, own, retention] = await Promise.all([
     pool.query<Row>(REQUESTS_OF_BACKUP, [backupId]),
     pool.query<Row>(STREAM_EVENTS, [backupId]),
+    pool.query<Row>(STREAM_EVENTS, [`retention-${backupId}`]),
   ]);
-  return [...requests.rows, ...own.rows].map(toEntry).sort((a, b) => Number(BigInt(a.globalPosition) - BigInt(b.globalPosition)));
+  return [...requests.rows, ...own.rows, ...retention.rows].map(toEntry).sort((a, b) => Number(BigInt(a.globalPosition) - BigInt(b.globalPosition)));
 }
 
 /** The newest events, oldest first. */

@@ -32,6 +32,8 @@ export interface BackupContext {
   logger?: Logger;
   /** Values that must never reach an event or a message. */
   secrets: readonly string[];
+  /** Runs after the pointer advanced (retention pins the new backup); its failure is logged, never the backup's. */
+  afterBackup?: (outcome: BackupOutcome) => Promise<void>;
 }
 
 export interface BackupOptions {
@@ -177,7 +179,7 @@ export async function runBackup(ctx: BackupContext, options: BackupOptions = {})
       { type: 'PointerAdvanced', data: { backupId, previousManifestKey, manifestKey } },
     ]);
     await failpoint('backup.afterPointerAdvanced');
-    return {
+    const outcome: BackupOutcome = {
       backupId,
       manifestKey,
       previousManifestKey,
@@ -190,6 +192,8 @@ export async function runBackup(ctx: BackupContext, options: BackupOptions = {})
       bytesWritten: stored.bytesWritten,
       durationMs: Math.round(performance.now() - started),
     };
+    await ctx.afterBackup?.(outcome).catch((error: Error) => ctx.logger?.error({ backupId, err: error.message }, 'after the backup: retention could not run'));
+    return outcome;
   } catch (caught) {
     const error = lock.lost.aborted ? lock.lost.reason : options.signal?.aborted ? new BackupCancelledError(options.signal.reason) : caught;
     const err = error as Error;

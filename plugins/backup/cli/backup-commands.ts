@@ -82,6 +82,7 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
             (r.status === 'failed'
               ? `${r.failed_step}: ${r.failure_message}`
               : `${mib(Number(r.dump_bytes ?? 0))}, ${r.new_chunks ?? '?'} new / ${r.reused_chunks ?? '?'} reused chunks`) +
+            retentionNote(r) +
             '\n',
         );
       }
@@ -138,4 +139,12 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
       const replayed = await rebuildProjections(services.backup.pool);
       runtime.stdout.write(`replayed ${replayed} events\n`);
     });
+}
+
+// What retention decided, e.g. "  [kept: last, daily]" or "  [expired 2026-11-28]"; Cotton's own backups are marked.
+function retentionNote(r: { origin: string; retention: string | null; retention_rules: string[]; expired_at: Date | null }): string {
+  const origin = r.origin === 'foreign' ? "  (Cotton's own)" : '';
+  if (r.retention === 'kept') return `${origin}  [kept: ${r.retention_rules.join(', ')}]`;
+  if (r.retention === 'expired') return `${origin}  [expired ${new Date(r.expired_at!).toISOString().slice(0, 10)}]`;
+  return origin;
 }

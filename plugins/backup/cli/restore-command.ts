@@ -12,6 +12,7 @@ import { listKnownManifests } from '../manifest/backup-index';
 import { unknownBackupDetail } from '../restore/find-candidates';
 import { RestoreRejectedError } from '../restore/restore-rejection';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
+import { whileReading } from '../retention/reading-lease';
 
 export const RESTORE_EXIT = { refused: 1, notEmpty: 2, busy: 3 } as const;
 
@@ -65,7 +66,8 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
   );
   let barStarted = false;
   try {
-    const report = await explicitRestore(ctx, systemClock, {
+    // Leased on the catalogue's database, so retention does not expire the backup while it is read.
+    const report = await whileReading(services.backup.pool, opts.backup, () => explicitRestore(ctx, systemClock, {
       backupId: opts.backup,
       fallback: opts.fallback ? 'previous' : 'none',
       onProgress: (_phase, p) => {
@@ -76,7 +78,7 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
         }
         bar.update(mib(p.verifiedBytes), { chunks });
       },
-    }, runtime.logger());
+    }, runtime.logger()));
     if (barStarted) bar.stop();
     const outcome = {
       status: 'restored',

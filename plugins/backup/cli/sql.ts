@@ -1,6 +1,7 @@
 export const LIST_BACKUPS = `
   SELECT backup_id, status, started_at, finished_at, duration_ms, dump_bytes, chunk_count, new_chunks, reused_chunks,
-         new_bytes, reused_bytes, stored_bytes_written, manifest_key, failed_step, failure_message, rerecorded
+         new_bytes, reused_bytes, stored_bytes_written, manifest_key, failed_step, failure_message, rerecorded,
+         origin, retention, retention_rules, expired_at
     FROM cotton_backup.backup_history ORDER BY started_at DESC LIMIT $1`;
 
 export const STREAM_EVENTS = `

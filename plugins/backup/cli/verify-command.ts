@@ -3,6 +3,7 @@ import { CliError } from '../../../src/cli/errors';
 import type { CliRuntime } from '../../../src/cli/runtime';
 import { recordVerification } from '../verify/record-verification';
 import { verifyBackup } from '../verify/verify-backup';
+import { whileReading } from '../retention/reading-lease';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 
 /** Exit code of `verify` when the backup has problems (each is listed). */
@@ -22,7 +23,7 @@ export function registerVerifyCommand(program: Command, runtime: CliRuntime): vo
       }
       const services = await servicesFromRuntime(runtime);
       const { backup } = services;
-      const report = await verifyBackup(backup.storage, backup.masterEncryptionKey, { backupId: opts.backup });
+      const report = await whileReading(backup.pool, opts.backup, () => verifyBackup(backup.storage, backup.masterEncryptionKey, { backupId: opts.backup }));
       if (opts.record) await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'cli' });
       if (opts.json) writeJson(runtime, { ok: report.problems.length === 0, ...report });
       else {

@@ -59,5 +59,9 @@ export const exampleEvents = {
   RequestRejected: { source: 'notify', reason: 'payload is not JSON', sample: '{oops', sizeBytes: 5 },
   EventRejected: { rejectedType: 'AdminsNotified', problem: 'invalid AdminsNotified event: data.title: Too small', summary: '1 notification row written' },
   VerificationFailed: { backupId: bid, manifestKey: h64, problems: [{ key: h64, problem: 'missing', detail: 'no object' }] },
+  BackupKept: { backupId: bid, manifestKey: h64, rules: ['last', 'daily'], policy: 'last 7, daily 14' },
+  BackupExpired: { backupId: bid, manifestKey: h64, policy: 'last 7, daily 14' },
+  ObjectsReleased: { backupId: bid, releasedObjects: 3, sharedObjects: 40, chunksTable: true },
+  BackupDiscovered: { backupId: bid, manifestKey: h64, createdAtUtc: '2026-11-28T03:00:00.000Z', sourceDatabase: 'cotton', dumpSizeBytes: 1024, chunkCount: 1, producer: null },
 } satisfies { [T in EventType]: EventData<T> };
 

@@ -44,6 +44,8 @@ export const RESTORE_REJECTION_REASONS = [
 ] as const;
 export const NOTIFICATION_KINDS = ['restore_completed', 'restore_refused', 'backup_failed', 'verification_failed'] as const;
 export const VERIFICATION_PROBLEMS = ['missing', 'truncated', 'hash_mismatch', 'size_mismatch', 'unreadable', 'pointer_behind'] as const;
+/** Why retention keeps a backup: restic's rules, then ours (plugins/backup/retention/plan-retention.ts). */
+export const KEEP_RULES = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly', 'within', 'latest', 'in-use', 'no-policy'] as const;
 
 const requestSource = z.enum(REQUEST_SOURCES);
 
@@ -182,6 +184,44 @@ export const eventSchemas = {
         }),
       )
       .min(1),
+  }),
+  /** Retention keeps the backup, for these rules; recorded when its rules change. */
+  BackupKept: z.strictObject({
+    backupId,
+    manifestKey: hex64,
+    rules: z.array(z.enum(KEEP_RULES)).min(1),
+    /** The policy in words, e.g. `last 7, daily 14, weekly 8, monthly 12`. */
+    policy: z.string().min(1).max(500),
+  }),
+  /** No rule keeps the backup any more: from now on nothing holds Cotton's GC off its objects. */
+  BackupExpired: z.strictObject({
+    backupId,
+    manifestKey: hex64,
+    policy: z.string().min(1).max(500),
+  }),
+  /** The objects of an expired backup that no kept backup uses were handed back to Cotton's GC. */
+  ObjectsReleased: z.strictObject({
+    backupId,
+    /** Rows of Cotton's chunks table whose gc_scheduled_after was set back to NULL. */
+    releasedObjects: count,
+    /** Objects of the backup a kept backup still uses (they stay pinned). */
+    sharedObjects: count,
+    /** False when the database has no Cotton chunks table: nothing was pinned, so nothing to release. */
+    chunksTable: z.boolean(),
+  }),
+  /**
+   * A backup in storage the catalogue had no record of: Cotton's own job's (the pointer named it),
+   * or one of ours whose events a restore to an older state took away (the backup index lists it).
+   */
+  BackupDiscovered: z.strictObject({
+    backupId,
+    manifestKey: hex64,
+    createdAtUtc: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO-8601 timestamp'),
+    sourceDatabase: z.string().max(200),
+    dumpSizeBytes: bytes,
+    chunkCount: count,
+    /** The manifest's `producer`: `cotton-backup` for ours, null for Cotton's own job. */
+    producer: z.string().max(100).nullable(),
   }),
 } as const;
 

@@ -38,6 +38,11 @@ const invalidExamples: { type: EventType; data: unknown; path: string }[] = [
     data: { ...validExamples.VerificationFailed, problems: [{ key: h64, problem: 'lost', detail: '' }] },
     path: 'problems.0.problem',
   },
+  { type: 'BackupKept', data: { ...validExamples.BackupKept, rules: [] }, path: 'rules' },
+  { type: 'BackupKept', data: { ...validExamples.BackupKept, rules: ['forever'] }, path: 'rules.0' },
+  { type: 'BackupExpired', data: { ...validExamples.BackupExpired, manifestKey: 'x' }, path: 'manifestKey' },
+  { type: 'ObjectsReleased', data: { ...validExamples.ObjectsReleased, releasedObjects: -1 }, path: 'releasedObjects' },
+  { type: 'BackupDiscovered', data: { ...validExamples.BackupDiscovered, createdAtUtc: 'yesterday' }, path: 'createdAtUtc' },
 ];
 
 describe('event vocabulary', () => {

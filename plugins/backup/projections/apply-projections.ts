@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import * as sql from './sql';
+import { PRODUCER } from '../producer';
 
 /** What a projection needs of a recorded event. */
 export interface ProjectedEvent {
@@ -44,6 +45,18 @@ export async function applyProjections(db: ClientBase, event: ProjectedEvent): P
       for (const r of d.recipients as { notificationId: string; userId: string }[]) {
         await db.query(sql.INSERT_ADMIN_NOTIFICATION, [r.notificationId, r.userId, d.kind, d.title, d.priority, event.streamId, event.occurredAt]);
       }
+      return;
+    case 'BackupKept':
+      await db.query(sql.UPDATE_KEPT, [d.backupId, d.rules, event.occurredAt]);
+      return;
+    case 'BackupExpired':
+      await db.query(sql.UPDATE_EXPIRED, [d.backupId, event.occurredAt]);
+      return;
+    case 'ObjectsReleased':
+      await db.query(sql.UPDATE_RELEASED, [d.backupId, event.occurredAt, d.releasedObjects]);
+      return;
+    case 'BackupDiscovered':
+      await db.query(sql.INSERT_DISCOVERED, [d.backupId, d.sourceDatabase, d.createdAtUtc, d.dumpSizeBytes, d.chunkCount, d.manifestKey, d.producer === PRODUCER ? 'ours' : 'foreign']);
       return;
     default:
       return;

@@ -47,6 +47,26 @@ export const INSERT_ADMIN_NOTIFICATION = `
   VALUES ($1, $2, $3, $4, $5, $6, $7)
   ON CONFLICT (notification_id) DO NOTHING`;
 
+export const UPDATE_KEPT = `
+  UPDATE cotton_backup.backup_history
+     SET retention = 'kept', retention_rules = $2, retention_decided_at = $3
+   WHERE backup_id = $1`;
+
+export const UPDATE_EXPIRED = `
+  UPDATE cotton_backup.backup_history
+     SET retention = 'expired', retention_rules = '{}', retention_decided_at = $2, expired_at = $2
+   WHERE backup_id = $1`;
+
+export const UPDATE_RELEASED = `
+  UPDATE cotton_backup.backup_history SET released_at = $2, released_objects = $3 WHERE backup_id = $1`;
+
+/** A backup found in storage (a readable manifest the pointer or the index named): complete by definition. */
+export const INSERT_DISCOVERED = `
+  INSERT INTO cotton_backup.backup_history
+         (backup_id, status, origin, source_database, started_at, finished_at, dump_bytes, chunk_count, manifest_key)
+  VALUES ($1, 'succeeded', $7, $2, $3, $3, $4, $5, $6)
+  ON CONFLICT (backup_id) DO NOTHING`;
+
 export const TRUNCATE_PROJECTIONS =
   'TRUNCATE cotton_backup.backup_history, cotton_backup.latest_backup, cotton_backup.admin_notifications';
 

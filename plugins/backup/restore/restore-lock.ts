@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { holdOnDedicatedConnection } from '../../../src/db/dedicated-connection';
 import { RESTORE_UNLOCK, TRY_RESTORE_LOCK } from './sql';
 
 export class RestoreInProgressError extends Error {
@@ -10,23 +11,12 @@ export class RestoreInProgressError extends Error {
 
 /** One restore per database: a session advisory lock on a connection held until release(). */
 export async function acquireRestoreLock(pool: Pool, database: string): Promise<{ release(): Promise<void> }> {
-  const client = await pool.connect();
-  try {
-    const { rows } = await client.query<{ locked: boolean }>(TRY_RESTORE_LOCK);
-    if (!rows[0]!.locked) throw new RestoreInProgressError(database);
-  } catch (error) {
-    client.release();
-    throw error;
-  }
-  return {
-    async release() {
-      try {
-        await client.query(RESTORE_UNLOCK);
-        client.release();
-      } catch (error) {
-        // A broken connection ends its session and with it the lock.
-        client.release(error as Error);
-      }
+  return holdOnDedicatedConnection(
+    pool,
+    async (client) => {
+      const { rows } = await client.query<{ locked: boolean }>(TRY_RESTORE_LOCK);
+      if (!rows[0]!.locked) throw new RestoreInProgressError(database);
     },
-  };
+    (client) => client.query(RESTORE_UNLOCK),
+  );
 }

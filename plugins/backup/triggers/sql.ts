@@ -14,7 +14,8 @@ export const COTTON_SERVER_TIMEZONE = `SELECT timezone FROM public.server_settin
 export const BACKUP_HISTORY_PAGE = `
   SELECT backup_id, status, request_ids, source_database, started_at, finished_at, duration_ms, dump_bytes,
          chunk_count, new_chunks, reused_chunks, new_bytes, reused_bytes, stored_bytes_written, manifest_key,
-         previous_manifest_key, pointer_advanced, failed_step, failure_message
+         previous_manifest_key, pointer_advanced, failed_step, failure_message,
+         origin, retention, retention_rules, expired_at
     FROM cotton_backup.backup_history ORDER BY started_at DESC, backup_id DESC LIMIT $1`;
 
 /** The durable request path, also used by the CLI: the request exists once the caller commits. */

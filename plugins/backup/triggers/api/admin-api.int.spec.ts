@@ -3,6 +3,10 @@ import type { Host } from '../../../../src/host/host';
 import { ADMIN_TOKEN, createHostFixture, eventsOfType, servedBackupOf, waitUntil, type HostFixture } from '../test-support';
 import { API_PREFIX } from './context';
 
+const RETENTION_SETTLED = `
+  SELECT NOT EXISTS (SELECT 1 FROM cotton_backup.backup_history WHERE status = 'succeeded' AND retention IS NULL)
+         AND pg_try_advisory_xact_lock(hashtextextended('cotton_backup.retention/' || current_database(), 0)) AS settled`;
+
 describe('admin API on a running host', () => {
   let f: HostFixture;
   let host: Host;
@@ -59,6 +63,11 @@ describe('admin API on a running host', () => {
 
     // The reader holds back events while an older transaction (anywhere in the cluster) is open,
     // so keep paging until every event arrived: none may be skipped or repeated.
+    // Retention records its decisions just after a backup is served: wait until it has decided on
+    // every backup and its run is over (its lock is free), then count.
+    await waitUntil(async () => (await f.db.pool.query(RETENTION_SETTLED)).rows[0].settled, 'retention to decide');
+    const again = await json(await call('GET', '/backups?limit=1'));
+    expect(again.backups[0]).toMatchObject({ origin: 'ours', retention: { state: 'kept', rules: expect.arrayContaining(['last', 'latest']) } });
     const { rows } = await f.db.pool.query('SELECT count(*)::int AS n FROM cotton_backup.events');
     const positions: bigint[] = [];
     let after = '0';

@@ -37,6 +37,8 @@ export function backupsRoute(ctx: ApiContext): RouteOptions {
           pointerAdvanced: r.pointer_advanced,
           failedStep: r.failed_step,
           failureMessage: r.failure_message,
+          origin: r.origin,
+          retention: r.retention === null ? null : { state: r.retention, rules: r.retention_rules, expiredAt: r.expired_at },
         })),
       };
     },

@@ -23,7 +23,7 @@ import { patchArchiveOffsets } from '../dump/archive-offsets';
 import { clearRestoreMarker, markRestoreInProgress, restoreWasInterrupted } from './restore-marker';
 
 /** pg_restore workers: tables and indexes rebuild in parallel from the verified (seekable) file. */
-const RESTORE_JOBS = Math.min(4, Math.max(2, availableParallelism()));
+export const RESTORE_JOBS = Math.min(4, Math.max(2, availableParallelism()));
 
 export interface RestoreContext {
   /** A pool on the target database. */

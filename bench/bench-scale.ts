@@ -4,16 +4,17 @@ import { join } from 'node:path';
 import { runMigrations } from '../src/db/migrations/runner';
 import { MIGRATIONS_PATH } from '../plugins/backup/index';
 import { benchAudit, type AuditBenchResult } from './audit';
-import { applyDayOfChanges, generateDataset, type ChangePattern } from './dataset';
+import { applyDayOfChanges, changedInPlaceShare, generateDataset, type ChangePattern } from './dataset';
+import { RESTORE_JOBS } from '../plugins/backup/restore/restore-backup';
+import { recordDay, secondBackup, startChunkingRun, type BackupRoot, type SweepEntry } from './chunk-sweep';
 import { measureTriggerLatency, type TriggerLatencyResult } from './trigger-latency';
 import { fmtBytes, fmtMs, ratios, summarize } from './stats';
-import { createDatabase, dropOwnedDatabase, newObjectBytes, objectSizes, openPool, pgDumpArgs, pgRestoreArgs, removeDir, runWorker, tempDir, timeTool, totalSize } from './tools';
+import { createDatabase, dropOwnedDatabase, log, objectSizes, openPool, pgDumpArgs, pgRestoreArgs, removeDir, runWorker, tempDir, timeTool, totalSize } from './tools';
 import type { WorkerResult } from './worker';
-import { ALT_CHUNKING, altLabel, chunkingEnv, type Scale } from './scales';
-import type { DayResult, ScaleResult } from './results';
+import { CHUNK_SWEEP, isDefaultChunking, type Scale } from './scales';
+import type { ChunkingRun, DayResult, ScaleResult } from './results';
 
 
-export const log = (text: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
 
 export async function benchScale(scale: Scale, runs: number): Promise<ScaleResult> {
   const source = await createDatabase('src');
@@ -70,8 +71,9 @@ export async function benchScale(scale: Scale, runs: number): Promise<ScaleResul
     const oursMs = ours.map((r) => r.durationMs);
     const cottonMs = cotton.map((r) => r.durationMs);
 
-    // Restore: ours (verify every chunk, then pg_restore -j 2) vs pg_restore -j 2 of a local file
-    // holding the very same dump bytes (pg_dump -Fc -Z0), each into a fresh empty database.
+    // Restore: ours (verify every chunk, then pg_restore -j RESTORE_JOBS) vs pg_restore with the
+    // same number of jobs of a local file holding the very same dump bytes (pg_dump -Fc -Z0), each
+    // into a fresh empty database.
     const dumpDir = await tempDir('dumpfile');
     const dumpFile = join(dumpDir, 'local.dump');
     await timeTool('pg_dump', pgDumpArgs(source, dumpFile), source);
@@ -81,7 +83,7 @@ export async function benchScale(scale: Scale, runs: number): Promise<ScaleResul
       const steps: (() => Promise<void>)[] = [
         async () => {
           const db = await createDatabase('pgr');
-          pgRestoreMs.push(await timeTool('pg_restore', pgRestoreArgs(db, dumpFile, 2), db));
+          pgRestoreMs.push(await timeTool('pg_restore', pgRestoreArgs(db, dumpFile, RESTORE_JOBS), db));
           await dropOwnedDatabase(db);
         },
         async () => {
@@ -93,77 +95,48 @@ export async function benchScale(scale: Scale, runs: number): Promise<ScaleResul
         },
       ];
       for (let i = 0; i < steps.length; i++) await steps[(i + round) % steps.length]!();
-      log(`${scale.name} restore round ${round + 1}/${runs}: pg_restore -j 2 ${fmtMs(pgRestoreMs.at(-1)!)}, ours ${fmtMs(restores.at(-1)!.durationMs)}`);
+      log(`${scale.name} restore round ${round + 1}/${runs}: pg_restore -j ${RESTORE_JOBS} ${fmtMs(pgRestoreMs.at(-1)!)}, ours ${fmtMs(restores.at(-1)!.durationMs)}`);
     }
     await removeDir(dumpDir);
     const restoreMs = restores.map((r) => r.durationMs);
 
-    // A day of changes, then a second backup into the same storage: what it adds. Also with
-    // smaller content-defined chunks (ALT_CHUNKING), in a storage root of their own, to show
-    // what the chunk size trades.
-    const altRoot = await tempDir('ours-alt');
-    const altEnv = chunkingEnv(ALT_CHUNKING);
-    const altBackup = () => runWorker({ op: 'backup', database: source, storageRoot: join(altRoot, 'files'), dataPath: join(altRoot, 'data'), env: altEnv });
-    const altFirst = scale.smallChunks ? await altBackup() : undefined;
-    const altStoredBytes = totalSize(await objectSizes(join(altRoot, 'files')));
-    if (altFirst) log(`${scale.name} first backup with ${altLabel}: ${fmtMs(altFirst.durationMs)}, stored ${fmtBytes(altStoredBytes)}`);
+    // A day of changes, then a second backup into the same storage: what it adds, like for like.
+    // Every other chunk size of the sweep gets a storage root of its own (first backup, restore).
+    const sweep: SweepEntry[] = [];
+    if (scale.chunkSweep) {
+      for (const chunking of CHUNK_SWEEP.filter((c) => !isDefaultChunking(c))) sweep.push(await startChunkingRun(scale.name, source, chunking));
+    }
+    const oursRoot: BackupRoot = { op: 'backup', root: keptOurs, firstStoredBytes: oursStored.at(-1)! };
+    const cottonRoot: BackupRoot = { op: 'cotton', root: keptCotton, firstStoredBytes: cottonStored.at(-1)! };
+    const oursObjects = (await objectSizes(join(keptOurs, 'files'))).size;
+    const changedShare = await changedInPlaceShare(pool);
     const days: DayResult[] = [];
     let files = scale.files;
     for (const pattern of ['clustered', 'scattered'] as ChangePattern[]) {
       const applied = await applyDayOfChanges(pool, files, pattern);
       files = applied.files;
-      const beforeOurs = await objectSizes(join(keptOurs, 'files'));
-      const second = await runWorker({ op: 'backup', database: source, storageRoot: join(keptOurs, 'files'), dataPath: join(keptOurs, 'data') });
-      const addedOurs = newObjectBytes(beforeOurs, await objectSizes(join(keptOurs, 'files')));
-      const beforeCotton = await objectSizes(join(keptCotton, 'files'));
-      const secondCotton = await runWorker({ op: 'cotton', database: source, storageRoot: join(keptCotton, 'files'), dataPath: join(keptCotton, 'data') });
-      const addedCotton = newObjectBytes(beforeCotton, await objectSizes(join(keptCotton, 'files')));
-      const beforeAlt = await objectSizes(join(altRoot, 'files'));
-      const secondAlt = altFirst ? await altBackup() : undefined;
-      const addedAlt = newObjectBytes(beforeAlt, await objectSizes(join(altRoot, 'files')));
-      const dumpBytes = Number(second.details.dumpSizeBytes);
-      const cottonDump = Number(secondCotton.details.dumpSizeBytes);
-      const day: DayResult = {
-        change: applied.change,
-        ours: {
-          dumpBytes,
-          newObjectBytes: addedOurs.bytes,
-          newObjects: addedOurs.objects,
-          newPlaintextBytes: Number(second.details.newPlaintextBytes),
-          durationMs: second.durationMs,
-          percentOfDump: (100 * addedOurs.bytes) / dumpBytes,
-        },
-        ...(secondAlt
-          ? {
-              oursSmallChunks: {
-                dumpBytes: Number(secondAlt.details.dumpSizeBytes),
-                newObjectBytes: addedAlt.bytes,
-                newObjects: addedAlt.objects,
-                newPlaintextBytes: Number(secondAlt.details.newPlaintextBytes),
-                durationMs: secondAlt.durationMs,
-                percentOfDump: (100 * addedAlt.bytes) / Number(secondAlt.details.dumpSizeBytes),
-              },
-            }
-          : {}),
-        cotton: {
-          dumpBytes: cottonDump,
-          newObjectBytes: addedCotton.bytes,
-          newObjects: addedCotton.objects,
-          durationMs: secondCotton.durationMs,
-          percentOfDump: (100 * addedCotton.bytes) / cottonDump,
-        },
-      };
+      const day: DayResult = { change: applied.change, ours: await secondBackup(source, oursRoot), cotton: await secondBackup(source, cottonRoot) };
+      for (const entry of sweep) recordDay(entry, pattern, await secondBackup(source, entry.target));
       days.push(day);
       log(
         `${scale.name} day of changes (${pattern}: +${applied.change.inserted} ~${applied.change.updated} -${applied.change.deleted} rows): ` +
-          `ours wrote ${fmtBytes(addedOurs.bytes)} (${day.ours.percentOfDump.toFixed(1)} % of the dump), ` +
-          (day.oursSmallChunks ? `with ${altLabel} ${fmtBytes(addedAlt.bytes)} (${day.oursSmallChunks.percentOfDump.toFixed(1)} %), ` : '') +
-          `Cotton ${fmtBytes(addedCotton.bytes)} (${day.cotton.percentOfDump.toFixed(1)} %)`,
+          `ours ${day.ours.plaintextPercent.toFixed(1)} % new plaintext, ${day.ours.storedPercent.toFixed(1)} % new stored; ` +
+          `Cotton ${day.cotton.plaintextPercent.toFixed(1)} % / ${day.cotton.storedPercent.toFixed(1)} %`,
       );
     }
-    await removeDir(keptOurs);
-    await removeDir(keptCotton);
-    await removeDir(altRoot);
+    for (const dir of [keptOurs, keptCotton, ...sweep.map((e) => e.target.root)]) await removeDir(dir);
+    const defaultRun: ChunkingRun = {
+      chunking: CHUNK_SWEEP.find(isDefaultChunking)!,
+      firstBackupMs: summarize(oursMs).median,
+      storedBytes: oursStored.at(-1)!,
+      objects: oursObjects,
+      peakRssBytes: summarize(ours.map((r) => r.peakRssBytes)).median,
+      restoreMs: summarize(restoreMs).median,
+      days: days.map((d) => ({ pattern: d.change.pattern, second: d.ours })),
+    };
+    const chunkSweep = scale.chunkSweep
+      ? [...sweep.map((e) => e.run), defaultRun].sort((x, y) => x.chunking.avgBytes - y.chunking.avgBytes)
+      : undefined;
 
     return {
       scale: scale.name,
@@ -182,6 +155,7 @@ export async function benchScale(scale: Scale, runs: number): Promise<ScaleResul
         ratio: ratios(restoreMs, pgRestoreMs),
         verifyMs: summarize(restores.map((r) => Number(r.details.verifyMs))),
         pgRestoreStepMs: summarize(restores.map((r) => Number(r.details.restoreMs))),
+        jobs: RESTORE_JOBS,
       },
       rss: {
         backup: summarize(ours.map((r) => r.peakRssBytes)),
@@ -190,9 +164,8 @@ export async function benchScale(scale: Scale, runs: number): Promise<ScaleResul
         startRss: summarize([...ours, ...restores].map((r) => r.startRssBytes)),
       },
       days,
-      ...(altFirst
-        ? { smallChunks: { chunking: ALT_CHUNKING, firstBackupMs: altFirst.durationMs, storedBytes: altStoredBytes, peakRssBytes: altFirst.peakRssBytes } }
-        : {}),
+      changedInPlaceShare: changedShare,
+      ...(chunkSweep ? { chunkSweep } : {}),
     };
   } finally {
     await pool.end();

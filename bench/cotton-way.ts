@@ -25,6 +25,8 @@ export interface CottonWayResult {
   newChunks: number;
   /** Stored bytes of the chunk objects this run wrote. */
   bytesWritten: number;
+  /** Plaintext (compressed-dump) bytes of the chunk objects this run wrote. */
+  newPlaintextBytes: number;
   dumpMs: number;
   durationMs: number;
 }
@@ -60,6 +62,7 @@ export async function cottonWayBackup(
     let dumpSizeBytes = 0;
     let newChunks = 0;
     let bytesWritten = 0;
+    let newPlaintextBytes = 0;
     const file = await open(dumpFile, 'r');
     try {
       const buffer = Buffer.allocUnsafe(chunkSize);
@@ -79,6 +82,7 @@ export async function cottonWayBackup(
         if (written) {
           newChunks++;
           bytesWritten += storedBytes;
+          newPlaintextBytes += filled;
         }
         chunks.push({ order: chunks.length, storageKey, sizeBytes: filled });
         dumpSizeBytes += filled;
@@ -126,6 +130,7 @@ export async function cottonWayBackup(
       chunkCount: chunks.length,
       newChunks,
       bytesWritten,
+      newPlaintextBytes,
       dumpMs: Math.round(dumpMs),
       durationMs: Math.round(performance.now() - started),
     };

@@ -228,6 +228,27 @@ export async function applyDayOfChanges(pool: Pool, files: number, pattern: Chan
   }
 }
 
+/** The tables applyDayOfChanges updates or deletes rows of (the rest only get rows appended). */
+export const CHANGED_IN_PLACE = ['nodes', 'notifications', 'users', 'file_manifests', 'file_manifest_chunks'] as const;
+const ALL_TABLES = [...CHANGED_IN_PLACE, 'chunks'] as const;
+
+/**
+ * The share of the rows' text (what COPY writes into the dump) held by the tables a day of changes
+ * touches in place: with single-row changes spread uniformly, every chunk of those tables holds a
+ * change, so no chunk size can reuse more than the rest.
+ */
+export async function changedInPlaceShare(pool: Pool): Promise<number> {
+  const sizes = await Promise.all(
+    ALL_TABLES.map(async (table) => {
+      const { rows } = await pool.query<{ n: string | null }>(`SELECT sum(octet_length(t::text)) AS n FROM ${table} t`);
+      return { table, bytes: Number(rows[0]!.n ?? 0) };
+    }),
+  );
+  const total = sizes.reduce((sum, s) => sum + s.bytes, 0);
+  const changed = sizes.filter((s) => (CHANGED_IN_PLACE as readonly string[]).includes(s.table)).reduce((sum, s) => sum + s.bytes, 0);
+  return total === 0 ? 0 : changed / total;
+}
+
 async function bulkRowCount(db: Pool | PoolClient): Promise<number> {
   const { rows } = await db.query<{ n: string }>(
     `SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM notifications) + (SELECT count(*) FROM chunks)

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type AuditBenchResult } from './audit';
-import { type DayOfChanges } from './dataset';
+import { type ChangePattern, type DayOfChanges } from './dataset';
 import { type MachineInfo } from './machine';
 import { type TriggerLatencyResult } from './trigger-latency';
 import { type Summary } from './stats';
@@ -17,22 +17,39 @@ export interface PairedFigure {
   ratio: Summary;
 }
 
+/** What a second backup, after a day of changes, added to the storage its first backup filled. */
 export interface SecondBackup {
+  /** Plaintext bytes of this backup's dump (for Cotton's way: its pg_dump-compressed dump). */
   dumpBytes: number;
+  /** Plaintext bytes of the objects it added. */
+  newPlaintextBytes: number;
+  /** Stored (compressed, encrypted) bytes of the objects it added. */
   newObjectBytes: number;
   newObjects: number;
-  newPlaintextBytes: number;
   durationMs: number;
-  percentOfDump: number;
+  /** Like for like: new plaintext ÷ the dump's plaintext, %. */
+  plaintextPercent: number;
+  /** Like for like: new stored bytes ÷ the first backup's stored bytes, %. */
+  storedPercent: number;
 }
 
 export interface DayResult {
   change: DayOfChanges;
-  /** With the default chunking (COTTON_CHUNK_* defaults: 256 KiB / 1 MiB / 4 MiB). */
+  /** With the default chunking. */
   ours: SecondBackup;
-  /** With ALT_CHUNKING (when the scale measures it). */
-  oursSmallChunks?: SecondBackup;
-  cotton: { dumpBytes: number; newObjectBytes: number; newObjects: number; durationMs: number; percentOfDump: number };
+  cotton: SecondBackup;
+}
+
+/** One chunk size measured on its own storage root: first backup, its restore, and each day of changes. */
+export interface ChunkingRun {
+  chunking: ChunkingParameters;
+  /** One run each (the default's figures come from the rounds above). */
+  firstBackupMs: number;
+  storedBytes: number;
+  objects: number;
+  peakRssBytes: number;
+  restoreMs: number;
+  days: { pattern: ChangePattern; second: SecondBackup }[];
 }
 
 export interface ScaleResult {
@@ -48,11 +65,13 @@ export interface ScaleResult {
   backupVsCotton: PairedFigure;
   storedBytes: { ours: Summary; cotton: Summary; ratio: Summary };
   /** Inside ours: the verification pass, and the pg_restore step (extensions + pg_restore -j 2). */
-  restore: PairedFigure & { verifyMs: Summary; pgRestoreStepMs?: Summary };
+  restore: PairedFigure & { verifyMs: Summary; pgRestoreStepMs?: Summary; jobs?: number };
   rss: { backup: Summary; restore: Summary; cottonWay: Summary; startRss: Summary };
   days: DayResult[];
-  /** The first backup with ALT_CHUNKING (one run): the price of smaller chunks. */
-  smallChunks?: { chunking: ChunkingParameters; firstBackupMs: number; storedBytes: number; peakRssBytes: number };
+  /** Share of the rows' text in the tables a day of changes touches in place (bounds reuse after a scattered day). */
+  changedInPlaceShare?: number;
+  /** Every chunk size of CHUNK_SWEEP, when the scale measures them. */
+  chunkSweep?: ChunkingRun[];
 }
 
 export interface BenchResults {
@@ -69,6 +88,8 @@ export interface BenchResults {
   loadAverage: { start: number[]; end: number[] };
   /** Steps not (yet) measured: non-empty while running, or when the run was cut short. */
   pending: string[];
+  /** Steps left out on purpose by an option (e.g. --no-trigger), as opposed to cut short. */
+  skipped?: string[];
   /** With --merge: the start of the earlier run whose other figures this one kept. */
   mergedFrom?: string;
 }

@@ -17,10 +17,10 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { machineInfo } from './machine';
 import { fmtMs } from './stats';
-import { cleanupAll } from './tools';
+import { cleanupAll, log } from './tools';
 import { SCALES, type Scale } from './scales';
 import { readResults, type BenchResults } from './results';
-import { benchAuditQueries, benchScale, benchTriggerLatency, log } from './bench-scale';
+import { benchAuditQueries, benchScale, benchTriggerLatency } from './bench-scale';
 import { renderText, writeBenchmarksMd } from './report';
 import { benchCliStart } from './cli-start';
 
@@ -88,6 +88,7 @@ async function main(): Promise<void> {
     scales: [],
     loadAverage: { start: loadStart, end: [] },
     pending: [],
+    skipped: [...(options.audit ? [] : ['audit queries']), ...(options.triggerRequests > 0 ? [] : ['trigger latency'])],
   };
   const dir = join(import.meta.dirname, 'results');
   await mkdir(dir, { recursive: true });

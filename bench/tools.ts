@@ -97,6 +97,8 @@ export function pgRestoreArgs(database: string, file: string, jobs: number): str
   ];
 }
 
+export const log = (text: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
+
 /** Runs bench/worker.ts in a fresh Node process and returns its result. */
 export function runWorker(request: Omit<WorkerRequest, 'host' | 'port' | 'user' | 'password'>): Promise<WorkerResult> {
   const full: WorkerRequest = { ...request, ...server };

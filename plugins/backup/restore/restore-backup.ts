@@ -24,7 +24,7 @@ import { RestoreAbortedError, TargetNotEmptyError, type LeftDatabase } from './r
 import { prepareWorkDir, sweepStaleWorkFiles, workFilePath } from './work-dir';
 
 /** pg_restore workers: tables and indexes rebuild in parallel from the verified (seekable) file. */
-const RESTORE_JOBS = Math.min(4, Math.max(2, availableParallelism()));
+export const RESTORE_JOBS = Math.min(4, Math.max(2, availableParallelism()));
 
 export interface RestoreContext {
   /** A pool on the target database. */

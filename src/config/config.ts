@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { cronProblem } from './cron';
 import { DATABASE_HOST, DATABASE_NAME, DATABASE_NAME_RULE } from './database-name';
 import { retentionEnvironmentSchema, retentionPolicyFrom, type RetentionPolicy } from '../../plugins/backup/retention/settings';
+import { copiesEnvironmentSchema, copySettingsFrom, type CopySettings } from '../../plugins/backup/copies/settings';
+import { copyTargetProblems } from '../../plugins/backup/copies/validate-targets';
 
 /** A configuration problem found at start; names the variable and what was expected, never the value of a secret. */
 export class ConfigError extends Error {
@@ -74,6 +76,7 @@ export const environmentSchema = z.object({
   COTTON_STORAGE_S3_PATH_STYLE: boolean.default(true),
   COTTON_STORAGE_S3_PREFIX: z.string().regex(/^([A-Za-z0-9._-]+\/)+$/, 'folder names ending with "/", e.g. "cotton/"').optional(),
   ...retentionEnvironmentSchema,
+  ...copiesEnvironmentSchema,
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -103,6 +106,8 @@ export interface HostConfig {
     notify: { enabled: boolean; roles?: string[] };
     /** restic-style keep rules (plugins/backup/retention/settings.ts). */
     retention: RetentionPolicy;
+    /** Copy targets off the box (plugins/backup/copies/settings.ts). */
+    copies: CopySettings;
   };
 }
 
@@ -136,6 +141,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
   if (!(chunking.minBytes < chunking.avgBytes && chunking.avgBytes < chunking.maxBytes)) {
     throw new ConfigError(['COTTON_CHUNK_MIN_BYTES < COTTON_CHUNK_AVG_BYTES < COTTON_CHUNK_MAX_BYTES must hold']);
   }
+  const copies = copySettingsFrom(e);
+  const copyProblems = copyTargetProblems(copies, { root: e.COTTON_STORAGE_PATH, s3: { bucket: e.COTTON_STORAGE_S3_BUCKET, prefix: e.COTTON_STORAGE_S3_PREFIX } });
+  if (copyProblems.length > 0) throw new ConfigError(copyProblems);
   return {
     database: {
       host: e.COTTON_PG_HOST,
@@ -173,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
       uploadConcurrency: e.COTTON_UPLOAD_CONCURRENCY,
       notify: { enabled: e.COTTON_BACKUP_NOTIFY === 'on', roles: e.COTTON_BACKUP_NOTIFY_ROLES?.split(',') },
       retention: retentionPolicyFrom(e),
+      copies,
     },
   };
 }

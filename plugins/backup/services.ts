@@ -13,6 +13,7 @@ import type { RestoreContext } from './restore/restore-backup';
 import { BackupCoordinator } from './triggers/backup-coordinator';
 import { applyRetention, type RetentionContext } from './retention/apply-retention';
 import { resolveScheduleTimeZone } from './triggers/schedule-timezone';
+import { copyToTargets, type CopyContext } from './copies/copy-to-targets';
 
 export interface BackupServiceInputs {
   config: HostConfig;
@@ -28,6 +29,7 @@ export interface BackupServices {
   backup: BackupContext;
   coordinator: BackupCoordinator;
   retention: RetentionContext;
+  copies: CopyContext;
   restoreContext(target?: ConnectionTarget, pool?: Pool): RestoreContext;
 }
 
@@ -62,8 +64,14 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
     clock,
     logger,
   };
+  const copies: CopyContext = { pool, journal, storage, masterEncryptionKey, settings: config.backup.copies, clock, logger, secrets, zstdLevel: config.storage.zstdLevel };
   backup.afterBackup = async (outcome) => {
-    await applyRetention(retention, { replacedPointers: [outcome.previousManifestKey] });
+    try {
+      await applyRetention(retention, { replacedPointers: [outcome.previousManifestKey] });
+    } finally {
+      // After retention: what it expired is not copied. A copy's failure is recorded, never the backup's.
+      if (copies.settings.targets.length > 0) await copyToTargets(copies);
+    }
   };
   const coordinator = new BackupCoordinator({
     pool,
@@ -77,6 +85,7 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
     backup,
     coordinator,
     retention,
+    copies,
     restoreContext: (target = backup.target, targetPool = pool) => ({
       pool: targetPool,
       storage,

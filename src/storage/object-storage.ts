@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { StorageBackend } from './backend';
 
 export interface WriteResult {
   /** False when the key already existed and nothing was written (deduplication). */
@@ -33,6 +34,8 @@ export interface ObjectStorage {
   /** Stored size in bytes, or undefined when absent. */
   size(key: string): Promise<number | undefined>;
   list(): AsyncIterable<string>;
+  /** The raw backend under the pipeline (container bytes), when there is one: copies move objects without decrypting. */
+  readonly backend?: StorageBackend;
 }
 
 /** Keys are lowercase hex SHA-256 (64 chars); anything else is refused before touching storage. */

@@ -83,6 +83,7 @@ export function createPipelineStorage(backend: StorageBackend, options: Pipeline
     delete: (key) => backend.delete(key),
     size: (key) => backend.size(key),
     list: () => backend.list(),
+    backend,
   };
 }
 

@@ -42,7 +42,7 @@ export const RESTORE_REJECTION_REASONS = [
   'invalid_pointer',
   'pointer_behind',
 ] as const;
-export const NOTIFICATION_KINDS = ['restore_completed', 'restore_refused', 'backup_failed', 'verification_failed'] as const;
+export const NOTIFICATION_KINDS = ['restore_completed', 'restore_refused', 'backup_failed', 'verification_failed', 'copy_overdue'] as const;
 export const VERIFICATION_PROBLEMS = ['missing', 'truncated', 'hash_mismatch', 'size_mismatch', 'unreadable', 'pointer_behind'] as const;
 /** Why retention keeps a backup: restic's rules, then ours (plugins/backup/retention/plan-retention.ts). */
 export const KEEP_RULES = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly', 'within', 'latest', 'in-use', 'no-policy'] as const;
@@ -222,6 +222,34 @@ export const eventSchemas = {
     chunkCount: count,
     /** The manifest's `producer`: `cotton-backup` for ours, null for Cotton's own job. */
     producer: z.string().max(100).nullable(),
+  }),
+  /** A copy of one backup to one copy target began (issue 13); `target` is its name from COTTON_BACKUP_COPIES. */
+  CopyStarted: z.strictObject({
+    target: z.string().min(1).max(300),
+    backupId,
+    manifestKey: hex64,
+    attempt: z.number().int().min(1),
+  }),
+  /** Everything the backup names is in the target; `pointerAdvanced` false for a catch-up of an older backup. */
+  CopyCompleted: z.strictObject({
+    target: z.string().min(1).max(300),
+    backupId,
+    manifestKey: hex64,
+    objectsSent: count,
+    bytesSent: bytes,
+    objectsSkipped: count,
+    bytesSkipped: bytes,
+    pointerAdvanced: z.boolean(),
+    durationMs,
+  }),
+  /** Every attempt failed; the next copy run catches up. */
+  CopyFailed: z.strictObject({
+    target: z.string().min(1).max(300),
+    backupId,
+    manifestKey: hex64,
+    attempts: z.number().int().min(1),
+    errorClass,
+    message,
   }),
 } as const;
 

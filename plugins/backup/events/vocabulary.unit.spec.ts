@@ -43,6 +43,9 @@ const invalidExamples: { type: EventType; data: unknown; path: string }[] = [
   { type: 'BackupExpired', data: { ...validExamples.BackupExpired, manifestKey: 'x' }, path: 'manifestKey' },
   { type: 'ObjectsReleased', data: { ...validExamples.ObjectsReleased, releasedObjects: -1 }, path: 'releasedObjects' },
   { type: 'BackupDiscovered', data: { ...validExamples.BackupDiscovered, createdAtUtc: 'yesterday' }, path: 'createdAtUtc' },
+  { type: 'CopyStarted', data: { ...validExamples.CopyStarted, attempt: 0 }, path: 'attempt' },
+  { type: 'CopyCompleted', data: { ...validExamples.CopyCompleted, bytesSent: -1 }, path: 'bytesSent' },
+  { type: 'CopyFailed', data: { ...validExamples.CopyFailed, target: '' }, path: 'target' },
 ];
 
 describe('event vocabulary', () => {

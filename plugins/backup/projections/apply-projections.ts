@@ -1,6 +1,7 @@
 import type { ClientBase } from 'pg';
 import * as sql from './sql';
 import { PRODUCER } from '../producer';
+import { projectCopyEvent } from '../copies/project-copies';
 
 /** What a projection needs of a recorded event. */
 export interface ProjectedEvent {
@@ -59,6 +60,7 @@ export async function applyProjections(db: ClientBase, event: ProjectedEvent): P
       await db.query(sql.INSERT_DISCOVERED, [d.backupId, d.sourceDatabase, d.createdAtUtc, d.dumpSizeBytes, d.chunkCount, d.manifestKey, d.producer === PRODUCER ? 'ours' : 'foreign']);
       return;
     default:
+      await projectCopyEvent(db, event.type, d, event.occurredAt);
       return;
   }
 }

@@ -68,6 +68,6 @@ export const INSERT_DISCOVERED = `
   ON CONFLICT (backup_id) DO NOTHING`;
 
 export const TRUNCATE_PROJECTIONS =
-  'TRUNCATE cotton_backup.backup_history, cotton_backup.latest_backup, cotton_backup.admin_notifications';
+  'TRUNCATE cotton_backup.backup_history, cotton_backup.latest_backup, cotton_backup.admin_notifications, cotton_backup.copy_targets, cotton_backup.copied_backups';
 
 export const SELECT_RUNNING = "SELECT backup_id FROM cotton_backup.backup_history WHERE status = 'running'";

@@ -1,0 +1,87 @@
+import type { ObjectStorage } from '../../../src/storage/object-storage';
+import type { Clock } from '../../../src/host/services';
+import { pointerStorageKey } from '../../../src/keys/keys';
+import { recordInBackupIndex } from '../manifest/backup-index';
+import { readManifest, readPointer, writePointer } from '../manifest/manifest-store';
+import { failpoint } from '../failpoints';
+import { copyObjects, emptyTally, type ObjectCopyTally } from './copy-objects';
+import type { OpenedTarget } from './open-target';
+
+export interface CopyResult extends ObjectCopyTally {
+  backupId: string;
+  manifestKey: string;
+  /** False when the target's pointer already named a newer backup (a catch-up of an older one). */
+  pointerAdvanced: boolean;
+}
+
+export class NoRawAccessError extends Error {
+  readonly code = 'COPY_NO_RAW_ACCESS';
+  constructor() {
+    super('the primary storage gives no access to its container bytes: copies need the folder or S3 backend');
+    this.name = 'NoRawAccessError';
+  }
+}
+
+/**
+ * One backup to one target, in the order that keeps the target restorable at every moment:
+ * the chunks it lacks, then the manifest (read back through the target's pipeline: it must
+ * decrypt and hash to its key), then the target's index, then its pointer. A crash anywhere
+ * leaves the target's pointer on a complete backup; the next copy skips what is already there.
+ * The manifest is read from the primary first and must parse: the chunk keys come from it.
+ */
+export async function copyBackup(
+  primary: ObjectStorage,
+  opened: OpenedTarget,
+  manifestKey: string,
+  options: { masterEncryptionKey: Buffer; concurrency: number; clock: Clock },
+): Promise<CopyResult> {
+  const source = primary.backend;
+  if (!source) throw new NoRawAccessError();
+  const manifest = await readManifest(primary, manifestKey);
+  const chunkKeys = [...new Set(manifest.chunks.map((c) => c.storageKey))];
+  const tally = await copyObjects(source, opened.backend, chunkKeys, options.concurrency, emptyTally());
+  await failpoint('copy.afterChunks');
+  await copyObjects(source, opened.backend, [manifestKey], 1, tally);
+  await readBackManifest(primary, opened, manifestKey, tally);
+  await recordInBackupIndex(opened.storage, options.masterEncryptionKey, { manifestKey, backupId: manifest.backupId, createdAtUtc: manifest.createdAtUtc });
+  await failpoint('copy.beforePointer');
+  const pointerAdvanced = await advancePointer(opened.storage, options, manifest.backupId, manifestKey, manifest.createdAtUtc);
+  return { ...tally, backupId: manifest.backupId, manifestKey, pointerAdvanced };
+}
+
+// The copy must decrypt and hash to its key; a damaged one of the right size is replaced once.
+async function readBackManifest(primary: ObjectStorage, opened: OpenedTarget, manifestKey: string, tally: ObjectCopyTally): Promise<void> {
+  try {
+    await readManifest(opened.storage, manifestKey);
+  } catch {
+    const written = await opened.backend.write(manifestKey, await primary.backend!.openRead(manifestKey), { overwrite: true });
+    tally.objectsSent += 1;
+    tally.bytesSent += written.storedBytes;
+    await readManifest(opened.storage, manifestKey);
+  }
+}
+
+// The pointer only moves forward: a catch-up of an older backup leaves a newer one named.
+async function advancePointer(
+  storage: ObjectStorage,
+  options: { masterEncryptionKey: Buffer; clock: Clock },
+  backupId: string,
+  manifestKey: string,
+  createdAtUtc: string,
+): Promise<boolean> {
+  const key = pointerStorageKey(options.masterEncryptionKey);
+  const current = await readPointer(storage, key).catch(() => undefined);
+  if (current && current.latestManifestStorageKey !== manifestKey) {
+    const named = await readManifest(storage, current.latestManifestStorageKey).catch(() => undefined);
+    if (named && Date.parse(named.createdAtUtc) > Date.parse(createdAtUtc)) return false;
+  }
+  if (current?.latestManifestStorageKey === manifestKey) return false;
+  await writePointer(storage, key, {
+    schemaVersion: 1,
+    logicalKey: 'database.ctn',
+    updatedAtUtc: options.clock.now().toISOString(),
+    latestManifestStorageKey: manifestKey,
+    latestBackupId: backupId,
+  });
+  return true;
+}

@@ -1,0 +1,185 @@
+import { mkdtemp, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pointerStorageKey } from '../../../src/keys/keys';
+import { createStorage } from '../../../src/storage/create-storage';
+import { appendBulkRows, seedCottonDatabase } from '../../../test/support/cotton-schema';
+import { startS3Server, TEST_S3_ACCESS_KEY_ID, TEST_S3_SECRET, type TestS3Server } from '../../../test/support/s3-server';
+import { runBackup } from '../backup/run-backup';
+import { setFailpoints } from '../failpoints';
+import { readBackupIndex } from '../manifest/backup-index';
+import { readPointer } from '../manifest/manifest-store';
+import { createBackupFixture, type BackupFixture } from '../test-support';
+import { verifyBackup } from '../verify/verify-backup';
+import { openTarget } from './open-target';
+import { copyToTargets } from './copy-to-targets';
+
+const SMALL_CHUNKS = { COTTON_CHUNK_MIN_BYTES: '4096', COTTON_CHUNK_AVG_BYTES: '8192', COTTON_CHUNK_MAX_BYTES: '32768', COTTON_BACKUP_COPY_ATTEMPTS: '2' };
+
+async function copyEvents(f: BackupFixture, type: string): Promise<Record<string, any>[]> {
+  const { rows } = await f.db.pool.query('SELECT data FROM cotton_backup.events WHERE type = $1 ORDER BY global_position', [type]);
+  return rows.map((r) => r.data);
+}
+
+describe('copies to a folder target after every backup', () => {
+  let f: BackupFixture;
+  let copyRoot: string;
+  beforeAll(async () => {
+    copyRoot = await mkdtemp(join(tmpdir(), 'copy-target-'));
+    f = await createBackupFixture('cpy', { ...SMALL_CHUNKS, COTTON_BACKUP_COPIES: `disk2=file://${copyRoot}/repo` });
+    f.services.copies.retryBaseMs = 10;
+    await seedCottonDatabase(f.db.pool, 0.1);
+  });
+  afterAll(async () => {
+    setFailpoints(undefined);
+    await f.cleanup();
+    await rm(copyRoot, { recursive: true, force: true });
+  });
+
+  const target = () => createStorage({ root: join(copyRoot, 'repo'), masterEncryptionKey: f.masterEncryptionKey });
+
+  it('copies the backup (objects, manifest, index, pointer) and the copy verifies with the master key', async () => {
+    const o = await runBackup(f.services.backup);
+    const pointer = await readPointer(target(), pointerStorageKey(f.masterEncryptionKey));
+    expect(pointer?.latestBackupId).toBe(o.backupId);
+    expect((await readBackupIndex(target(), f.masterEncryptionKey)).map((e) => e.backupId)).toEqual([o.backupId]);
+    const report = await verifyBackup(target(), f.masterEncryptionKey);
+    expect(report.problems).toEqual([]);
+    expect(report.sha256).toBe(o.dumpContentHash);
+    const [completed] = await copyEvents(f, 'CopyCompleted');
+    expect(completed).toMatchObject({ target: 'disk2', backupId: o.backupId, objectsSkipped: 0, pointerAdvanced: true });
+    expect(completed!.objectsSent).toBeGreaterThan(1);
+    expect(completed!.bytesSent).toBeGreaterThan(0);
+    const { rows } = await f.db.pool.query('SELECT last_backup_id, copies_completed FROM cotton_backup.copy_targets WHERE target = $1', ['disk2']);
+    expect(rows[0]).toEqual({ last_backup_id: o.backupId, copies_completed: 1 });
+  });
+
+  it('sends only what the target lacks: a second backup of the same data skips the shared objects', async () => {
+    await appendBulkRows(f.db.pool, 50_000, 20);
+    const o = await runBackup(f.services.backup);
+    const events = await copyEvents(f, 'CopyCompleted');
+    const last = events.at(-1)!;
+    expect(last.backupId).toBe(o.backupId);
+    expect(last.objectsSkipped).toBeGreaterThan(0);
+    expect(last.objectsSent).toBeLessThan(o.chunkCount + 1);
+  });
+
+  it('a target that cannot be written: CopyFailed after the retries, the backup itself succeeds, the target pointer untouched', async () => {
+    const before = (await readPointer(target(), pointerStorageKey(f.masterEncryptionKey)))!.latestBackupId;
+    // A file where the folder was: every write fails, whoever runs the test (root ignores modes).
+    await rename(join(copyRoot, 'repo'), join(copyRoot, 'repo.away'));
+    await writeFile(join(copyRoot, 'repo'), 'not a folder');
+    try {
+      await appendBulkRows(f.db.pool, 60_000, 20);
+      const o = await runBackup(f.services.backup);
+      const failed = (await copyEvents(f, 'CopyFailed')).at(-1)!;
+      expect(failed).toMatchObject({ target: 'disk2', backupId: o.backupId, attempts: 2 });
+      expect(failed.message).toMatch(/ENOTDIR|a file stands where a folder should be/);
+      expect((await copyEvents(f, 'CopyStarted')).filter((e) => e.backupId === o.backupId).map((e) => e.attempt)).toEqual([1, 2]);
+    } finally {
+      await rm(join(copyRoot, 'repo'));
+      await rename(join(copyRoot, 'repo.away'), join(copyRoot, 'repo'));
+    }
+    expect((await readPointer(target(), pointerStorageKey(f.masterEncryptionKey)))!.latestBackupId).toBe(before);
+  });
+
+  it('catches up the backups the target missed, oldest first, and ends with the newest named', async () => {
+    await appendBulkRows(f.db.pool, 70_000, 20);
+    const o = await runBackup(f.services.backup);
+    const { rows } = await f.db.pool.query("SELECT backup_id FROM cotton_backup.backup_history WHERE status = 'succeeded' ORDER BY started_at");
+    const held = await f.db.pool.query('SELECT backup_id FROM cotton_backup.copied_backups WHERE target = $1', ['disk2']);
+    expect(new Set(held.rows.map((r) => r.backup_id))).toEqual(new Set(rows.map((r) => r.backup_id)));
+    expect((await readPointer(target(), pointerStorageKey(f.masterEncryptionKey)))!.latestBackupId).toBe(o.backupId);
+  });
+
+  it('a crash before the pointer leaves the target pointer on the previous complete backup; the next copy completes', async () => {
+    const before = (await readPointer(target(), pointerStorageKey(f.masterEncryptionKey)))!.latestBackupId;
+    setFailpoints('copy.beforePointer=throw');
+    await appendBulkRows(f.db.pool, 80_000, 20);
+    const o = await runBackup(f.services.backup).finally(() => setFailpoints(undefined));
+    expect((await readPointer(target(), pointerStorageKey(f.masterEncryptionKey)))!.latestBackupId).toBe(before);
+    expect((await verifyBackup(target(), f.masterEncryptionKey, { backupId: before })).problems).toEqual([]);
+    // The index was written first, as on the primary: the target's pointer is seen to be behind until the next copy.
+    expect((await verifyBackup(target(), f.masterEncryptionKey)).problems.map((p) => p.problem)).toEqual(['pointer_behind']);
+    await copyToTargets(f.services.copies);
+    expect((await readPointer(target(), pointerStorageKey(f.masterEncryptionKey)))!.latestBackupId).toBe(o.backupId);
+    expect((await verifyBackup(target(), f.masterEncryptionKey)).problems).toEqual([]);
+  });
+
+  it('a damaged object in the target (cut short) is found by verify and replaced by the next copy', async () => {
+    const manifestKey = (await readPointer(target(), pointerStorageKey(f.masterEncryptionKey)))!.latestManifestStorageKey;
+    const report = await verifyBackup(target(), f.masterEncryptionKey);
+    expect(report.manifestKey).toBe(manifestKey);
+    const { readManifest } = await import('../manifest/manifest-store');
+    const chunk = (await readManifest(target(), manifestKey)).chunks[0]!.storageKey;
+    await truncate(target().objectPath(chunk), 40);
+    expect((await verifyBackup(target(), f.masterEncryptionKey)).problems.map((p) => p.key)).toEqual([chunk]);
+    await copyToTargets(f.services.copies);
+    expect((await verifyBackup(target(), f.masterEncryptionKey)).problems).toEqual([]);
+  });
+
+  it('a target that vanished and came back gets the newest backup again', async () => {
+    await rm(join(copyRoot, 'repo'), { recursive: true, force: true });
+    await copyToTargets(f.services.copies);
+    expect((await verifyBackup(target(), f.masterEncryptionKey)).problems).toEqual([]);
+  });
+
+  it('tells the admins once when a target has had no successful copy for longer than the alert age', async () => {
+    await writeFile(join(copyRoot, 'blocker'), 'a file where the folder should be');
+    const settings = f.services.copies.settings;
+    const copies = { ...f.services.copies, settings: { ...settings, targets: [{ name: 'blocked', kind: 'folder' as const, url: 'x', path: join(copyRoot, 'blocker', 'repo') }], alertAfterMs: 0 } };
+    await copyToTargets(copies);
+    await new Promise((r) => setTimeout(r, 5));
+    await copyToTargets(copies);
+    const admins = await f.db.pool.query('SELECT id FROM public.users WHERE role = 2');
+    const { rows } = await f.db.pool.query("SELECT title FROM public.notifications WHERE title = 'Backup copy overdue'");
+    expect(rows.length).toBe(admins.rows.length);
+    expect(rows.length).toBeGreaterThan(0);
+    expect((await copyEvents(f, 'AdminsNotified')).filter((e) => e.kind === 'copy_overdue')).toHaveLength(1);
+    expect(await readFile(join(copyRoot, 'blocker'), 'utf8')).toContain('a file');
+  });
+});
+
+describe('copies to an S3 target (s3rver)', () => {
+  let f: BackupFixture;
+  let s3: TestS3Server;
+  let bucket: string;
+  beforeAll(async () => {
+    s3 = await startS3Server();
+    bucket = await s3.createBucket('copies');
+    f = await createBackupFixture('cps3', {
+      ...SMALL_CHUNKS,
+      COTTON_BACKUP_COPIES: `s3://${bucket}/cotton/copy`,
+      AWS_ENDPOINT_URL: s3.endpoint,
+      AWS_ACCESS_KEY_ID: TEST_S3_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: TEST_S3_SECRET,
+    });
+    f.services.copies.retryBaseMs = 10;
+    await seedCottonDatabase(f.db.pool, 0.1);
+  });
+  afterAll(async () => {
+    await f.cleanup();
+    await s3.stop();
+  });
+
+  it('copies under the prefix and the copy verifies; a server that is down fails the copy and is caught up after', async () => {
+    const first = await runBackup(f.services.backup);
+    const opened = await openTarget(f.config.backup.copies.targets[0]!, f.config.backup.copies, f.masterEncryptionKey);
+    try {
+      expect((await verifyBackup(opened.storage, f.masterEncryptionKey)).sha256).toBe(first.dumpContentHash);
+      s3.setDown(true);
+      await appendBulkRows(f.db.pool, 50_000, 20);
+      const second = await runBackup(f.services.backup);
+      s3.setDown(false);
+      expect((await copyEvents(f, 'CopyFailed')).at(-1)).toMatchObject({ backupId: second.backupId, target: `s3://${bucket}/cotton/copy` });
+      await copyToTargets(f.services.copies);
+      const report = await verifyBackup(opened.storage, f.masterEncryptionKey);
+      expect(report.backupId).toBe(second.backupId);
+      expect(report.problems).toEqual([]);
+      expect(s3.requests.some((r) => r.includes(`/${bucket}/cotton/copy/`))).toBe(true);
+    } finally {
+      await opened.close();
+    }
+  });
+});

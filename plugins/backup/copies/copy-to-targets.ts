@@ -1,0 +1,121 @@
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { holdOnDedicatedConnection } from '../../../src/db/dedicated-connection';
+import { redactSecrets } from '../../../src/config/secrets';
+import type { Clock } from '../../../src/host/services';
+import { copyStream } from './copy-stream';
+import type { ObjectStorage } from '../../../src/storage/object-storage';
+import type { Journal } from '../projections/journal';
+import { copyBackup } from './copy-backup';
+import { openTarget, type OpenedTarget } from './open-target';
+import { notifyCopyOverdue } from './copy-overdue';
+import type { CopySettings, CopyTarget } from './settings';
+import { BACKUPS_TO_HOLD, TARGET_UNLOCK, TRY_TARGET_LOCK } from './sql';
+
+export interface CopyContext {
+  pool: Pool;
+  journal: Journal;
+  /** The primary storage (its backend gives the container bytes). */
+  storage: ObjectStorage;
+  masterEncryptionKey: Buffer;
+  settings: CopySettings;
+  clock: Clock;
+  logger?: Logger;
+  secrets: readonly string[];
+  zstdLevel?: number;
+  /** First retry's delay (ms), doubled each time; default 2 s. */
+  retryBaseMs?: number;
+  /** Opens a target (tests); default openTarget. */
+  open?: (target: CopyTarget) => Promise<OpenedTarget>;
+}
+
+export interface TargetOutcome {
+  target: string;
+  /** 'busy': another process copies to this target right now. */
+  status: 'copied' | 'failed' | 'busy' | 'nothing';
+  copied: string[];
+  failed?: { backupId: string; message: string };
+}
+
+/**
+ * Brings every target up to date: each backup retention keeps that the target does not hold yet,
+ * oldest first (the catch-up of a target that was down or a host that was stopped), and the newest
+ * every time (a target that lost it gets it again). One run per target at a time across hosts;
+ * each copy retried with backoff, then recorded as failed (the next run catches up).
+ */
+export async function copyToTargets(ctx: CopyContext, only?: readonly CopyTarget[]): Promise<TargetOutcome[]> {
+  const outcomes: TargetOutcome[] = [];
+  for (const target of only ?? ctx.settings.targets) outcomes.push(await copyToTarget(ctx, target));
+  return outcomes;
+}
+
+async function copyToTarget(ctx: CopyContext, target: CopyTarget): Promise<TargetOutcome> {
+  const locked = { value: false };
+  const held = await holdOnDedicatedConnection(
+    ctx.pool,
+    async (client) => void (locked.value = (await client.query<{ locked: boolean }>(TRY_TARGET_LOCK, [target.name])).rows[0]!.locked),
+    (client) => (locked.value ? client.query(TARGET_UNLOCK, [target.name]) : Promise.resolve()),
+  );
+  try {
+    if (!locked.value) return { target: target.name, status: 'busy', copied: [] };
+    const outcome = await copyPlan(ctx, target);
+    await notifyCopyOverdue(ctx, target.name).catch((error: Error) => ctx.logger?.error({ target: target.name, err: error.message }, 'could not check whether the copy target is overdue'));
+    return outcome;
+  } finally {
+    await held.release();
+  }
+}
+
+async function copyPlan(ctx: CopyContext, target: CopyTarget): Promise<TargetOutcome> {
+  const { rows } = await ctx.pool.query<{ backup_id: string; manifest_key: string; held: boolean }>(BACKUPS_TO_HOLD, [target.name]);
+  const plan = rows.filter((r, i) => !r.held || i === rows.length - 1);
+  if (plan.length === 0) return { target: target.name, status: 'nothing', copied: [] };
+  const opened = await (ctx.open ?? ((t) => openTarget(t, ctx.settings, ctx.masterEncryptionKey, ctx.zstdLevel)))(target);
+  const copied: string[] = [];
+  try {
+    for (const row of plan) {
+      const failure = await copyWithRetries(ctx, opened, row.backup_id, row.manifest_key);
+      if (failure) return { target: target.name, status: 'failed', copied, failed: { backupId: row.backup_id, message: failure } };
+      copied.push(row.backup_id);
+    }
+    return { target: target.name, status: 'copied', copied };
+  } finally {
+    await opened.close();
+  }
+}
+
+/** Undefined when copied; the (redacted) reason after the last attempt failed. */
+async function copyWithRetries(ctx: CopyContext, opened: OpenedTarget, backupId: string, manifestKey: string): Promise<string | undefined> {
+  const target = opened.target.name;
+  const stream = copyStream(target);
+  for (let attempt = 1; ; attempt++) {
+    await ctx.journal.append(stream, [{ type: 'CopyStarted', data: { target, backupId, manifestKey, attempt } }]);
+    const started = performance.now();
+    try {
+      const r = await copyBackup(ctx.storage, opened, manifestKey, {
+        masterEncryptionKey: ctx.masterEncryptionKey,
+        concurrency: ctx.settings.concurrency,
+        clock: ctx.clock,
+      });
+      const durationMs = Math.round(performance.now() - started);
+      const { objectsSent, bytesSent, objectsSkipped, bytesSkipped, pointerAdvanced } = r;
+      await ctx.journal.append(stream, [
+        { type: 'CopyCompleted', data: { target, backupId, manifestKey, objectsSent, bytesSent, objectsSkipped, bytesSkipped, pointerAdvanced, durationMs } },
+      ]);
+      ctx.logger?.info({ target, backupId, objectsSent, bytesSent, objectsSkipped, durationMs }, 'backup copied');
+      return undefined;
+    } catch (caught) {
+      const error = caught as Error;
+      const message = redactSecrets(error.message ?? String(caught), ctx.secrets).slice(0, 2000);
+      ctx.logger?.warn({ target, backupId, attempt, err: message }, 'copy attempt failed');
+      if (attempt >= ctx.settings.attempts) {
+        await ctx.journal.append(stream, [
+          { type: 'CopyFailed', data: { target, backupId, manifestKey, attempts: attempt, errorClass: error.name ?? 'Error', message } },
+        ]);
+        return message;
+      }
+      await sleep((ctx.retryBaseMs ?? 2000) * 2 ** (attempt - 1));
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import type { StorageBackend } from '../../../src/storage/backend';
+import { FilesystemStore } from '../../../src/storage/filesystem/filesystem-store';
+import type { ObjectStorage } from '../../../src/storage/object-storage';
+import { createPipelineStorage } from '../../../src/storage/pipeline';
+import type { CopySettings, CopyTarget } from './settings';
+
+/** A copy target opened: the raw backend (objects are copied as container bytes) and the pipeline over it (manifest, index, pointer). */
+export interface OpenedTarget {
+  target: CopyTarget;
+  backend: StorageBackend;
+  storage: ObjectStorage;
+  close(): Promise<void>;
+}
+
+const AWS_NAMES = {
+  endpoint: 'AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL',
+  region: 'AWS_REGION',
+  bucket: 'COTTON_BACKUP_COPIES',
+  accessKeyId: 'AWS_ACCESS_KEY_ID',
+  secretAccessKey: 'AWS_SECRET_ACCESS_KEY',
+};
+
+/** Opens one target; nothing is probed or written (the copy's first write says what is wrong). */
+export async function openTarget(target: CopyTarget, settings: CopySettings, masterEncryptionKey: Buffer, zstdLevel = 1): Promise<OpenedTarget> {
+  const backend = await targetBackend(target, settings);
+  const storage = createPipelineStorage(backend, { masterEncryptionKey, zstdLevel });
+  return { target, backend, storage, close: () => backend.close() };
+}
+
+async function targetBackend(target: CopyTarget, settings: CopySettings): Promise<StorageBackend> {
+  if (target.kind === 'folder') return new FilesystemStore(target.path);
+  const { S3Backend } = await import('../../../src/storage/s3/s3-backend');
+  return new S3Backend(
+    {
+      endpoint: settings.aws.endpoint,
+      region: settings.aws.region ?? 'us-east-1',
+      bucket: target.bucket,
+      accessKeyId: settings.aws.accessKeyId ?? '',
+      secretAccessKey: settings.aws.secretAccessKey ?? '',
+      forcePathStyle: true,
+      prefix: target.prefix,
+      names: AWS_NAMES,
+    },
+    // The copy has its own retries with backoff around whole copies; one SDK retry per request.
+    { maxAttempts: 2 },
+  );
+}
+
+/** The target of that name (or URL); undefined when none. */
+export function findTarget(settings: CopySettings, name: string): CopyTarget | undefined {
+  return settings.targets.find((t) => t.name === name || t.url === name);
+}

@@ -1,0 +1,53 @@
+/** The copy targets' read model (migration 007) and the copy run's lock. */
+
+export const COPY_STARTED = `
+  INSERT INTO cotton_backup.copy_targets (target, first_seen_at, last_started_at) VALUES ($1, $2, $2)
+  ON CONFLICT (target) DO UPDATE SET last_started_at = excluded.last_started_at`;
+
+export const COPY_COMPLETED = `
+  INSERT INTO cotton_backup.copy_targets AS t
+         (target, first_seen_at, last_success_at, last_backup_id, last_manifest_key, copies_completed, objects_sent, bytes_sent, objects_skipped, bytes_skipped)
+  VALUES ($1, $2, $2, $3, $4, 1, $5, $6, $7, $8)
+  ON CONFLICT (target) DO UPDATE SET
+         last_success_at = excluded.last_success_at,
+         last_backup_id = CASE WHEN $9 THEN excluded.last_backup_id ELSE coalesce(t.last_backup_id, excluded.last_backup_id) END,
+         last_manifest_key = CASE WHEN $9 THEN excluded.last_manifest_key ELSE coalesce(t.last_manifest_key, excluded.last_manifest_key) END,
+         copies_completed = t.copies_completed + 1,
+         objects_sent = t.objects_sent + excluded.objects_sent,
+         bytes_sent = t.bytes_sent + excluded.bytes_sent,
+         objects_skipped = t.objects_skipped + excluded.objects_skipped,
+         bytes_skipped = t.bytes_skipped + excluded.bytes_skipped`;
+
+export const COPIED_BACKUP = `
+  INSERT INTO cotton_backup.copied_backups (target, backup_id, manifest_key, copied_at) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (target, backup_id) DO UPDATE SET copied_at = excluded.copied_at`;
+
+export const COPY_FAILED = `
+  INSERT INTO cotton_backup.copy_targets AS t (target, first_seen_at, last_failure_at, last_error, copies_failed) VALUES ($1, $2, $2, $3, 1)
+  ON CONFLICT (target) DO UPDATE SET last_failure_at = excluded.last_failure_at, last_error = excluded.last_error,
+         copies_failed = t.copies_failed + 1`;
+
+export const TARGET_STATES = `
+  SELECT target, first_seen_at, last_started_at, last_success_at, last_backup_id, last_manifest_key, last_failure_at, last_error,
+         copies_completed, copies_failed, objects_sent::text, bytes_sent::text, objects_skipped::text, bytes_skipped::text,
+         (SELECT count(*)::int FROM cotton_backup.copied_backups c WHERE c.target = t.target) AS backups_held
+    FROM cotton_backup.copy_targets t
+   ORDER BY target`;
+
+/** Succeeded backups retention has not expired, oldest first, with whether this target holds them. */
+export const BACKUPS_TO_HOLD = `
+  SELECT h.backup_id, h.manifest_key, (c.backup_id IS NOT NULL) AS held
+    FROM cotton_backup.backup_history h
+    LEFT JOIN cotton_backup.copied_backups c ON c.target = $1 AND c.backup_id = h.backup_id
+   WHERE h.status = 'succeeded' AND h.manifest_key IS NOT NULL AND h.retention IS DISTINCT FROM 'expired'
+   ORDER BY h.started_at ASC`;
+
+export const FORGET_COPIED = 'DELETE FROM cotton_backup.copied_backups WHERE target = $1 AND backup_id = $2';
+
+// One copy run per target at a time, across hosts: a session-level advisory lock.
+export const TRY_TARGET_LOCK = "SELECT pg_try_advisory_lock(hashtextextended('cotton_backup.copy-target:' || $1, 0)) AS locked";
+export const TARGET_UNLOCK = "SELECT pg_advisory_unlock(hashtextextended('cotton_backup.copy-target:' || $1, 0))";
+
+/** The target's last success (or since when it is known, never having succeeded). */
+export const TARGET_LAST_SUCCESS = `
+  SELECT last_success_at, first_seen_at FROM cotton_backup.copy_targets WHERE target = $1`;

@@ -4,7 +4,8 @@ import { HostTokens } from '../../src/host/services';
 import { provide, resolve, token } from '../../src/host/tokens';
 import { createBackupServices, type BackupServices } from './services';
 import { BackupTokens } from './tokens';
-import { recordRefusedRestore, recordStartupRestore, startupRestore } from './restore/startup-restore';
+import { recordRefusedRestore, recordStartupRestore } from './restore/startup-restore';
+import { startupRestoreFromAnywhere } from './copies/restore-from-copies';
 import { RestoreAbortedError, type RestoreReport } from './restore/restore-backup';
 import { startTriggers, type Triggers } from './triggers/start-triggers';
 import { runMigrations } from '../../src/db/migrations/runner';
@@ -52,7 +53,11 @@ export function createBackupPlugin(): CottonPlugin {
         const state = resolve(container, State);
         const s = state.services;
         try {
-          state.restored = await startupRestore(s.restoreContext(), { enabled: config.restore.ifEmpty, fallback: config.restore.fallback, logger });
+          state.restored = await startupRestoreFromAnywhere(
+            s.restoreContext(),
+            { enabled: config.restore.ifEmpty, fallback: config.restore.fallback, logger },
+            { settings: config.backup.copies, masterEncryptionKey: s.backup.masterEncryptionKey, clock: s.backup.clock, zstdLevel: config.storage.zstdLevel, logger },
+          );
         } catch (error) {
           if (!(error instanceof RestoreAbortedError)) throw error;
           // Our own schema does not make the database non-empty for Cotton: create it to record why.

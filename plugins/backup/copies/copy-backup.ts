@@ -14,6 +14,17 @@ export interface CopyResult extends ObjectCopyTally {
   pointerAdvanced: boolean;
 }
 
+/** Where a copy goes: a copy target, or the primary storage when it is re-seeded from one. */
+export type Destination = Pick<OpenedTarget, 'backend' | 'storage'>;
+
+export interface CopyOptions {
+  masterEncryptionKey: Buffer;
+  concurrency: number;
+  clock: Clock;
+  /** Name this backup in the pointer even if it names a newer one (re-seeding the primary from the backup restored). */
+  forcePointer?: boolean;
+}
+
 export class NoRawAccessError extends Error {
   readonly code = 'COPY_NO_RAW_ACCESS';
   constructor() {
@@ -31,12 +42,12 @@ export class NoRawAccessError extends Error {
  */
 export async function copyBackup(
   primary: ObjectStorage,
-  opened: OpenedTarget,
+  opened: Destination,
   manifestKey: string,
-  options: { masterEncryptionKey: Buffer; concurrency: number; clock: Clock },
+  options: CopyOptions,
 ): Promise<CopyResult> {
   const source = primary.backend;
-  if (!source) throw new NoRawAccessError();
+  if (!source || !opened.storage.backend) throw new NoRawAccessError();
   const manifest = await readManifest(primary, manifestKey);
   const chunkKeys = [...new Set(manifest.chunks.map((c) => c.storageKey))];
   const tally = await copyObjects(source, opened.backend, chunkKeys, options.concurrency, emptyTally());
@@ -50,7 +61,7 @@ export async function copyBackup(
 }
 
 // The copy must decrypt and hash to its key; a damaged one of the right size is replaced once.
-async function readBackManifest(primary: ObjectStorage, opened: OpenedTarget, manifestKey: string, tally: ObjectCopyTally): Promise<void> {
+async function readBackManifest(primary: ObjectStorage, opened: Destination, manifestKey: string, tally: ObjectCopyTally): Promise<void> {
   try {
     await readManifest(opened.storage, manifestKey);
   } catch {
@@ -64,14 +75,14 @@ async function readBackManifest(primary: ObjectStorage, opened: OpenedTarget, ma
 // The pointer only moves forward: a catch-up of an older backup leaves a newer one named.
 async function advancePointer(
   storage: ObjectStorage,
-  options: { masterEncryptionKey: Buffer; clock: Clock },
+  options: CopyOptions,
   backupId: string,
   manifestKey: string,
   createdAtUtc: string,
 ): Promise<boolean> {
   const key = pointerStorageKey(options.masterEncryptionKey);
   const current = await readPointer(storage, key).catch(() => undefined);
-  if (current && current.latestManifestStorageKey !== manifestKey) {
+  if (current && current.latestManifestStorageKey !== manifestKey && !options.forcePointer) {
     const named = await readManifest(storage, current.latestManifestStorageKey).catch(() => undefined);
     if (named && Date.parse(named.createdAtUtc) > Date.parse(createdAtUtc)) return false;
   }

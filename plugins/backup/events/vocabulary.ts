@@ -114,6 +114,8 @@ export const eventSchemas = {
     backupId,
     targetDatabase: z.string().min(1).max(200),
     trigger: z.enum(RESTORE_TRIGGERS),
+    /** Where the backup was read: absent for the primary storage, else the copy target's name (issue 13). */
+    source: z.string().min(1).max(300).optional(),
   }),
   Verified: z.strictObject({
     backupId,

@@ -37,6 +37,8 @@ export interface RestoreContext {
   workDir: string;
   logger?: Logger;
   secrets: readonly string[];
+  /** The copy target `storage` is, when it is not the primary storage (recorded in RestoreStarted). */
+  sourceName?: string;
 }
 
 export interface RestoreOptions {
@@ -113,7 +115,10 @@ async function restoreLocked(ctx: RestoreContext, options: RestoreOptions, inter
       const { manifestKey, manifest } = candidate;
       events.push({
         type: 'RestoreStarted',
-        data: { restoreId, pointerKey, manifestKey, backupId: manifest.backupId, targetDatabase: ctx.target.database, trigger: options.trigger },
+        data: {
+          restoreId, pointerKey, manifestKey, backupId: manifest.backupId, targetDatabase: ctx.target.database, trigger: options.trigger,
+          ...(ctx.sourceName ? { source: ctx.sourceName } : {}),
+        },
       });
       let verified;
       try {

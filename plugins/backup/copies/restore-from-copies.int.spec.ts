@@ -1,0 +1,94 @@
+import { rm, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolve } from '../../../src/host/tokens';
+import { deriveMasterEncryptionKey, pointerStorageKey } from '../../../src/keys/keys';
+import { createStorage } from '../../../src/storage/create-storage';
+import { seedCottonDatabase, snapshotTables } from '../../../test/support/cotton-schema';
+import { adminQuery, createTestDatabase, dropDatabase, testServer, type TestDatabase } from '../../../test/support/database';
+import { hostConfig, MASTER_KEY, newHost, removeRoot, restoreEvents, snapshotWithoutNotices, storageOf, tempRoot } from '../../../test/restore/fixtures';
+import { runBackup, type BackupOutcome } from '../backup/run-backup';
+import { readManifest, readPointer } from '../manifest/manifest-store';
+import { RESTORED_TITLE } from '../notifications/restore-completed';
+import { BackupTokens } from '../tokens';
+import { verifyBackup } from '../verify/verify-backup';
+
+const mek = deriveMasterEncryptionKey(MASTER_KEY);
+
+describe('recovery on a bare machine: database dropped and primary storage deleted, back from a copy target', () => {
+  let db: TestDatabase;
+  let root: string;
+  let before: Record<string, string>;
+  let outcome: BackupOutcome;
+  let restoredPool: pg.Pool | undefined;
+  const env = () => ({ COTTON_BACKUP_COPIES: `offsite=file://${join(root, 'offsite')}` });
+  const copyStorage = () => createStorage({ root: join(root, 'offsite'), masterEncryptionKey: mek });
+
+  beforeAll(async () => {
+    db = await createTestDatabase('rcpy');
+    root = await tempRoot('rcpy');
+    await seedCottonDatabase(db.pool, 1);
+  });
+  afterAll(async () => {
+    await restoredPool?.end();
+    await db.drop();
+    await removeRoot(root);
+  });
+
+  async function loseEverythingButTheCopy(): Promise<pg.Pool> {
+    await restoredPool?.end();
+    await db.pool.end().catch(() => undefined);
+    await dropDatabase(db.name);
+    await adminQuery(`CREATE DATABASE "${db.name}"`);
+    await rm(join(root, 'files'), { recursive: true, force: true });
+    restoredPool = new pg.Pool({ ...testServer, database: db.name, max: 3 });
+    return restoredPool;
+  }
+
+  it('a backup made by the host is copied to the target', async () => {
+    const host = newHost(hostConfig(db, root, env()));
+    await host.start();
+    try {
+      outcome = await runBackup(resolve(host.pluginContainer('backup')!, BackupTokens.Context));
+      before = await snapshotTables(db.pool);
+    } finally {
+      await host.stop();
+    }
+    expect((await readPointer(copyStorage(), pointerStorageKey(mek)))?.latestBackupId).toBe(outcome.backupId);
+  });
+
+  it('restores from the copy target, says so, and re-seeds the primary storage with the backup and its pointer', async () => {
+    const pool = await loseEverythingButTheCopy();
+    const host = newHost(hostConfig(db, root, env()));
+    await host.start();
+    try {
+      expect(await snapshotWithoutNotices(pool, [RESTORED_TITLE])).toEqual(before);
+      const events = await restoreEvents(pool);
+      const started = events.filter((e) => e.type === 'RestoreStarted');
+      expect(started.at(-1)!.data).toMatchObject({ backupId: outcome.backupId, source: 'offsite' });
+      expect(events.some((e) => e.type === 'RestoreRejected' && e.data.reason === 'no_pointer')).toBe(true);
+    } finally {
+      await host.stop();
+    }
+    const primary = storageOf(root);
+    expect((await readPointer(primary, pointerStorageKey(mek)))?.latestBackupId).toBe(outcome.backupId);
+    const report = await verifyBackup(primary, mek);
+    expect(report.problems).toEqual([]);
+    expect(report.sha256).toBe(outcome.dumpContentHash);
+  });
+
+  it('refuses a damaged copy, and says no backup verifies anywhere', async () => {
+    const chunk = (await readManifest(copyStorage(), outcome.manifestKey)).chunks[0]!.storageKey;
+    await truncate(copyStorage().objectPath(chunk), 50);
+    const pool = await loseEverythingButTheCopy();
+    const host = newHost(hostConfig(db, root, env()));
+    await expect(host.start()).rejects.toThrow();
+    await host.stop().catch(() => undefined);
+    const { rows } = await pool.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'");
+    expect(rows[0].n).toBe(0);
+    const refused = (await restoreEvents(pool)).filter((e) => e.type === 'RestoreRejected').map((e) => e.data.reason);
+    expect(refused).toEqual(expect.arrayContaining(['no_pointer']));
+    expect(refused.length).toBeGreaterThanOrEqual(2);
+  });
+});

@@ -13,6 +13,8 @@ import { unknownBackupDetail } from '../restore/find-candidates';
 import { RestoreRejectedError } from '../restore/restore-rejection';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 import { whileReading } from '../retention/reading-lease';
+import { findTarget, openTarget } from '../copies/open-target';
+import { reseedPrimary } from '../copies/restore-from-copies';
 
 export const RESTORE_EXIT = { refused: 1, notEmpty: 2, busy: 3 } as const;
 
@@ -21,6 +23,7 @@ interface RestoreCommandOptions {
   targetDatabase?: string;
   fallback?: boolean;
   json?: boolean;
+  from?: string;
 }
 
 /** `cotton-backup restore [--backup <id>] [--target-database <name>] [--fallback] [--json]` */
@@ -31,6 +34,7 @@ export function registerRestoreCommand(program: Command, runtime: CliRuntime): v
     .option('--backup <id>', 'backup id (32 hex characters; default: the latest, from the pointer)')
     .option('--target-database <name>', 'database to restore into; must be empty by Cotton\'s rule (default: COTTON_PG_DATABASE)')
     .option('--fallback', 'when the chosen backup does not verify, walk back to the newest older one that does')
+    .option('--from <target>', 'read the backup from this copy target (its name or URL in COTTON_BACKUP_COPIES), then re-seed the primary storage with it')
     .option('--json', 'print the outcome as JSON')
     .action(async (opts: RestoreCommandOptions) => {
       await runRestoreCommand(runtime, opts);
@@ -44,9 +48,11 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
   const config = runtime.config();
   const database = opts.targetDatabase ?? config.database.database;
   if (!DATABASE_NAME.test(database)) throw new CliError(`--target-database "${database}" is not a plain database name`);
+  const source = opts.from === undefined ? undefined : await openSource(runtime, opts.from);
+  const sourceStorage = source?.storage ?? (await runtime.storage());
   // Before the target is created or migrated: an unknown id must leave no trace.
   if (opts.backup !== undefined) {
-    const known = await listKnownManifests(await runtime.storage(), await runtime.masterEncryptionKey());
+    const known = await listKnownManifests(sourceStorage, await runtime.masterEncryptionKey());
     if (!known.some((k) => k.backupId === opts.backup)) {
       throw new CliError(
         `restore refused: ${unknownBackupDetail(opts.backup, known.length)}; nothing was created or changed. \`cotton-backup list\` shows the backups`,
@@ -58,7 +64,8 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
   const pool = createPool({ ...config.database, database }, runtime.logger(), 4);
   runtime.onClose(() => pool.end());
   const services = await servicesFromRuntime(runtime, { migrate: false });
-  const ctx = services.restoreContext(connectionTarget(config, database), pool);
+  const primaryCtx = services.restoreContext(connectionTarget(config, database), pool);
+  const ctx = source ? { ...primaryCtx, storage: source.storage, sourceName: source.target.name } : primaryCtx;
 
   const bar = new cliProgress.SingleBar(
     { stream: runtime.stderr, format: 'verify |{bar}| {percentage}% {value}/{total} MiB, chunk {chunks}', hideCursor: true },
@@ -80,6 +87,7 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
       },
     }, runtime.logger()));
     if (barStarted) bar.stop();
+    const reseeded = source ? await reseedPrimary(source.storage, primaryCtx.storage, report.manifestKey, { ...services.copies, clock: systemClock }) : undefined;
     const outcome = {
       status: 'restored',
       database,
@@ -92,6 +100,7 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
       restoreMs: report.restoreMs,
       refusedNewer: report.refused.map((r) => r.message),
       restoreStream: `restore-${report.restoreId}`,
+      ...(source ? { source: source.target.name, primaryReseeded: { objectsSent: reseeded!.objectsSent, bytesSent: reseeded!.bytesSent } } : {}),
     };
     if (opts.json) writeJson(runtime, outcome);
     else {
@@ -100,6 +109,7 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
         `restored backup ${outcome.backupId} (created ${outcome.createdAtUtc}, ${outcome.bytes} bytes) into database "${database}"` +
           `${created ? ' (created)' : ''}; verified in ${outcome.verifyMs} ms, restored in ${outcome.restoreMs} ms\n`,
       );
+      if (source) runtime.stdout.write(`read from copy target ${source.target.name}; primary storage re-seeded (${reseeded!.objectsSent} objects, ${reseeded!.bytesSent} bytes sent) and its pointer names this backup\n`);
     }
   } catch (error) {
     if (barStarted) bar.stop();
@@ -122,6 +132,15 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
     }
     throw error;
   }
+}
+
+async function openSource(runtime: CliRuntime, name: string) {
+  const settings = runtime.config().backup.copies;
+  const target = findTarget(settings, name);
+  if (!target) throw new CliError(`--from: no copy target "${name}": COTTON_BACKUP_COPIES names ${settings.targets.map((t) => t.name).join(', ') || 'none'}`);
+  const opened = await openTarget(target, settings, await runtime.masterEncryptionKey(), runtime.config().storage.zstdLevel);
+  runtime.onClose(() => opened.close());
+  return opened;
 }
 
 function mib(bytes: number): number {

@@ -7,7 +7,8 @@ import { deriveMasterEncryptionKey, pointerStorageKey } from '../../../src/keys/
 import { createStorage } from '../../../src/storage/create-storage';
 import { seedCottonDatabase, snapshotTables } from '../../../test/support/cotton-schema';
 import { adminQuery, createTestDatabase, dropDatabase, testServer, type TestDatabase } from '../../../test/support/database';
-import { hostConfig, MASTER_KEY, newHost, removeRoot, restoreEvents, snapshotWithoutNotices, storageOf, tempRoot } from '../../../test/restore/fixtures';
+import { cliEnvironment, runCliCaptured } from '../../../test/support/cli';
+import { hostConfig, MASTER_KEY, PLUGINS_PATH, newHost, removeRoot, restoreEvents, snapshotWithoutNotices, storageOf, tempRoot } from '../../../test/restore/fixtures';
 import { runBackup, type BackupOutcome } from '../backup/run-backup';
 import { readManifest, readPointer } from '../manifest/manifest-store';
 import { RESTORED_TITLE } from '../notifications/restore-completed';
@@ -76,6 +77,23 @@ describe('recovery on a bare machine: database dropped and primary storage delet
     const report = await verifyBackup(primary, mek);
     expect(report.problems).toEqual([]);
     expect(report.sha256).toBe(outcome.dumpContentHash);
+  });
+
+  it('`restore --from <target>` reads the copy into another database and re-seeds a lost primary', async () => {
+    await rm(join(root, 'files'), { recursive: true, force: true });
+    const other = `${db.name}_from`;
+    const env = { ...cliEnvironment(db, root, MASTER_KEY, PLUGINS_PATH), COTTON_BACKUP_COPIES: `offsite=file://${join(root, 'offsite')}` };
+    try {
+      const unknown = await runCliCaptured(env, 'restore', '--from', 'nowhere', '--target-database', other);
+      expect(unknown.code).not.toBe(0);
+      expect(unknown.stderr).toContain('no copy target "nowhere": COTTON_BACKUP_COPIES names offsite');
+      const r = await runCliCaptured(env, 'restore', '--from', 'offsite', '--target-database', other, '--json');
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout)).toMatchObject({ status: 'restored', backupId: outcome.backupId, source: 'offsite' });
+      expect((await verifyBackup(storageOf(root), mek)).sha256).toBe(outcome.dumpContentHash);
+    } finally {
+      await adminQuery(`DROP DATABASE IF EXISTS "${other}" WITH (FORCE)`);
+    }
   });
 
   it('refuses a damaged copy, and says no backup verifies anywhere', async () => {

@@ -1,7 +1,9 @@
 // `npm run demo`: a disaster and an automatic recovery, end to end, on local PostgreSQL.
 // Cotton-shaped database with admins → host → backup → database dropped and recreated empty →
 // host restarted with COTTON_RESTORE_DATABASE_IF_EMPTY=true → restored rows, audit trail,
-// the admins' notification. Everything it creates is removed, even on failure.
+// the admins' notification. Second act: the database dropped AND the primary storage root deleted,
+// the host restarted, the server back from the copy target (COTTON_BACKUP_COPIES) and the primary
+// re-seeded. Everything it creates is removed, even on failure.
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -63,6 +65,7 @@ async function main(root: string): Promise<void> {
     COTTON_CHUNK_MIN_BYTES: '16384',
     COTTON_CHUNK_AVG_BYTES: '65536',
     COTTON_CHUNK_MAX_BYTES: '262144',
+    COTTON_BACKUP_COPIES: `offsite=file://${join(root, 'offsite')}`,
   });
   const logger = createLogger({ level: config.logLevel });
 
@@ -80,6 +83,11 @@ async function main(root: string): Promise<void> {
     const outcome = await runBackup(resolve(first.pluginContainer('backup')!, BackupTokens.Context));
     backupId = outcome.backupId;
     console.log(`backup ${outcome.backupId}: ${outcome.dumpSizeBytes} bytes in ${outcome.chunkCount} chunks, manifest ${outcome.manifestKey.slice(0, 16)}…`);
+    await withPool(async (pool) => {
+      const { rows } = await pool.query("SELECT data FROM cotton_backup.events WHERE type = 'CopyCompleted' ORDER BY global_position DESC LIMIT 1");
+      const c = rows[0]?.data;
+      console.log(c ? `copied to target ${c.target} (${join(root, 'offsite')}): ${c.objectsSent} objects, ${c.bytesSent} bytes` : 'NOT copied to the target');
+    });
   } finally {
     await first.stop();
   }
@@ -119,6 +127,34 @@ async function main(root: string): Promise<void> {
     });
   } finally {
     await second.stop();
+  }
+  await secondAct(config, logger, before, root);
+}
+
+async function secondAct(config: ReturnType<typeof loadConfig>, logger: ReturnType<typeof createLogger>, before: Record<string, number>, root: string): Promise<void> {
+  say('second act: the database dropped AND the primary storage root deleted (only the copy target is left)');
+  await admin(`DROP DATABASE "${database}" WITH (FORCE)`);
+  await admin(`CREATE DATABASE "${database}"`);
+  await rm(config.storage.root, { recursive: true, force: true });
+
+  say('restarting the host on the bare machine');
+  const third = new Host({ config, pluginsPath, logger });
+  await third.start();
+  try {
+    await withPool(async (pool) => {
+      say('restored row counts (before → after)');
+      printTable(await rowCounts(pool), before);
+      const { rows } = await pool.query(
+        "SELECT type, data FROM cotton_backup.events WHERE stream_id LIKE 'restore-%' AND type IN ('RestoreRejected', 'RestoreStarted') ORDER BY global_position",
+      );
+      for (const r of rows) {
+        console.log(r.type === 'RestoreStarted' ? `restored backup ${r.data.backupId} from ${r.data.source ?? 'the primary storage'}` : `passed over: ${r.data.detail}`);
+      }
+    });
+    const { readdir } = await import('node:fs/promises');
+    console.log(`primary storage re-seeded: ${(await readdir(config.storage.root)).filter((n) => /^[0-9a-f]{2}$/.test(n)).length} object folders under ${config.storage.root}`);
+  } finally {
+    await third.stop();
   }
 }
 

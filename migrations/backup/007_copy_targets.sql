@@ -14,7 +14,9 @@ CREATE TABLE cotton_backup.copy_targets (
   objects_sent         bigint NOT NULL DEFAULT 0,
   bytes_sent           bigint NOT NULL DEFAULT 0,
   objects_skipped      bigint NOT NULL DEFAULT 0,
-  bytes_skipped        bigint NOT NULL DEFAULT 0
+  bytes_skipped        bigint NOT NULL DEFAULT 0,
+  -- Objects the last verification of the target found damaged, until a copy replaces them.
+  damaged_keys         text[] NOT NULL DEFAULT '{}'
 );
 
 -- Which backups each target holds completely (its catch-up plan reads it).

@@ -13,7 +13,7 @@ import { unknownBackupDetail } from '../restore/find-candidates';
 import { RestoreRejectedError } from '../restore/restore-rejection';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 import { whileReading } from '../retention/reading-lease';
-import { findTarget, openTarget } from '../copies/open-target';
+import { openNamedTarget } from '../copies/open-target';
 import { reseedPrimary } from '../copies/restore-from-copies';
 
 export const RESTORE_EXIT = { refused: 1, notEmpty: 2, busy: 3 } as const;
@@ -48,7 +48,7 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
   const config = runtime.config();
   const database = opts.targetDatabase ?? config.database.database;
   if (!DATABASE_NAME.test(database)) throw new CliError(`--target-database "${database}" is not a plain database name`);
-  const source = opts.from === undefined ? undefined : await openSource(runtime, opts.from);
+  const source = opts.from === undefined ? undefined : await openNamedTarget(runtime, config.backup.copies, opts.from);
   const sourceStorage = source?.storage ?? (await runtime.storage());
   // Before the target is created or migrated: an unknown id must leave no trace.
   if (opts.backup !== undefined) {
@@ -132,15 +132,6 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
     }
     throw error;
   }
-}
-
-async function openSource(runtime: CliRuntime, name: string) {
-  const settings = runtime.config().backup.copies;
-  const target = findTarget(settings, name);
-  if (!target) throw new CliError(`--from: no copy target "${name}": COTTON_BACKUP_COPIES names ${settings.targets.map((t) => t.name).join(', ') || 'none'}`);
-  const opened = await openTarget(target, settings, await runtime.masterEncryptionKey(), runtime.config().storage.zstdLevel);
-  runtime.onClose(() => opened.close());
-  return opened;
 }
 
 function mib(bytes: number): number {

@@ -5,6 +5,7 @@ import { recordVerification } from '../verify/record-verification';
 import { verifyBackup } from '../verify/verify-backup';
 import { whileReading } from '../retention/reading-lease';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
+import { openNamedTarget } from '../copies/open-target';
 
 /** Exit code of `verify` when the backup has problems (each is listed). */
 export const VERIFY_FAILED_EXIT = 5;
@@ -15,19 +16,22 @@ export function registerVerifyCommand(program: Command, runtime: CliRuntime): vo
     .command('verify')
     .description('read a backup end to end (every chunk decrypted, sized and hashed) and report every problem by key; exits 5 when any')
     .option('--backup <id>', 'backup id (32 hex characters); default the latest')
+    .option('--target <name>', 'read the copy in this copy target (its name or URL in COTTON_BACKUP_COPIES) instead of the primary storage')
     .option('--json', 'print the report as JSON')
     .option('--no-record', 'do not record Verified/VerificationFailed in the event log')
-    .action(async (opts: { backup?: string; json?: boolean; record: boolean }) => {
+    .action(async (opts: { backup?: string; target?: string; json?: boolean; record: boolean }) => {
       if (opts.backup !== undefined && !/^[0-9a-f]{32}$/.test(opts.backup)) {
         throw new CliError(`--backup must be a backup id of 32 lowercase hex characters, got "${opts.backup}"`);
       }
       const services = await servicesFromRuntime(runtime);
       const { backup } = services;
-      const report = await whileReading(backup.pool, opts.backup, () => verifyBackup(backup.storage, backup.masterEncryptionKey, { backupId: opts.backup }));
-      if (opts.record) await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'cli' });
+      const target = opts.target === undefined ? undefined : await openNamedTarget(runtime, services.copies.settings, opts.target);
+      const storage = target?.storage ?? backup.storage;
+      const report = await whileReading(backup.pool, opts.backup, () => verifyBackup(storage, backup.masterEncryptionKey, { backupId: opts.backup }));
+      if (opts.record) await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'cli', target: target?.target.name });
       if (opts.json) writeJson(runtime, { ok: report.problems.length === 0, ...report });
       else {
-        const what = `backup ${report.backupId ?? '(none)'}${report.manifestKey ? ` (manifest ${report.manifestKey})` : ''}`;
+        const what = `${target ? `copy target ${target.target.name}: ` : ''}backup ${report.backupId ?? '(none)'}${report.manifestKey ? ` (manifest ${report.manifestKey})` : ''}`;
         if (report.problems.length === 0) {
           runtime.stdout.write(`${what}: OK, ${report.chunkCount} chunks, ${report.bytes} bytes, sha256 ${report.sha256} in ${report.durationMs} ms\n`);
         } else {

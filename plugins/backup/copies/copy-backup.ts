@@ -12,6 +12,8 @@ export interface CopyResult extends ObjectCopyTally {
   manifestKey: string;
   /** False when the target's pointer already named a newer backup (a catch-up of an older one). */
   pointerAdvanced: boolean;
+  /** Objects rewritten because a verification of the destination found them damaged. */
+  repairedKeys: string[];
 }
 
 /** Where a copy goes: a copy target, or the primary storage when it is re-seeded from one. */
@@ -23,6 +25,8 @@ export interface CopyOptions {
   clock: Clock;
   /** Name this backup in the pointer even if it names a newer one (re-seeding the primary from the backup restored). */
   forcePointer?: boolean;
+  /** Keys the destination's last verification found damaged: rewritten from the source whatever their size. */
+  repair?: readonly string[];
 }
 
 export class NoRawAccessError extends Error {
@@ -50,14 +54,21 @@ export async function copyBackup(
   if (!source || !opened.storage.backend) throw new NoRawAccessError();
   const manifest = await readManifest(primary, manifestKey);
   const chunkKeys = [...new Set(manifest.chunks.map((c) => c.storageKey))];
-  const tally = await copyObjects(source, opened.backend, chunkKeys, options.concurrency, emptyTally());
+  const tally = emptyTally();
+  const repairedKeys: string[] = [];
+  for (const key of new Set(options.repair ?? [])) {
+    if (!/^[0-9a-f]{64}$/.test(key) || !(await source.exists(key))) continue;
+    await copyObjects(source, opened.backend, [key], 1, tally, new Set([key]));
+    repairedKeys.push(key);
+  }
+  await copyObjects(source, opened.backend, chunkKeys, options.concurrency, tally);
   await failpoint('copy.afterChunks');
   await copyObjects(source, opened.backend, [manifestKey], 1, tally);
   await readBackManifest(primary, opened, manifestKey, tally);
   await recordInBackupIndex(opened.storage, options.masterEncryptionKey, { manifestKey, backupId: manifest.backupId, createdAtUtc: manifest.createdAtUtc });
   await failpoint('copy.beforePointer');
   const pointerAdvanced = await advancePointer(opened.storage, options, manifest.backupId, manifestKey, manifest.createdAtUtc);
-  return { ...tally, backupId: manifest.backupId, manifestKey, pointerAdvanced };
+  return { ...tally, backupId: manifest.backupId, manifestKey, pointerAdvanced, repairedKeys };
 }
 
 // The copy must decrypt and hash to its key; a damaged one of the right size is replaced once.

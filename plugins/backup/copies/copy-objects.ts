@@ -22,6 +22,8 @@ export async function copyObjects(
   keys: readonly string[],
   concurrency: number,
   tally: ObjectCopyTally = emptyTally(),
+  /** Rewrite these even when the target has them at the right size (a verification found them damaged). */
+  force: ReadonlySet<string> = new Set(),
 ): Promise<ObjectCopyTally> {
   let next = 0;
   let failed: unknown;
@@ -29,7 +31,7 @@ export async function copyObjects(
     while (failed === undefined && next < keys.length) {
       const key = keys[next++]!;
       try {
-        await copyOne(source, target, key, tally);
+        await copyOne(source, target, key, tally, force.has(key));
       } catch (error) {
         failed ??= error;
       }
@@ -40,9 +42,9 @@ export async function copyObjects(
   return tally;
 }
 
-async function copyOne(source: StorageBackend, target: StorageBackend, key: string, tally: ObjectCopyTally): Promise<void> {
+async function copyOne(source: StorageBackend, target: StorageBackend, key: string, tally: ObjectCopyTally, force: boolean): Promise<void> {
   const [have, want] = await Promise.all([target.size(key), source.size(key)]);
-  if (have !== undefined && have === want) {
+  if (have !== undefined && have === want && !force) {
     tally.objectsSkipped += 1;
     tally.bytesSkipped += have;
     return;

@@ -10,7 +10,10 @@ import { runBackup } from '../backup/run-backup';
 import { setFailpoints } from '../failpoints';
 import { readBackupIndex } from '../manifest/backup-index';
 import { readPointer } from '../manifest/manifest-store';
-import { createBackupFixture, type BackupFixture } from '../test-support';
+import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../test-support';
+import { runCliCaptured } from '../../../test/support/cli';
+import { flipByte, PLUGINS_PATH } from '../../../test/restore/fixtures';
+import { runScheduledVerification } from '../verify/verification-schedule';
 import { verifyBackup } from '../verify/verify-backup';
 import { openTarget } from './open-target';
 import { copyToTargets } from './copy-to-targets';
@@ -117,6 +120,33 @@ describe('copies to a folder target after every backup', () => {
     expect((await verifyBackup(target(), f.masterEncryptionKey)).problems.map((p) => p.key)).toEqual([chunk]);
     await copyToTargets(f.services.copies);
     expect((await verifyBackup(target(), f.masterEncryptionKey)).problems).toEqual([]);
+  });
+
+  it('a bit flipped in the target: `verify --target` finds it, the scheduled verification too, and the next copy replaces it', async () => {
+    const manifestKey = (await readPointer(target(), pointerStorageKey(f.masterEncryptionKey)))!.latestManifestStorageKey;
+    const { readManifest } = await import('../manifest/manifest-store');
+    const chunk = (await readManifest(target(), manifestKey)).chunks.at(-1)!.storageKey;
+    await flipByte(target().objectPath(chunk));
+    const env = {
+      ...f.db.env, COTTON_MASTER_KEY: TEST_MASTER_KEY, COTTON_STORAGE_PATH: f.config.storage.root, COTTON_DATA_PATH: f.config.dataPath,
+      COTTON_LOG_LEVEL: 'silent', COTTON_PLUGINS_PATH: PLUGINS_PATH, COTTON_BACKUP_COPIES: `disk2=file://${copyRoot}/repo`,
+    };
+    const cli = await runCliCaptured(env, 'verify', '--target', 'disk2');
+    expect(cli.code).toBe(5);
+    expect(cli.stdout).toContain(`copy target disk2: backup`);
+    expect(cli.stdout).toContain(chunk);
+    expect((await runCliCaptured(env, 'verify')).code).toBe(0); // the primary is fine
+    const scheduled = await runScheduledVerification(f.services);
+    expect(scheduled?.problems).toEqual([]);
+    const failed = await f.db.pool.query("SELECT metadata FROM cotton_backup.events WHERE type = 'VerificationFailed' ORDER BY global_position");
+    expect(failed.rows.map((r) => r.metadata)).toEqual([{ trigger: 'cli', target: 'disk2' }, { trigger: 'schedule', target: 'disk2' }]);
+    await copyToTargets(f.services.copies);
+    expect((await verifyBackup(target(), f.masterEncryptionKey)).problems).toEqual([]);
+    expect((await copyEvents(f, 'CopyCompleted')).at(-1)!.repairedKeys).toEqual([chunk]);
+    const shown = await runCliCaptured(env, 'copies');
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`disk2 (file://${copyRoot}/repo)`);
+    expect(shown.stdout).toMatch(/backups held {2}\d+/);
   });
 
   it('a target that vanished and came back gets the newest backup again', async () => {

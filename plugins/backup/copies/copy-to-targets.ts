@@ -11,7 +11,7 @@ import { copyBackup } from './copy-backup';
 import { openTarget, type OpenedTarget } from './open-target';
 import { notifyCopyOverdue } from './copy-overdue';
 import type { CopySettings, CopyTarget } from './settings';
-import { BACKUPS_TO_HOLD, TARGET_UNLOCK, TRY_TARGET_LOCK } from './sql';
+import { BACKUPS_TO_HOLD, DAMAGED_KEYS, TARGET_UNLOCK, TRY_TARGET_LOCK } from './sql';
 
 export interface CopyContext {
   pool: Pool;
@@ -73,9 +73,12 @@ async function copyPlan(ctx: CopyContext, target: CopyTarget): Promise<TargetOut
   if (plan.length === 0) return { target: target.name, status: 'nothing', copied: [] };
   const opened = await (ctx.open ?? ((t) => openTarget(t, ctx.settings, ctx.masterEncryptionKey, ctx.zstdLevel)))(target);
   const copied: string[] = [];
+  const damaged = await ctx.pool.query<{ damaged_keys: string[] }>(DAMAGED_KEYS, [target.name]);
+  let repair = damaged.rows[0]?.damaged_keys ?? [];
   try {
     for (const row of plan) {
-      const failure = await copyWithRetries(ctx, opened, row.backup_id, row.manifest_key);
+      const failure = await copyWithRetries(ctx, opened, row.backup_id, row.manifest_key, repair);
+      repair = [];
       if (failure) return { target: target.name, status: 'failed', copied, failed: { backupId: row.backup_id, message: failure } };
       copied.push(row.backup_id);
     }
@@ -86,7 +89,7 @@ async function copyPlan(ctx: CopyContext, target: CopyTarget): Promise<TargetOut
 }
 
 /** Undefined when copied; the (redacted) reason after the last attempt failed. */
-async function copyWithRetries(ctx: CopyContext, opened: OpenedTarget, backupId: string, manifestKey: string): Promise<string | undefined> {
+async function copyWithRetries(ctx: CopyContext, opened: OpenedTarget, backupId: string, manifestKey: string, repair: readonly string[]): Promise<string | undefined> {
   const target = opened.target.name;
   const stream = copyStream(target);
   for (let attempt = 1; ; attempt++) {
@@ -97,12 +100,12 @@ async function copyWithRetries(ctx: CopyContext, opened: OpenedTarget, backupId:
         masterEncryptionKey: ctx.masterEncryptionKey,
         concurrency: ctx.settings.concurrency,
         clock: ctx.clock,
+        repair,
       });
       const durationMs = Math.round(performance.now() - started);
-      const { objectsSent, bytesSent, objectsSkipped, bytesSkipped, pointerAdvanced } = r;
-      await ctx.journal.append(stream, [
-        { type: 'CopyCompleted', data: { target, backupId, manifestKey, objectsSent, bytesSent, objectsSkipped, bytesSkipped, pointerAdvanced, durationMs } },
-      ]);
+      const { objectsSent, bytesSent, objectsSkipped, bytesSkipped, pointerAdvanced, repairedKeys } = r;
+      const data = { target, backupId, manifestKey, objectsSent, bytesSent, objectsSkipped, bytesSkipped, pointerAdvanced, durationMs };
+      await ctx.journal.append(stream, [{ type: 'CopyCompleted', data: repairedKeys.length > 0 ? { ...data, repairedKeys: repairedKeys.slice(0, 10_000) } : data }]);
       ctx.logger?.info({ target, backupId, objectsSent, bytesSent, objectsSkipped, durationMs }, 'backup copied');
       return undefined;
     } catch (caught) {

@@ -51,3 +51,14 @@ export const TARGET_UNLOCK = "SELECT pg_advisory_unlock(hashtextextended('cotton
 /** The target's last success (or since when it is known, never having succeeded). */
 export const TARGET_LAST_SUCCESS = `
   SELECT last_success_at, first_seen_at FROM cotton_backup.copy_targets WHERE target = $1`;
+
+export const TARGET_VERIFIED = `
+  INSERT INTO cotton_backup.copy_targets (target, first_seen_at, damaged_keys) VALUES ($1, $2, $3)
+  ON CONFLICT (target) DO UPDATE SET damaged_keys = excluded.damaged_keys`;
+
+export const DAMAGE_REPAIRED = `
+  UPDATE cotton_backup.copy_targets
+     SET damaged_keys = ARRAY(SELECT k FROM unnest(damaged_keys) AS k WHERE k <> ALL ($2::text[]))
+   WHERE target = $1`;
+
+export const DAMAGED_KEYS = 'SELECT damaged_keys FROM cotton_backup.copy_targets WHERE target = $1';

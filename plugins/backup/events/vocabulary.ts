@@ -243,6 +243,8 @@ export const eventSchemas = {
     bytesSkipped: bytes,
     pointerAdvanced: z.boolean(),
     durationMs,
+    /** Objects rewritten because the target's last verification found them damaged. */
+    repairedKeys: z.array(hex64).max(10_000).optional(),
   }),
   /** Every attempt failed; the next copy run catches up. */
   CopyFailed: z.strictObject({

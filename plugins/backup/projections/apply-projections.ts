@@ -60,7 +60,7 @@ export async function applyProjections(db: ClientBase, event: ProjectedEvent): P
       await db.query(sql.INSERT_DISCOVERED, [d.backupId, d.sourceDatabase, d.createdAtUtc, d.dumpSizeBytes, d.chunkCount, d.manifestKey, d.producer === PRODUCER ? 'ours' : 'foreign']);
       return;
     default:
-      await projectCopyEvent(db, event.type, d, event.occurredAt);
+      await projectCopyEvent(db, event.type, d, event.occurredAt, event.metadata);
       return;
   }
 }

@@ -18,8 +18,9 @@ export async function recordVerification(
   pool: Pool,
   journal: Journal,
   report: VerificationReport,
-  options: { secrets: readonly string[]; trigger: 'schedule' | 'cli' },
+  options: { secrets: readonly string[]; trigger: 'schedule' | 'cli'; /** A copy target's name: the copy there was read, not the primary. */ target?: string },
 ): Promise<string> {
+  const where: Record<string, string> = options.target ? { target: options.target } : {};
   const streamId = `verification-${randomUUID()}`;
   const events: NewEvent[] = [];
   const identified = report.backupId && BACKUP_ID.test(report.backupId) && report.manifestKey && KEY.test(report.manifestKey);
@@ -27,7 +28,7 @@ export async function recordVerification(
     events.push({
       type: 'Verified',
       data: { backupId: report.backupId!, manifestKey: report.manifestKey!, bytes: report.bytes, sha256: report.sha256, chunkCount: report.chunkCount, durationMs: report.durationMs },
-      metadata: { trigger: options.trigger },
+      metadata: { trigger: options.trigger, ...where },
     });
   } else if (identified) {
     events.push({
@@ -37,7 +38,7 @@ export async function recordVerification(
         manifestKey: report.manifestKey!,
         problems: report.problems.slice(0, 500).map((p) => ({ key: p.key.slice(0, 200), problem: p.problem, detail: redactSecrets(p.detail, options.secrets).slice(0, 4000) })),
       },
-      metadata: { trigger: options.trigger },
+      metadata: { trigger: options.trigger, ...where },
     });
   }
   if (events.length > 0) await journal.append(streamId, events, { expectedVersion: 'no_stream' });
@@ -52,13 +53,16 @@ export async function recordVerification(
     dedupKey: streamId,
     title: 'Database backup verification failed',
     content:
-      `Backup ${report.backupId ?? '(unknown)'} failed verification: ${report.problems.length} problem(s) (${summary}). ` +
-      'Run `cotton-backup verify --json` for every damaged object, and take a new backup.',
+      `Backup ${report.backupId ?? '(unknown)'}${options.target ? ` in copy target ${options.target}` : ''} failed verification: ${report.problems.length} problem(s) (${summary}). ` +
+      (options.target
+        ? `Run \`cotton-backup verify --target ${options.target} --json\` for every damaged object; the next copy (\`cotton-backup copies --sync\`) replaces them.`
+        : 'Run `cotton-backup verify --json` for every damaged object, and take a new backup.'),
     priority: 3,
     metadata: {
       backupId: report.backupId ?? '',
       manifestStorageKey: report.manifestKey ?? '',
       problemCount: String(report.problems.length),
+      ...where,
     },
   });
   if (notified) await journal.append(streamId, [notified]);

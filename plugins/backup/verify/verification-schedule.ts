@@ -5,6 +5,7 @@ import { resolve } from '../../../src/host/tokens';
 import type { BackupServices } from '../services';
 import { recordVerification } from './record-verification';
 import { verifyBackup, type VerificationReport } from './verify-backup';
+import { verifyTargets } from '../copies/verify-targets';
 
 /** The pg-boss queue the verification cron sends to: one job per slot across every host. */
 export const VERIFY_QUEUE = 'cotton-backup-verify';
@@ -17,6 +18,8 @@ export interface VerificationSchedule {
 export async function runScheduledVerification(services: BackupServices): Promise<VerificationReport | undefined> {
   const { backup } = services;
   const report = await verifyBackup(backup.storage, backup.masterEncryptionKey);
+  // Copies too: a damaged copy is found before the day it is needed.
+  await verifyTargets(services.copies).catch((error: Error) => backup.logger?.error({ err: error.message }, 'scheduled verification of the copy targets could not run'));
   const nothingYet = report.problems.length === 1 && report.problems[0]!.problem === 'missing' && !report.manifestKey && !report.backupId;
   if (nothingYet) {
     backup.logger?.info('scheduled verification: no backup yet, nothing to verify');

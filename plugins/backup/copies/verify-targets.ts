@@ -1,0 +1,26 @@
+import { recordVerification } from '../verify/record-verification';
+import { verifyBackup, type VerificationReport } from '../verify/verify-backup';
+import type { CopyContext } from './copy-to-targets';
+import { openTarget } from './open-target';
+
+/**
+ * The scheduled verification's second half: the latest backup of every copy target, read end to
+ * end with the master key, recorded with the target's name (admins told on failure; the next copy
+ * replaces what it found damaged). A target that cannot be opened or read is reported, not thrown.
+ */
+export async function verifyTargets(ctx: CopyContext): Promise<{ target: string; report: VerificationReport }[]> {
+  const out: { target: string; report: VerificationReport }[] = [];
+  for (const target of ctx.settings.targets) {
+    const opened = await (ctx.open ?? ((t) => openTarget(t, ctx.settings, ctx.masterEncryptionKey, ctx.zstdLevel)))(target);
+    try {
+      const report = await verifyBackup(opened.storage, ctx.masterEncryptionKey);
+      await recordVerification(ctx.pool, ctx.journal, report, { secrets: ctx.secrets, trigger: 'schedule', target: target.name });
+      if (report.problems.length > 0) ctx.logger?.error({ target: target.name, backupId: report.backupId, problems: report.problems.length }, 'scheduled verification of a copy target failed');
+      else ctx.logger?.info({ target: target.name, backupId: report.backupId }, 'scheduled verification of a copy target passed');
+      out.push({ target: target.name, report });
+    } finally {
+      await opened.close();
+    }
+  }
+  return out;
+}

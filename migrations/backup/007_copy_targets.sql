@@ -16,7 +16,10 @@ CREATE TABLE cotton_backup.copy_targets (
   objects_skipped      bigint NOT NULL DEFAULT 0,
   bytes_skipped        bigint NOT NULL DEFAULT 0,
   -- Objects the last verification of the target found damaged, until a copy replaces them.
-  damaged_keys         text[] NOT NULL DEFAULT '{}'
+  damaged_keys         text[] NOT NULL DEFAULT '{}',
+  last_pruned_at       timestamptz,
+  objects_deleted      bigint NOT NULL DEFAULT 0,
+  bytes_freed          bigint NOT NULL DEFAULT 0
 );
 
 -- Which backups each target holds completely (its catch-up plan reads it).
@@ -26,4 +29,14 @@ CREATE TABLE cotton_backup.copied_backups (
   manifest_key text NOT NULL,
   copied_at    timestamptz NOT NULL,
   PRIMARY KEY (target, backup_id)
+);
+
+-- A prune's memory between runs, not a read model: when each object of a target was first seen
+-- unmarked. It is deleted only once unmarked for longer than the grace period (a copy in flight
+-- writes objects before its manifest names them).
+CREATE TABLE cotton_backup.copy_condemned (
+  target text NOT NULL,
+  key    text NOT NULL,
+  since  timestamptz NOT NULL,
+  PRIMARY KEY (target, key)
 );

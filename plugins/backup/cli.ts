@@ -6,6 +6,7 @@ import { registerCheckpointCommand } from './cli/checkpoint-command';
 import { registerRestoreCommand } from './cli/restore-command';
 import { registerForgetCommand } from './cli/forget-command';
 import { registerCopiesCommand } from './cli/copies-command';
+import { registerPruneCommand } from './cli/prune-command';
 
 /** The backup plugin's commands; each group lives in its own file under cli/. */
 export function registerCommands(program: Command, runtime: CliRuntime): void {
@@ -15,4 +16,5 @@ export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerRestoreCommand(program, runtime);
   registerForgetCommand(program, runtime);
   registerCopiesCommand(program, runtime);
+  registerPruneCommand(program, runtime);
 }

@@ -23,6 +23,10 @@ export async function projectCopyEvent(db: ClientBase, type: string, d: Record<s
       await db.query(sql.COPIED_BACKUP, [d.target, d.backupId, d.manifestKey, occurredAt]);
       if (d.repairedKeys?.length) await db.query(sql.DAMAGE_REPAIRED, [d.target, d.repairedKeys]);
       return true;
+    case 'TargetPruned':
+      await db.query(sql.TARGET_PRUNED, [d.target, occurredAt, d.deletedObjects, d.bytesFreed]);
+      await db.query(sql.FORGET_COPIED_BACKUPS, [d.target, d.expiredBackupIds]);
+      return true;
     case 'CopyFailed':
       await db.query(sql.COPY_FAILED, [d.target, occurredAt, d.message]);
       return true;

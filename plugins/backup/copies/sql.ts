@@ -42,7 +42,6 @@ export const BACKUPS_TO_HOLD = `
    WHERE h.status = 'succeeded' AND h.manifest_key IS NOT NULL AND h.retention IS DISTINCT FROM 'expired'
    ORDER BY h.started_at ASC`;
 
-export const FORGET_COPIED = 'DELETE FROM cotton_backup.copied_backups WHERE target = $1 AND backup_id = $2';
 
 // One copy run per target at a time, across hosts: a session-level advisory lock.
 export const TRY_TARGET_LOCK = "SELECT pg_try_advisory_lock(hashtextextended('cotton_backup.copy-target:' || $1, 0)) AS locked";
@@ -62,3 +61,19 @@ export const DAMAGE_REPAIRED = `
    WHERE target = $1`;
 
 export const DAMAGED_KEYS = 'SELECT damaged_keys FROM cotton_backup.copy_targets WHERE target = $1';
+
+export const CONDEMNED = 'SELECT key, since FROM cotton_backup.copy_condemned WHERE target = $1';
+
+export const CONDEMN = `
+  INSERT INTO cotton_backup.copy_condemned (target, key, since) SELECT $1, unnest($2::text[]), $3
+  ON CONFLICT (target, key) DO NOTHING`;
+
+/** Rows of keys no longer unmarked (marked again, or deleted). */
+export const ABSOLVE = 'DELETE FROM cotton_backup.copy_condemned WHERE target = $1 AND NOT (key = ANY ($2::text[]))';
+
+export const TARGET_PRUNED = `
+  INSERT INTO cotton_backup.copy_targets AS t (target, first_seen_at, last_pruned_at, objects_deleted, bytes_freed) VALUES ($1, $2, $2, $3, $4)
+  ON CONFLICT (target) DO UPDATE SET last_pruned_at = excluded.last_pruned_at,
+         objects_deleted = t.objects_deleted + excluded.objects_deleted, bytes_freed = t.bytes_freed + excluded.bytes_freed`;
+
+export const FORGET_COPIED_BACKUPS = 'DELETE FROM cotton_backup.copied_backups WHERE target = $1 AND backup_id = ANY ($2::text[])';

@@ -65,6 +65,7 @@ export const exampleEvents = {
   BackupDiscovered: { backupId: bid, manifestKey: h64, createdAtUtc: '2026-11-28T03:00:00.000Z', sourceDatabase: 'cotton', dumpSizeBytes: 1024, chunkCount: 1, producer: null },
   CopyStarted: { target: 'file:///mnt/copy', backupId: bid, manifestKey: h64, attempt: 1 },
   CopyCompleted: { target: 'file:///mnt/copy', backupId: bid, manifestKey: h64, objectsSent: 2, bytesSent: 2048, objectsSkipped: 1, bytesSkipped: 10, pointerAdvanced: true, durationMs: 12 },
+  TargetPruned: { target: 'file:///mnt/copy', policy: 'last 7', keptBackups: 3, expiredBackupIds: [bid], deletedObjects: 1, bytesFreed: 100, deletedKeys: [h64], waitingObjects: 0 },
   CopyFailed: { target: 'file:///mnt/copy', backupId: bid, manifestKey: h64, attempts: 4, errorClass: 'StorageWriteError', message: 'the disk is full' },
 } satisfies { [T in EventType]: EventData<T> };
 

@@ -255,6 +255,19 @@ export const eventSchemas = {
     errorClass,
     message,
   }),
+  /** A prune of a copy target (mark-and-sweep from every kept manifest): what retention expired there, and what was deleted. */
+  TargetPruned: z.strictObject({
+    target: z.string().min(1).max(300),
+    policy: z.string().min(1).max(500),
+    keptBackups: count,
+    expiredBackupIds: z.array(backupId).max(10_000),
+    deletedObjects: count,
+    bytesFreed: bytes,
+    /** The deleted keys (the first 1000). */
+    deletedKeys: z.array(hex64).max(1000),
+    /** Unmarked objects younger than the grace period, left for a later prune. */
+    waitingObjects: count,
+  }),
 } as const;
 
 export type EventType = keyof typeof eventSchemas;

@@ -46,6 +46,7 @@ const invalidExamples: { type: EventType; data: unknown; path: string }[] = [
   { type: 'CopyStarted', data: { ...validExamples.CopyStarted, attempt: 0 }, path: 'attempt' },
   { type: 'CopyCompleted', data: { ...validExamples.CopyCompleted, bytesSent: -1 }, path: 'bytesSent' },
   { type: 'CopyFailed', data: { ...validExamples.CopyFailed, target: '' }, path: 'target' },
+  { type: 'TargetPruned', data: { ...validExamples.TargetPruned, deletedKeys: ['x'] }, path: 'deletedKeys.0' },
 ];
 
 describe('event vocabulary', () => {

@@ -37,7 +37,12 @@ export async function readBackupIndex(storage: ObjectStorage, masterEncryptionKe
 /** Adds a manifest at the front; replaced atomically like the pointer. */
 export async function recordInBackupIndex(storage: ObjectStorage, masterEncryptionKey: Buffer, entry: IndexEntry): Promise<void> {
   const existing = await readBackupIndex(storage, masterEncryptionKey).catch(() => []);
-  const manifests = [entry, ...existing.filter((e) => e.manifestKey !== entry.manifestKey)].slice(0, INDEX_SIZE);
+  await writeBackupIndex(storage, masterEncryptionKey, [entry, ...existing.filter((e) => e.manifestKey !== entry.manifestKey)]);
+}
+
+/** Replaces the index with these entries (newest first), atomically; a prune drops the backups it expired. */
+export async function writeBackupIndex(storage: ObjectStorage, masterEncryptionKey: Buffer, entries: readonly IndexEntry[]): Promise<void> {
+  const manifests = entries.slice(0, INDEX_SIZE);
   const body = Buffer.from(JSON.stringify({ schemaVersion: 1, logicalKey: 'database.ctn.index', manifests }), 'utf8');
   await storage.write(backupIndexKey(masterEncryptionKey), body, { overwrite: true });
 }

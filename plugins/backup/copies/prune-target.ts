@@ -1,0 +1,142 @@
+import { backupIndexKey, readBackupIndex, writeBackupIndex, type IndexEntry } from '../manifest/backup-index';
+import { readManifest, readPointer } from '../manifest/manifest-store';
+import { MASTER_KEY_SENTINEL } from '../cotton-chunks/never-touched';
+import { describePolicy, type RetentionPolicy } from '../retention/settings';
+import { failpoint } from '../failpoints';
+import { holdOnDedicatedConnection } from '../../../src/db/dedicated-connection';
+import { pointerStorageKey } from '../../../src/keys/keys';
+import type { CopyContext } from './copy-to-targets';
+import { copyStream } from './copy-stream';
+import { openTarget, type OpenedTarget } from './open-target';
+import { planPrune, type PrunePlan, type TargetBackup } from './plan-prune';
+import type { CopyTarget } from './settings';
+import { ABSOLVE, CONDEMN, CONDEMNED, TARGET_UNLOCK, TRY_TARGET_LOCK } from './sql';
+
+export interface PruneReport extends PrunePlan {
+  target: string;
+  dryRun: boolean;
+  policy: string;
+  deletedObjects: number;
+  bytesFreed: number;
+}
+
+export class PruneRefusedError extends Error {
+  readonly code = 'COPY_PRUNE_REFUSED';
+  constructor(target: string, why: string) {
+    super(`prune of copy target ${target} refused, nothing deleted: ${why}`);
+    this.name = 'PruneRefusedError';
+  }
+}
+
+export class TargetBusyError extends Error {
+  readonly code = 'COPY_TARGET_BUSY';
+  constructor(target: string) {
+    super(`copy target ${target} is being copied to or pruned by another process right now; try again when it is done`);
+    this.name = 'TargetBusyError';
+  }
+}
+
+/**
+ * Prunes one copy target: plan (retention over the target's own index and pointer, then
+ * mark-and-sweep, planPrune), then execute under the target's lock (the one copies take, so no
+ * copy of this deployment is in flight): the index rewritten without the expired backups, newly
+ * unmarked objects remembered, those unmarked past the grace period deleted; then TargetPruned
+ * recorded. The pointer and what it names are never touched. `dryRun` plans and changes nothing.
+ */
+export async function pruneTarget(ctx: CopyContext & { policy: RetentionPolicy; timeZone: () => Promise<string> }, target: CopyTarget, options: { dryRun?: boolean } = {}): Promise<PruneReport> {
+  const dryRun = options.dryRun === true;
+  let locked = false;
+  const held = await holdOnDedicatedConnection(
+    ctx.pool,
+    async (client) => void (locked = (await client.query<{ locked: boolean }>(TRY_TARGET_LOCK, [target.name])).rows[0]!.locked),
+    (client) => (locked ? client.query(TARGET_UNLOCK, [target.name]) : Promise.resolve()),
+  );
+  try {
+    if (!locked) throw new TargetBusyError(target.name);
+    const opened = await (ctx.open ?? ((t) => openTarget(t, ctx.settings, ctx.masterEncryptionKey, ctx.zstdLevel)))(target);
+    try {
+      return await pruneOpened(ctx, opened, dryRun);
+    } finally {
+      await opened.close();
+    }
+  } finally {
+    await held.release();
+  }
+}
+
+async function pruneOpened(ctx: CopyContext & { policy: RetentionPolicy; timeZone: () => Promise<string> }, opened: OpenedTarget, dryRun: boolean): Promise<PruneReport> {
+  const name = opened.target.name;
+  const mek = ctx.masterEncryptionKey;
+  const pointerKey = pointerStorageKey(mek);
+  const pointer = await readPointer(opened.storage, pointerKey);
+  const index = await readBackupIndex(opened.storage, mek);
+  const entries: IndexEntry[] = [...index];
+  if (pointer && !entries.some((e) => e.manifestKey === pointer.latestManifestStorageKey)) {
+    entries.unshift({ manifestKey: pointer.latestManifestStorageKey, backupId: pointer.latestBackupId, createdAtUtc: pointer.updatedAtUtc });
+  }
+  const backups: TargetBackup[] = await Promise.all(
+    entries.map(async (e) => {
+      const manifest = await readManifest(opened.storage, e.manifestKey).catch(() => undefined);
+      return {
+        backupId: e.backupId,
+        manifestKey: e.manifestKey,
+        createdAt: new Date(manifest?.createdAtUtc ?? e.createdAtUtc),
+        objects: manifest ? [e.manifestKey, ...manifest.chunks.map((c) => c.storageKey)] : undefined,
+      };
+    }),
+  );
+  const stored: string[] = [];
+  for await (const key of opened.backend.list()) stored.push(key);
+  // Without a readable pointer and index nothing is known to be kept: sweeping would take everything.
+  if (stored.length > 0 && (!pointer || (index.length === 0 && (await opened.storage.exists(backupIndexKey(mek)))))) {
+    throw new PruneRefusedError(name, pointer ? 'its backup index does not parse' : 'it holds objects but no latest-backup pointer under this master key (is COTTON_MASTER_KEY the one the copies were made with?)');
+  }
+  const { rows } = await ctx.pool.query<{ key: string; since: Date }>(CONDEMNED, [name]);
+  const now = ctx.clock.now();
+  const plan = planPrune({
+    backups,
+    policy: ctx.policy,
+    timeZone: await ctx.timeZone(),
+    latestBackupId: pointer?.latestBackupId,
+    stored,
+    alwaysKept: [pointerKey, backupIndexKey(mek), MASTER_KEY_SENTINEL],
+    condemnedSince: new Map(rows.map((r) => [r.key, r.since])),
+    now,
+    graceMs: ctx.settings.pruneGraceMs,
+  });
+  const policy = describePolicy(ctx.policy);
+  const report: PruneReport = { ...plan, target: name, dryRun, policy, deletedObjects: 0, bytesFreed: 0 };
+  if (dryRun || plan.unreadable.length > 0) return report;
+
+  const expired = plan.decisions.filter((d) => !d.keep).map((d) => d.backupId);
+  // The index first: a restore never looks for a backup whose objects are about to go.
+  if (expired.length > 0) await writeBackupIndex(opened.storage, mek, index.filter((e) => !expired.includes(e.backupId)));
+  await ctx.pool.query(CONDEMN, [name, plan.waiting, now]);
+  const deletedKeys: string[] = [];
+  for (const key of plan.deletable) {
+    const size = await opened.backend.size(key);
+    if (await opened.backend.delete(key)) {
+      deletedKeys.push(key);
+      report.deletedObjects += 1;
+      report.bytesFreed += size ?? 0;
+    }
+    await failpoint('prune.afterDelete');
+  }
+  await ctx.pool.query(ABSOLVE, [name, plan.waiting]);
+  await ctx.journal.append(copyStream(name), [
+    {
+      type: 'TargetPruned',
+      data: {
+        target: name,
+        policy,
+        keptBackups: plan.decisions.length - expired.length,
+        expiredBackupIds: expired,
+        deletedObjects: report.deletedObjects,
+        bytesFreed: report.bytesFreed,
+        deletedKeys: deletedKeys.slice(0, 1000),
+        waitingObjects: plan.waiting.length,
+      },
+    },
+  ]);
+  return report;
+}

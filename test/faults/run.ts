@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { copiesScenarios } from './copies-scenarios';
 import { corruptionScenarios } from './corruption-scenarios';
 import { crashScenarios } from './crash-scenarios';
 import { REPO } from './harness';
@@ -32,6 +33,7 @@ const all: Scenario[] = [
   ...storageScenarios,
   ...securityScenarios,
   ...hostileScenarios,
+  ...copiesScenarios,
 ].filter((s) => !only || s.id.includes(only));
 const skipRestarts = args.includes('--no-restart');
 

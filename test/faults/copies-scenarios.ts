@@ -43,19 +43,35 @@ async function lastEvent(f: FaultEnv, type: string): Promise<Record<string, any>
   return rows[0]?.data;
 }
 
+/** The first backup (with its copy); undefined, recorded as a failed check, when it fails. */
+async function firstBackup(c: Checks, f: FaultEnv): Promise<string | undefined> {
+  const base = await cli(f, ['backup', '--json']);
+  if (!c.ok(base.code === 0, `the first backup succeeds (${base.stderr.slice(-300)})`)) return undefined;
+  return JSON.parse(base.stdout).manifestKey as string;
+}
+
+/** Runs `body` in a fresh deployment with a folder copy target, and always cleans it up. */
+async function withCopyEnv(prefix: string, env: Record<string, string>, body: (c: Checks, e: Awaited<ReturnType<typeof copyEnv>>) => Promise<void>): Promise<Checks> {
+  const c = checks();
+  const e = await copyEnv(prefix, env);
+  try {
+    await body(c, e);
+  } finally {
+    await e.f.cleanup();
+  }
+  return c;
+}
+
 function midCopyCrash(point: string, step: string): Scenario {
   return {
     id: `copies: kill -9 ${step}`,
     group: 'copies',
     how: `folder copy target; a first backup copied; data changed; \`cotton-backup backup\` with COTTON_FAILPOINTS=${point}=exit (SIGKILL ${step}); then \`cotton-backup copies --sync\``,
     expect: "the target's pointer still names the previous, complete backup; the primary's backup is intact; the next copy completes and the target's pointer names the new backup",
-    async run() {
-      const c = checks();
-      const { f, target } = await copyEnv('fcopy');
-      try {
-        const base = await cli(f, ['backup', '--json']);
-        if (!c.ok(base.code === 0, `the first backup succeeds (${base.stderr.slice(-300)})`)) return c;
-        const baseKey = JSON.parse(base.stdout).manifestKey as string;
+    run: () =>
+      withCopyEnv('fcopy', {}, async (c, { f, target }) => {
+        const baseKey = await firstBackup(c, f);
+        if (!baseKey) return;
         c.ok((await targetPointer(f, target)) === baseKey, 'the first backup is copied');
         await f.db.pool.query('UPDATE chunks SET stored_size_bytes = stored_size_bytes + 1');
         const crashed = await cli(f, ['backup', '--json'], { failpoints: `${point}=exit` });
@@ -69,11 +85,7 @@ function midCopyCrash(point: string, step: string): Scenario {
         await checkTargetComplete(c, f, target, 'after the next copy');
         await checkEventChain(c, f);
         await checkNoLeaks(c, f);
-      } finally {
-        await f.cleanup();
-      }
-      return c;
-    },
+      }),
   };
 }
 
@@ -85,15 +97,13 @@ export const copiesScenarios: Scenario[] = [
     group: 'copies',
     how: 'folder copy target with 2 backups, COTTON_BACKUP_KEEP_LAST=1, grace 0h; a first `prune` remembers the unmarked objects, a second is killed after its first delete (COTTON_FAILPOINTS=prune.afterDelete=exit); then `prune` again',
     expect: "the target's pointer names a complete backup at every step; the next prune completes; verify --target passes",
-    async run() {
-      const c = checks();
-      const keep1 = { COTTON_BACKUP_KEEP_LAST: '1', COTTON_BACKUP_KEEP_DAILY: '0', COTTON_BACKUP_KEEP_WEEKLY: '0', COTTON_BACKUP_KEEP_MONTHLY: '0', COTTON_BACKUP_COPY_PRUNE_GRACE: '0h' };
-      // The primary keeps both (its own policy is applied by the backup): only the target's prune expires.
-      const { f, target } = await copyEnv('fprune');
-      try {
+    run: () =>
+      withCopyEnv('fprune', {}, async (c, { f, target }) => {
+        // The primary keeps both (its own policy is applied by the backup): only the target's prune expires.
+        const keep1 = { COTTON_BACKUP_KEEP_LAST: '1', COTTON_BACKUP_KEEP_DAILY: '0', COTTON_BACKUP_KEEP_WEEKLY: '0', COTTON_BACKUP_KEEP_MONTHLY: '0', COTTON_BACKUP_COPY_PRUNE_GRACE: '0h' };
         for (let i = 0; i < 2; i++) {
           const b = await cli(f, ['backup']);
-          if (!c.ok(b.code === 0, `backup ${i + 1} succeeds (${b.stderr.slice(-300)})`)) return c;
+          if (!c.ok(b.code === 0, `backup ${i + 1} succeeds (${b.stderr.slice(-300)})`)) return;
           await f.db.pool.query('UPDATE chunks SET stored_size_bytes = stored_size_bytes + 1');
         }
         const first = await cli(f, ['prune', '--target', OFFSITE], { env: keep1 });
@@ -108,49 +118,37 @@ export const copiesScenarios: Scenario[] = [
         const v = await cli(f, ['verify', '--target', OFFSITE]);
         c.ok(v.code === 0, `verify --target passes (${v.stdout.slice(-200)})`);
         await checkEventChain(c, f);
-      } finally {
-        await f.cleanup();
-      }
-      return c;
-    },
+      }),
   },
   {
     id: 'copies: target read-only',
     group: 'copies',
     how: 'folder copy target on a tmpfs remounted read-only (`mount -o remount,ro`) after a first copied backup; `cotton-backup backup`; remounted read-write; `copies --sync`',
     expect: 'the backup itself succeeds; CopyFailed names the target and the reason; its pointer unchanged; the next copy catches up',
-    async run() {
-      const c = checks();
-      const { f, target, targetRoot } = await copyEnv('fcopyro');
-      await mkdir(targetRoot, { recursive: true });
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m,mode=0755', 'tmpfs', targetRoot]);
-      try {
-        const base = await cli(f, ['backup', '--json']);
-        if (!c.ok(base.code === 0, `the first backup succeeds (${base.stderr.slice(-300)})`)) return c;
-        const baseKey = JSON.parse(base.stdout).manifestKey as string;
-        execFileSync('mount', ['-o', 'remount,ro', targetRoot]);
-        await f.db.pool.query('UPDATE chunks SET stored_size_bytes = stored_size_bytes + 1');
-        const r = await cli(f, ['backup', '--json']);
-        c.ok(r.code === 0, `the backup succeeds though the target cannot take it (${r.stderr.slice(-300)})`);
-        const failed = await lastEvent(f, 'CopyFailed');
-        c.ok(failed?.target === OFFSITE && /read-only|EROFS/.test(failed.message), `CopyFailed names the target and why: ${JSON.stringify(failed)?.slice(0, 300)}`);
-        c.note(`CopyFailed: "${String(failed?.message).replace(/[0-9a-f]{64}/, '<key>').replace(/\/tmp\/[^ :)]*/g, '<target>').slice(0, 200)}"`);
-        c.ok((await targetPointer(f, target)) === baseKey, "the target's pointer is unchanged");
-        execFileSync('mount', ['-o', 'remount,rw', targetRoot]);
-        const sync = await cli(f, ['copies', '--sync']);
-        c.ok(sync.code === 0, `once writable, the next copy catches up (${sync.stderr.slice(-300)})`);
-        c.ok((await targetPointer(f, target)) === (await currentPointer(f)), "the target's pointer names the newest backup");
-        await checkTargetComplete(c, f, target, 'after the catch-up');
-      } finally {
+    run: () =>
+      withCopyEnv('fcopyro', {}, async (c, { f, target, targetRoot }) => {
+        await mkdir(targetRoot, { recursive: true });
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m,mode=0755', 'tmpfs', targetRoot]);
         try {
+          const baseKey = await firstBackup(c, f);
+          if (!baseKey) return;
+          execFileSync('mount', ['-o', 'remount,ro', targetRoot]);
+          await f.db.pool.query('UPDATE chunks SET stored_size_bytes = stored_size_bytes + 1');
+          const r = await cli(f, ['backup', '--json']);
+          c.ok(r.code === 0, `the backup succeeds though the target cannot take it (${r.stderr.slice(-300)})`);
+          const failed = await lastEvent(f, 'CopyFailed');
+          c.ok(failed?.target === OFFSITE && /read-only|EROFS/.test(failed.message), `CopyFailed names the target and why: ${JSON.stringify(failed)?.slice(0, 300)}`);
+          c.note(`CopyFailed: "${String(failed?.message).replace(/[0-9a-f]{64}/, '<key>').replace(/\/tmp\/[^ :)]*/g, '<target>').slice(0, 200)}"`);
+          c.ok((await targetPointer(f, target)) === baseKey, "the target's pointer is unchanged");
+          execFileSync('mount', ['-o', 'remount,rw', targetRoot]);
+          const sync = await cli(f, ['copies', '--sync']);
+          c.ok(sync.code === 0, `once writable, the next copy catches up (${sync.stderr.slice(-300)})`);
+          c.ok((await targetPointer(f, target)) === (await currentPointer(f)), "the target's pointer names the newest backup");
+          await checkTargetComplete(c, f, target, 'after the catch-up');
+        } finally {
           execFileSync('umount', ['-l', targetRoot]);
-        } catch {
-          // not mounted
         }
-        await f.cleanup();
-      }
-      return c;
-    },
+      }),
   },
   {
     id: 'copies: S3 target disappears and comes back',
@@ -196,73 +194,62 @@ export const copiesScenarios: Scenario[] = [
     group: 'copies',
     how: "one byte flipped in a chunk of the target's latest backup; `verify --target`; `restore --from` into a new database; `copies --sync`; `verify --target`",
     expect: 'verify exits 5 naming the chunk; restore refuses it (exit 1, nothing restored); the next copy rewrites it; verify passes',
-    async run() {
-      const c = checks();
-      const { f, target } = await copyEnv('fcopybad');
-      const scratch = `${f.db.name}_from`;
-      try {
-        const base = await cli(f, ['backup', '--json']);
-        if (!c.ok(base.code === 0, `the backup succeeds (${base.stderr.slice(-300)})`)) return c;
-        const manifestKey = JSON.parse(base.stdout).manifestKey as string;
+    run: () =>
+      withCopyEnv('fcopybad', {}, async (c, { f, target }) => {
+        const manifestKey = await firstBackup(c, f);
+        if (!manifestKey) return;
+        const scratch = `${f.db.name}_from`;
         const chunk = (await readManifest(target, manifestKey)).chunks[0]!.storageKey;
         await flipByte(target.objectPath(chunk));
         const v = await cli(f, ['verify', '--target', OFFSITE]);
         c.ok(v.code === 5 && v.stdout.includes(chunk), `verify --target finds the damaged chunk (exit ${v.code})`);
         const r = await cli(f, ['restore', '--from', OFFSITE, '--target-database', scratch]);
+        await adminQuery(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`);
         c.ok(r.code === 1 && /refused/.test(r.stderr), `restore --from refuses it (exit ${r.code}: ${r.stderr.slice(-200)})`);
         const sync = await cli(f, ['copies', '--sync']);
         c.ok(sync.code === 0, `the next copy succeeds (${sync.stderr.slice(-300)})`);
         c.ok(((await lastEvent(f, 'CopyCompleted'))?.repairedKeys ?? []).includes(chunk), 'CopyCompleted names the repaired chunk');
         const again = await cli(f, ['verify', '--target', OFFSITE]);
         c.ok(again.code === 0, `verify --target passes after the copy (${again.stdout.slice(-200)})`);
-      } finally {
-        await adminQuery(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`);
-        await f.cleanup();
-      }
-      return c;
-    },
+      }),
   },
   {
     id: 'copies: primary lost, only a copy left',
     group: 'copies',
     how: 'a backup copied to a folder target; the database dropped and recreated empty AND the primary storage root deleted; `serve` with COTTON_RESTORE_DATABASE_IF_EMPTY=true',
     expect: 'the host restores from the copy target (RestoreStarted names it), every table equal; the primary storage is re-seeded: its pointer names the backup and it verifies',
-    async run() {
-      const c = checks();
-      const { f } = await copyEnv('fcopylost', { COTTON_RESTORE_DATABASE_IF_EMPTY: 'true' });
-      let pool: pg.Pool | undefined;
-      try {
-        const base = await cli(f, ['backup', '--json']);
-        if (!c.ok(base.code === 0, `the backup succeeds (${base.stderr.slice(-300)})`)) return c;
-        const manifestKey = JSON.parse(base.stdout).manifestKey as string;
-        const before = await snapshotTables(f.db.pool);
-        await f.db.pool.end();
-        await dropDatabase(f.db.name);
-        await adminQuery(`CREATE DATABASE "${f.db.name}"`);
-        await rm(f.storageRoot, { recursive: true, force: true });
-        pool = new pg.Pool({ ...testServer, database: f.db.name, max: 2 });
-        pool.on('error', () => undefined);
-        pool.on('connect', (client) => client.on('error', () => undefined));
-        const host = spawnCli(f, ['serve']);
+    run: () =>
+      withCopyEnv('fcopylost', { COTTON_RESTORE_DATABASE_IF_EMPTY: 'true' }, async (c, { f }) => {
+        const manifestKey = await firstBackup(c, f);
+        if (!manifestKey) return;
+        let pool: pg.Pool | undefined;
         try {
-          await host.waitFor(/"msg":"host serving"/, 120_000);
-          c.ok(/restored backup [0-9a-f]{32} from copy target offsite/.test(host.stderr()), 'the log says where the backup came from');
+          const before = await snapshotTables(f.db.pool);
+          await f.db.pool.end();
+          await dropDatabase(f.db.name);
+          await adminQuery(`CREATE DATABASE "${f.db.name}"`);
+          await rm(f.storageRoot, { recursive: true, force: true });
+          pool = new pg.Pool({ ...testServer, database: f.db.name, max: 2 });
+          pool.on('error', () => undefined);
+          pool.on('connect', (client) => client.on('error', () => undefined));
+          const host = spawnCli(f, ['serve']);
+          try {
+            await host.waitFor(/"msg":"host serving"/, 120_000);
+            c.ok(/restored backup [0-9a-f]{32} from copy target offsite/.test(host.stderr()), 'the log says where the backup came from');
+          } finally {
+            host.killGroup('SIGTERM');
+            await host.done;
+          }
+          const { rows } = await pool.query("SELECT data FROM cotton_backup.events WHERE type = 'RestoreStarted' ORDER BY global_position DESC LIMIT 1");
+          c.ok(rows[0]?.data.source === OFFSITE, `RestoreStarted names the copy target (${JSON.stringify(rows[0]?.data)?.slice(0, 200)})`);
+          const after = await snapshotTables(pool);
+          const differ = Object.keys({ ...before, ...after }).filter((t) => t !== 'public.notifications' && before[t] !== after[t]);
+          c.ok(differ.length === 0, `every table equal (notifications: plus the restore notice); differ: ${differ.join(', ')}`);
+          c.ok((await currentPointer(f)) === manifestKey, "the primary storage is re-seeded: its pointer names the restored backup");
+          await checkPointerComplete(c, f);
         } finally {
-          host.killGroup('SIGTERM');
-          await host.done;
+          await pool?.end().catch(() => undefined);
         }
-        const { rows } = await pool.query("SELECT data FROM cotton_backup.events WHERE type = 'RestoreStarted' ORDER BY global_position DESC LIMIT 1");
-        c.ok(rows[0]?.data.source === OFFSITE, `RestoreStarted names the copy target (${JSON.stringify(rows[0]?.data)?.slice(0, 200)})`);
-        const after = await snapshotTables(pool);
-        const differ = Object.keys({ ...before, ...after }).filter((t) => t !== 'public.notifications' && before[t] !== after[t]);
-        c.ok(differ.length === 0, `every table equal (notifications: plus the restore notice); differ: ${differ.join(', ')}`);
-        c.ok((await currentPointer(f)) === manifestKey, "the primary storage is re-seeded: its pointer names the restored backup");
-        await checkPointerComplete(c, f);
-      } finally {
-        await pool?.end().catch(() => undefined);
-        await f.cleanup();
-      }
-      return c;
-    },
+      }),
   },
 ];

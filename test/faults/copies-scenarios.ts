@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pointerStorageKey } from '../../src/keys/keys';
 import { createStorage, type FilesystemObjectStorage } from '../../src/storage/create-storage';
@@ -89,6 +89,44 @@ function midCopyCrash(point: string, step: string): Scenario {
   };
 }
 
+/**
+ * A folder target on a tmpfs of its own (needs root): a first backup copied, then `fault`, then a
+ * backup that must succeed while its copy fails, then `heal` and a catch-up that must complete.
+ */
+function targetFault(name: string, how: string, fault: (root: string) => Promise<void>, heal: (root: string) => Promise<void>, words: RegExp): Scenario {
+  return {
+    id: `copies: target ${name}`,
+    group: 'copies',
+    how: `folder copy target on a 64 MiB tmpfs, ${how} after a first copied backup; data changed; \`cotton-backup backup\`; healed; \`copies --sync\``,
+    expect: 'the backup itself succeeds; CopyFailed names the target and the reason; its pointer unchanged and complete; the next copy catches up',
+    run: () =>
+      withCopyEnv('fcopyfs', {}, async (c, { f, target, targetRoot }) => {
+        await mkdir(targetRoot, { recursive: true });
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m,mode=0755', 'tmpfs', targetRoot]);
+        try {
+          const baseKey = await firstBackup(c, f);
+          if (!baseKey) return;
+          await fault(targetRoot);
+          await f.db.pool.query('UPDATE chunks SET stored_size_bytes = stored_size_bytes + 1');
+          const r = await cli(f, ['backup', '--json']);
+          c.ok(r.code === 0, `the backup succeeds though the target cannot take it (${r.stderr.slice(-300)})`);
+          const failed = await lastEvent(f, 'CopyFailed');
+          c.ok(failed?.target === OFFSITE && words.test(failed.message), `CopyFailed names the target and why: ${JSON.stringify(failed)?.slice(0, 300)}`);
+          c.note(`CopyFailed: "${String(failed?.message).replace(/[0-9a-f]{64}|[0-9a-f]{60}/g, '<key>').replace(/\/tmp\/[^ :)']*/g, '<target>').slice(0, 200)}"`);
+          c.ok((await targetPointer(f, target)) === baseKey, "the target's pointer is unchanged");
+          await checkTargetComplete(c, f, target, 'while the target is broken');
+          await heal(targetRoot);
+          const sync = await cli(f, ['copies', '--sync']);
+          c.ok(sync.code === 0, `once healed, the next copy catches up (${sync.stderr.slice(-300)})`);
+          c.ok((await targetPointer(f, target)) === (await currentPointer(f)), "the target's pointer names the newest backup");
+          await checkTargetComplete(c, f, target, 'after the catch-up');
+        } finally {
+          execFileSync('umount', ['-l', targetRoot]);
+        }
+      }),
+  };
+}
+
 export const copiesScenarios: Scenario[] = [
   midCopyCrash('copy.afterChunks', 'mid-copy (chunks sent, manifest not)'),
   midCopyCrash('copy.beforePointer', 'mid-copy (index written, pointer not)'),
@@ -120,36 +158,23 @@ export const copiesScenarios: Scenario[] = [
         await checkEventChain(c, f);
       }),
   },
-  {
-    id: 'copies: target read-only',
-    group: 'copies',
-    how: 'folder copy target on a tmpfs remounted read-only (`mount -o remount,ro`) after a first copied backup; `cotton-backup backup`; remounted read-write; `copies --sync`',
-    expect: 'the backup itself succeeds; CopyFailed names the target and the reason; its pointer unchanged; the next copy catches up',
-    run: () =>
-      withCopyEnv('fcopyro', {}, async (c, { f, target, targetRoot }) => {
-        await mkdir(targetRoot, { recursive: true });
-        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m,mode=0755', 'tmpfs', targetRoot]);
-        try {
-          const baseKey = await firstBackup(c, f);
-          if (!baseKey) return;
-          execFileSync('mount', ['-o', 'remount,ro', targetRoot]);
-          await f.db.pool.query('UPDATE chunks SET stored_size_bytes = stored_size_bytes + 1');
-          const r = await cli(f, ['backup', '--json']);
-          c.ok(r.code === 0, `the backup succeeds though the target cannot take it (${r.stderr.slice(-300)})`);
-          const failed = await lastEvent(f, 'CopyFailed');
-          c.ok(failed?.target === OFFSITE && /read-only|EROFS/.test(failed.message), `CopyFailed names the target and why: ${JSON.stringify(failed)?.slice(0, 300)}`);
-          c.note(`CopyFailed: "${String(failed?.message).replace(/[0-9a-f]{64}/, '<key>').replace(/\/tmp\/[^ :)]*/g, '<target>').slice(0, 200)}"`);
-          c.ok((await targetPointer(f, target)) === baseKey, "the target's pointer is unchanged");
-          execFileSync('mount', ['-o', 'remount,rw', targetRoot]);
-          const sync = await cli(f, ['copies', '--sync']);
-          c.ok(sync.code === 0, `once writable, the next copy catches up (${sync.stderr.slice(-300)})`);
-          c.ok((await targetPointer(f, target)) === (await currentPointer(f)), "the target's pointer names the newest backup");
-          await checkTargetComplete(c, f, target, 'after the catch-up');
-        } finally {
-          execFileSync('umount', ['-l', targetRoot]);
-        }
-      }),
-  },
+  targetFault(
+    'read-only',
+    'remounted read-only (`mount -o remount,ro`)',
+    async (root) => void execFileSync('mount', ['-o', 'remount,ro', root]),
+    async (root) => void execFileSync('mount', ['-o', 'remount,rw', root]),
+    /read-only|EROFS/,
+  ),
+  targetFault(
+    'full',
+    'filled to the last 8 KiB by a filler file',
+    async (root) => {
+      const s = await statfs(root);
+      await writeFile(join(root, 'filler'), Buffer.alloc(Math.max(0, s.bavail * s.bsize - 8192)));
+    },
+    (root) => rm(join(root, 'filler')),
+    /the disk is full|ENOSPC/,
+  ),
   {
     id: 'copies: S3 target disappears and comes back',
     group: 'copies',

@@ -43,6 +43,8 @@ export function parseCopyTarget(entry: string): CopyTarget | string {
   const named = eq > 0 && !entry.slice(0, eq).includes(':');
   const name = named ? entry.slice(0, eq) : undefined;
   const url = named ? entry.slice(eq + 1) : entry;
+  // Credentials never go in the URL (they come from the AWS variables): one put there is not echoed.
+  if (/^[a-z0-9]+:\/\/[^/]*@/i.test(url)) return `${url.replace(/\/\/[^/]*@/, '//***@')}: no credentials in the URL (S3 targets take AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)`;
   if (name !== undefined && !NAME.test(name)) return `target name "${name}": expected lowercase letters, digits, "-" or "_" (at most 40)`;
   if (url.startsWith('file://')) {
     const path = decodeURIComponent(url.slice('file://'.length));

@@ -71,5 +71,8 @@ describe('copy targets (COTTON_BACKUP_COPIES)', () => {
   it('never echoes a secret in a problem', () => {
     expect(JSON.stringify(problems({ AWS_SECRET_ACCESS_KEY: 'aws-secret-value-1234', COTTON_BACKUP_COPIES: 's3://x' }))).not.toContain('aws-secret-value');
     expect(typeof parseCopyTarget('s3://bucket-1')).toBe('object');
+    const withCredentials = problems({ COTTON_BACKUP_COPIES: 's3://AKIA:s3cr3t-in-url@bucket-1/x' });
+    expect(withCredentials[0]).toContain('no credentials in the URL');
+    expect(JSON.stringify(withCredentials)).not.toContain('s3cr3t-in-url');
   });
 });

@@ -2,6 +2,7 @@ import { recordVerification } from '../verify/record-verification';
 import { verifyBackup, type VerificationReport } from '../verify/verify-backup';
 import type { CopyContext } from './copy-to-targets';
 import { openTarget } from './open-target';
+import { notifyCopyOverdue } from './copy-overdue';
 
 /**
  * The scheduled verification's second half: the latest backup of every copy target, read end to
@@ -21,6 +22,8 @@ export async function verifyTargets(ctx: CopyContext): Promise<{ target: string;
     } finally {
       await opened.close();
     }
+    // Copies only run after a backup that succeeded: a target stuck behind failing backups is found here.
+    await notifyCopyOverdue(ctx, target.name);
   }
   return out;
 }

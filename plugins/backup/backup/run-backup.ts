@@ -65,6 +65,14 @@ type Step = 'dump' | 'chunk' | 'manifest' | 'pointer';
  * untouched; the pointer is only ever replaced atomically, after its manifest is stored.
  */
 export async function runBackup(ctx: BackupContext, options: BackupOptions = {}): Promise<BackupOutcome> {
+  const outcome = await runBackupLocked(ctx, options);
+  // After the backup lock is released: retention takes its own lock, and a backup requested
+  // meanwhile must not be told that one is still running.
+  await ctx.afterBackup?.(outcome).catch((error: Error) => ctx.logger?.error({ backupId: outcome.backupId, err: error.message }, 'after the backup: retention could not run'));
+  return outcome;
+}
+
+async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Promise<BackupOutcome> {
   const lock = await acquireBackupLock(ctx.pool, ctx.target.database);
   const signal = options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost;
   const backupId = randomUUID().replaceAll('-', '');
@@ -192,7 +200,6 @@ export async function runBackup(ctx: BackupContext, options: BackupOptions = {})
       bytesWritten: stored.bytesWritten,
       durationMs: Math.round(performance.now() - started),
     };
-    await ctx.afterBackup?.(outcome).catch((error: Error) => ctx.logger?.error({ backupId, err: error.message }, 'after the backup: retention could not run'));
     return outcome;
   } catch (caught) {
     const error = lock.lost.aborted ? lock.lost.reason : options.signal?.aborted ? new BackupCancelledError(options.signal.reason) : caught;

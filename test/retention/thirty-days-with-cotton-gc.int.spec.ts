@@ -9,7 +9,7 @@ import { deriveMasterEncryptionKey, pointerStorageKey } from '../../src/keys/key
 import { createStorage } from '../../src/storage/create-storage';
 import { MIGRATIONS_PATH } from '../../plugins/backup/index';
 import { createBackupServices, type BackupServices } from '../../plugins/backup/services';
-import { runBackup } from '../../plugins/backup/backup/run-backup';
+import { runBackup } from '../../plugins/backup/take-backup/run-backup';
 import { readManifest } from '../../plugins/backup/manifest/manifest-store';
 import { applyRetention } from '../../plugins/backup/retention/apply-retention';
 import { explicitRestore } from '../../plugins/backup/restore/explicit-restore';

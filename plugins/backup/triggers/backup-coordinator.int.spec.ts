@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCottonDatabase } from '../../../test/support/cotton-schema';
-import { runBackup } from '../backup/run-backup';
-import { acquireBackupLock } from '../backup/single-flight';
-import { createBackupFixture, type BackupFixture } from '../test-support';
+import { runBackup } from '../take-backup/run-backup';
+import { acquireBackupLock } from '../take-backup/single-flight';
+import { createBackupFixture, type BackupFixture } from '../../../test/support/backup-fixture';
 import { BackupCoordinator } from './backup-coordinator';
-import { servedBackupOf } from './test-support';
+import { servedBackupOf } from '../../../test/support/host-fixture';
 
 describe('BackupCoordinator', () => {
   let f: BackupFixture;

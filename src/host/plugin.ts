@@ -1,4 +1,5 @@
 import type { DependencyContainer } from 'tsyringe';
+import type { PluginSettings } from './plugin-settings';
 
 /** What a hook receives: the plugin's own child container, holding the host services (HostTokens). */
 export interface PluginContext {
@@ -30,6 +31,12 @@ export interface CottonPlugin {
   version: string;
   /** Absolute path of the plugin's ordered `NNN_name.sql` files, or none. */
   migrationsPath?: string;
+  /**
+   * The plugin's own environment variables (src/host/plugin-settings.ts). The host validates them
+   * with its own before anything starts; the parsed settings are in the plugin's container under
+   * settingsToken(settings) from register() on.
+   */
+  settings?: PluginSettings;
   /** Adds the plugin's services to its child container. Host services are already there. */
   register(container: DependencyContainer): void | Promise<void>;
   hooks?: {

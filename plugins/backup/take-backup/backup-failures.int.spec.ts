@@ -160,7 +160,7 @@ describe('a run whose process died without a word', () => {
     await f.services.journal.append(deadId, [
       {
         type: 'BackupStarted',
-        data: { backupId: deadId, requestIds: [requestId], database: f.db.name, host: '127.0.0.1', port: '5432', chunking: f.config.backup.chunking },
+        data: { backupId: deadId, requestIds: [requestId], database: f.db.name, host: '127.0.0.1', port: '5432', chunking: f.services.settings.chunking },
       },
     ]);
     f.services.coordinator.start();

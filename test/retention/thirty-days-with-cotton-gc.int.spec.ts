@@ -14,7 +14,7 @@ import { readManifest } from '../../plugins/backup/manifest/manifest-store';
 import { applyRetention } from '../../plugins/backup/retention/apply-retention';
 import { explicitRestore } from '../../plugins/backup/restore/explicit-restore';
 import { verifyBackup } from '../../plugins/backup/verify/verify-backup';
-import { MASTER_KEY_SENTINEL } from '../../plugins/backup/cotton-chunks/never-touched';
+import { MASTER_KEY_SENTINEL } from '../../plugins/backup/cotton-tables/never-touched';
 import { appendBulkRows, seedCottonDatabase, snapshotTables } from '../support/cotton-schema';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { ControllableClock, DAY, HOUR, MINUTE } from '../support/cotton-gc/clock';

@@ -6,7 +6,7 @@ import type { CliRuntime } from '../../../src/cli/runtime';
 import { CliError } from '../../../src/cli/errors';
 import { runBackup } from '../take-backup/run-backup';
 import { BackupAlreadyRunningError } from '../take-backup/single-flight';
-import { backupAudit, recentAudit } from '../audit/read-audit';
+import { backupAudit, recentAudit } from '../events/read-audit';
 import { formatAuditLine, terminalSafeJson } from '../audit/format-audit-line';
 import { readLatestBackup } from '../manifest/latest-backup';
 import { rebuildProjections } from '../projections/rebuild-projections';

@@ -1,5 +1,5 @@
 import type { NewEvent } from '../projections/journal';
-import type { CarriedStream } from './carry-over-events';
+import type { CarriedStream } from '../events/carry-over-events';
 import type { MarkerClaim, MarkerState } from './restore-marker';
 import type { RestoreRejectedError } from './restore-rejection';
 

@@ -5,7 +5,7 @@ import type { Clock } from '../../../src/host/services';
 import type { Journal } from '../projections/journal';
 import { notifyRestoreCompleted } from '../notifications/restore-completed';
 import { notifyRestoreRefused } from '../notifications/restore-refused';
-import { appendCarriedEvents } from './carry-over-events';
+import { appendCarriedEvents } from '../events/carry-over-events';
 import { restoreTargetState } from './database-state';
 import { rerecordBackupHistory } from './record-restore';
 import { restoreBackup, type RestoreContext, type RestoreReport } from './restore-backup';

@@ -86,7 +86,9 @@ export async function restoreBackup(ctx: RestoreContext, options: RestoreOptions
     if (swept.length > 0) ctx.logger?.warn({ files: swept }, 'removed plaintext dump files left by restores that were killed');
     const target = await restoreTargetState(ctx.pool, restoreMarkerKey(ctx.masterEncryptionKey));
     if (!target.empty) throw new TargetNotEmptyError(ctx.target.database, target.marker);
-    return await restoreLocked(ctx, options, target.marker.kind === 'verified' ? target.marker.claim : undefined);
+    // A lost lock session stops the restore: another one may have started.
+    const signal = options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost;
+    return await restoreLocked(ctx, { ...options, signal }, target.marker.kind === 'verified' ? target.marker.claim : undefined);
   } finally {
     await lock.release();
   }

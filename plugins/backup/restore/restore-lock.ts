@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { holdOnDedicatedConnection } from '../../../src/db/dedicated-connection';
+import { holdOnDedicatedConnection, type Held } from '../../../src/db/dedicated-connection';
 import { RESTORE_UNLOCK, TRY_RESTORE_LOCK } from './sql';
 
 export class RestoreInProgressError extends Error {
@@ -9,8 +9,15 @@ export class RestoreInProgressError extends Error {
   }
 }
 
-/** One restore per database: a session advisory lock on a connection held until release(). */
-export async function acquireRestoreLock(pool: Pool, database: string): Promise<{ release(): Promise<void> }> {
+export class RestoreLockLostError extends Error {
+  constructor(cause: Error) {
+    super(`lost the database session holding the restore lock (${cause.message}); another restore may now start, so this one stops`, { cause });
+    this.name = 'RestoreLockLostError';
+  }
+}
+
+/** One restore per database: a session advisory lock on a connection held until release(); `lost` when its session is. */
+export async function acquireRestoreLock(pool: Pool, database: string): Promise<Held> {
   return holdOnDedicatedConnection(
     pool,
     async (client) => {
@@ -18,5 +25,6 @@ export async function acquireRestoreLock(pool: Pool, database: string): Promise<
       if (!rows[0]!.locked) throw new RestoreInProgressError(database);
     },
     (client) => client.query(RESTORE_UNLOCK),
+    { lostError: (cause) => new RestoreLockLostError(cause) },
   );
 }

@@ -1,4 +1,5 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
+import { holdOnDedicatedConnection } from '../../../src/db/dedicated-connection';
 
 // One backup at a time per database, across processes and hosts. Advisory locks are scoped to
 // the current database, so a fixed key is enough. The two-int form keeps clear of other users
@@ -42,43 +43,15 @@ export class BackupLockLostError extends Error {
 
 /** Takes the backup lock on a dedicated session, or fails at once naming who holds it. */
 export async function acquireBackupLock(pool: Pool, database: string): Promise<BackupLock> {
-  const client: PoolClient = await pool.connect();
-  const lost = new AbortController();
-  // A checked-out client's 'error' (server restart, terminated backend) is the pool's to ignore
-  // only while idle; unheard here, it would crash the process.
-  let broken: Error | undefined;
-  const onError = (error: Error) => {
-    broken = error;
-    lost.abort(new BackupLockLostError(error));
-  };
-  client.on('error', onError);
-  try {
-    const { rows } = await client.query<{ locked: boolean }>(TRY_LOCK, [LOCK_CLASS, LOCK_OBJECT]);
-    if (!rows[0]!.locked) {
+  return holdOnDedicatedConnection(
+    pool,
+    async (client) => {
+      const { rows } = await client.query<{ locked: boolean }>(TRY_LOCK, [LOCK_CLASS, LOCK_OBJECT]);
+      if (rows[0]!.locked) return;
       const holder = await client.query(HOLDER, [LOCK_CLASS, LOCK_OBJECT]);
       throw new BackupAlreadyRunningError(database, holder.rows[0]);
-    }
-  } catch (error) {
-    client.off('error', onError);
-    client.release(broken ?? (error instanceof BackupAlreadyRunningError ? undefined : (error as Error)));
-    throw error;
-  }
-  let released = false;
-  return {
-    lost: lost.signal,
-    async release() {
-      if (released) return;
-      released = true;
-      try {
-        if (broken) throw broken;
-        await client.query(UNLOCK, [LOCK_CLASS, LOCK_OBJECT]);
-        client.off('error', onError);
-        client.release();
-      } catch (error) {
-        // A broken session loses its advisory locks with it; drop the connection.
-        client.off('error', onError);
-        client.release(error as Error);
-      }
     },
-  };
+    (client) => client.query(UNLOCK, [LOCK_CLASS, LOCK_OBJECT]),
+    { lostError: (cause) => new BackupLockLostError(cause) },
+  );
 }

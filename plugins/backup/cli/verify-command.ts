@@ -5,9 +5,10 @@ import { recordVerification } from '../verify/record-verification';
 import { verifyBackup } from '../verify/verify-backup';
 import { whileReading } from '../retention/reading-lease';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
+import { exitCodeOf } from '../errors';
 
 /** Exit code of `verify` when the backup has problems (each is listed). */
-export const VERIFY_FAILED_EXIT = 5;
+export const VERIFY_FAILED_EXIT = exitCodeOf('VERIFICATION_FAILED');
 
 /** `cotton-backup verify [--backup <id>] [--json]`: read a backup end to end, report every damaged object. */
 export function registerVerifyCommand(program: Command, runtime: CliRuntime): void {

@@ -1,17 +1,18 @@
 import type { Pool } from 'pg';
 import { holdOnDedicatedConnection, type Held } from '../../../src/db/dedicated-connection';
 import { RESTORE_UNLOCK, TRY_RESTORE_LOCK } from './sql';
+import { BackupPluginError } from '../errors';
 
-export class RestoreInProgressError extends Error {
+export class RestoreInProgressError extends BackupPluginError {
   constructor(database: string) {
-    super(`another restore into database "${database}" is running (a second host or a CLI restore); wait for it to finish, then retry`);
+    super('RESTORE_IN_PROGRESS', `another restore into database "${database}" is running (a second host or a CLI restore); wait for it to finish, then retry`);
     this.name = 'RestoreInProgressError';
   }
 }
 
-export class RestoreLockLostError extends Error {
+export class RestoreLockLostError extends BackupPluginError {
   constructor(cause: Error) {
-    super(`lost the database session holding the restore lock (${cause.message}); another restore may now start, so this one stops`, { cause });
+    super('RESTORE_LOCK_LOST', `lost the database session holding the restore lock (${cause.message}); another restore may now start, so this one stops`, { cause });
     this.name = 'RestoreLockLostError';
   }
 }

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { holdOnDedicatedConnection } from '../../../src/db/dedicated-connection';
+import { BackupPluginError } from '../errors';
 
 // One backup at a time per database, across processes and hosts. Advisory locks are scoped to
 // the current database, so a fixed key is enough. The two-int form keeps clear of other users
@@ -17,9 +18,9 @@ const HOLDER = `
      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
    LIMIT 1`;
 
-export class BackupAlreadyRunningError extends Error {
+export class BackupAlreadyRunningError extends BackupPluginError {
   constructor(database: string, holder?: { pid: number; application_name: string; client_addr: string | null }) {
-    super(
+    super('BACKUP_ALREADY_RUNNING', 
       `a backup of database "${database}" is already running` +
         (holder ? ` (PostgreSQL backend pid ${holder.pid}${holder.application_name ? `, ${holder.application_name}` : ''}${holder.client_addr ? ` from ${holder.client_addr}` : ''})` : '') +
         '; this request waits for the next run',
@@ -34,9 +35,9 @@ export interface BackupLock {
   release(): Promise<void>;
 }
 
-export class BackupLockLostError extends Error {
+export class BackupLockLostError extends BackupPluginError {
   constructor(cause: Error) {
-    super(`lost the database session holding the backup lock (${cause.message}); another process may now back up, so this run stops`, { cause });
+    super('BACKUP_LOCK_LOST', `lost the database session holding the backup lock (${cause.message}); another process may now back up, so this run stops`, { cause });
     this.name = 'BackupLockLostError';
   }
 }

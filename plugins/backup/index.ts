@@ -59,14 +59,14 @@ export function createBackupPlugin(): CottonPlugin {
           if (!(error instanceof RestoreAbortedError)) throw error;
           // Our own schema does not make the database non-empty for Cotton: create it to record why.
           await runMigrations(s.backup.pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }], logger);
-          throw await recordRefusedRestore(s.backup.pool, s.journal, s.backup.clock, error, s.backup.target.database);
+          throw await recordRefusedRestore(s.backup.pool, s.journal, s.backup.clock, error, s.backup.target.database, { secrets: s.backup.secrets, logger });
         }
       },
       async start({ container }) {
         const state = resolve(container, State);
         const s = state.services;
         if (state.restored) {
-          await recordStartupRestore(s.backup.pool, s.journal, s.backup.clock, state.restored);
+          await recordStartupRestore(s.backup.pool, s.journal, s.backup.clock, state.restored, { logger: s.backup.logger });
           state.restored = undefined;
         }
         state.triggers = await startTriggers(container, s);

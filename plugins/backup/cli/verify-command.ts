@@ -25,7 +25,7 @@ export function registerVerifyCommand(program: Command, runtime: CliRuntime): vo
       const services = await servicesFromRuntime(runtime);
       const { backup } = services;
       const report = await whileReading(backup.pool, opts.backup, () => verifyBackup(backup.storage, backup.masterEncryptionKey, { backupId: opts.backup }));
-      if (opts.record) await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'cli' });
+      if (opts.record) await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'cli', logger: runtime.logger() });
       if (opts.json) writeJson(runtime, { ok: report.problems.length === 0, ...report });
       else {
         const what = `backup ${report.backupId ?? '(none)'}${report.manifestKey ? ` (manifest ${report.manifestKey})` : ''}`;

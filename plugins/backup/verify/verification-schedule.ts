@@ -22,7 +22,7 @@ export async function runScheduledVerification(services: BackupServices): Promis
     backup.logger?.info('scheduled verification: no backup yet, nothing to verify');
     return undefined;
   }
-  await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'schedule' });
+  await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'schedule', logger: backup.logger });
   if (report.problems.length > 0) backup.logger?.error({ backupId: report.backupId, problems: report.problems.length }, 'scheduled verification failed');
   else backup.logger?.info({ backupId: report.backupId, bytes: report.bytes, durationMs: report.durationMs }, 'scheduled verification passed');
   return report;

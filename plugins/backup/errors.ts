@@ -3,8 +3,11 @@ import type { CodedFailure } from '../../src/host/coded-failure';
 /**
  * The backup plugin's error family: each code with the CLI exit code and the HTTP status it
  * answers with (src/cli/program.ts and src/http/server.ts read them). Codes are stable for
- * programs; messages name what was wrong for operators.
+ * programs; messages name what was wrong for operators. Not in it: ArchiveOffsetsError (its `code`
+ * is the kind of damage in a dump file, caught inside the restore) and the test-only FailpointError.
  */
+// HTTP: 4xx when the request asked for what cannot be (busy, not there); 5xx for faults of the
+// server, its database or its storage (a stored manifest or event that does not parse included).
 const CODES = {
   BACKUP_ALREADY_RUNNING: { exitCode: 3, httpStatus: 409 },
   BACKUP_LOCK_LOST: { exitCode: 1, httpStatus: 503 },
@@ -16,6 +19,12 @@ const CODES = {
   RESTORE_IN_PROGRESS: { exitCode: 3, httpStatus: 409 },
   RESTORE_LOCK_LOST: { exitCode: 1, httpStatus: 503 },
   VERIFICATION_FAILED: { exitCode: 5, httpStatus: 422 },
+  STARTUP_RESTORE_FAILED: { exitCode: 1, httpStatus: 503 },
+  PG_TOOL_FAILED: { exitCode: 1, httpStatus: 503 },
+  EVENT_CONCURRENCY: { exitCode: 1, httpStatus: 409 },
+  INVALID_EVENT: { exitCode: 1, httpStatus: 500 },
+  INVALID_MANIFEST: { exitCode: 1, httpStatus: 500 },
+  INVALID_POINTER: { exitCode: 1, httpStatus: 500 },
 } as const;
 
 export type BackupErrorCode = keyof typeof CODES;

@@ -15,10 +15,11 @@ import { sweepStaleWorkFiles } from './work-dir';
 import { RestoreRejectedError } from './restore-rejection';
 import { recordNotified } from '../notifications/record-notified';
 import { redactSecrets } from '../../../src/config/secrets';
+import { BackupPluginError } from '../errors';
 
-export class StartupRestoreError extends Error {
+export class StartupRestoreError extends BackupPluginError {
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
+    super('STARTUP_RESTORE_FAILED', message, options);
     this.name = 'StartupRestoreError';
   }
 }

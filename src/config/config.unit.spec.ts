@@ -116,6 +116,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ COTTON_BACKUP_TIMEZONE: 'Europe/Berlin' }).backup.timezone).toBe('Europe/Berlin');
   });
 
+  it('refuses chunk sizes out of order (min < avg < max)', () => {
+    expect(problems({ COTTON_CHUNK_MIN_BYTES: '16384', COTTON_CHUNK_AVG_BYTES: '16384' })).toEqual([
+      'COTTON_CHUNK_MIN_BYTES < COTTON_CHUNK_AVG_BYTES < COTTON_CHUNK_MAX_BYTES must hold',
+    ]);
+    expect(loadConfig({ COTTON_CHUNK_MIN_BYTES: '16384', COTTON_CHUNK_AVG_BYTES: '32768', COTTON_CHUNK_MAX_BYTES: '65536' }).backup.chunking).toEqual({
+      minBytes: 16384,
+      avgBytes: 32768,
+      maxBytes: 65536,
+    });
+  });
+
   it('lists every problem at once', () => {
     const all = problems({ COTTON_PG_PORT: 'x', COTTON_LOG_LEVEL: 'loud', COTTON_MASTER_KEY: 'short' });
     expect(all.map((p) => p.split(':')[0]).sort()).toEqual(['COTTON_LOG_LEVEL', 'COTTON_MASTER_KEY', 'COTTON_PG_PORT']);

@@ -12,7 +12,8 @@ export interface PluginContext {
  * The contract between the host and a plugin. A plugin folder under `plugins/` (or
  * COTTON_PLUGINS_PATH) has an `index.ts` that default-exports one; folders load alphabetically.
  *
- * Order at start (src/host/host.ts): every plugin's register → every startupRestore (before
+ * Order at start (src/host/host.ts): plugins load and their settings are validated with the
+ * host's → every plugin's register → every startupRestore (before
  * migrations and traffic) → migrations of every plugin → pg-boss, notifications, HTTP routes
  * become available → every start → the host serves HTTP. Stop: HTTP closes, then stop() runs
  * in reverse plugin order, then pg-boss stops gracefully, then the listener and the pool close.
@@ -20,7 +21,7 @@ export interface PluginContext {
  *
  * Host services in the container (HostTokens, src/host/services.ts):
  * - from register() on: Config, Logger (a child tagged with the plugin name), Clock, Pool,
- *   Storage, MasterEncryptionKey;
+ *   Storage, MasterEncryptionKey, and the plugin's own parsed settings (settingsToken(settings));
  * - from start() on (they need the schema, so they exist only after migrations): Boss,
  *   Notifications, Routes. Resolve them lazily (in start() or later), never in register() or
  *   startupRestore(). Routes must be added in start(): the HTTP router freezes when serving begins.

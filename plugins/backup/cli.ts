@@ -5,6 +5,10 @@ import { registerVerifyCommand } from './cli/verify-command';
 import { registerCheckpointCommand } from './cli/checkpoint-command';
 import { registerRestoreCommand } from './cli/restore-command';
 import { registerForgetCommand } from './cli/forget-command';
+import { backupSettingsOwner } from './settings';
+
+/** Validated by the CLI with the host's variables, before any command reads the configuration. */
+export const settings = backupSettingsOwner;
 
 /** The backup plugin's commands; each group lives in its own file under cli/. */
 export function registerCommands(program: Command, runtime: CliRuntime): void {

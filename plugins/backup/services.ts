@@ -5,17 +5,20 @@ import type { HostConfig } from '../../src/config/config';
 import { secretValues } from '../../src/config/secrets';
 import type { Clock } from '../../src/host/services';
 import type { ObjectStorage } from '../../src/storage/object-storage';
-import { runBackup, type BackupContext } from './backup/run-backup';
-import { closeStaleRunsIfIdle } from './backup/fail-stale-backups';
+import { runBackup, type BackupContext } from './take-backup/run-backup';
+import { closeStaleRunsIfIdle } from './take-backup/fail-stale-backups';
 import type { ConnectionTarget } from './dump/pg-tools';
 import { createJournal, type Journal } from './projections/journal';
 import type { RestoreContext } from './restore/restore-backup';
 import { BackupCoordinator } from './triggers/backup-coordinator';
 import { applyRetention, type RetentionContext } from './retention/apply-retention';
 import { resolveScheduleTimeZone } from './triggers/schedule-timezone';
+import { backupSettingsOf, type BackupSettings } from './settings';
 
 export interface BackupServiceInputs {
   config: HostConfig;
+  /** The plugin's settings; default: parsed from the configuration's environment (backupSettingsOf). */
+  settings?: BackupSettings;
   pool: Pool;
   storage: ObjectStorage;
   masterEncryptionKey: Buffer;
@@ -24,6 +27,7 @@ export interface BackupServiceInputs {
 }
 
 export interface BackupServices {
+  settings: BackupSettings;
   journal: Journal;
   backup: BackupContext;
   coordinator: BackupCoordinator;
@@ -38,6 +42,7 @@ export function connectionTarget(config: HostConfig, database = config.database.
 /** The plugin's services from host services; the same wiring for the host and the CLI. */
 export function createBackupServices(inputs: BackupServiceInputs): BackupServices {
   const { config, pool, storage, masterEncryptionKey, logger, clock } = inputs;
+  const settings = inputs.settings ?? backupSettingsOf(config);
   const secrets = secretValues(config);
   const journal = createJournal(pool);
   const backup: BackupContext = {
@@ -46,8 +51,8 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
     storage,
     masterEncryptionKey,
     target: connectionTarget(config),
-    chunking: config.backup.chunking,
-    uploadConcurrency: config.backup.uploadConcurrency,
+    chunking: settings.chunking,
+    uploadConcurrency: settings.uploadConcurrency,
     clock,
     logger,
     secrets,
@@ -57,8 +62,8 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
     journal,
     storage,
     masterEncryptionKey,
-    policy: config.backup.retention,
-    timeZone: () => resolveScheduleTimeZone(pool, config.backup.timezone, logger),
+    policy: settings.retention,
+    timeZone: () => resolveScheduleTimeZone(pool, settings.timezone, logger),
     clock,
     logger,
   };
@@ -73,6 +78,7 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
     closeStaleRuns: () => closeStaleRunsIfIdle(pool, journal, backup.target.database),
   });
   return {
+    settings,
     journal,
     backup,
     coordinator,
@@ -82,7 +88,7 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
       storage,
       masterEncryptionKey,
       target,
-      extensions: config.restore.extensions,
+      extensions: settings.restore.extensions,
       workDir: join(config.dataPath, 'restore-tmp'),
       logger,
       secrets,

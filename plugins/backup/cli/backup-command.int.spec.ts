@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCottonDatabase } from '../../../test/support/cotton-schema';
 import { createTestDatabase, testServer, type TestDatabase } from '../../../test/support/database';
 import { runCliCaptured } from '../../../test/support/cli';
-import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../test-support';
+import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../../../test/support/backup-fixture';
 
 // The lock a running backup holds (backup/single-flight.ts): "CTNB", 1.
 const LOCK_CLASS = 0x43544e42;

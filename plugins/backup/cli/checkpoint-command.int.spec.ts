@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Host } from '../../../src/host/host';
 import { runCliCaptured } from '../../../test/support/cli';
-import { cliEnv, createHostFixture, servedBackupOf, type HostFixture } from '../triggers/test-support';
+import { cliEnv, createHostFixture, servedBackupOf, type HostFixture } from '../../../test/support/host-fixture';
 
 describe('cotton-backup checkpoint', () => {
   let f: HostFixture;

@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { CliError } from '../../../src/cli/errors';
+import { exitCodeOf } from '../errors';
 import type { CliRuntime } from '../../../src/cli/runtime';
 import { createPool } from '../../../src/db/pool';
 import { systemClock } from '../../../src/host/clock';
@@ -14,7 +15,11 @@ import { RestoreRejectedError } from '../restore/restore-rejection';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 import { whileReading } from '../retention/reading-lease';
 
-export const RESTORE_EXIT = { refused: 1, notEmpty: 2, busy: 3 } as const;
+export const RESTORE_EXIT = {
+  refused: exitCodeOf('RESTORE_ABORTED'),
+  notEmpty: exitCodeOf('RESTORE_TARGET_NOT_EMPTY'),
+  busy: exitCodeOf('RESTORE_IN_PROGRESS'),
+} as const;
 
 interface RestoreCommandOptions {
   backup?: string;
@@ -103,8 +108,7 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
     }
   } catch (error) {
     if (barStarted) bar.stop();
-    if (error instanceof TargetNotEmptyError) throw new CliError(error.message, RESTORE_EXIT.notEmpty);
-    if (error instanceof RestoreInProgressError) throw new CliError(error.message, RESTORE_EXIT.busy);
+    if (error instanceof TargetNotEmptyError || error instanceof RestoreInProgressError) throw new CliError(error.message, error.exitCode);
     if (error instanceof RestoreAbortedError) {
       const behind = error.reason instanceof RestoreRejectedError && error.reason.reason === 'pointer_behind';
       const hint = opts.fallback

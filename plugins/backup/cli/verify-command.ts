@@ -5,9 +5,10 @@ import { recordVerification } from '../verify/record-verification';
 import { verifyBackup } from '../verify/verify-backup';
 import { whileReading } from '../retention/reading-lease';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
+import { exitCodeOf } from '../errors';
 
 /** Exit code of `verify` when the backup has problems (each is listed). */
-export const VERIFY_FAILED_EXIT = 5;
+export const VERIFY_FAILED_EXIT = exitCodeOf('VERIFICATION_FAILED');
 
 /** `cotton-backup verify [--backup <id>] [--json]`: read a backup end to end, report every damaged object. */
 export function registerVerifyCommand(program: Command, runtime: CliRuntime): void {
@@ -24,7 +25,7 @@ export function registerVerifyCommand(program: Command, runtime: CliRuntime): vo
       const services = await servicesFromRuntime(runtime);
       const { backup } = services;
       const report = await whileReading(backup.pool, opts.backup, () => verifyBackup(backup.storage, backup.masterEncryptionKey, { backupId: opts.backup }));
-      if (opts.record) await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'cli' });
+      if (opts.record) await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'cli', logger: runtime.logger() });
       if (opts.json) writeJson(runtime, { ok: report.problems.length === 0, ...report });
       else {
         const what = `backup ${report.backupId ?? '(none)'}${report.manifestKey ? ` (manifest ${report.manifestKey})` : ''}`;

@@ -4,6 +4,8 @@ import { redactSecrets } from '../../../src/config/secrets';
 import { notifyAdmins } from '../notifications/notify-admins';
 import type { Journal, NewEvent } from '../projections/journal';
 import type { VerificationReport } from './verify-backup';
+import { recordNotified } from '../notifications/record-notified';
+import type { Logger } from 'pino';
 
 const BACKUP_ID = /^[0-9a-f]{32}$/;
 const KEY = /^[0-9a-f]{64}$/;
@@ -18,7 +20,7 @@ export async function recordVerification(
   pool: Pool,
   journal: Journal,
   report: VerificationReport,
-  options: { secrets: readonly string[]; trigger: 'schedule' | 'cli' },
+  options: { secrets: readonly string[]; trigger: 'schedule' | 'cli'; logger?: Logger },
 ): Promise<string> {
   const streamId = `verification-${randomUUID()}`;
   const events: NewEvent[] = [];
@@ -61,6 +63,6 @@ export async function recordVerification(
       problemCount: String(report.problems.length),
     },
   });
-  if (notified) await journal.append(streamId, [notified]);
+  await recordNotified(journal, streamId, notified, options.logger);
   return streamId;
 }

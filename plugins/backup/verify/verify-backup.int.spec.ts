@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pointerStorageKey } from '../../../src/keys/keys';
 import { seedCottonDatabase } from '../../../test/support/cotton-schema';
 import { runCliCaptured } from '../../../test/support/cli';
-import { runBackup } from '../backup/run-backup';
+import { runBackup } from '../take-backup/run-backup';
 import { readManifest, writeManifest, writePointer } from '../manifest/manifest-store';
 import type { Manifest } from '../manifest/manifest';
-import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../test-support';
+import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../../../test/support/backup-fixture';
 import { VERIFY_FAILED_EXIT } from '../cli/verify-command';
 import { runScheduledVerification } from './verification-schedule';
 

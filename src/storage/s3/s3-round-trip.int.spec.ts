@@ -10,7 +10,7 @@ import { runMigrations } from '../../db/migrations/runner';
 import { deriveMasterEncryptionKey, pointerStorageKey } from '../../keys/keys';
 import { MIGRATIONS_PATH } from '../../../plugins/backup/index';
 import { readPointer } from '../../../plugins/backup/manifest/manifest-store';
-import { runBackup } from '../../../plugins/backup/backup/run-backup';
+import { runBackup } from '../../../plugins/backup/take-backup/run-backup';
 import { createBackupServices } from '../../../plugins/backup/services';
 import { seedCottonDatabase, snapshotTables } from '../../../test/support/cotton-schema';
 import { createTestDatabase, dropDatabase, testServer, uniqueDatabaseName, type TestDatabase } from '../../../test/support/database';

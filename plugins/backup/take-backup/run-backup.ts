@@ -19,6 +19,7 @@ import { BackupCancelledError } from './backup-cancelled-error';
 import { notifyBackupFailed } from '../notifications/backup-failed';
 import { PRODUCER, PRODUCER_VERSION } from '../producer';
 import { recordInBackupIndex } from '../manifest/backup-index';
+import { recordNotified } from '../notifications/record-notified';
 
 export interface BackupContext {
   pool: Pool;
@@ -220,7 +221,7 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
 async function tellAdmins(ctx: BackupContext, backupId: string, message: string): Promise<void> {
   try {
     const notified = await notifyBackupFailed(ctx.pool, ctx.clock, backupId, message);
-    if (notified) await ctx.journal.append(backupId, [notified]);
+    await recordNotified(ctx.journal, backupId, notified, ctx.logger);
   } catch (error) {
     ctx.logger?.error({ err: (error as Error).message }, 'could not notify admins of the failed backup');
   }

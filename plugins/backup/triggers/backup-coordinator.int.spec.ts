@@ -36,7 +36,7 @@ describe('BackupCoordinator', () => {
     expect(rows[0].n).toBe(1);
   });
 
-  // A served request's backup still holds the lock while retention runs after it: take the lock once that is over.
+  // A request is recorded served (PointerAdvanced) a moment before its backup lets the lock go: take the lock once that is over.
   async function lockWhenFree(): Promise<Awaited<ReturnType<typeof acquireBackupLock>>> {
     for (let attempt = 0; ; attempt++) {
       try {

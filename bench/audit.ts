@@ -8,7 +8,7 @@
  * there), as the TypeScript projection would have folded them.
  */
 import type { Pool } from 'pg';
-import { backupAudit, recentAudit } from '../plugins/backup/audit/read-audit';
+import { backupAudit, recentAudit } from '../plugins/backup/events/read-audit';
 import { summarize, type Summary } from './stats';
 
 const EVENTS_PER_BACKUP = 6;

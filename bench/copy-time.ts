@@ -15,7 +15,7 @@ import { deriveMasterEncryptionKey } from '../src/keys/keys';
 import { createStorage } from '../src/storage/create-storage';
 import { runMigrations } from '../src/db/migrations/runner';
 import { MIGRATIONS_PATH } from '../plugins/backup/index';
-import { runBackup } from '../plugins/backup/backup/run-backup';
+import { runBackup } from '../plugins/backup/take-backup/run-backup';
 import { createBackupServices } from '../plugins/backup/services';
 import { copyToTargets } from '../plugins/backup/copies/copy-to-targets';
 import { startS3Server, TEST_S3_ACCESS_KEY_ID, TEST_S3_SECRET } from '../test/support/s3-server';

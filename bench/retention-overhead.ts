@@ -20,7 +20,7 @@ import { deriveMasterEncryptionKey } from '../src/keys/keys';
 import { createStorage } from '../src/storage/create-storage';
 import { MIGRATIONS_PATH } from '../plugins/backup/index';
 import { createBackupServices } from '../plugins/backup/services';
-import { runBackup } from '../plugins/backup/backup/run-backup';
+import { runBackup } from '../plugins/backup/take-backup/run-backup';
 import { applyRetention } from '../plugins/backup/retention/apply-retention';
 import { appendBulkRows, seedCottonDatabase } from '../test/support/cotton-schema';
 import { ControllableClock, DAY } from '../test/support/cotton-gc/clock';

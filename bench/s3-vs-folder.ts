@@ -1,13 +1,16 @@
 /**
  * Backup and restore of one benchmark database to the folder and to an S3 server (s3rver, the
  * tests' server, in this process on 127.0.0.1), each in a fresh worker process with its peak RSS
- * (issue 12 point 6). Prints a table; writes nothing else.
+ * (issue 12 point 6). Prints a table and writes bench/results/s3-vs-folder.json (rendered into
+ * BENCHMARKS.md by bench/extras.ts).
  *
  *   node --import tsx bench/s3-vs-folder.ts [--scale tiny|quick] [--runs N]
  *
  * s3rver keeps objects as files on the same disk, so the S3 figures measure the protocol's cost
  * (HTTP, multipart, checksums, one HEAD per object) rather than a network or a real bucket.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS_PATH } from '../plugins/backup/index';
 import { runMigrations } from '../src/db/migrations/runner';
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
     await pool.end();
     console.log(`database ${source}: ${(databaseBytes / MiB).toFixed(1)} MiB (${scale!.name}), ${runs} run(s) each`);
     const rows: string[] = [];
+    const measured: { storage: string; op: string; durationMs: number; peakRssBytes: number; startRssBytes: number }[] = [];
     for (const target of ['folder', 'S3'] as const) {
       for (let run = 0; run < runs; run++) {
         const root = await tempDir(`s3bench-${target}`);
@@ -54,9 +58,16 @@ async function main(): Promise<void> {
         const backup = await runWorker({ op: 'backup', database: source, ...at });
         const restore = await runWorker({ op: 'restore', database: await createDatabase('s3rst'), ...at });
         rows.push(line(target, 'backup', backup), line(target, 'restore', restore));
+        for (const [op, r] of [['backup', backup], ['restore', restore]] as const) {
+          measured.push({ storage: target, op, durationMs: r.durationMs, peakRssBytes: r.peakRssBytes, startRssBytes: r.startRssBytes });
+        }
       }
     }
     console.log(['| storage | operation | time | peak RSS | RSS before the operation |', '| --- | --- | --: | --: | --: |', ...rows].join('\n'));
+    const dir = join(import.meta.dirname, 'results');
+    await mkdir(dir, { recursive: true });
+    const result = { measuredAt: new Date().toISOString(), scale: scale!.name, databaseBytes, runs, loadAverage: loadavg(), measured };
+    await writeFile(join(dir, 's3-vs-folder.json'), `${JSON.stringify(result, null, 2)}\n`);
   } finally {
     await server.stop();
     await cleanupAll();

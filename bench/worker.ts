@@ -12,7 +12,7 @@ import { loadConfig } from '../src/config/config';
 import { deriveMasterEncryptionKey } from '../src/keys/keys';
 import { createLogger } from '../src/logging/logger';
 import { openStorage } from '../src/storage/open-storage';
-import { runBackup } from '../plugins/backup/backup/run-backup';
+import { runBackup } from '../plugins/backup/take-backup/run-backup';
 import { restoreBackup } from '../plugins/backup/restore/restore-backup';
 import { connectionTarget, createBackupServices } from '../plugins/backup/services';
 import { cottonWayBackup } from './cotton-way';

@@ -12,7 +12,7 @@ export const SOURCE_FOLDERS = ['src', 'plugins'];
 /** Written last: the newest source mtime the build saw (ms), so an edit during a build still counts as newer. */
 const STAMP = join(DIST, '.build-stamp');
 
-const isSource = (name) => name.endsWith('.ts') && !name.endsWith('.spec.ts') && !name.endsWith('.d.ts') && name !== 'test-support.ts';
+const isSource = (name) => name.endsWith('.ts') && !name.endsWith('.spec.ts') && !name.endsWith('.d.ts');
 
 /** Every compiled source file (absolute paths) and the newest mtime among them and their folders. */
 export function scanSources() {

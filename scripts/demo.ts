@@ -15,7 +15,7 @@ import { loadConfig } from '../src/config/config';
 import { Host } from '../src/host/host';
 import { resolve } from '../src/host/tokens';
 import { createLogger } from '../src/logging/logger';
-import { runBackup } from '../plugins/backup/backup/run-backup';
+import { runBackup } from '../plugins/backup/take-backup/run-backup';
 import { BackupTokens } from '../plugins/backup/tokens';
 import { seedCottonDatabase } from '../test/support/cotton-schema';
 

@@ -7,6 +7,10 @@ import { registerRestoreCommand } from './cli/restore-command';
 import { registerForgetCommand } from './cli/forget-command';
 import { registerCopiesCommand } from './cli/copies-command';
 import { registerPruneCommand } from './cli/prune-command';
+import { backupSettingsOwner } from './settings';
+
+/** Validated by the CLI with the host's variables, before any command reads the configuration. */
+export const settings = backupSettingsOwner;
 
 /** The backup plugin's commands; each group lives in its own file under cli/. */
 export function registerCommands(program: Command, runtime: CliRuntime): void {

@@ -39,3 +39,11 @@ export function setFailpoints(spec: string | undefined): void {
   else process.env.COTTON_FAILPOINTS = spec;
   configured = undefined;
 }
+
+/** The bytes in two pieces, with a crash point between them (a write stopped halfway). */
+export async function* halves(bytes: Buffer, failpointName: string): AsyncGenerator<Buffer> {
+  const half = Math.floor(bytes.length / 2);
+  yield bytes.subarray(0, half);
+  await failpoint(failpointName);
+  yield bytes.subarray(half);
+}

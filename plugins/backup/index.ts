@@ -10,6 +10,7 @@ import { RestoreAbortedError, type RestoreReport } from './restore/restore-backu
 import { startTriggers, type Triggers } from './triggers/start-triggers';
 import { runMigrations } from '../../src/db/migrations/runner';
 import { startRetentionSchedule, type RetentionSchedule } from './retention/retention-schedule';
+import { backupSettingsOwner, BackupSettingsToken } from './settings';
 
 export const MIGRATIONS_PATH = fileURLToPath(new URL('../../migrations/backup', import.meta.url));
 
@@ -26,15 +27,17 @@ const State = token<PluginState>('backup.PluginState');
 
 export function createBackupPlugin(): CottonPlugin {
   return {
-    name: 'backup',
+    name: backupSettingsOwner.name,
     version: '0.1.0',
     migrationsPath: MIGRATIONS_PATH,
+    settings: backupSettingsOwner.settings,
     register(container) {
       const config = resolve(container, HostTokens.Config);
       const pool = resolve(container, HostTokens.Pool);
       const clock = resolve(container, HostTokens.Clock);
       const services = createBackupServices({
         config,
+        settings: resolve(container, BackupSettingsToken),
         pool,
         clock,
         storage: resolve(container, HostTokens.Storage),
@@ -55,21 +58,21 @@ export function createBackupPlugin(): CottonPlugin {
         try {
           state.restored = await startupRestoreFromAnywhere(
             s.restoreContext(),
-            { enabled: config.restore.ifEmpty, fallback: config.restore.fallback, logger },
-            { settings: config.backup.copies, masterEncryptionKey: s.backup.masterEncryptionKey, clock: s.backup.clock, zstdLevel: config.storage.zstdLevel, logger },
+            { enabled: s.settings.restore.ifEmpty, fallback: s.settings.restore.fallback, logger },
+            { settings: s.settings.copies, masterEncryptionKey: s.backup.masterEncryptionKey, clock: s.backup.clock, zstdLevel: config.storage.zstdLevel, logger },
           );
         } catch (error) {
           if (!(error instanceof RestoreAbortedError)) throw error;
           // Our own schema does not make the database non-empty for Cotton: create it to record why.
           await runMigrations(s.backup.pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }], logger);
-          throw await recordRefusedRestore(s.backup.pool, s.journal, s.backup.clock, error, s.backup.target.database);
+          throw await recordRefusedRestore(s.backup.pool, s.journal, s.backup.clock, error, s.backup.target.database, { secrets: s.backup.secrets, logger });
         }
       },
       async start({ container }) {
         const state = resolve(container, State);
         const s = state.services;
         if (state.restored) {
-          await recordStartupRestore(s.backup.pool, s.journal, s.backup.clock, state.restored);
+          await recordStartupRestore(s.backup.pool, s.journal, s.backup.clock, state.restored, { logger: s.backup.logger });
           state.restored = undefined;
         }
         state.triggers = await startTriggers(container, s);

@@ -5,18 +5,23 @@ import type { HostConfig } from '../../src/config/config';
 import { secretValues } from '../../src/config/secrets';
 import type { Clock } from '../../src/host/services';
 import type { ObjectStorage } from '../../src/storage/object-storage';
-import { runBackup, type BackupContext } from './backup/run-backup';
-import { closeStaleRunsIfIdle } from './backup/fail-stale-backups';
+import { runBackup, type BackupContext } from './take-backup/run-backup';
+import { closeStaleRunsIfIdle } from './take-backup/fail-stale-backups';
 import type { ConnectionTarget } from './dump/pg-tools';
 import { createJournal, type Journal } from './projections/journal';
 import type { RestoreContext } from './restore/restore-backup';
 import { BackupCoordinator } from './triggers/backup-coordinator';
 import { applyRetention, type RetentionContext } from './retention/apply-retention';
 import { resolveScheduleTimeZone } from './triggers/schedule-timezone';
+import { backupSettingsOf, type BackupSettings } from './settings';
 import { copyToTargets, type CopyContext } from './copies/copy-to-targets';
+import { copyTargetProblems } from './copies/validate-targets';
+import { ConfigError } from '../../src/config/config';
 
 export interface BackupServiceInputs {
   config: HostConfig;
+  /** The plugin's settings; default: parsed from the configuration's environment (backupSettingsOf). */
+  settings?: BackupSettings;
   pool: Pool;
   storage: ObjectStorage;
   masterEncryptionKey: Buffer;
@@ -25,6 +30,7 @@ export interface BackupServiceInputs {
 }
 
 export interface BackupServices {
+  settings: BackupSettings;
   journal: Journal;
   backup: BackupContext;
   coordinator: BackupCoordinator;
@@ -40,7 +46,11 @@ export function connectionTarget(config: HostConfig, database = config.database.
 /** The plugin's services from host services; the same wiring for the host and the CLI. */
 export function createBackupServices(inputs: BackupServiceInputs): BackupServices {
   const { config, pool, storage, masterEncryptionKey, logger, clock } = inputs;
-  const secrets = secretValues(config);
+  const settings = inputs.settings ?? backupSettingsOf(config);
+  // A copy kept in the primary storage is no copy: refused before anything starts.
+  const copyProblems = copyTargetProblems(settings.copies, { root: config.storage.root, s3: config.s3 });
+  if (copyProblems.length > 0) throw new ConfigError(copyProblems);
+  const secrets = [...secretValues(config), ...(settings.copies.aws.secretAccessKey ? [settings.copies.aws.secretAccessKey] : [])];
   const journal = createJournal(pool);
   const backup: BackupContext = {
     pool,
@@ -48,8 +58,8 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
     storage,
     masterEncryptionKey,
     target: connectionTarget(config),
-    chunking: config.backup.chunking,
-    uploadConcurrency: config.backup.uploadConcurrency,
+    chunking: settings.chunking,
+    uploadConcurrency: settings.uploadConcurrency,
     clock,
     logger,
     secrets,
@@ -59,12 +69,12 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
     journal,
     storage,
     masterEncryptionKey,
-    policy: config.backup.retention,
-    timeZone: () => resolveScheduleTimeZone(pool, config.backup.timezone, logger),
+    policy: settings.retention,
+    timeZone: () => resolveScheduleTimeZone(pool, settings.timezone, logger),
     clock,
     logger,
   };
-  const copies: CopyContext = { pool, journal, storage, masterEncryptionKey, settings: config.backup.copies, clock, logger, secrets, zstdLevel: config.storage.zstdLevel };
+  const copies: CopyContext = { pool, journal, storage, masterEncryptionKey, settings: settings.copies, clock, logger, secrets, zstdLevel: config.storage.zstdLevel };
   backup.afterBackup = async (outcome) => {
     try {
       await applyRetention(retention, { replacedPointers: [outcome.previousManifestKey] });
@@ -81,6 +91,7 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
     closeStaleRuns: () => closeStaleRunsIfIdle(pool, journal, backup.target.database),
   });
   return {
+    settings,
     journal,
     backup,
     coordinator,
@@ -91,7 +102,7 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
       storage,
       masterEncryptionKey,
       target,
-      extensions: config.restore.extensions,
+      extensions: settings.restore.extensions,
       workDir: join(config.dataPath, 'restore-tmp'),
       logger,
       secrets,

@@ -1,6 +1,6 @@
 import { token } from '../../src/host/tokens';
 import type { Journal } from './projections/journal';
-import type { BackupContext } from './backup/run-backup';
+import type { BackupContext } from './take-backup/run-backup';
 import type { BackupCoordinator } from './triggers/backup-coordinator';
 
 export const BackupTokens = {

@@ -1,4 +1,5 @@
 import { resolvePluginsPath } from '../host/paths';
+import type { SettingsOwner } from '../config/config';
 import type { CliRuntime, CliRuntimeOptions } from './runtime';
 
 /**
@@ -12,6 +13,7 @@ export function createDeferredRuntime(options: CliRuntimeOptions = {}): { runtim
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   let real: CliRuntime | undefined;
+  const settingsOwners: SettingsOwner[] = [];
   const need = (): CliRuntime => {
     if (!real) throw new Error('the CLI runtime was used before a command ran (use it inside an action)');
     return real;
@@ -21,6 +23,8 @@ export function createDeferredRuntime(options: CliRuntimeOptions = {}): { runtim
     stdout,
     stderr,
     config: () => need().config(),
+    // Plugins add their settings schemas while registering commands, before the real runtime exists.
+    addPluginSettings: (owner) => (real ? real.addPluginSettings(owner) : void settingsOwners.push(owner)),
     logger: () => need().logger(),
     masterEncryptionKey: () => need().masterEncryptionKey(),
     storage: () => need().storage(),
@@ -35,7 +39,10 @@ export function createDeferredRuntime(options: CliRuntimeOptions = {}): { runtim
   return {
     runtime,
     async load() {
-      real ??= (await import('./runtime')).createCliRuntime({ env, stdout, stderr });
+      if (!real) {
+        real = (await import('./runtime')).createCliRuntime({ env, stdout, stderr });
+        for (const owner of settingsOwners) real.addPluginSettings(owner);
+      }
       return real;
     },
   };

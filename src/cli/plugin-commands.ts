@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { MODULE_EXTENSION, pluginFolders } from '../host/load-plugins';
+import type { SettingsOwner } from '../config/config';
 import type { CliRuntime } from './runtime';
 
 /** The file a plugin folder may add to contribute CLI commands. */
@@ -14,6 +15,8 @@ export const PLUGIN_CLI_ENTRY = `cli${MODULE_EXTENSION}`;
  */
 export interface PluginCliModule {
   registerCommands(program: Command, runtime: CliRuntime): void | Promise<void>;
+  /** The plugin's name and settings schema: the CLI validates them with the host's, as the host does. */
+  settings?: SettingsOwner;
 }
 
 /**
@@ -39,6 +42,7 @@ export async function registerPluginCommands(program: Command, runtime: CliRunti
     if (typeof module.registerCommands !== 'function') {
       throw new Error(`plugin folder ${folder}: ${PLUGIN_CLI_ENTRY} must export registerCommands(program, runtime)`);
     }
+    if (module.settings) runtime.addPluginSettings(module.settings);
     await module.registerCommands(program, runtime);
   }
   return folders;

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { isCodedFailure } from '../host/coded-failure';
 import { HOST_VERSION } from '../host/paths';
 import { CliError, formatCliError } from './errors';
 import { tolerateClosedOutput } from './output';
@@ -42,7 +43,7 @@ export async function runCli(argv: string[], options: CliRuntimeOptions = {}): P
       code = error.exitCode; // commander already printed its message or the help
     } else {
       runtime.stderr.write(`cotton-backup: ${runtime.redact(formatCliError(error))}\n`); // a tool's message may quote a secret
-      code = error instanceof CliError ? error.exitCode : 1;
+      code = error instanceof CliError || isCodedFailure(error) ? error.exitCode : 1;
     }
   }
   try {

@@ -1,27 +1,12 @@
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runCliCaptured, textSink } from '../../test/support/cli';
 import { runCli } from './program';
 
 const fixtures = fileURLToPath(new URL('../../test/host/fixtures/', import.meta.url));
 
-function sink() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
-async function run(args: string[], env: NodeJS.ProcessEnv) {
-  const out = sink();
-  const err = sink();
-  const code = await runCli(['node', 'cotton-backup', ...args], { env, stdout: out.stream, stderr: err.stream });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+const run = (args: string[], env: NodeJS.ProcessEnv) => runCliCaptured(env, ...args);
 
 describe('runCli', () => {
   it('adds the commands a plugin folder contributes in cli.ts', async () => {
@@ -47,7 +32,7 @@ describe('runCli', () => {
         done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
       },
     });
-    const err = sink();
+    const err = textSink();
     const env = { COTTON_PLUGINS_PATH: `${fixtures}cli-plugins`, COTTON_PG_DATABASE: 'somedb' };
     const code = await runCli(['node', 'cotton-backup', 'hello', 'operator'], { env, stdout: closed, stderr: err.stream });
     await new Promise((resolve) => setImmediate(resolve)); // the stream's 'error' event is emitted on a later tick

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { loadConfig, type HostConfig } from '../config/config';
+import { loadConfig, type HostConfig, type SettingsOwner } from '../config/config';
 import { resolveMasterKey } from '../config/master-key';
 import { createPool } from '../db/pool';
 import { Host, type HostOptions } from '../host/host';
@@ -19,8 +19,10 @@ export interface CliRuntime {
   readonly stdout: NodeJS.WritableStream;
   /** Logs and messages for the operator. */
   readonly stderr: NodeJS.WritableStream;
-  /** The parsed configuration; throws ConfigError listing every problem. */
+  /** The parsed configuration, with the settings of every plugin added; throws ConfigError listing every problem. */
   config(): HostConfig;
+  /** A plugin's settings schema, validated with the host's at the first config() (plugin-commands.ts adds them). */
+  addPluginSettings(owner: SettingsOwner): void;
   /** pino on stderr at COTTON_LOG_LEVEL, secrets redacted. */
   logger(): Logger;
   /** The 32-byte master encryption key (COTTON_MASTER_KEY, or the development key file). */
@@ -51,6 +53,7 @@ export function createCliRuntime(options: CliRuntimeOptions = {}): CliRuntime {
   const redactor = new SecretRedactor();
   const cleanups: Array<() => void | Promise<void>> = [];
   let config: HostConfig | undefined;
+  const settingsOwners: SettingsOwner[] = [];
   let logger: Logger | undefined;
   let key: Promise<Buffer> | undefined;
   let storage: Promise<ObjectStorage> | undefined;
@@ -62,10 +65,13 @@ export function createCliRuntime(options: CliRuntimeOptions = {}): CliRuntime {
     stderr: options.stderr ?? process.stderr,
     config() {
       if (!config) {
-        config = loadConfig(env);
+        config = loadConfig(env, settingsOwners);
         for (const secret of configSecrets(config)) redactor.add(secret);
       }
       return config;
+    },
+    addPluginSettings(owner) {
+      settingsOwners.push(owner);
     },
     logger() {
       logger ??= createLogger({ level: runtime.config().logLevel, secrets: redactor });

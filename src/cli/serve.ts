@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { isCodedFailure } from '../host/coded-failure';
+import { CliError, formatCliError } from './errors';
 import type { CliRuntime } from './runtime';
 
 /** `cotton-backup serve`: runs the host until SIGINT/SIGTERM, then stops it gracefully (exit 0). */
@@ -39,6 +41,10 @@ export async function serve(runtime: CliRuntime, signals: NodeJS.Signals[] = ['S
     }
     await stopRequested;
     await runtime.close();
+  } catch (error) {
+    // A host that cannot start exits 1 whatever stopped it; a plugin's exit codes are its commands'.
+    if (isCodedFailure(error)) throw new CliError(formatCliError(error), 1);
+    throw error;
   } finally {
     for (const s of signals) process.off(s, onSignal);
   }

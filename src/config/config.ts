@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { cronProblem } from './cron';
 import { DATABASE_HOST, DATABASE_NAME, DATABASE_NAME_RULE } from './database-name';
-import { retentionEnvironmentSchema, retentionPolicyFrom, type RetentionPolicy } from '../../plugins/backup/retention/settings';
-import { copiesEnvironmentSchema, copySettingsFrom, type CopySettings } from '../../plugins/backup/copies/settings';
-import { copyTargetProblems } from '../../plugins/backup/copies/validate-targets';
+import { booleanVariable as boolean } from './variables';
+import type { PluginSettings } from '../host/plugin-settings';
 
 /** A configuration problem found at start; names the variable and what was expected, never the value of a secret. */
 export class ConfigError extends Error {
@@ -13,18 +11,12 @@ export class ConfigError extends Error {
   }
 }
 
-const boolean = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
 const port = z.coerce.number().int().min(1).max(65535);
 
-const cron = z.string().superRefine((value, ctx) => {
-  const problem = cronProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: `a cron expression such as "0 3 * * *" (${problem})` });
-});
-
-/** Every variable the host reads. Cotton's names where Cotton has one (COTTON.md §6). */
+/**
+ * Every variable the host itself reads. Cotton's names where Cotton has one (COTTON.md §6). A
+ * plugin's own variables are in its own schema (CottonPlugin.settings), validated with these.
+ */
 export const environmentSchema = z.object({
   COTTON_PG_HOST: z
     .string()
@@ -35,12 +27,6 @@ export const environmentSchema = z.object({
   COTTON_PG_USERNAME: z.string().min(1).default('postgres'),
   COTTON_PG_PASSWORD: z.string().optional(),
   COTTON_MASTER_KEY: z.string().length(32, 'exactly 32 characters').optional(),
-  COTTON_RESTORE_DATABASE_IF_EMPTY: boolean.default(false),
-  COTTON_RESTORE_FALLBACK: z.enum(['none', 'previous']).default('none'),
-  COTTON_RESTORE_EXTENSIONS: z
-    .string()
-    .regex(/^[a-z0-9_]+(,[a-z0-9_]+)*$/, 'a comma-separated list of extension names')
-    .default('citext,hstore'),
   COTTON_STORAGE_PATH: z.string().min(1).default('./data/files'),
   COTTON_DATA_PATH: z.string().min(1).default('./data'),
   COTTON_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
@@ -54,19 +40,6 @@ export const environmentSchema = z.object({
   COTTON_ZSTD_LEVEL: z.coerce.number().int().min(1).max(19).default(1),
   COTTON_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   COTTON_PLUGINS_PATH: z.string().min(1).optional(),
-  COTTON_BACKUP_SCHEDULE: cron.default('0 3 * * *'),
-  COTTON_BACKUP_TIMEZONE: z.string().min(1).optional(),
-  COTTON_BACKUP_STAGGER_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
-  COTTON_VERIFY_SCHEDULE: cron.default('30 4 * * *'),
-  COTTON_CHUNK_MIN_BYTES: z.coerce.number().int().min(4096).default(256 * 1024),
-  COTTON_CHUNK_AVG_BYTES: z.coerce.number().int().min(8192).default(1024 * 1024),
-  COTTON_CHUNK_MAX_BYTES: z.coerce.number().int().min(16384).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
-  COTTON_UPLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-  COTTON_BACKUP_NOTIFY: z.enum(['on', 'off']).default('on'),
-  COTTON_BACKUP_NOTIFY_ROLES: z
-    .string()
-    .regex(/^[^,\s]{1,63}(,[^,\s]{1,63})*$/, 'a comma-separated list of PostgreSQL role names')
-    .optional(),
   // S3 storage (src/storage/s3): each one overrides Cotton's server_settings; a bucket alone selects S3.
   COTTON_STORAGE_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   COTTON_STORAGE_S3_REGION: z.string().min(1).optional(),
@@ -75,8 +48,6 @@ export const environmentSchema = z.object({
   COTTON_STORAGE_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   COTTON_STORAGE_S3_PATH_STYLE: boolean.default(true),
   COTTON_STORAGE_S3_PREFIX: z.string().regex(/^([A-Za-z0-9._-]+\/)+$/, 'folder names ending with "/", e.g. "cotton/"').optional(),
-  ...retentionEnvironmentSchema,
-  ...copiesEnvironmentSchema,
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -85,7 +56,6 @@ export interface HostConfig {
   database: { host: string; port: number; database: string; user: string; password?: string };
   /** Undefined until the master key is resolved (see resolveMasterKey). */
   masterKey?: string;
-  restore: { ifEmpty: boolean; fallback: 'none' | 'previous'; extensions: string[] };
   storage: { root: string; zstdLevel: number };
   /** COTTON_STORAGE_S3_*: which S3 storage, if any (resolved with Cotton's server_settings by src/storage/s3). */
   s3: S3Environment;
@@ -93,22 +63,10 @@ export interface HostConfig {
   http: { host: string; port: number; adminToken?: string };
   logLevel: Environment['COTTON_LOG_LEVEL'];
   pluginsPath?: string;
-  backup: {
-    schedule: string;
-    timezone?: string;
-    /** Upper bound of the random delay before this process starts taking scheduled jobs (ms). */
-    staggerMaxMs: number;
-    /** Cron schedule of the end-to-end verification of the latest backup (same time zone as the backup schedule). */
-    verifySchedule: string;
-    chunking: { minBytes: number; avgBytes: number; maxBytes: number };
-    uploadConcurrency: number;
-    /** `NOTIFY cotton_backup`: off, or only from these login roles (undefined: any role). */
-    notify: { enabled: boolean; roles?: string[] };
-    /** restic-style keep rules (plugins/backup/retention/settings.ts). */
-    retention: RetentionPolicy;
-    /** Copy targets off the box (plugins/backup/copies/settings.ts). */
-    copies: CopySettings;
-  };
+  /** The COTTON_* (and AWS_*) variables as given, for the plugins' schemas (settingsOf). */
+  environment: Readonly<Record<string, string | undefined>>;
+  /** Each plugin's parsed settings, by plugin name, for the plugins loadConfig was given. */
+  pluginSettings: ReadonlyMap<string, unknown>;
 }
 
 /** The COTTON_STORAGE_S3_* variables as given (each undefined when unset). */
@@ -122,28 +80,24 @@ export interface S3Environment {
   prefix?: string;
 }
 
-/** Parses the environment; every problem at once, each naming its variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
-  const picked = Object.fromEntries(
-    Object.keys(environmentSchema.shape).map((name) => [name, emptyToUndefined(env[name])]),
-  );
-  const parsed = environmentSchema.safeParse(picked);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const variable = String(issue.path[0]);
-        return `${variable}: ${describeExpectation(issue)}`;
-      }),
-    );
-  }
-  const e = parsed.data;
-  const chunking = { minBytes: e.COTTON_CHUNK_MIN_BYTES, avgBytes: e.COTTON_CHUNK_AVG_BYTES, maxBytes: e.COTTON_CHUNK_MAX_BYTES };
-  if (!(chunking.minBytes < chunking.avgBytes && chunking.avgBytes < chunking.maxBytes)) {
-    throw new ConfigError(['COTTON_CHUNK_MIN_BYTES < COTTON_CHUNK_AVG_BYTES < COTTON_CHUNK_MAX_BYTES must hold']);
-  }
-  const copies = copySettingsFrom(e);
-  const copyProblems = copyTargetProblems(copies, { root: e.COTTON_STORAGE_PATH, s3: { bucket: e.COTTON_STORAGE_S3_BUCKET, prefix: e.COTTON_STORAGE_S3_PREFIX } });
-  if (copyProblems.length > 0) throw new ConfigError(copyProblems);
+/** A plugin as far as configuration goes: its name and its settings schema, if any. */
+export interface SettingsOwner {
+  name: string;
+  settings?: PluginSettings;
+}
+
+/**
+ * Parses the environment: the host's variables and those of every plugin given, every problem
+ * at once in one ConfigError, each naming its variable (never a secret's value).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, plugins: readonly SettingsOwner[] = []): HostConfig {
+  // AWS_*: the SDK's standard variables, which the backup plugin's S3 copy targets read.
+  const environment = Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('COTTON_') || name.startsWith('AWS_')));
+  const host = parseVariables(environmentSchema, environment);
+  const settings = parsePluginSettings(environment, plugins);
+  const problems = [...host.problems, ...settings.problems];
+  if (!host.data || problems.length > 0) throw new ConfigError(problems);
+  const e = host.data;
   return {
     database: {
       host: e.COTTON_PG_HOST,
@@ -153,11 +107,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
       password: e.COTTON_PG_PASSWORD,
     },
     masterKey: e.COTTON_MASTER_KEY,
-    restore: {
-      ifEmpty: e.COTTON_RESTORE_DATABASE_IF_EMPTY,
-      fallback: e.COTTON_RESTORE_FALLBACK,
-      extensions: e.COTTON_RESTORE_EXTENSIONS.split(','),
-    },
     storage: { root: e.COTTON_STORAGE_PATH, zstdLevel: e.COTTON_ZSTD_LEVEL },
     s3: {
       endpoint: e.COTTON_STORAGE_S3_ENDPOINT,
@@ -172,17 +121,52 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
     http: { host: e.COTTON_HTTP_HOST, port: e.COTTON_HTTP_PORT, adminToken: e.COTTON_ADMIN_TOKEN },
     logLevel: e.COTTON_LOG_LEVEL,
     pluginsPath: e.COTTON_PLUGINS_PATH,
-    backup: {
-      schedule: e.COTTON_BACKUP_SCHEDULE,
-      timezone: e.COTTON_BACKUP_TIMEZONE,
-      staggerMaxMs: e.COTTON_BACKUP_STAGGER_MS,
-      verifySchedule: e.COTTON_VERIFY_SCHEDULE,
-      chunking,
-      uploadConcurrency: e.COTTON_UPLOAD_CONCURRENCY,
-      notify: { enabled: e.COTTON_BACKUP_NOTIFY === 'on', roles: e.COTTON_BACKUP_NOTIFY_ROLES?.split(',') },
-      retention: retentionPolicyFrom(e),
-      copies,
-    },
+    environment,
+    pluginSettings: settings.values,
+  };
+}
+
+/**
+ * The settings of every plugin given, from a configuration parsed before the plugins were
+ * known: those loadConfig already parsed, the others from `config.environment`, all problems in
+ * one ConfigError.
+ */
+export function settingsOf(config: HostConfig, plugins: readonly SettingsOwner[]): Map<string, unknown> {
+  const missing = plugins.filter((p) => !config.pluginSettings.has(p.name));
+  const parsed = parsePluginSettings(config.environment, missing);
+  if (parsed.problems.length > 0) throw new ConfigError(parsed.problems);
+  return new Map([...config.pluginSettings, ...parsed.values]);
+}
+
+/** One plugin's settings from an environment; a ConfigError names every problem. */
+export function loadPluginSettings<T>(settings: PluginSettings<T>, env: NodeJS.ProcessEnv | Readonly<Record<string, string | undefined>>): T {
+  const parsed = parsePluginSettings(env, [{ name: 'plugin', settings }]);
+  if (parsed.problems.length > 0) throw new ConfigError(parsed.problems);
+  return parsed.values.get('plugin') as T;
+}
+
+function parsePluginSettings(env: Readonly<Record<string, string | undefined>>, plugins: readonly SettingsOwner[]) {
+  const values = new Map<string, unknown>();
+  const problems: string[] = [];
+  for (const plugin of plugins) {
+    if (!plugin.settings) continue;
+    const parsed = parseVariables(plugin.settings.schema, env);
+    problems.push(...parsed.problems);
+    if (parsed.data && parsed.problems.length === 0) values.set(plugin.name, plugin.settings.build(parsed.data));
+  }
+  return { values, problems };
+}
+
+/** The schema's variables (empty = unset) parsed; problems name the variable and what was expected. */
+export function parseVariables<S extends z.ZodObject>(
+  schema: S,
+  env: Readonly<Record<string, string | undefined>>,
+): { data?: z.output<S>; problems: string[] } {
+  const picked = Object.fromEntries(Object.keys(schema.shape).map((name) => [name, emptyToUndefined(env[name])]));
+  const parsed = schema.safeParse(picked);
+  if (parsed.success) return { data: parsed.data, problems: [] };
+  return {
+    problems: parsed.error.issues.map((issue) => (issue.path.length > 0 ? `${String(issue.path[0])}: ${describeExpectation(issue)}` : issue.message)),
   };
 }
 
@@ -192,7 +176,7 @@ function emptyToUndefined(value: string | undefined): string | undefined {
 
 // zod's own messages may quote the received value; a secret's value must never be echoed, so
 // the message is rebuilt from the issue's kind alone.
-function describeExpectation(issue: z.core.$ZodIssue): string {
+export function describeExpectation(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'too_small':
       return issue.message.startsWith('exactly') || issue.message.startsWith('at least')

@@ -2,8 +2,16 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig as loadHostConfig } from './config';
+import { backupSettingsOf, backupSettingsOwner } from '../../plugins/backup/settings';
 import { DEV_MASTER_KEY_FILE, resolveMasterKey } from './master-key';
+
+/** The host's configuration with the backup plugin's settings, as the host validates them at start. */
+function loadConfig(env: NodeJS.ProcessEnv) {
+  const config = loadHostConfig(env, [backupSettingsOwner]);
+  const { restore, ...backup } = backupSettingsOf(config);
+  return { ...config, restore, backup };
+}
 
 function problems(env: NodeJS.ProcessEnv): string[] {
   try {
@@ -100,6 +108,23 @@ describe('loadConfig', () => {
       expect(message).not.toContain(token.trim());
     }
     expect(loadConfig({ COTTON_ADMIN_TOKEN: 'Admin-token_0123456789~!' }).http.adminToken).toBe('Admin-token_0123456789~!');
+  });
+
+  it('refuses a COTTON_BACKUP_TIMEZONE that is no IANA time zone, naming the variable', () => {
+    expect(problems({ COTTON_BACKUP_TIMEZONE: 'Mars/Olympus_Mons' })[0]).toBe('COTTON_BACKUP_TIMEZONE: expected an IANA time-zone name such as "Europe/Berlin" or "UTC"');
+    expect(problems({ COTTON_BACKUP_TIMEZONE: 'UTC+2' })[0]).toMatch(/^COTTON_BACKUP_TIMEZONE: /);
+    expect(loadConfig({ COTTON_BACKUP_TIMEZONE: 'Europe/Berlin' }).backup.timezone).toBe('Europe/Berlin');
+  });
+
+  it('refuses chunk sizes out of order (min < avg < max)', () => {
+    expect(problems({ COTTON_CHUNK_MIN_BYTES: '16384', COTTON_CHUNK_AVG_BYTES: '16384' })).toEqual([
+      'COTTON_CHUNK_MIN_BYTES < COTTON_CHUNK_AVG_BYTES < COTTON_CHUNK_MAX_BYTES must hold',
+    ]);
+    expect(loadConfig({ COTTON_CHUNK_MIN_BYTES: '16384', COTTON_CHUNK_AVG_BYTES: '32768', COTTON_CHUNK_MAX_BYTES: '65536' }).backup.chunking).toEqual({
+      minBytes: 16384,
+      avgBytes: 32768,
+      maxBytes: 65536,
+    });
   });
 
   it('lists every problem at once', () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig as loadHostConfig } from './config';
+import { backupSettingsOf, backupSettingsOwner } from '../../plugins/backup/settings';
+
+function loadConfig(env: NodeJS.ProcessEnv) {
+  return { backup: backupSettingsOf(loadHostConfig(env, [backupSettingsOwner])) };
+}
 
 describe('COTTON_BACKUP_NOTIFY and COTTON_BACKUP_NOTIFY_ROLES', () => {
   it('default to NOTIFY on, from any role', () => {

@@ -1,8 +1,8 @@
 import type { HostConfig } from './config';
 
 /** The secret values of a configuration, for redaction. Short values are skipped: they would mask ordinary words. */
-export function secretValues(config: Pick<HostConfig, 'database' | 'masterKey' | 'http'> & { backup?: Pick<HostConfig['backup'], 'copies'> }): string[] {
-  return [config.database.password, config.masterKey, config.http.adminToken, config.backup?.copies?.aws.secretAccessKey].filter(
+export function secretValues(config: Pick<HostConfig, 'database' | 'masterKey' | 'http'>): string[] {
+  return [config.database.password, config.masterKey, config.http.adminToken].filter(
     (v): v is string => typeof v === 'string' && v.length >= 4,
   );
 }

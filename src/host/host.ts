@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { container as globalContainer, type DependencyContainer } from 'tsyringe';
-import { loadConfig, type HostConfig } from '../config/config';
+import { loadConfig, settingsOf, type HostConfig } from '../config/config';
 import { checkHttpAddress } from '../config/http-address';
 import { resolveMasterKey } from '../config/master-key';
 import { connectionConfig, createPool } from '../db/pool';
@@ -28,7 +28,7 @@ export const PGBOSS_SCHEMA = 'pgboss';
 export type StorageFactory = (options: { root: string; masterEncryptionKey: Buffer; zstdLevel?: number }) => ObjectStorage | Promise<ObjectStorage>;
 
 export interface HostOptions {
-  /** Parsed configuration; default loadConfig(env). */
+  /** Parsed configuration; default loadConfig(env) with the plugins' settings. */
   config?: HostConfig;
   /** Environment read when `config` is not given (default process.env). */
   env?: NodeJS.ProcessEnv;
@@ -52,7 +52,7 @@ interface StartedPlugin {
 
 /**
  * The plugin host. start() runs, in order:
- * config → logger → HTTP address check → master key → database pool → storage → plugin load + register →
+ * plugin load → config (host and plugin settings) → logger → HTTP address check → master key → database pool → storage → plugin register →
  * startupRestore hooks → migrations → pg-boss → notification subscriber → plugin start hooks → HTTP.
  * A failure at any step stops what had started (in reverse) and rejects with the original error;
  * the host then never serves. stop() reverses: HTTP, plugins (reverse order), pg-boss (graceful),
@@ -170,7 +170,12 @@ export class Host {
 
   async #start(): Promise<void> {
     const options = this.#options;
-    const config = options.config ?? loadConfig(options.env ?? process.env);
+    // Plugins load first: their settings schemas are validated with the host's, one message for all.
+    const env = options.env ?? process.env;
+    const pluginsPath = options.pluginsPath ?? resolvePluginsPath(options.config ? options.config.pluginsPath : env.COTTON_PLUGINS_PATH || undefined);
+    this.#plugins = await loadPlugins(pluginsPath);
+    const config = options.config ?? loadConfig(env, this.#plugins.map((p) => p.plugin));
+    const settings = settingsOf(config, this.#plugins.map((p) => p.plugin));
     this.#config = config;
     for (const secret of configSecrets(config)) this.#redactor.add(secret);
     const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: this.#redactor });
@@ -205,13 +210,12 @@ export class Host {
     provide(root, HostTokens.Storage, storage);
     provide(root, HostTokens.MasterEncryptionKey, masterEncryptionKey);
 
-    const pluginsPath = options.pluginsPath ?? resolvePluginsPath(config.pluginsPath);
-    this.#plugins = await loadPlugins(pluginsPath);
     logger.info({ pluginsPath, plugins: this.#plugins.map((p) => `${p.plugin.name}@${p.plugin.version}`) }, 'plugins loaded');
 
     for (const loaded of this.#plugins) {
       const child = root.createChildContainer();
       provide(child, HostTokens.Logger, logger.child({ plugin: loaded.plugin.name }));
+      if (settings.has(loaded.plugin.name)) provide(child, HostTokens.PluginSettings, settings.get(loaded.plugin.name));
       await step(loaded.plugin, 'register', () => loaded.plugin.register(child));
       this.#registered.push({ loaded, container: child });
     }

@@ -29,10 +29,10 @@ describe('Host start refuses a bad configuration before anything runs', () => {
     storageOpened = 0;
   });
 
-  function host(env: Record<string, string>): Host {
+  function host(env: Record<string, string>, pluginsPath = join(fixtures, 'plugins')): Host {
     return new Host({
       env: { ...db.env, COTTON_MASTER_KEY: 'k'.repeat(32), COTTON_DATA_PATH: join(dir, 'data'), COTTON_HTTP_PORT: '0', COTTON_LOG_LEVEL: 'silent', ...env },
-      pluginsPath: join(fixtures, 'plugins'),
+      pluginsPath,
       createStorage: () => {
         storageOpened++;
         throw new Error('storage opened');
@@ -74,8 +74,8 @@ describe('Host start refuses a bad configuration before anything runs', () => {
     await nothingRan();
   });
 
-  it('a schedule pg-boss could not parse', async () => {
-    const error = await host({ COTTON_VERIFY_SCHEDULE: '0 25 * * *' }).start().catch((e: unknown) => e);
+  it("a schedule pg-boss could not parse (the backup plugin's setting)", async () => {
+    const error = await host({ COTTON_VERIFY_SCHEDULE: '0 25 * * *' }, fileURLToPath(new URL('../../plugins', import.meta.url))).start().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/COTTON_VERIFY_SCHEDULE: expected a cron expression/);
     await nothingRan();

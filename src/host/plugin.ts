@@ -1,4 +1,5 @@
 import type { DependencyContainer } from 'tsyringe';
+import type { PluginSettings } from './plugin-settings';
 
 /** What a hook receives: the plugin's own child container, holding the host services (HostTokens). */
 export interface PluginContext {
@@ -11,7 +12,8 @@ export interface PluginContext {
  * The contract between the host and a plugin. A plugin folder under `plugins/` (or
  * COTTON_PLUGINS_PATH) has an `index.ts` that default-exports one; folders load alphabetically.
  *
- * Order at start (src/host/host.ts): every plugin's register → every startupRestore (before
+ * Order at start (src/host/host.ts): plugins load and their settings are validated with the
+ * host's → every plugin's register → every startupRestore (before
  * migrations and traffic) → migrations of every plugin → pg-boss, notifications, HTTP routes
  * become available → every start → the host serves HTTP. Stop: HTTP closes, then stop() runs
  * in reverse plugin order, then pg-boss stops gracefully, then the listener and the pool close.
@@ -19,7 +21,7 @@ export interface PluginContext {
  *
  * Host services in the container (HostTokens, src/host/services.ts):
  * - from register() on: Config, Logger (a child tagged with the plugin name), Clock, Pool,
- *   Storage, MasterEncryptionKey;
+ *   Storage, MasterEncryptionKey, and the plugin's own parsed settings (settingsToken(settings));
  * - from start() on (they need the schema, so they exist only after migrations): Boss,
  *   Notifications, Routes. Resolve them lazily (in start() or later), never in register() or
  *   startupRestore(). Routes must be added in start(): the HTTP router freezes when serving begins.
@@ -30,6 +32,12 @@ export interface CottonPlugin {
   version: string;
   /** Absolute path of the plugin's ordered `NNN_name.sql` files, or none. */
   migrationsPath?: string;
+  /**
+   * The plugin's own environment variables (src/host/plugin-settings.ts). The host validates them
+   * with its own before anything starts; the parsed settings are in the plugin's container under
+   * settingsToken(settings) from register() on.
+   */
+  settings?: PluginSettings;
   /** Adds the plugin's services to its child container. Host services are already there. */
   register(container: DependencyContainer): void | Promise<void>;
   hooks?: {

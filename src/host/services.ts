@@ -59,4 +59,6 @@ export const HostTokens = {
   Boss: token<PgBoss>('Boss'),
   Notifications: token<NotificationSubscriber>('Notifications'),
   Routes: token<RouteRegistrar>('Routes'),
+  /** In each plugin's own container: its parsed settings (typed by settingsToken, src/host/plugin-settings.ts). */
+  PluginSettings: token<unknown>('PluginSettings'),
 } as const;

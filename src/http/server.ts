@@ -6,6 +6,7 @@ import { adminAuthHook } from './auth';
 import { answeredCode, rejectionOf } from './rejections';
 import { clientErrorHandler } from './client-error';
 import { errorBody, HttpError } from './errors';
+import { isCodedFailure } from '../host/coded-failure';
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
@@ -118,6 +119,11 @@ export class HttpServer {
 
 function describeError(error: FastifyError): { status: number; code: string; message: string } {
   if (error instanceof HttpError) return { status: error.statusCode, code: error.code, message: error.message };
+  // A plugin's error family answers with its own status and code; a 5xx never shows its message.
+  if (isCodedFailure(error)) {
+    if (error.httpStatus < 500) return { status: error.httpStatus, code: error.code.toLowerCase(), message: error.message };
+    return { status: error.httpStatus, code: error.code.toLowerCase(), message: 'The operation could not complete; see the server log.' };
+  }
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, code: 'body_too_large', message: 'Request body is larger than the server accepts.' };

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deriveMasterEncryptionKey, pointerStorageKey } from '../../src/keys/keys';
 import { createStorage } from '../../src/storage/create-storage';
 import { writeManifest, writePointer } from '../../plugins/backup/manifest/manifest-store';
-import { MASTER_KEY_SENTINEL } from '../../plugins/backup/cotton-chunks/never-touched';
+import { MASTER_KEY_SENTINEL } from '../../plugins/backup/cotton-tables/never-touched';
 import { seedCottonDatabase } from '../support/cotton-schema';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { ControllableClock, DAY } from '../support/cotton-gc/clock';

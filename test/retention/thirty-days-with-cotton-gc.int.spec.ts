@@ -9,12 +9,12 @@ import { deriveMasterEncryptionKey, pointerStorageKey } from '../../src/keys/key
 import { createStorage } from '../../src/storage/create-storage';
 import { MIGRATIONS_PATH } from '../../plugins/backup/index';
 import { createBackupServices, type BackupServices } from '../../plugins/backup/services';
-import { runBackup } from '../../plugins/backup/backup/run-backup';
+import { runBackup } from '../../plugins/backup/take-backup/run-backup';
 import { readManifest } from '../../plugins/backup/manifest/manifest-store';
 import { applyRetention } from '../../plugins/backup/retention/apply-retention';
 import { explicitRestore } from '../../plugins/backup/restore/explicit-restore';
 import { verifyBackup } from '../../plugins/backup/verify/verify-backup';
-import { MASTER_KEY_SENTINEL } from '../../plugins/backup/cotton-chunks/never-touched';
+import { MASTER_KEY_SENTINEL } from '../../plugins/backup/cotton-tables/never-touched';
 import { appendBulkRows, seedCottonDatabase, snapshotTables } from '../support/cotton-schema';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { ControllableClock, DAY, HOUR, MINUTE } from '../support/cotton-gc/clock';

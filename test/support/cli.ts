@@ -8,18 +8,24 @@ export interface CliResult {
   stderr: string;
 }
 
+/** A stream that keeps what is written to it, as text. */
+export function textSink(): { stream: Writable; text(): string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
 /** Runs `cotton-backup <args>` in-process with `env`, capturing both streams as text. */
-export async function runCliCaptured(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
-  const text = { stdout: '', stderr: '' };
-  const sink = (name: keyof typeof text) =>
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        text[name] += chunk.toString();
-        done();
-      },
-    });
-  const code = await runCli(['node', 'cotton-backup', ...args], { env, stdout: sink('stdout'), stderr: sink('stderr') });
-  return { code, ...text };
+export async function runCliCaptured(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliResult> {
+  const out = textSink();
+  const err = textSink();
+  const code = await runCli(['node', 'cotton-backup', ...args], { env, stdout: out.stream, stderr: err.stream });
+  return { code, stdout: out.text(), stderr: err.text() };
 }
 
 /** The environment of a CLI run against `db` with the storage and local state under `root`. */

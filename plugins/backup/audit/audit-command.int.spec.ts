@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program';
-import { cliEnv, connect, createHostFixture, eventsOfType, waitUntil, type HostFixture } from '../triggers/test-support';
+import { cliEnv, connect, createHostFixture, eventsOfType, waitUntil, type HostFixture } from '../../../test/support/host-fixture';
 
 const CONTROL_BUT_LINE_FEED = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 

@@ -1,4 +1,4 @@
-import type { AuditEntry } from './read-audit';
+import type { AuditEntry } from '../events/read-audit';
 
 const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeControlCharacters, formatAuditLine, terminalSafeJson } from './format-audit-line';
-import type { AuditEntry } from './read-audit';
+import type { AuditEntry } from '../events/read-audit';
 
 const entry = (data: Record<string, unknown>, type = 'BackupRequested'): AuditEntry => ({
   globalPosition: '7',

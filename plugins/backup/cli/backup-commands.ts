@@ -4,9 +4,10 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { CliRuntime } from '../../../src/cli/runtime';
 import { CliError } from '../../../src/cli/errors';
-import { runBackup } from '../backup/run-backup';
-import { BackupAlreadyRunningError } from '../backup/single-flight';
-import { backupAudit, recentAudit } from '../audit/read-audit';
+import { exitCodeOf } from '../errors';
+import { runBackup } from '../take-backup/run-backup';
+import { BackupAlreadyRunningError } from '../take-backup/single-flight';
+import { backupAudit, recentAudit } from '../events/read-audit';
 import { formatAuditLine, terminalSafeJson } from '../audit/format-audit-line';
 import { readLatestBackup } from '../manifest/latest-backup';
 import { rebuildProjections } from '../projections/rebuild-projections';
@@ -62,7 +63,7 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
           );
       } catch (error) {
         bar?.stop();
-        if (error instanceof BackupAlreadyRunningError) throw new CliError(`${error.message}`, 3);
+        if (error instanceof BackupAlreadyRunningError) throw new CliError(`${error.message}`, error.exitCode);
         throw error;
       }
     });
@@ -95,7 +96,7 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const latest = await readLatestBackup(await runtime.storage(), await runtime.masterEncryptionKey());
-      if (!latest) throw new CliError('no backup yet: there is no latest-backup pointer under this master key', 4);
+      if (!latest) throw new CliError('no backup yet: there is no latest-backup pointer under this master key', exitCodeOf('NO_BACKUP_YET'));
       if (opts.json) return writeJson(runtime, latest);
       for (const [k, v] of Object.entries(latest)) runtime.stdout.write(`${k.padEnd(20)} ${v}\n`);
     });
@@ -112,7 +113,7 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
       }
       const services = await servicesFromRuntime(runtime);
       const entries = opts.backup ? await backupAudit(services.backup.pool, opts.backup) : await recentAudit(services.backup.pool, opts.limit);
-      if (opts.backup && entries.length === 0) throw new CliError(`no events for backup ${opts.backup}`, 4);
+      if (opts.backup && entries.length === 0) throw new CliError(`no events for backup ${opts.backup}`, exitCodeOf('NO_BACKUP_YET'));
       // Events hold text any NOTIFY sender chose: never let it drive the terminal.
       if (opts.json) return void runtime.stdout.write(terminalSafeJson(entries));
       for (const e of entries) runtime.stdout.write(formatAuditLine(e));

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Host } from '../../../src/host/host';
-import { runCliCaptured } from '../../../test/support/run-cli';
-import { cliEnv, createHostFixture, servedBackupOf, type HostFixture } from '../triggers/test-support';
+import { runCliCaptured } from '../../../test/support/cli';
+import { cliEnv, createHostFixture, servedBackupOf, type HostFixture } from '../../../test/support/host-fixture';
 
 describe('cotton-backup checkpoint', () => {
   let f: HostFixture;
   let host: Host;
   let env: NodeJS.ProcessEnv;
-  const run = (...args: string[]) => runCliCaptured(args, env);
+  const run = (...args: string[]) => runCliCaptured(env, ...args);
 
   beforeAll(async () => {
     f = await createHostFixture('trcli');

@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { CliError } from '../../../src/cli/errors';
+import { exitCodeOf } from '../errors';
 import type { CliRuntime } from '../../../src/cli/runtime';
 import { createPool } from '../../../src/db/pool';
 import { systemClock } from '../../../src/host/clock';
@@ -14,9 +15,14 @@ import { RestoreRejectedError } from '../restore/restore-rejection';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 import { whileReading } from '../retention/reading-lease';
 import { openNamedTarget } from '../copies/open-target';
+import { backupSettingsOf } from '../settings';
 import { reseedPrimary } from '../copies/restore-from-copies';
 
-export const RESTORE_EXIT = { refused: 1, notEmpty: 2, busy: 3 } as const;
+export const RESTORE_EXIT = {
+  refused: exitCodeOf('RESTORE_ABORTED'),
+  notEmpty: exitCodeOf('RESTORE_TARGET_NOT_EMPTY'),
+  busy: exitCodeOf('RESTORE_IN_PROGRESS'),
+} as const;
 
 interface RestoreCommandOptions {
   backup?: string;
@@ -48,7 +54,7 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
   const config = runtime.config();
   const database = opts.targetDatabase ?? config.database.database;
   if (!DATABASE_NAME.test(database)) throw new CliError(`--target-database "${database}" is not a plain database name`);
-  const source = opts.from === undefined ? undefined : await openNamedTarget(runtime, config.backup.copies, opts.from);
+  const source = opts.from === undefined ? undefined : await openNamedTarget(runtime, backupSettingsOf(config).copies, opts.from);
   const sourceStorage = source?.storage ?? (await runtime.storage());
   // Before the target is created or migrated: an unknown id must leave no trace.
   if (opts.backup !== undefined) {
@@ -113,8 +119,7 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
     }
   } catch (error) {
     if (barStarted) bar.stop();
-    if (error instanceof TargetNotEmptyError) throw new CliError(error.message, RESTORE_EXIT.notEmpty);
-    if (error instanceof RestoreInProgressError) throw new CliError(error.message, RESTORE_EXIT.busy);
+    if (error instanceof TargetNotEmptyError || error instanceof RestoreInProgressError) throw new CliError(error.message, error.exitCode);
     if (error instanceof RestoreAbortedError) {
       const behind = error.reason instanceof RestoreRejectedError && error.reason.reason === 'pointer_behind';
       const hint = opts.fallback

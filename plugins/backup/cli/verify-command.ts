@@ -6,9 +6,10 @@ import { verifyBackup } from '../verify/verify-backup';
 import { whileReading } from '../retention/reading-lease';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 import { openNamedTarget } from '../copies/open-target';
+import { exitCodeOf } from '../errors';
 
 /** Exit code of `verify` when the backup has problems (each is listed). */
-export const VERIFY_FAILED_EXIT = 5;
+export const VERIFY_FAILED_EXIT = exitCodeOf('VERIFICATION_FAILED');
 
 /** `cotton-backup verify [--backup <id>] [--json]`: read a backup end to end, report every damaged object. */
 export function registerVerifyCommand(program: Command, runtime: CliRuntime): void {
@@ -28,7 +29,7 @@ export function registerVerifyCommand(program: Command, runtime: CliRuntime): vo
       const target = opts.target === undefined ? undefined : await openNamedTarget(runtime, services.copies.settings, opts.target);
       const storage = target?.storage ?? backup.storage;
       const report = await whileReading(backup.pool, opts.backup, () => verifyBackup(storage, backup.masterEncryptionKey, { backupId: opts.backup }));
-      if (opts.record) await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'cli', target: target?.target.name });
+      if (opts.record) await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'cli', target: target?.target.name, logger: runtime.logger() });
       if (opts.json) writeJson(runtime, { ok: report.problems.length === 0, ...report });
       else {
         const what = `${target ? `copy target ${target.target.name}: ` : ''}backup ${report.backupId ?? '(none)'}${report.manifestKey ? ` (manifest ${report.manifestKey})` : ''}`;

@@ -6,11 +6,11 @@ import { pointerStorageKey } from '../../../src/keys/keys';
 import { createStorage } from '../../../src/storage/create-storage';
 import { appendBulkRows, seedCottonDatabase } from '../../../test/support/cotton-schema';
 import { startS3Server, TEST_S3_ACCESS_KEY_ID, TEST_S3_SECRET, type TestS3Server } from '../../../test/support/s3-server';
-import { runBackup } from '../backup/run-backup';
+import { runBackup } from '../take-backup/run-backup';
 import { setFailpoints } from '../failpoints';
 import { readBackupIndex } from '../manifest/backup-index';
 import { readPointer } from '../manifest/manifest-store';
-import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../test-support';
+import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../../../test/support/backup-fixture';
 import { runCliCaptured } from '../../../test/support/cli';
 import { flipByte, PLUGINS_PATH } from '../../../test/restore/fixtures';
 import { runScheduledVerification } from '../verify/verification-schedule';
@@ -195,7 +195,7 @@ describe('copies to an S3 target (s3rver)', () => {
 
   it('copies under the prefix and the copy verifies; a server that is down fails the copy and is caught up after', async () => {
     const first = await runBackup(f.services.backup);
-    const opened = await openTarget(f.config.backup.copies.targets[0]!, f.config.backup.copies, f.masterEncryptionKey);
+    const opened = await openTarget(f.services.settings.copies.targets[0]!, f.services.settings.copies, f.masterEncryptionKey);
     try {
       expect((await verifyBackup(opened.storage, f.masterEncryptionKey)).sha256).toBe(first.dumpContentHash);
       s3.setDown(true);

@@ -7,10 +7,10 @@ import { createStorage } from '../../../src/storage/create-storage';
 import { appendBulkRows, seedCottonDatabase } from '../../../test/support/cotton-schema';
 import { runCliCaptured } from '../../../test/support/cli';
 import { PLUGINS_PATH } from '../../../test/restore/fixtures';
-import { runBackup, type BackupOutcome } from '../backup/run-backup';
+import { runBackup, type BackupOutcome } from '../take-backup/run-backup';
 import { readBackupIndex } from '../manifest/backup-index';
 import { readManifest } from '../manifest/manifest-store';
-import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../test-support';
+import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../../../test/support/backup-fixture';
 import { verifyBackup } from '../verify/verify-backup';
 import { pruneTarget, PruneRefusedError, TargetBusyError } from './prune-target';
 import { holdOnDedicatedConnection } from '../../../src/db/dedicated-connection';
@@ -76,12 +76,12 @@ describe('prune of a copy target: retention, then mark-and-sweep with a grace pe
     const onlyOlder = [...older].filter((k) => !latest.has(k));
     expect(onlyOlder.length).toBeGreaterThan(0);
 
-    const first = await pruneTarget(ctx(), f.config.backup.copies.targets[0]!);
+    const first = await pruneTarget(ctx(), f.services.settings.copies.targets[0]!);
     expect(first.deletedObjects).toBe(0);
     expect(first.waiting.sort()).toEqual(onlyOlder.sort());
     expect((await readBackupIndex(target(), f.masterEncryptionKey)).map((e) => e.backupId)).toEqual([backups[2]!.backupId]);
 
-    const second = await pruneTarget(ctx(DAY + 60_000), f.config.backup.copies.targets[0]!);
+    const second = await pruneTarget(ctx(DAY + 60_000), f.services.settings.copies.targets[0]!);
     expect(second.deletedObjects).toBe(onlyOlder.length);
     expect(second.bytesFreed).toBeGreaterThan(0);
     const left = new Set(await stored());
@@ -96,7 +96,7 @@ describe('prune of a copy target: retention, then mark-and-sweep with a grace pe
   it('an object written after the last prune (a copy in flight) is never deleted by the next one', async () => {
     const stray = 'ab'.repeat(32);
     await target().write(stray, Buffer.from('in flight'));
-    const r = await pruneTarget(ctx(10 * DAY), f.config.backup.copies.targets[0]!);
+    const r = await pruneTarget(ctx(10 * DAY), f.services.settings.copies.targets[0]!);
     expect(r.waiting).toContain(stray);
     expect(await target().exists(stray)).toBe(true);
   });
@@ -106,12 +106,12 @@ describe('prune of a copy target: retention, then mark-and-sweep with a grace pe
     const held = await holdOnDedicatedConnection(f.db.pool, async (c) => void (locked = (await c.query(TRY_TARGET_LOCK, ['disk2'])).rows[0].locked), (c) => c.query(TARGET_UNLOCK, ['disk2']));
     try {
       expect(locked).toBe(true);
-      await expect(pruneTarget(ctx(), f.config.backup.copies.targets[0]!)).rejects.toBeInstanceOf(TargetBusyError);
+      await expect(pruneTarget(ctx(), f.services.settings.copies.targets[0]!)).rejects.toBeInstanceOf(TargetBusyError);
     } finally {
       await held.release();
     }
     const otherKey = { ...ctx(10 * DAY), masterEncryptionKey: deriveMasterEncryptionKey('another-master-key-0123456789abc') };
-    await expect(pruneTarget(otherKey, f.config.backup.copies.targets[0]!)).rejects.toBeInstanceOf(PruneRefusedError);
+    await expect(pruneTarget(otherKey, f.services.settings.copies.targets[0]!)).rejects.toBeInstanceOf(PruneRefusedError);
     expect((await verifyBackup(target(), f.masterEncryptionKey)).problems).toEqual([]);
   });
 });

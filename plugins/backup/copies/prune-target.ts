@@ -1,6 +1,6 @@
 import { backupIndexKey, readBackupIndex, writeBackupIndex, type IndexEntry } from '../manifest/backup-index';
 import { readManifest, readPointer } from '../manifest/manifest-store';
-import { MASTER_KEY_SENTINEL } from '../cotton-chunks/never-touched';
+import { MASTER_KEY_SENTINEL } from '../cotton-tables/never-touched';
 import { describePolicy, type RetentionPolicy } from '../retention/settings';
 import { failpoint } from '../failpoints';
 import { holdOnDedicatedConnection } from '../../../src/db/dedicated-connection';

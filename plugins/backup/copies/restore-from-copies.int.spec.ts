@@ -9,7 +9,7 @@ import { seedCottonDatabase, snapshotTables } from '../../../test/support/cotton
 import { adminQuery, createTestDatabase, dropDatabase, testServer, type TestDatabase } from '../../../test/support/database';
 import { cliEnvironment, runCliCaptured } from '../../../test/support/cli';
 import { hostConfig, MASTER_KEY, PLUGINS_PATH, newHost, removeRoot, restoreEvents, snapshotWithoutNotices, storageOf, tempRoot } from '../../../test/restore/fixtures';
-import { runBackup, type BackupOutcome } from '../backup/run-backup';
+import { runBackup, type BackupOutcome } from '../take-backup/run-backup';
 import { readManifest, readPointer } from '../manifest/manifest-store';
 import { RESTORED_TITLE } from '../notifications/restore-completed';
 import { BackupTokens } from '../tokens';

@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import type { Pool } from 'pg';
 import { ConfigError, loadConfig } from '../../../src/config/config';
-import { secretValues } from '../../../src/config/secrets';
+import { backupSettingsOf, backupSettingsOwner } from '../settings';
+import { createBackupServices } from '../services';
+import { MemoryStorage } from '../../../test/host/memory-storage';
 import { parseCopyTarget } from './settings';
 
 const AWS = { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'aws-secret-value-1234' };
 
+/** Every refusal, the way the host meets them: the plugin's schema at load, then the plugin's services at register. */
 function problems(env: NodeJS.ProcessEnv): string[] {
   try {
-    loadConfig(env);
+    const config = loadConfig(env, [backupSettingsOwner]);
+    createBackupServices({ config, pool: {} as Pool, storage: new MemoryStorage(), masterEncryptionKey: Buffer.alloc(32), clock: { now: () => new Date() } });
     return [];
   } catch (error) {
     if (error instanceof ConfigError) return error.problems;
@@ -17,22 +22,25 @@ function problems(env: NodeJS.ProcessEnv): string[] {
 
 describe('copy targets (COTTON_BACKUP_COPIES)', () => {
   it('parses folder and S3 targets, named by their URL unless given a name', () => {
-    const config = loadConfig({ ...AWS, COTTON_STORAGE_PATH: '/srv/files', COTTON_BACKUP_COPIES: 'file:///mnt/disk2/cotton/, offsite=s3://bucket-1/a/b', AWS_ENDPOINT_URL: 'http://127.0.0.1:9000' });
-    expect(config.backup.copies.targets).toEqual([
+    const env = { ...AWS, COTTON_STORAGE_PATH: '/srv/files', COTTON_BACKUP_COPIES: 'file:///mnt/disk2/cotton/, offsite=s3://bucket-1/a/b', AWS_ENDPOINT_URL: 'http://127.0.0.1:9000' };
+    const config = loadConfig(env, [backupSettingsOwner]);
+    const copies = backupSettingsOf(config).copies;
+    expect(copies.targets).toEqual([
       { name: 'file:///mnt/disk2/cotton', kind: 'folder', url: 'file:///mnt/disk2/cotton', path: '/mnt/disk2/cotton' },
       { name: 'offsite', kind: 's3', url: 's3://bucket-1/a/b', bucket: 'bucket-1', prefix: 'a/b/' },
     ]);
-    expect(config.backup.copies.aws.endpoint).toBe('http://127.0.0.1:9000');
-    expect(secretValues(config)).toContain(AWS.AWS_SECRET_ACCESS_KEY);
+    expect(copies.aws.endpoint).toBe('http://127.0.0.1:9000');
+    const services = createBackupServices({ config, pool: {} as Pool, storage: new MemoryStorage(), masterEncryptionKey: Buffer.alloc(32), clock: { now: () => new Date() } });
+    expect(services.backup.secrets).toContain(AWS.AWS_SECRET_ACCESS_KEY);
   });
 
   it('AWS_ENDPOINT_URL_S3 wins over AWS_ENDPOINT_URL, as in the SDK', () => {
-    const config = loadConfig({ ...AWS, COTTON_BACKUP_COPIES: 's3://b-1', AWS_ENDPOINT_URL: 'http://a:1', AWS_ENDPOINT_URL_S3: 'http://b:2' });
-    expect(config.backup.copies.aws.endpoint).toBe('http://b:2');
+    const config = loadConfig({ ...AWS, COTTON_BACKUP_COPIES: 's3://b-1', AWS_ENDPOINT_URL: 'http://a:1', AWS_ENDPOINT_URL_S3: 'http://b:2' }, [backupSettingsOwner]);
+    expect(backupSettingsOf(config).copies.aws.endpoint).toBe('http://b:2');
   });
 
   it('no variable: no targets', () => {
-    expect(loadConfig({}).backup.copies.targets).toEqual([]);
+    expect(backupSettingsOf(loadConfig({}, [backupSettingsOwner])).copies.targets).toEqual([]);
   });
 
   it.each([

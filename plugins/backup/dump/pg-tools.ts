@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import { BackupPluginError } from '../errors';
 
 export interface ConnectionTarget {
   host: string;
@@ -10,13 +11,14 @@ export interface ConnectionTarget {
   password?: string;
 }
 
-export class PgToolError extends Error {
+export class PgToolError extends BackupPluginError {
   constructor(
     readonly tool: string,
     message: string,
-    readonly exitCode?: number | null,
+    /** The tool's own exit code (null when a signal ended it); the CLI's is the family's `exitCode`. */
+    readonly toolExitCode?: number | null,
   ) {
-    super(message);
+    super('PG_TOOL_FAILED', message);
     this.name = 'PgToolError';
   }
 }

@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '../../../test/support/dat
 import { appendToStream } from './append-to-stream';
 import { ConcurrencyError } from './errors';
 import { readStream } from './read-stream';
-import { applyEventStoreMigration, exampleEvents } from './test-support';
+import { applyEventStoreMigration, exampleEvents } from '../../../test/support/event-store';
 import { InvalidEventError } from './vocabulary';
 
 let db: TestDatabase;

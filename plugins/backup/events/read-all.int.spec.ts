@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
 import { appendToStream } from './append-to-stream';
 import { readAll, type ReadAllPage } from './read-all';
-import { applyEventStoreMigration, exampleEvents } from './test-support';
+import { applyEventStoreMigration, exampleEvents } from '../../../test/support/event-store';
 import type { ReadAllCheckpoint, RecordedEvent } from './types';
 
 let db: TestDatabase;

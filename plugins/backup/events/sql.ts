@@ -99,3 +99,72 @@ export const READ_ALL_LOCKED = `
 
 /** Waits for in-flight appends to end and holds new ones until the transaction ends. */
 export const LOCK_AGAINST_APPENDS = 'lock table cotton_backup.events in share mode';
+
+export const EVENT_STORE_PRESENT = "SELECT to_regclass('cotton_backup.events') IS NOT NULL AS present";
+
+/**
+ * Whether cotton_backup and its events table are ours (the schema owned by our role, the table an
+ * ordinary table of the schema's owner): the check the restore marker makes. A store someone else
+ * made is never read (a view there could run their functions with our privileges).
+ */
+export const EVENT_STORE_OURS = `
+  SELECT n.nspowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+         AND coalesce(c.relkind = 'r' AND c.relowner = n.nspowner, false) AS ours
+    FROM pg_namespace n
+    LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = 'events'
+   WHERE n.nspname = 'cotton_backup'`;
+
+/**
+ * Restored events keep the transaction ids (xid8) of the server that wrote them. On another
+ * server those may be at or above the current xid, and the global reader (events/read-all.ts:
+ * `transaction_id < pg_snapshot_xmin(pg_current_snapshot())`) would hide them until this server's
+ * xids caught up — possibly forever for practical purposes. True when a rebase is needed.
+ */
+export const TRANSACTION_IDS_AHEAD = `
+  SELECT coalesce(max(transaction_id) >= pg_current_xact_id(), false) AS ahead FROM cotton_backup.events`;
+
+/**
+ * Moves every restored event's transaction_id below this transaction's own xid, keeping their
+ * order: the k distinct source xids map, in order, onto 3, 4, … (3 = FirstNormalTransactionId).
+ * When k does not fit below the current xid (a young server, a long history), they are spread
+ * monotonically over 3 … current−1, so some neighbours share an id and read in global_position
+ * order — fine for history whose transactions have all ended. The hash chain does not include
+ * transaction_id (cotton_backup.event_hash), so verification is unaffected.
+ * Run inside one transaction with the update trigger disabled (it refuses every UPDATE).
+ */
+export const REBASE_TRANSACTION_IDS = `
+  WITH k AS (SELECT count(DISTINCT transaction_id)::numeric AS n,
+                    (pg_current_xact_id()::text::numeric - 4) AS room
+               FROM cotton_backup.events),
+       ranked AS (SELECT global_position,
+                         dense_rank() OVER (ORDER BY transaction_id)::numeric - 1 AS r
+                    FROM cotton_backup.events)
+  UPDATE cotton_backup.events e
+     SET transaction_id = (3 + floor(ranked.r * least(k.n, k.room) / k.n))::text::xid8
+    FROM ranked, k
+   WHERE e.global_position = ranked.global_position`;
+export const DISABLE_EVENTS_UPDATE_GUARD = 'ALTER TABLE cotton_backup.events DISABLE TRIGGER events_refuse_update';
+/** ALWAYS, as migration 001 left it: a plain ENABLE would let it skip under session_replication_role = replica. */
+export const ENABLE_EVENTS_UPDATE_GUARD = 'ALTER TABLE cotton_backup.events ENABLE ALWAYS TRIGGER events_refuse_update';
+
+/** Every event of a store about to be replaced by pg_restore --clean, stream by stream. */
+export const EVENTS_TO_CARRY = `
+  SELECT stream_id, type, data, metadata, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at
+    FROM cotton_backup.events ORDER BY stream_id, stream_version`;
+
+/** Whether a stream has any event (a restore whose stream is recorded is over). */
+export const STREAM_EXISTS = 'SELECT EXISTS (SELECT 1 FROM cotton_backup.events WHERE stream_id = $1) AS recorded';
+
+/** A backup's requests: the streams of the request ids its history row names, in global order. */
+export const REQUESTS_OF_BACKUP = `
+  select ${RECORDED_COLUMNS}
+    from cotton_backup.events e
+   where e.stream_id = any (select 'request-' || unnest(request_ids) from cotton_backup.backup_history where backup_id = $1)
+   order by e.global_position`;
+
+/** The newest $1 events, newest first. */
+export const LAST_EVENTS = `
+  select ${RECORDED_COLUMNS}
+    from cotton_backup.events e
+   order by e.global_position desc
+   limit $1`;

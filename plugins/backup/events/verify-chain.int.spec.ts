@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '../../../test/support/dat
 import { formatEventsVerify, runEventsVerify, verifyEventsCommand } from '../cli/events-verify';
 import { appendToStream } from './append-to-stream';
 import { readStream } from './read-stream';
-import { applyEventStoreMigration, exampleEvents } from './test-support';
+import { applyEventStoreMigration, exampleEvents } from '../../../test/support/event-store';
 import { verifyChain } from './verify-chain';
 
 let db: TestDatabase;

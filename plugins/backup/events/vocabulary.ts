@@ -8,6 +8,7 @@
  * password, admin token).
  */
 import { z } from 'zod';
+import { BackupPluginError } from '../errors';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters (a SHA-256 key)');
 const backupId = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters (a GUID without dashes)');
@@ -303,14 +304,14 @@ export interface EventIssue {
 }
 
 /** Event data that does not match the vocabulary (or an unknown event type). */
-export class InvalidEventError extends Error {
+export class InvalidEventError extends BackupPluginError {
   readonly type: string;
   readonly issues: readonly EventIssue[];
 
   constructor(type: string, issues: readonly EventIssue[], context?: string) {
     const where = context ? ` (${context})` : '';
     const list = issues.map((i) => (i.path ? `data.${i.path}: ${i.message}` : `data: ${i.message}`)).join('; ');
-    super(`invalid ${type} event${where}: ${list}`);
+    super('INVALID_EVENT', `invalid ${type} event${where}: ${list}`);
     this.name = 'InvalidEventError';
     this.type = type;
     this.issues = issues;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exampleEvents } from './test-support';
+import { exampleEvents } from '../../../test/support/event-store';
 import { EVENT_TYPES, InvalidEventError, backupEventSchema, eventSchemas, parseEvent, type EventType } from './vocabulary';
 
 const h64 = 'a'.repeat(64);

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { parseManifest, serializeManifest, type Manifest } from './manifest';
-import { halves } from '../backup/store-chunks';
+import { halves } from '../failpoints';
 import { parsePointer, serializePointer, type Pointer } from './pointer';
 
 const MAX_METADATA_BYTES = 64 * 1024 * 1024;

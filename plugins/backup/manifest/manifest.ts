@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sha256Hex } from '../../../src/keys/keys';
+import { BackupPluginError } from '../errors';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256 (64 characters)');
 const backupId = z.string().regex(/^[0-9a-f]{32}$/, 'a GUID as 32 lowercase hex characters');
@@ -60,9 +61,9 @@ export const manifestSchema = z
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestChunk = z.infer<typeof manifestChunkSchema>;
 
-export class InvalidManifestError extends Error {
+export class InvalidManifestError extends BackupPluginError {
   constructor(readonly detail: string) {
-    super(`invalid backup manifest: ${detail}`);
+    super('INVALID_MANIFEST', `invalid backup manifest: ${detail}`);
     this.name = 'InvalidManifestError';
   }
 }

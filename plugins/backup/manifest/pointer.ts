@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BackupPluginError } from '../errors';
 
 export const POINTER_LOGICAL_KEY = 'database.ctn';
 
@@ -13,9 +14,9 @@ export const pointerSchema = z.object({
 
 export type Pointer = z.infer<typeof pointerSchema>;
 
-export class InvalidPointerError extends Error {
+export class InvalidPointerError extends BackupPluginError {
   constructor(readonly detail: string) {
-    super(`invalid latest-backup pointer: ${detail}`);
+    super('INVALID_POINTER', `invalid latest-backup pointer: ${detail}`);
     this.name = 'InvalidPointerError';
   }
 }

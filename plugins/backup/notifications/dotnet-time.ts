@@ -4,6 +4,8 @@
  * display format `yyyy-MM-dd HH:mm:ss`. Cotton's web UI shows these strings as they are.
  */
 
+import { isTimeZone } from '../../../src/config/variables';
+
 /** An instant with .NET's precision: milliseconds since the epoch plus the 100 ns ticks below them. */
 export interface Instant {
   epochMs: number;
@@ -30,13 +32,7 @@ export function instantOf(date: Date): Instant {
 
 /** A time zone JavaScript knows (IANA id), else UTC: a wrong setting must not cost the notification. */
 export function knownTimeZone(zone: string | undefined): string {
-  if (!zone) return 'UTC';
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return zone;
-  } catch {
-    return 'UTC';
-  }
+  return zone && isTimeZone(zone) ? zone : 'UTC';
 }
 
 interface WallClock {

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { withTransaction } from '../../../src/db/with-transaction';
 import { InvalidEventError, parseEvent } from '../events/vocabulary';
 import type { NewEvent } from '../projections/journal';
-import { ADMINS, INSERT_NOTIFICATION, NOTIFICATIONS_TABLE_PRESENT } from './sql';
+import { insertNotification, listAdmins, notificationsTablePresent } from '../cotton-tables/notifications';
 
 export type NotificationKind = 'restore_completed' | 'restore_refused' | 'backup_failed' | 'verification_failed' | 'copy_overdue';
 
@@ -37,19 +37,16 @@ export function notificationId(notice: Pick<AdminNotice, 'kind' | 'dedupKey'>, u
  * so the trail says what happened instead of lacking it.
  */
 export async function notifyAdmins(pool: Pool, notice: AdminNotice): Promise<NewEvent | undefined> {
-  const { rows: present } = await pool.query<{ present: boolean }>(NOTIFICATIONS_TABLE_PRESENT);
-  if (!present[0]!.present) return undefined;
-  const keys = Object.keys(notice.metadata);
-  const values = keys.map((k) => notice.metadata[k]!);
+  if (!(await notificationsTablePresent(pool))) return undefined;
   const recipients: { notificationId: string; userId: string }[] = [];
   let adminCount = 0;
   await withTransaction(pool, async (client) => {
-    const { rows: admins } = await client.query<{ id: string }>(ADMINS);
+    const admins = await listAdmins(client);
     adminCount = admins.length;
-    for (const admin of admins) {
-      const id = notificationId(notice, admin.id);
-      const inserted = await client.query(INSERT_NOTIFICATION, [id, notice.title, notice.content, keys, values, admin.id, notice.priority]);
-      if (inserted.rowCount === 1) recipients.push({ notificationId: id, userId: admin.id });
+    for (const userId of admins) {
+      const id = notificationId(notice, userId);
+      const { title, content, metadata, priority } = notice;
+      if (await insertNotification(client, { id, title, content, metadata, userId, priority })) recipients.push({ notificationId: id, userId });
     }
   });
   if (recipients.length === 0) return undefined;

@@ -4,7 +4,7 @@ import type { Manifest } from '../manifest/manifest';
 import type { NewEvent } from '../projections/journal';
 import { display, instantOf, knownTimeZone, parseInstant, roundTripLocal, roundTripUtc } from './dotnet-time';
 import { notifyAdmins, Priority } from './notify-admins';
-import { NEWEST_SERVER_TIMEZONE } from './sql';
+import { readCottonTimeZone } from '../cotton-tables/server-settings';
 
 export const RESTORED_TITLE = 'Database restored automatically';
 
@@ -21,10 +21,7 @@ export async function notifyRestoreCompleted(
 ): Promise<NewEvent | undefined> {
   const { manifest, manifestKey } = restored;
   const zone = knownTimeZone(
-    await pool.query<{ timezone: string }>(NEWEST_SERVER_TIMEZONE).then(
-      (r) => r.rows[0]?.timezone,
-      () => undefined, // no server_settings table (yet): Cotton says UTC too
-    ),
+    await readCottonTimeZone(pool).catch(() => undefined), // no usable server_settings (yet): Cotton says UTC too
   );
   const created = parseInstant(manifest.createdAtUtc) ?? instantOf(new Date(0));
   const completed = instantOf(clock.now());

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCottonDatabase } from '../../../test/support/cotton-schema';
-import { runBackup } from '../backup/run-backup';
-import { createBackupFixture, type BackupFixture } from '../test-support';
+import { runBackup } from '../take-backup/run-backup';
+import { createBackupFixture, type BackupFixture } from '../../../test/support/backup-fixture';
 import { rebuildProjections } from './rebuild-projections';
 
 const TABLES = [

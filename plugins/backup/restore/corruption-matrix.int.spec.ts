@@ -23,7 +23,7 @@ import {
   truncateHalf,
   writeCtn1,
 } from '../../../test/restore/fixtures';
-import { runBackup, type BackupOutcome } from '../backup/run-backup';
+import { runBackup, type BackupOutcome } from '../take-backup/run-backup';
 import { serializeManifest, type Manifest } from '../manifest/manifest';
 import { readManifest, writePointer } from '../manifest/manifest-store';
 import { REFUSED_TITLE } from '../notifications/restore-refused';

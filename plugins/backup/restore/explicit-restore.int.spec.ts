@@ -9,7 +9,7 @@ import { deriveMasterEncryptionKey } from '../../../src/keys/keys';
 import { appendBulkRows, seedCottonDatabase, snapshotTables } from '../../../test/support/cotton-schema';
 import { createTestDatabase, dropDatabase, testServer, uniqueDatabaseName, type TestDatabase } from '../../../test/support/database';
 import { flipByte, hostConfig, MASTER_KEY, PLUGINS_PATH, removeRoot, restoreEvents, storageOf, tempRoot } from '../../../test/restore/fixtures';
-import { runBackup, type BackupOutcome } from '../backup/run-backup';
+import { runBackup, type BackupOutcome } from '../take-backup/run-backup';
 import { MIGRATIONS_PATH } from '../index';
 import { readManifest } from '../manifest/manifest-store';
 import { createBackupServices } from '../services';

@@ -5,10 +5,10 @@ import type { Clock } from '../../../src/host/services';
 import type { Logger } from '../../../src/logging/logger';
 import { MIGRATIONS_PATH } from '../index';
 import { createJournal } from '../projections/journal';
-import { appendCarriedEvents } from './carry-over-events';
+import { appendCarriedEvents } from '../events/carry-over-events';
 import { restoreBackup, RestoreAbortedError, type RestoreContext, type RestoreOptions, type RestoreReport } from './restore-backup';
 import { recordStartupRestore } from './startup-restore';
-import { DATABASE_EXISTS } from './sql';
+import { DATABASE_EXISTS } from '../../../src/db/sql';
 
 /** One rule for every database name (COTTON_PG_DATABASE, --target-database): see database-name.ts. */
 export { DATABASE_NAME };

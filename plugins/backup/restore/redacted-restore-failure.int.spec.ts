@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCottonDatabase } from '../../../test/support/cotton-schema';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
 import { withFailingPgTool } from '../../../test/support/failing-pg-tool';
-import { runBackup } from '../backup/run-backup';
+import { runBackup } from '../take-backup/run-backup';
 import { connectionTarget } from '../services';
-import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../test-support';
+import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../../../test/support/backup-fixture';
 import { restoreBackup, RestoreAbortedError } from './restore-backup';
 
 // Trust authentication ignores it; it is configured so that it is a secret to keep out of events.

@@ -10,10 +10,10 @@ import type { ConnectionTarget } from '../dump/pg-tools';
 import type { Manifest } from '../manifest/manifest';
 import type { NewEvent } from '../projections/journal';
 import { failpoint } from '../failpoints';
-import { readEventsToCarry, type CarriedStream } from './carry-over-events';
+import { readEventsToCarry, type CarriedStream } from '../events/carry-over-events';
 import { findCandidates } from './find-candidates';
 import { ensureExtensions, missingExtensions, restoreTargetState, wipeDatabase } from './database-state';
-import { rebaseRestoredTransactionIds } from './rebase-transaction-ids';
+import { rebaseRestoredTransactionIds } from '../events/rebase-transaction-ids';
 import { rebuildVerifiedDump, type VerifyProgress } from './rebuild-verified-dump';
 import { acquireRestoreLock } from './restore-lock';
 import { RestoreRejectedError } from './restore-rejection';
@@ -88,7 +88,9 @@ export async function restoreBackup(ctx: RestoreContext, options: RestoreOptions
     if (swept.length > 0) ctx.logger?.warn({ files: swept }, 'removed plaintext dump files left by restores that were killed');
     const target = await restoreTargetState(ctx.pool, restoreMarkerKey(ctx.masterEncryptionKey));
     if (!target.empty) throw new TargetNotEmptyError(ctx.target.database, target.marker);
-    return await restoreLocked(ctx, options, target.marker.kind === 'verified' ? target.marker.claim : undefined);
+    // A lost lock session stops the restore: another one may have started.
+    const signal = options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost;
+    return await restoreLocked(ctx, { ...options, signal }, target.marker.kind === 'verified' ? target.marker.claim : undefined);
   } finally {
     await lock.release();
   }

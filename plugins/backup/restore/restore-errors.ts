@@ -1,7 +1,8 @@
 import type { NewEvent } from '../projections/journal';
-import type { CarriedStream } from './carry-over-events';
+import type { CarriedStream } from '../events/carry-over-events';
 import type { MarkerClaim, MarkerState } from './restore-marker';
 import type { RestoreRejectedError } from './restore-rejection';
+import { BackupPluginError } from '../errors';
 
 /**
  * What a failed restore left in the target database, so that no message claims an outcome that
@@ -13,7 +14,7 @@ import type { RestoreRejectedError } from './restore-rejection';
 export type LeftDatabase = 'untouched' | 'wiped' | 'not_wiped';
 
 /** Thrown when no backup could be restored; carries the events to record and what the database was left as. */
-export class RestoreAbortedError extends Error {
+export class RestoreAbortedError extends BackupPluginError {
   constructor(
     readonly reason: Error,
     readonly events: NewEvent[],
@@ -24,7 +25,7 @@ export class RestoreAbortedError extends Error {
     /** The earlier, interrupted restore still in the database (left untouched: no backup verified). */
     readonly interrupted?: MarkerClaim,
   ) {
-    super(reason.message, { cause: reason });
+    super('RESTORE_ABORTED', reason.message, { cause: reason });
     this.name = 'RestoreAbortedError';
   }
 
@@ -53,12 +54,12 @@ export function leftDatabaseSentence(error: RestoreAbortedError, database: strin
 }
 
 /** The target holds Cotton data, or a marker that proves nothing: a restore never touches it. */
-export class TargetNotEmptyError extends Error {
+export class TargetNotEmptyError extends BackupPluginError {
   constructor(
     readonly database: string,
     readonly marker?: MarkerState,
   ) {
-    super(
+    super('RESTORE_TARGET_NOT_EMPTY', 
       marker?.kind === 'unverified'
         ? `database "${database}" is treated as not empty and nothing was touched: ${marker.detail}. ` +
             'Its name alone never proves a half-done restore of ours. If the database is good, drop that schema ' +

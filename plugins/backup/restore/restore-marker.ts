@@ -1,6 +1,7 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { Pool } from 'pg';
 import * as sql from './sql';
+import { streamRecorded } from '../events/stream-recorded';
 
 /**
  * pg_restore runs in parallel (-j), so it cannot be one transaction: a crash mid-way would leave
@@ -96,10 +97,8 @@ export async function readRestoreMarker(pool: Pool, key: Buffer): Promise<Marker
 }
 
 async function restoreRecorded(pool: Pool, restoreId: string): Promise<boolean> {
-  const { rows } = await pool.query<{ present: boolean }>(sql.EVENT_STORE_PRESENT);
-  if (!rows[0]!.present) return false;
   try {
-    return (await pool.query<{ recorded: boolean }>(sql.RESTORE_STREAM_RECORDED, [`restore-${restoreId}`])).rows[0]!.recorded;
+    return await streamRecorded(pool, `restore-${restoreId}`);
   } catch {
     // A half-restored event store may be unreadable; nothing in it then says the restore is over.
     return false;

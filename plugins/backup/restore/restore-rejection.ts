@@ -1,4 +1,5 @@
 import { Ctn2Error, LegacyCtn1FormatError } from '../../../src/storage/ctn2/errors';
+import { BackupPluginError } from '../errors';
 
 export type RejectionReason =
   | 'no_pointer'
@@ -13,13 +14,13 @@ export type RejectionReason =
   | 'pointer_behind';
 
 /** Why a backup was not trusted. Nothing reached pg_restore when this is thrown. */
-export class RestoreRejectedError extends Error {
+export class RestoreRejectedError extends BackupPluginError {
   constructor(
     readonly reason: RejectionReason,
     readonly detail: string,
     readonly keys: { manifestKey?: string; chunkKey?: string } = {},
   ) {
-    super(`restore refused (${reason}): ${detail}`);
+    super('RESTORE_REJECTED', `restore refused (${reason}): ${detail}`);
     this.name = 'RestoreRejectedError';
   }
 }

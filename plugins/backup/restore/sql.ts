@@ -1,12 +1,3 @@
-/** Cotton's rule for "empty" (COTTON.md §5): no applied migrations, or no user and no server settings. */
-export const COTTON_TABLES_PRESENT = `
-  SELECT to_regclass('public."__EFMigrationsHistory"') IS NOT NULL AS migrations,
-         to_regclass('public.users') IS NOT NULL AS users,
-         to_regclass('public.server_settings') IS NOT NULL AS settings`;
-export const COUNT_MIGRATIONS = 'SELECT count(*)::int AS n FROM public."__EFMigrationsHistory"';
-export const ANY_USER = 'SELECT EXISTS (SELECT 1 FROM public.users) AS present';
-export const ANY_SETTINGS = 'SELECT EXISTS (SELECT 1 FROM public.server_settings) AS present';
-
 /**
  * Schemas a failed restore may have left behind; system and extension-owned ones excluded.
  * pg_toast/pg_temp variants are the server's own. The half-restored marker comes last: a wipe
@@ -28,50 +19,6 @@ export const INSTALLED_EXTENSIONS = 'SELECT extname AS name FROM pg_extension WH
  */
 export const TRY_RESTORE_LOCK = "SELECT pg_try_advisory_lock(hashtextextended('cotton_backup.restore/' || current_database(), 0)) AS locked";
 export const RESTORE_UNLOCK = "SELECT pg_advisory_unlock(hashtextextended('cotton_backup.restore/' || current_database(), 0))";
-
-export const SERVER_TIMEZONE = 'SELECT timezone FROM public.server_settings ORDER BY id LIMIT 1';
-
-export const EVENT_STORE_PRESENT = "SELECT to_regclass('cotton_backup.events') IS NOT NULL AS present";
-
-/**
- * Restored events keep the transaction ids (xid8) of the server that wrote them. On another
- * server those may be at or above the current xid, and the global reader (events/read-all.ts:
- * `transaction_id < pg_snapshot_xmin(pg_current_snapshot())`) would hide them until this server's
- * xids caught up — possibly forever for practical purposes. True when a rebase is needed.
- */
-export const TRANSACTION_IDS_AHEAD = `
-  SELECT coalesce(max(transaction_id) >= pg_current_xact_id(), false) AS ahead FROM cotton_backup.events`;
-
-/**
- * Moves every restored event's transaction_id below this transaction's own xid, keeping their
- * order: the k distinct source xids map, in order, onto 3, 4, … (3 = FirstNormalTransactionId).
- * When k does not fit below the current xid (a young server, a long history), they are spread
- * monotonically over 3 … current−1, so some neighbours share an id and read in global_position
- * order — fine for history whose transactions have all ended. The hash chain does not include
- * transaction_id (cotton_backup.event_hash), so verification is unaffected.
- * Run inside one transaction with the update trigger disabled (it refuses every UPDATE).
- */
-export const REBASE_TRANSACTION_IDS = `
-  WITH k AS (SELECT count(DISTINCT transaction_id)::numeric AS n,
-                    (pg_current_xact_id()::text::numeric - 4) AS room
-               FROM cotton_backup.events),
-       ranked AS (SELECT global_position,
-                         dense_rank() OVER (ORDER BY transaction_id)::numeric - 1 AS r
-                    FROM cotton_backup.events)
-  UPDATE cotton_backup.events e
-     SET transaction_id = (3 + floor(ranked.r * least(k.n, k.room) / k.n))::text::xid8
-    FROM ranked, k
-   WHERE e.global_position = ranked.global_position`;
-export const DISABLE_EVENTS_UPDATE_GUARD = 'ALTER TABLE cotton_backup.events DISABLE TRIGGER events_refuse_update';
-/** ALWAYS, as migration 001 left it: a plain ENABLE would let it skip under session_replication_role = replica. */
-export const ENABLE_EVENTS_UPDATE_GUARD = 'ALTER TABLE cotton_backup.events ENABLE ALWAYS TRIGGER events_refuse_update';
-
-/** Every event of a store about to be replaced by pg_restore --clean, stream by stream. */
-export const EVENTS_TO_CARRY = `
-  SELECT stream_id, type, data, metadata, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at
-    FROM cotton_backup.events ORDER BY stream_id, stream_version`;
-
-export const DATABASE_EXISTS = 'SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS present';
 
 /**
  * Present only while pg_restore runs: a database holding it was left half-restored by a crash.
@@ -100,6 +47,4 @@ export const RESTORE_MARKER_OWNERSHIP = `
 export const READ_RESTORE_MARKER = `SELECT restore_id::text, backup_id::text, manifest_key::text, mac::text FROM ${RESTORE_MARKER_SCHEMA}.marker LIMIT 2`;
 export const DROP_RESTORE_MARKER = `DROP SCHEMA IF EXISTS ${RESTORE_MARKER_SCHEMA} CASCADE`;
 export const RESTORE_MARKER_PRESENT = `SELECT to_regnamespace('${RESTORE_MARKER_SCHEMA}') IS NOT NULL AS present`;
-/** A restore whose stream is in the event store was recorded, so it is over: its marker is stale. */
-export const RESTORE_STREAM_RECORDED = 'SELECT EXISTS (SELECT 1 FROM cotton_backup.events WHERE stream_id = $1) AS recorded';
 export const CURRENT_DATABASE = 'SELECT current_database() AS name';

@@ -17,7 +17,7 @@ import {
   tempRoot,
 } from '../../../test/restore/fixtures';
 import { readAll, readStream, verifyChain } from '../events';
-import { runBackup, type BackupOutcome } from '../backup/run-backup';
+import { runBackup, type BackupOutcome } from '../take-backup/run-backup';
 import { RESTORED_TITLE, notifyRestoreCompleted } from '../notifications/restore-completed';
 import { readManifest } from '../manifest/manifest-store';
 import { BackupTokens } from '../tokens';

@@ -5,7 +5,7 @@ import type { Clock } from '../../../src/host/services';
 import type { Journal } from '../projections/journal';
 import { notifyRestoreCompleted } from '../notifications/restore-completed';
 import { notifyRestoreRefused } from '../notifications/restore-refused';
-import { appendCarriedEvents } from './carry-over-events';
+import { appendCarriedEvents } from '../events/carry-over-events';
 import { restoreTargetState } from './database-state';
 import { rerecordBackupHistory } from './record-restore';
 import { restoreBackup, type RestoreContext, type RestoreReport } from './restore-backup';
@@ -13,10 +13,13 @@ import { leftDatabaseSentence, RestoreAbortedError, TargetNotEmptyError } from '
 import { restoreMarkerKey } from './restore-marker';
 import { sweepStaleWorkFiles } from './work-dir';
 import { RestoreRejectedError } from './restore-rejection';
+import { recordNotified } from '../notifications/record-notified';
+import { redactSecrets } from '../../../src/config/secrets';
+import { BackupPluginError } from '../errors';
 
-export class StartupRestoreError extends Error {
+export class StartupRestoreError extends BackupPluginError {
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
+    super('STARTUP_RESTORE_FAILED', message, options);
     this.name = 'StartupRestoreError';
   }
 }
@@ -55,7 +58,7 @@ export async function startupRestore(
     if (error instanceof RestoreAbortedError && !error.databaseIsClean) {
       options.logger?.error({ events: error.events }, 'startup restore failed; its events are not recorded in the half-restored database');
       throw new StartupRestoreError(
-        `${refusalMessage(error, ctx.target.database)} The refusal is not recorded in the database (it holds a half-done restore); its events are in this log.`,
+        `${refusalMessage(error, ctx.target.database, ctx.secrets)} The refusal is not recorded in the database (it holds a half-done restore); its events are in this log.`,
         { cause: error.reason },
       );
     }
@@ -76,7 +79,13 @@ export async function startupRestore(
  * After migrations: events carried over from the empty database, the held restore events, the
  * re-recorded history of the restored backup, and (startup only) the admins' notification.
  */
-export async function recordStartupRestore(pool: Pool, journal: Journal, clock: Clock, report: RestoreReport, options: { notify?: boolean } = {}): Promise<void> {
+export async function recordStartupRestore(
+  pool: Pool,
+  journal: Journal,
+  clock: Clock,
+  report: RestoreReport,
+  options: { notify?: boolean; logger?: Logger } = {},
+): Promise<void> {
   const stream = `restore-${report.restoreId}`;
   await appendCarriedEvents(journal, report.carried);
   await journal.append(stream, report.events, { expectedVersion: 'no_stream' });
@@ -87,11 +96,14 @@ export async function recordStartupRestore(pool: Pool, journal: Journal, clock: 
     manifestKey: report.manifestKey,
     refusedNewer: report.refused.map((r) => r.message),
   });
-  if (notified) await journal.append(stream, [notified]);
+  await recordNotified(journal, stream, notified, options.logger);
 }
 
-/** What an operator reads when no backup could be restored: what was wrong, what to do. */
-export function refusalMessage(error: RestoreAbortedError, database: string): string {
+/**
+ * What an operator reads when no backup could be restored: what was wrong, what to do. It also
+ * becomes an admin notification, so every secret is redacted (a tool's message may quote one).
+ */
+export function refusalMessage(error: RestoreAbortedError, database: string, secrets: readonly string[] = []): string {
   const reason = error.reason;
   const rejection = reason instanceof RestoreRejectedError ? reason : undefined;
   const todo =
@@ -104,10 +116,11 @@ export function refusalMessage(error: RestoreAbortedError, database: string): st
         ? 'set COTTON_RESTORE_FALLBACK=previous to restore the newest backup that still verifies, ' +
           'or restore a chosen one with `cotton-backup restore --backup <id>`; the damaged object is named above'
         : 'fix the cause named above (pg_restore output, disk space, permissions), then start again';
-  return (
+  return redactSecrets(
     `Startup restore into database "${database}" failed: ${reason.message}. ` +
     `${leftDatabaseSentence(error, database)} The host did not start. ` +
-    `What to do: ${todo}; ${error.databaseIsClean ? 'or set COTTON_RESTORE_DATABASE_IF_EMPTY=false to start with an empty database' : 'or drop and recreate the database to start with an empty one'}.`
+    `What to do: ${todo}; ${error.databaseIsClean ? 'or set COTTON_RESTORE_DATABASE_IF_EMPTY=false to start with an empty database' : 'or drop and recreate the database to start with an empty one'}.`,
+    secrets,
   );
 }
 
@@ -123,12 +136,19 @@ export function refusalFingerprint(error: RestoreAbortedError): string {
  * A refused or failed restore: the events go into the (migrated, still Cotton-empty) event
  * store, admins are told if there are any, and the returned error says what to do.
  */
-export async function recordRefusedRestore(pool: Pool, journal: Journal, clock: Clock, error: RestoreAbortedError, database = ''): Promise<StartupRestoreError> {
-  const message = refusalMessage(error, database);
+export async function recordRefusedRestore(
+  pool: Pool,
+  journal: Journal,
+  clock: Clock,
+  error: RestoreAbortedError,
+  database = '',
+  options: { secrets?: readonly string[]; logger?: Logger } = {},
+): Promise<StartupRestoreError> {
+  const message = refusalMessage(error, database, options.secrets);
   const stream = `restore-${error.restoreId}`;
   await appendCarriedEvents(journal, error.carried);
   if (error.events.length > 0) await journal.append(stream, error.events, { expectedVersion: 'no_stream' });
   const notified = await notifyRestoreRefused(pool, clock, { restoreId: error.restoreId, dedupKey: refusalFingerprint(error), message });
-  if (notified) await journal.append(stream, [notified]);
+  await recordNotified(journal, stream, notified, options.logger);
   return new StartupRestoreError(message, { cause: error.reason });
 }

@@ -4,8 +4,8 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCottonDatabase } from '../../../test/support/cotton-schema';
 import { createTestDatabase } from '../../../test/support/database';
-import { runBackup } from '../backup/run-backup';
-import { createBackupFixture, type BackupFixture } from '../test-support';
+import { runBackup } from '../take-backup/run-backup';
+import { createBackupFixture, type BackupFixture } from '../../../test/support/backup-fixture';
 import { restoreBackup, TargetNotEmptyError } from './restore-backup';
 import { workFilePath } from './work-dir';
 

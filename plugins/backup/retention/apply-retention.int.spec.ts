@@ -6,11 +6,11 @@ import { appendBulkRows, seedCottonDatabase } from '../../../test/support/cotton
 import { ControllableClock, DAY } from '../../../test/support/cotton-gc/clock';
 import { CottonGcModel } from '../../../test/support/cotton-gc/cotton-gc';
 import { PLUGINS_PATH, writeCottonStyleBackup } from '../../../test/restore/fixtures';
-import { runBackup } from '../backup/run-backup';
-import { MASTER_KEY_SENTINEL } from '../cotton-chunks/never-touched';
-import { pinObjects } from '../cotton-chunks/pin-objects';
+import { runBackup } from '../take-backup/run-backup';
+import { MASTER_KEY_SENTINEL } from '../cotton-tables/never-touched';
+import { pinObjects } from '../cotton-tables/pin-objects';
 import { readManifest } from '../manifest/manifest-store';
-import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../test-support';
+import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../../../test/support/backup-fixture';
 import { verifyBackup } from '../verify/verify-backup';
 import { applyRetention } from './apply-retention';
 import { runMigrations } from '../../../src/db/migrations/runner';

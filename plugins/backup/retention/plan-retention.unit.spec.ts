@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, ConfigError } from '../../../src/config/config';
 import { planRetention, type RetentionCandidate } from './plan-retention';
 import { describePolicy, type RetentionPolicy } from './settings';
+import { backupSettingsOf, backupSettingsOwner } from '../settings';
 
 const OFF: RetentionPolicy = { last: 0, hourly: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0 };
 
@@ -84,16 +85,16 @@ describe('planRetention (restic forget --keep-* semantics)', () => {
 
 describe('retention settings', () => {
   it('defaults to last 7, daily 14, weekly 8, monthly 12', () => {
-    const policy = loadConfig({}).backup.retention;
+    const policy = backupSettingsOf(loadConfig({})).retention;
     expect(policy).toEqual({ last: 7, hourly: 0, daily: 14, weekly: 8, monthly: 12, yearly: 0, within: undefined });
     expect(describePolicy(policy)).toBe('last 7, daily 14, weekly 8, monthly 12');
   });
 
   it('reads every variable, within as restic duration', () => {
-    const policy = loadConfig({
+    const policy = backupSettingsOf(loadConfig({
       COTTON_BACKUP_KEEP_LAST: '1', COTTON_BACKUP_KEEP_HOURLY: '24', COTTON_BACKUP_KEEP_DAILY: '0', COTTON_BACKUP_KEEP_WEEKLY: '-1',
       COTTON_BACKUP_KEEP_MONTHLY: '3', COTTON_BACKUP_KEEP_YEARLY: '2', COTTON_BACKUP_KEEP_WITHIN: '1y2m3d4h',
-    }).backup.retention;
+    })).retention;
     expect(policy).toEqual({ last: 1, hourly: 24, daily: 0, weekly: -1, monthly: 3, yearly: 2, within: { years: 1, months: 2, days: 3, hours: 4 } });
     expect(describePolicy(policy)).toBe('last 1, hourly 24, weekly all, monthly 3, yearly 2, within 1y2m3d4h');
   });
@@ -101,7 +102,7 @@ describe('retention settings', () => {
   it('rejects bad values, naming each variable', () => {
     let problems: string[] = [];
     try {
-      loadConfig({ COTTON_BACKUP_KEEP_DAILY: 'many', COTTON_BACKUP_KEEP_LAST: '-2', COTTON_BACKUP_KEEP_WITHIN: '3 weeks', COTTON_BACKUP_KEEP_MONTHLY: '1.5' });
+      loadConfig({ COTTON_BACKUP_KEEP_DAILY: 'many', COTTON_BACKUP_KEEP_LAST: '-2', COTTON_BACKUP_KEEP_WITHIN: '3 weeks', COTTON_BACKUP_KEEP_MONTHLY: '1.5' }, [backupSettingsOwner]);
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       problems = (error as ConfigError).problems;

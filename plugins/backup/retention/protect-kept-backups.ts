@@ -1,9 +1,9 @@
 import type { ClientBase } from 'pg';
 import type { Logger } from 'pino';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
-import { hasChunksTable } from '../cotton-chunks/chunks-table';
-import { pinObjects } from '../cotton-chunks/pin-objects';
-import { releaseObjects } from '../cotton-chunks/release-objects';
+import { hasChunksTable } from '../cotton-tables/chunks-table';
+import { pinObjects } from '../cotton-tables/pin-objects';
+import { releaseObjects } from '../cotton-tables/release-objects';
 import { backupIndexKey } from '../manifest/backup-index';
 import { objectsOfBackup } from './backup-objects';
 import { UNRELEASED_EXPIRED } from './sql';

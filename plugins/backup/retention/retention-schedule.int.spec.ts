@@ -4,10 +4,10 @@ import { loadConfig } from '../../../src/config/config';
 import { runMigrations } from '../../../src/db/migrations/runner';
 import { deriveMasterEncryptionKey } from '../../../src/keys/keys';
 import { createStorage } from '../../../src/storage/create-storage';
-import { runBackup } from '../backup/run-backup';
+import { runBackup } from '../take-backup/run-backup';
 import { MIGRATIONS_PATH } from '../index';
 import { createBackupServices } from '../services';
-import { createHostFixture, type HostFixture } from '../triggers/test-support';
+import { createHostFixture, type HostFixture } from '../../../test/support/host-fixture';
 import { RETENTION_CRON, RETENTION_QUEUE } from './retention-schedule';
 
 const MASTER_KEY = 'trigger-spec-master-key-0123456x'; // the host fixture's

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCottonDatabase } from '../../../test/support/cotton-schema';
-import { runBackup } from '../backup/run-backup';
-import { acquireBackupLock } from '../backup/single-flight';
-import { createBackupFixture, type BackupFixture } from '../test-support';
+import { runBackup } from '../take-backup/run-backup';
+import { acquireBackupLock, BackupAlreadyRunningError } from '../take-backup/single-flight';
+import { createBackupFixture, type BackupFixture } from '../../../test/support/backup-fixture';
 import { BackupCoordinator } from './backup-coordinator';
-import { servedBackupOf } from './test-support';
+import { servedBackupOf } from '../../../test/support/host-fixture';
 
 describe('BackupCoordinator', () => {
   let f: BackupFixture;
@@ -36,8 +36,20 @@ describe('BackupCoordinator', () => {
     expect(rows[0].n).toBe(1);
   });
 
+  // A request is recorded served (PointerAdvanced) a moment before its backup lets the lock go: take the lock once that is over.
+  async function lockWhenFree(): Promise<Awaited<ReturnType<typeof acquireBackupLock>>> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await acquireBackupLock(f.db.pool, f.db.name);
+      } catch (error) {
+        if (!(error instanceof BackupAlreadyRunningError) || attempt >= 200) throw error;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
   it('when another process holds the backup lock, looks again on its own and serves the request after', async () => {
-    const lock = await acquireBackupLock(f.db.pool, f.db.name);
+    const lock = await lockWhenFree();
     const id = await coordinator.request({ source: 'cli', reason: 'while locked', requestedBy: 'spec' });
     await new Promise((r) => setTimeout(r, 500));
     expect((await coordinator.status(id))?.status).toBe('pending');
@@ -46,7 +58,7 @@ describe('BackupCoordinator', () => {
   });
 
   it('waitFor rejects when its signal is aborted', async () => {
-    const lock = await acquireBackupLock(f.db.pool, f.db.name);
+    const lock = await lockWhenFree();
     try {
       const id = await coordinator.request({ source: 'cli', reason: 'aborted wait', requestedBy: 'spec' });
       await expect(coordinator.waitFor(id, { signal: AbortSignal.timeout(300) })).rejects.toThrow();

@@ -3,8 +3,8 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { ConcurrencyError } from '../events';
 import type { Journal } from '../projections/journal';
-import type { BackupOptions, BackupOutcome } from '../backup/run-backup';
-import { BackupAlreadyRunningError } from '../backup/single-flight';
+import type { BackupOptions, BackupOutcome } from '../take-backup/run-backup';
+import { BackupAlreadyRunningError } from '../take-backup/single-flight';
 import { PENDING_REQUESTS, REQUEST_STATUS } from './sql';
 
 export type RequestSource = 'schedule' | 'notify' | 'sql' | 'api' | 'cli' | 'startup';

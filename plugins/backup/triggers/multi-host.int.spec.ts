@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import type { Host } from '../../../src/host/host';
 import { API_PREFIX } from './api/context';
-import { ADMIN_TOKEN, connect, createHostFixture, eventsOfType, servedBackupOf, waitUntil, type HostFixture } from './test-support';
+import { ADMIN_TOKEN, connect, createHostFixture, eventsOfType, servedBackupOf, waitUntil, type HostFixture } from '../../../test/support/host-fixture';
 
 const BACKUP_INTERVALS = `
   SELECT s.stream_id, s.global_position AS started, min(t.global_position) AS ended

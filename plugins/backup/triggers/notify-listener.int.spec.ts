@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { connect, createHostFixture, eventsOfType, servedBackupOf, waitUntil, type HostFixture } from './test-support';
+import { connect, createHostFixture, eventsOfType, servedBackupOf, waitUntil, type HostFixture } from '../../../test/support/host-fixture';
 
 describe('NOTIFY cotton_backup on a running host', () => {
   let f: HostFixture;

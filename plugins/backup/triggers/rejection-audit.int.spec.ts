@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStream } from '../events';
-import { createBackupFixture, type BackupFixture } from '../test-support';
+import { createBackupFixture, type BackupFixture } from '../../../test/support/backup-fixture';
 import { REJECTIONS_STREAM, RejectionAudit } from './rejection-audit';
 
 describe('RejectionAudit', () => {

@@ -5,7 +5,7 @@ import { HostTokens } from '../../../src/host/services';
 import { resolve } from '../../../src/host/tokens';
 import { setFailpoints } from '../failpoints';
 import { SCHEDULE_QUEUE } from './schedule';
-import { createHostFixture, eventsOfType, servedBackupOf, waitUntil, type HostFixture } from './test-support';
+import { createHostFixture, eventsOfType, servedBackupOf, waitUntil, type HostFixture } from '../../../test/support/host-fixture';
 
 describe('the pg-boss backup schedule', () => {
   let f: HostFixture;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { connect, createHostFixture, eventsOfType, servedBackupOf, waitUntil, type HostFixture } from './test-support';
+import { connect, createHostFixture, eventsOfType, servedBackupOf, waitUntil, type HostFixture } from '../../../test/support/host-fixture';
 
 describe('SELECT cotton_backup.request_checkpoint(reason)', () => {
   let f: HostFixture;

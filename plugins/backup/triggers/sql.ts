@@ -6,9 +6,6 @@ export const PENDING_REQUESTS = `
 export const REQUEST_STATUS = `
   SELECT status, backup_id FROM cotton_backup.checkpoint_requests WHERE request_id = $1::uuid`;
 
-/** Cotton's configured time zone, when its server_settings table exists and has a row. */
-export const COTTON_SERVER_SETTINGS_EXISTS = `SELECT to_regclass('public.server_settings') IS NOT NULL AS present`;
-export const COTTON_SERVER_TIMEZONE = `SELECT timezone FROM public.server_settings ORDER BY id LIMIT 1`;
 
 /** Newest first, for GET /backups. */
 export const BACKUP_HISTORY_PAGE = `

@@ -21,7 +21,7 @@ export interface Triggers {
  * request_checkpoint()). Must run in the plugin's start(): routes freeze when serving begins.
  */
 export async function startTriggers(container: DependencyContainer, services: BackupServices): Promise<Triggers> {
-  const config = resolve(container, HostTokens.Config);
+  const { settings } = services;
   const logger = resolve(container, HostTokens.Logger);
   const { coordinator, backup } = services;
   const audit = new RejectionAudit({ journal: services.journal, secrets: backup.secrets, logger });
@@ -38,8 +38,8 @@ export async function startTriggers(container: DependencyContainer, services: Ba
     coordinator,
     audit,
     resolveSender: createSenderResolver(backup.pool),
-    enabled: config.backup.notify.enabled,
-    roles: config.backup.notify.roles,
+    enabled: settings.notify.enabled,
+    roles: settings.notify.roles,
     logger,
   });
   coordinator.start();
@@ -49,9 +49,9 @@ export async function startTriggers(container: DependencyContainer, services: Ba
       boss: resolve(container, HostTokens.Boss),
       pool: backup.pool,
       coordinator,
-      cron: config.backup.schedule,
-      timezone: config.backup.timezone,
-      staggerMaxMs: config.backup.staggerMaxMs,
+      cron: settings.schedule,
+      timezone: settings.timezone,
+      staggerMaxMs: settings.staggerMaxMs,
       logger,
     });
     await startVerificationSchedule(container, services); // its worker stops with pg-boss

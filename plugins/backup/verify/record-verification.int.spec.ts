@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COTTON_SCHEMA } from '../../../test/support/cotton-schema';
-import { createBackupFixture, type BackupFixture } from '../test-support';
+import { createBackupFixture, type BackupFixture } from '../../../test/support/backup-fixture';
 import { recordVerification } from './record-verification';
 
 /** A uuid PostgreSQL accepts that is not RFC 9562 (version 3, NCS variant), as imported Cotton rows may hold. */

@@ -4,6 +4,8 @@ import { redactSecrets } from '../../../src/config/secrets';
 import { notifyAdmins } from '../notifications/notify-admins';
 import type { Journal, NewEvent } from '../projections/journal';
 import type { VerificationReport } from './verify-backup';
+import { recordNotified } from '../notifications/record-notified';
+import type { Logger } from 'pino';
 
 const BACKUP_ID = /^[0-9a-f]{32}$/;
 const KEY = /^[0-9a-f]{64}$/;
@@ -18,7 +20,7 @@ export async function recordVerification(
   pool: Pool,
   journal: Journal,
   report: VerificationReport,
-  options: { secrets: readonly string[]; trigger: 'schedule' | 'cli'; /** A copy target's name: the copy there was read, not the primary. */ target?: string },
+  options: { secrets: readonly string[]; trigger: 'schedule' | 'cli'; logger?: Logger; /** A copy target's name: the copy there was read, not the primary. */ target?: string },
 ): Promise<string> {
   const where: Record<string, string> = options.target ? { target: options.target } : {};
   const streamId = `verification-${randomUUID()}`;
@@ -65,6 +67,6 @@ export async function recordVerification(
       ...where,
     },
   });
-  if (notified) await journal.append(streamId, [notified]);
+  await recordNotified(journal, streamId, notified, options.logger);
   return streamId;
 }

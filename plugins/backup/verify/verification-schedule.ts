@@ -25,7 +25,7 @@ export async function runScheduledVerification(services: BackupServices): Promis
     backup.logger?.info('scheduled verification: no backup yet, nothing to verify');
     return undefined;
   }
-  await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'schedule' });
+  await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'schedule', logger: backup.logger });
   if (report.problems.length > 0) backup.logger?.error({ backupId: report.backupId, problems: report.problems.length }, 'scheduled verification failed');
   else backup.logger?.info({ backupId: report.backupId, bytes: report.bytes, durationMs: report.durationMs }, 'scheduled verification passed');
   return report;
@@ -36,17 +36,17 @@ export async function runScheduledVerification(services: BackupServices): Promis
  * from the plugin's start (triggers/start-triggers.ts), after pg-boss is up.
  */
 export async function startVerificationSchedule(container: DependencyContainer, services: BackupServices): Promise<VerificationSchedule> {
-  const config = resolve(container, HostTokens.Config);
+  const { settings } = services;
   const boss = resolve(container, HostTokens.Boss);
   const logger = services.backup.logger;
   await boss.createQueue(VERIFY_QUEUE, { retryLimit: 2, retryDelay: 300, expireInSeconds: 6 * 3600 });
-  await boss.schedule(VERIFY_QUEUE, config.backup.verifySchedule, {}, { tz: config.backup.timezone ?? 'UTC' });
+  await boss.schedule(VERIFY_QUEUE, settings.verifySchedule, {}, { tz: settings.timezone ?? 'UTC' });
   // Failures of the backup itself are recorded, not thrown: only an error in reading or
   // recording makes pg-boss retry.
   await boss.work(VERIFY_QUEUE, { batchSize: 1, pollingIntervalSeconds: 10 }, async (jobs: Job[]) => {
     for (const _job of jobs) await runScheduledVerification(services);
   });
-  logger?.info({ cron: config.backup.verifySchedule }, 'verification schedule set');
+  logger?.info({ cron: settings.verifySchedule }, 'verification schedule set');
   return {
     async stop() {
       await boss.offWork(VERIFY_QUEUE, { wait: true }).catch((error: Error) => logger?.warn({ err: error.message }, 'stopping the verification worker'));

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pointerStorageKey } from '../../../src/keys/keys';
 import { seedCottonDatabase } from '../../../test/support/cotton-schema';
-import { runCliCaptured } from '../../../test/support/run-cli';
-import { runBackup } from '../backup/run-backup';
+import { runCliCaptured } from '../../../test/support/cli';
+import { runBackup } from '../take-backup/run-backup';
 import { readManifest, writeManifest, writePointer } from '../manifest/manifest-store';
 import type { Manifest } from '../manifest/manifest';
-import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../test-support';
+import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../../../test/support/backup-fixture';
 import { VERIFY_FAILED_EXIT } from '../cli/verify-command';
 import { runScheduledVerification } from './verification-schedule';
 
@@ -43,13 +43,16 @@ describe('a manifest whose dumpContentHash is wrong, over intact chunks', () => 
   }
 
   const cli = (...args: string[]) =>
-    runCliCaptured(args, {
-      ...f.db.env,
-      COTTON_MASTER_KEY: TEST_MASTER_KEY,
-      COTTON_STORAGE_PATH: f.config.storage.root,
-      COTTON_DATA_PATH: f.config.dataPath,
-      COTTON_LOG_LEVEL: 'silent',
-    });
+    runCliCaptured(
+      {
+        ...f.db.env,
+        COTTON_MASTER_KEY: TEST_MASTER_KEY,
+        COTTON_STORAGE_PATH: f.config.storage.root,
+        COTTON_DATA_PATH: f.config.dataPath,
+        COTTON_LOG_LEVEL: 'silent',
+      },
+      ...args,
+    );
 
   const verificationsOf = async (manifestKey: string) => {
     const { rows } = await f.db.pool.query(

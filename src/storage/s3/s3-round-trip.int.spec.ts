@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
@@ -10,7 +10,7 @@ import { runMigrations } from '../../db/migrations/runner';
 import { deriveMasterEncryptionKey, pointerStorageKey } from '../../keys/keys';
 import { MIGRATIONS_PATH } from '../../../plugins/backup/index';
 import { readPointer } from '../../../plugins/backup/manifest/manifest-store';
-import { runBackup } from '../../../plugins/backup/backup/run-backup';
+import { runBackup } from '../../../plugins/backup/take-backup/run-backup';
 import { createBackupServices } from '../../../plugins/backup/services';
 import { seedCottonDatabase, snapshotTables } from '../../../test/support/cotton-schema';
 import { createTestDatabase, dropDatabase, testServer, uniqueDatabaseName, type TestDatabase } from '../../../test/support/database';
@@ -18,8 +18,7 @@ import { cliEnvironment, runCliCaptured } from '../../../test/support/cli';
 import { cottonBucketObjectName, openCottonObject } from '../../../test/support/independent-bucket-reader';
 import { startS3Server, TEST_S3_ACCESS_KEY_ID, TEST_S3_SECRET, type TestS3Server } from '../../../test/support/s3-server';
 import { hostConfig, MASTER_KEY, newHost, PLUGINS_PATH, removeRoot, REPO, SMALL_CHUNKS, tempRoot, writeCottonStyleBackup } from '../../../test/restore/fixtures';
-import type { FilesystemObjectStorage } from '../create-storage';
-import { encryptCtn2 } from '../ctn2/encrypt';
+import { encryptCtn2 } from '../../../test/support/independent-cotton/ctn2';
 import { createPipelineStorage } from '../pipeline';
 import { S3Backend } from './s3-backend';
 
@@ -174,7 +173,7 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
       await seedCottonDatabase(db.pool, 1);
       await db.pool.query(`ALTER TABLE server_settings ADD COLUMN created_at timestamptz NOT NULL DEFAULT now(), ADD COLUMN storage_type integer NOT NULL DEFAULT 0,
         ADD COLUMN s3_endpoint_url text, ADD COLUMN s3_region text, ADD COLUMN s3_access_key_id text, ADD COLUMN s3_bucket_name text, ADD COLUMN s3_secret_access_key_encrypted text`);
-      const secret = encryptCtn2(Buffer.from(TEST_S3_SECRET, 'utf8'), { masterKey: masterEncryptionKey }).toString('base64');
+      const secret = encryptCtn2(Buffer.from(TEST_S3_SECRET, 'utf8'), { wrappingKey: masterEncryptionKey }).toString('base64');
       await db.pool.query(
         `UPDATE server_settings SET storage_type = 1, s3_endpoint_url = $1, s3_region = 'eu-central-1', s3_access_key_id = $2, s3_bucket_name = $3, s3_secret_access_key_encrypted = $4`,
         [server.endpoint, TEST_S3_ACCESS_KEY_ID, bucket, secret],
@@ -204,10 +203,17 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
   it('a bucket laid out the way Cotton writes it (fixed chunks, delete-then-write pointer, sentinel without zstd) restores at start into an empty database', async () => {
     const bucket = await server.createBucket();
     const backend = rawBackend(bucket);
-    const storage = createPipelineStorage(backend, { masterEncryptionKey });
     const sentinel = JSON.stringify({ schemaVersion: 1, purpose: 'cotton.master-key.sentinel.v1', createdAtUtc: new Date().toISOString(), nonce: 'AAECAwQFBgcICQoLDA0ODw==' });
-    await backend.write(SENTINEL_KEY, Readable.from([encryptCtn2(Buffer.from(sentinel), { masterKey: masterEncryptionKey })]));
-    const { manifest } = await writeCottonStyleBackup(source, storage as FilesystemObjectStorage);
+    await backend.write(SENTINEL_KEY, Readable.from([encryptCtn2(Buffer.from(sentinel), { wrappingKey: masterEncryptionKey })]));
+    // Cotton's job, written by the independent implementation into a folder, then every object's
+    // container bytes put into the bucket as they are (Cotton's S3 layout is the folder's).
+    const laidOut = await tempRoot('s3rt-cotton');
+    const { manifest } = await writeCottonStyleBackup(source, { root: laidOut });
+    for (const path of await ctnFiles(laidOut)) {
+      const key = path.slice(laidOut.length + 1).replace('.ctn', '').replaceAll('/', '');
+      await backend.write(key, Readable.from([await readFile(path)]));
+    }
+    await removeRoot(laidOut);
     await backend.close();
 
     const target = newTarget();
@@ -267,3 +273,9 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
     }
   });
 });
+
+/** Every `*.ctn` file three levels below a storage root (Cotton's layout). */
+async function ctnFiles(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true });
+  return entries.filter((e) => /^[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{60}\.ctn$/.test(e)).map((e) => join(root, e));
+}

@@ -1,3 +1,4 @@
+/** Cotton's storage settings, read by the host itself to open storage (the backup plugin's cotton-tables/ owns its other reads of Cotton's tables). */
 /** Whether this Cotton database has the storage columns (older schemas and empty databases do not). */
 export const SERVER_SETTINGS_HAS_STORAGE = `
   SELECT count(*) = 2 AS has_storage

@@ -3,7 +3,7 @@ import { pointerStorageKey } from '../../../src/keys/keys';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { readManifest, readPointer } from '../../../plugins/backup/manifest/manifest-store';
 import { localTime } from '../../../plugins/backup/retention/local-time';
-import { MASTER_KEY_SENTINEL } from '../../../plugins/backup/cotton-chunks/never-touched';
+import { MASTER_KEY_SENTINEL } from '../../../plugins/backup/cotton-tables/never-touched';
 import type { ControllableClock } from './clock';
 import { DAY, HOUR, MINUTE } from './clock';
 import type { RecurringTask } from './timeline';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Host } from '../../../../src/host/host';
-import { ADMIN_TOKEN, createHostFixture, eventsOfType, servedBackupOf, waitUntil, type HostFixture } from '../test-support';
+import { ADMIN_TOKEN, createHostFixture, eventsOfType, servedBackupOf, waitUntil, type HostFixture } from '../../../../test/support/host-fixture';
 import { API_PREFIX } from './context';
 
 const RETENTION_SETTLED = `

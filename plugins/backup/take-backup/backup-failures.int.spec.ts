@@ -6,7 +6,7 @@ import { seedCottonDatabase } from '../../../test/support/cotton-schema';
 import { withFailingPgTool } from '../../../test/support/failing-pg-tool';
 import { readStream } from '../events';
 import { readPointer } from '../manifest/manifest-store';
-import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../test-support';
+import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../../../test/support/backup-fixture';
 import { runBackup } from './run-backup';
 
 const SMALL_CHUNKS = { COTTON_CHUNK_MIN_BYTES: '16384', COTTON_CHUNK_AVG_BYTES: '65536', COTTON_CHUNK_MAX_BYTES: '262144' };
@@ -160,7 +160,7 @@ describe('a run whose process died without a word', () => {
     await f.services.journal.append(deadId, [
       {
         type: 'BackupStarted',
-        data: { backupId: deadId, requestIds: [requestId], database: f.db.name, host: '127.0.0.1', port: '5432', chunking: f.config.backup.chunking },
+        data: { backupId: deadId, requestIds: [requestId], database: f.db.name, host: '127.0.0.1', port: '5432', chunking: f.services.settings.chunking },
       },
     ]);
     f.services.coordinator.start();

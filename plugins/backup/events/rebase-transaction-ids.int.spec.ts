@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../../src/db/migrations/runner';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
-import { appendToStream, readAll, verifyChain } from '../events';
+import { appendToStream, readAll, verifyChain } from './';
 import { MIGRATIONS_PATH } from '../index';
 import { rebaseRestoredTransactionIds } from './rebase-transaction-ids';
 import { createEmptyTarget, hostConfig, MASTER_KEY, removeRoot, storageOf, tempRoot, writeCottonStyleBackup } from '../../../test/restore/fixtures';
 import { deriveMasterEncryptionKey } from '../../../src/keys/keys';
 import { createBackupServices } from '../services';
-import { restoreBackup } from './restore-backup';
+import { restoreBackup } from '../restore/restore-backup';
 
 const requested = (n: number) => ({
   type: 'BackupRequested' as const,

@@ -1,4 +1,6 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
+import { holdOnDedicatedConnection } from '../../../src/db/dedicated-connection';
+import { BackupPluginError } from '../errors';
 
 // One backup at a time per database, across processes and hosts. Advisory locks are scoped to
 // the current database, so a fixed key is enough. The two-int form keeps clear of other users
@@ -16,9 +18,9 @@ const HOLDER = `
      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
    LIMIT 1`;
 
-export class BackupAlreadyRunningError extends Error {
+export class BackupAlreadyRunningError extends BackupPluginError {
   constructor(database: string, holder?: { pid: number; application_name: string; client_addr: string | null }) {
-    super(
+    super('BACKUP_ALREADY_RUNNING', 
       `a backup of database "${database}" is already running` +
         (holder ? ` (PostgreSQL backend pid ${holder.pid}${holder.application_name ? `, ${holder.application_name}` : ''}${holder.client_addr ? ` from ${holder.client_addr}` : ''})` : '') +
         '; this request waits for the next run',
@@ -33,52 +35,24 @@ export interface BackupLock {
   release(): Promise<void>;
 }
 
-export class BackupLockLostError extends Error {
+export class BackupLockLostError extends BackupPluginError {
   constructor(cause: Error) {
-    super(`lost the database session holding the backup lock (${cause.message}); another process may now back up, so this run stops`, { cause });
+    super('BACKUP_LOCK_LOST', `lost the database session holding the backup lock (${cause.message}); another process may now back up, so this run stops`, { cause });
     this.name = 'BackupLockLostError';
   }
 }
 
 /** Takes the backup lock on a dedicated session, or fails at once naming who holds it. */
 export async function acquireBackupLock(pool: Pool, database: string): Promise<BackupLock> {
-  const client: PoolClient = await pool.connect();
-  const lost = new AbortController();
-  // A checked-out client's 'error' (server restart, terminated backend) is the pool's to ignore
-  // only while idle; unheard here, it would crash the process.
-  let broken: Error | undefined;
-  const onError = (error: Error) => {
-    broken = error;
-    lost.abort(new BackupLockLostError(error));
-  };
-  client.on('error', onError);
-  try {
-    const { rows } = await client.query<{ locked: boolean }>(TRY_LOCK, [LOCK_CLASS, LOCK_OBJECT]);
-    if (!rows[0]!.locked) {
+  return holdOnDedicatedConnection(
+    pool,
+    async (client) => {
+      const { rows } = await client.query<{ locked: boolean }>(TRY_LOCK, [LOCK_CLASS, LOCK_OBJECT]);
+      if (rows[0]!.locked) return;
       const holder = await client.query(HOLDER, [LOCK_CLASS, LOCK_OBJECT]);
       throw new BackupAlreadyRunningError(database, holder.rows[0]);
-    }
-  } catch (error) {
-    client.off('error', onError);
-    client.release(broken ?? (error instanceof BackupAlreadyRunningError ? undefined : (error as Error)));
-    throw error;
-  }
-  let released = false;
-  return {
-    lost: lost.signal,
-    async release() {
-      if (released) return;
-      released = true;
-      try {
-        if (broken) throw broken;
-        await client.query(UNLOCK, [LOCK_CLASS, LOCK_OBJECT]);
-        client.off('error', onError);
-        client.release();
-      } catch (error) {
-        // A broken session loses its advisory locks with it; drop the connection.
-        client.off('error', onError);
-        client.release(error as Error);
-      }
     },
-  };
+    (client) => client.query(UNLOCK, [LOCK_CLASS, LOCK_OBJECT]),
+    { lostError: (cause) => new BackupLockLostError(cause) },
+  );
 }

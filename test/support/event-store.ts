@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import type { EventData, EventType } from './vocabulary';
+import type { EventData, EventType } from '../../plugins/backup/events/vocabulary';
 
 /** migrations/backup/001_event_store.sql */
-export const EVENT_STORE_MIGRATION = fileURLToPath(new URL('../../../migrations/backup/001_event_store.sql', import.meta.url));
+export const EVENT_STORE_MIGRATION = fileURLToPath(new URL('../../migrations/backup/001_event_store.sql', import.meta.url));
 
 /** Applies the event store's migration the way the host's runner does: the whole file in one transaction. */
 export async function applyEventStoreMigration(pool: pg.Pool): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
-import { ConcurrencyError } from '../events';
+import { ConcurrencyError } from './errors';
 import type { Journal, NewEvent } from '../projections/journal';
-import { EVENTS_TO_CARRY, EVENT_STORE_PRESENT } from './sql';
+import { EVENTS_TO_CARRY, EVENT_STORE_OURS } from './sql';
 
 /** Events of one stream, held across a restore. */
 export interface CarriedStream {
@@ -14,11 +14,11 @@ export interface CarriedStream {
  * there, and the operator now retries (say with COTTON_RESTORE_FALLBACK=previous).
  * pg_restore --clean replaces that store with the dump's, so its events are read first and
  * appended again afterwards, marked `carriedOver` with their original time. Returns [] when
- * there is no store.
+ * there is no store, or one that is not ours (a schema or table another role made is never read).
  */
 export async function readEventsToCarry(pool: Pool): Promise<CarriedStream[]> {
-  const { rows: present } = await pool.query<{ present: boolean }>(EVENT_STORE_PRESENT);
-  if (!present[0]!.present) return [];
+  const { rows: store } = await pool.query<{ ours: boolean }>(EVENT_STORE_OURS);
+  if (!store[0]?.ours) return [];
   const { rows } = await pool.query<{ stream_id: string; type: string; data: unknown; metadata: Record<string, unknown>; occurred_at: string }>(
     EVENTS_TO_CARRY,
   );

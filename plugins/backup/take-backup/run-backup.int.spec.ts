@@ -10,7 +10,7 @@ import { manifestSchema } from '../manifest/manifest';
 import { readManifest, readPointer } from '../manifest/manifest-store';
 import { rebuildVerifiedDump } from '../restore/rebuild-verified-dump';
 import { runPgRestore } from '../dump/pg-restore';
-import { createBackupFixture, type BackupFixture } from '../test-support';
+import { createBackupFixture, type BackupFixture } from '../../../test/support/backup-fixture';
 import { runBackup } from './run-backup';
 import { BackupAlreadyRunningError, acquireBackupLock } from './single-flight';
 

@@ -5,9 +5,9 @@ import { loadConfig, type HostConfig } from '../../src/config/config';
 import { runMigrations } from '../../src/db/migrations/runner';
 import { deriveMasterEncryptionKey } from '../../src/keys/keys';
 import { createStorage } from '../../src/storage/create-storage';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database';
-import { MIGRATIONS_PATH } from './index';
-import { createBackupServices, type BackupServices } from './services';
+import { createTestDatabase, type TestDatabase } from './database';
+import { MIGRATIONS_PATH } from '../../plugins/backup/index';
+import { createBackupServices, type BackupServices } from '../../plugins/backup/services';
 
 export const TEST_MASTER_KEY = 'test-master-key-0123456789abcdef';
 

@@ -19,6 +19,7 @@ import { BackupCancelledError } from './backup-cancelled-error';
 import { notifyBackupFailed } from '../notifications/backup-failed';
 import { PRODUCER, PRODUCER_VERSION } from '../producer';
 import { recordInBackupIndex } from '../manifest/backup-index';
+import { recordNotified } from '../notifications/record-notified';
 
 export interface BackupContext {
   pool: Pool;
@@ -65,6 +66,14 @@ type Step = 'dump' | 'chunk' | 'manifest' | 'pointer';
  * untouched; the pointer is only ever replaced atomically, after its manifest is stored.
  */
 export async function runBackup(ctx: BackupContext, options: BackupOptions = {}): Promise<BackupOutcome> {
+  const outcome = await runBackupLocked(ctx, options);
+  // After the backup lock is released: retention takes its own lock, and a backup requested
+  // meanwhile must not be told that one is still running.
+  await ctx.afterBackup?.(outcome).catch((error: Error) => ctx.logger?.error({ backupId: outcome.backupId, err: error.message }, 'after the backup: retention could not run'));
+  return outcome;
+}
+
+async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Promise<BackupOutcome> {
   const lock = await acquireBackupLock(ctx.pool, ctx.target.database);
   const signal = options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost;
   const backupId = randomUUID().replaceAll('-', '');
@@ -192,7 +201,6 @@ export async function runBackup(ctx: BackupContext, options: BackupOptions = {})
       bytesWritten: stored.bytesWritten,
       durationMs: Math.round(performance.now() - started),
     };
-    await ctx.afterBackup?.(outcome).catch((error: Error) => ctx.logger?.error({ backupId, err: error.message }, 'after the backup: retention could not run'));
     return outcome;
   } catch (caught) {
     const error = lock.lost.aborted ? lock.lost.reason : options.signal?.aborted ? new BackupCancelledError(options.signal.reason) : caught;
@@ -213,7 +221,7 @@ export async function runBackup(ctx: BackupContext, options: BackupOptions = {})
 async function tellAdmins(ctx: BackupContext, backupId: string, message: string): Promise<void> {
   try {
     const notified = await notifyBackupFailed(ctx.pool, ctx.clock, backupId, message);
-    if (notified) await ctx.journal.append(backupId, [notified]);
+    await recordNotified(ctx.journal, backupId, notified, ctx.logger);
   } catch (error) {
     ctx.logger?.error({ err: (error as Error).message }, 'could not notify admins of the failed backup');
   }

@@ -5,7 +5,7 @@ import { sha256Hex } from '../../../src/keys/keys';
 import { ChunkBufferPool } from '../chunking/chunk-buffer-pool';
 import { createChunkStream, type ChunkingParameters } from '../chunking/fastcdc';
 import type { ManifestChunk } from '../manifest/manifest';
-import { failpoint } from '../failpoints';
+import { failpoint, halves } from '../failpoints';
 
 export interface ChunkProgress {
   dumpedBytes: number;
@@ -97,12 +97,4 @@ export async function storeChunks(
     throw firstError;
   }
   return { chunks, dumpSizeBytes: dumpedBytes, dumpContentHash: whole.digest('hex'), ...result };
-}
-
-/** The bytes in two pieces, with a crash point between them. */
-export async function* halves(bytes: Buffer, failpointName: string): AsyncGenerator<Buffer> {
-  const half = Math.floor(bytes.length / 2);
-  yield bytes.subarray(0, half);
-  await failpoint(failpointName);
-  yield bytes.subarray(half);
 }

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { loadConfig } from '../../../src/config/config';
-import { Host } from '../../../src/host/host';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
-import { seedCottonDatabase } from '../../../test/support/cotton-schema';
+import { loadConfig } from '../../src/config/config';
+import { Host } from '../../src/host/host';
+import { createTestDatabase, type TestDatabase } from './database';
+import { seedCottonDatabase } from './cotton-schema';
 
-export const PLUGINS_PATH = fileURLToPath(new URL('../../', import.meta.url));
+export const PLUGINS_PATH = fileURLToPath(new URL('../../plugins/', import.meta.url));
 export const ADMIN_TOKEN = 'trigger-spec-admin-token-01234567';
 
 export interface HostFixture {

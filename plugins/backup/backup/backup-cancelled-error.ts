@@ -1,7 +1,0 @@
-/** The backup was stopped on purpose (host stopping, operator); not a fault of the database or storage. */
-export class BackupCancelledError extends Error {
-  constructor(reason: unknown) {
-    super(`backup cancelled: ${reason instanceof Error ? reason.message : String(reason ?? 'aborted')}`);
-    this.name = 'BackupCancelledError';
-  }
-}

@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { environmentSchema } from '../../src/config/config';
+import { loadPlugins } from '../../src/host/load-plugins';
+
+const repo = new URL('../../', import.meta.url);
+
+/** Every `COTTON_*` (and `AWS_*`, the copy targets' S3 variables) variable named in the first column of a README table. */
+function documentedVariables(): string[] {
+  const readme = readFileSync(new URL('README.md', repo), 'utf8');
+  return [...readme.matchAll(/^\|\s*`((?:COTTON|AWS)_[A-Z0-9_]+)`\s*\|/gm)].map((m) => m[1]!);
+}
+
+/** Every variable of the host's schema and of each plugin's own settings schema. */
+async function schemaVariables(): Promise<string[]> {
+  const plugins = await loadPlugins(fileURLToPath(new URL('plugins', repo)));
+  const pluginVariables = plugins.flatMap((p) => Object.keys(p.plugin.settings?.schema.shape ?? {}));
+  return [...Object.keys(environmentSchema.shape), ...pluginVariables];
+}
+
+describe("README's configuration tables", () => {
+  it('document every variable of the host and of every plugin, and nothing else', async () => {
+    const documented = documentedVariables();
+    const known = await schemaVariables();
+    expect(known.filter((v) => !documented.includes(v)), 'missing from the README').toEqual([]);
+    expect(documented.filter((v) => !known.includes(v)), 'documented but unknown to every schema').toEqual([]);
+  });
+});

@@ -74,7 +74,10 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
     clock,
     logger,
   };
-  const copies: CopyContext = { pool, journal, storage, masterEncryptionKey, settings: settings.copies, clock, logger, secrets, zstdLevel: config.storage.zstdLevel };
+  const copies: CopyContext = {
+    pool, journal, storage, masterEncryptionKey, settings: settings.copies, clock, logger, secrets, zstdLevel: config.storage.zstdLevel,
+    prune: { policy: retention.policy, timeZone: retention.timeZone },
+  };
   backup.afterBackup = async (outcome) => {
     try {
       await applyRetention(retention, { replacedPointers: [outcome.previousManifestKey] });

@@ -5,6 +5,7 @@ import { holdOnDedicatedConnection } from '../../../src/db/dedicated-connection'
 import { redactSecrets } from '../../../src/config/secrets';
 import type { Clock } from '../../../src/host/services';
 import { copyStream } from './copy-stream';
+import { pruneLocked, type PrunePolicy } from './prune-target';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { Journal } from '../projections/journal';
 import { copyBackup } from './copy-backup';
@@ -28,6 +29,8 @@ export interface CopyContext {
   retryBaseMs?: number;
   /** Opens a target (tests); default openTarget. */
   open?: (target: CopyTarget) => Promise<OpenedTarget>;
+  /** Prune each target after a copy run that completed, under the same lock (the host's retention policy). */
+  prune?: PrunePolicy;
 }
 
 export interface TargetOutcome {
@@ -81,6 +84,12 @@ async function copyPlan(ctx: CopyContext, target: CopyTarget): Promise<TargetOut
       repair = [];
       if (failure) return { target: target.name, status: 'failed', copied, failed: { backupId: row.backup_id, message: failure } };
       copied.push(row.backup_id);
+    }
+    if (ctx.prune) {
+      // Nothing of this deployment is in flight to the target now: the lock is ours. A failed prune is the next run's.
+      await pruneLocked({ ...ctx, ...ctx.prune }, opened, false).catch((error: Error) =>
+        ctx.logger?.error({ target: target.name, err: error.message }, 'the prune after the copy failed; the next copy run tries again'),
+      );
     }
     return { target: target.name, status: 'copied', copied };
   } finally {

@@ -13,6 +13,7 @@ import { readManifest } from '../manifest/manifest-store';
 import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../../../test/support/backup-fixture';
 import { verifyBackup } from '../verify/verify-backup';
 import { pruneTarget, PruneRefusedError, TargetBusyError } from './prune-target';
+import { copyToTargets } from './copy-to-targets';
 import { holdOnDedicatedConnection } from '../../../src/db/dedicated-connection';
 import { TRY_TARGET_LOCK, TARGET_UNLOCK } from './sql';
 
@@ -26,6 +27,7 @@ describe('prune of a copy target: retention, then mark-and-sweep with a grace pe
   let f: BackupFixture;
   let copyRoot: string;
   const backups: BackupOutcome[] = [];
+  let prunePolicy: typeof f.services.copies.prune;
   const target = () => createStorage({ root: join(copyRoot, 'repo'), masterEncryptionKey: f.masterEncryptionKey });
   const ctx = (offsetMs = 0) => ({
     ...f.services.copies,
@@ -43,6 +45,8 @@ describe('prune of a copy target: retention, then mark-and-sweep with a grace pe
     copyRoot = await mkdtemp(join(tmpdir(), 'prune-target-'));
     f = await createBackupFixture('prn', { ...KEEP_LAST_1, COTTON_BACKUP_COPIES: `disk2=file://${copyRoot}/repo` });
     await seedCottonDatabase(f.db.pool, 0.1);
+    prunePolicy = f.services.copies.prune;
+    f.services.copies.prune = undefined; // these tests prune by hand; the last one puts it back
     for (let i = 0; i < 3; i++) {
       await f.db.pool.query('DELETE FROM public.nodes WHERE id IN (SELECT id FROM public.nodes ORDER BY id LIMIT 40)').catch(() => undefined);
       await appendBulkRows(f.db.pool, 100_000 + i * 1000, 200);
@@ -113,5 +117,15 @@ describe('prune of a copy target: retention, then mark-and-sweep with a grace pe
     const otherKey = { ...ctx(10 * DAY), masterEncryptionKey: deriveMasterEncryptionKey('another-master-key-0123456789abc') };
     await expect(pruneTarget(otherKey, f.services.settings.copies.targets[0]!)).rejects.toBeInstanceOf(PruneRefusedError);
     expect((await verifyBackup(target(), f.masterEncryptionKey)).problems).toEqual([]);
+  });
+
+  it('a copy run that completed prunes the target under the same lock', async () => {
+    const count = async () => (await f.db.pool.query("SELECT count(*)::int AS n FROM cotton_backup.events WHERE type = 'TargetPruned'")).rows[0].n as number;
+    const before = await count();
+    await copyToTargets(f.services.copies);
+    expect(await count()).toBe(before);
+    f.services.copies.prune = prunePolicy;
+    await copyToTargets(f.services.copies);
+    expect(await count()).toBe(before + 1);
   });
 });

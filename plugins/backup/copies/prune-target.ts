@@ -43,7 +43,15 @@ export class TargetBusyError extends Error {
  * unmarked objects remembered, those unmarked past the grace period deleted; then TargetPruned
  * recorded. The pointer and what it names are never touched. `dryRun` plans and changes nothing.
  */
-export async function pruneTarget(ctx: CopyContext & { policy: RetentionPolicy; timeZone: () => Promise<string> }, target: CopyTarget, options: { dryRun?: boolean } = {}): Promise<PruneReport> {
+export type PruneContext = CopyContext & PrunePolicy;
+
+/** The policy a prune applies, and the zone its day/week/month buckets are cut in. */
+export interface PrunePolicy {
+  policy: RetentionPolicy;
+  timeZone: () => Promise<string>;
+}
+
+export async function pruneTarget(ctx: PruneContext, target: CopyTarget, options: { dryRun?: boolean } = {}): Promise<PruneReport> {
   const dryRun = options.dryRun === true;
   let locked = false;
   const held = await holdOnDedicatedConnection(
@@ -55,7 +63,7 @@ export async function pruneTarget(ctx: CopyContext & { policy: RetentionPolicy; 
     if (!locked) throw new TargetBusyError(target.name);
     const opened = await (ctx.open ?? ((t) => openTarget(t, ctx.settings, ctx.masterEncryptionKey, ctx.zstdLevel)))(target);
     try {
-      return await pruneOpened(ctx, opened, dryRun);
+      return await pruneLocked(ctx, opened, dryRun);
     } finally {
       await opened.close();
     }
@@ -64,7 +72,8 @@ export async function pruneTarget(ctx: CopyContext & { policy: RetentionPolicy; 
   }
 }
 
-async function pruneOpened(ctx: CopyContext & { policy: RetentionPolicy; timeZone: () => Promise<string> }, opened: OpenedTarget, dryRun: boolean): Promise<PruneReport> {
+/** The prune itself, for a caller that holds the target's lock (pruneTarget, or a copy run just done). */
+export async function pruneLocked(ctx: PruneContext, opened: OpenedTarget, dryRun: boolean): Promise<PruneReport> {
   const name = opened.target.name;
   const mek = ctx.masterEncryptionKey;
   const pointerKey = pointerStorageKey(mek);

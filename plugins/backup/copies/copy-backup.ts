@@ -4,6 +4,7 @@ import { pointerStorageKey } from '../../../src/keys/keys';
 import { recordInBackupIndex } from '../manifest/backup-index';
 import { readManifest, readPointer, writePointer } from '../manifest/manifest-store';
 import { failpoint } from '../failpoints';
+import { digestStream } from '../../../src/storage/digest';
 import { copyObjects, emptyTally, type ObjectCopyTally } from './copy-objects';
 import type { OpenedTarget } from './open-target';
 
@@ -57,7 +58,9 @@ export async function copyBackup(
   const tally = emptyTally();
   const repairedKeys: string[] = [];
   for (const key of new Set(options.repair ?? [])) {
-    if (!/^[0-9a-f]{64}$/.test(key) || !(await source.exists(key))) continue;
+    // The list comes from a table a database login can write: only an object the source holds
+    // intact (it decrypts and hashes to its key) may replace what the target has.
+    if (!/^[0-9a-f]{64}$/.test(key) || !(await holdsIntact(primary, key))) continue;
     await copyObjects(source, opened.backend, [key], 1, tally, new Set([key]));
     repairedKeys.push(key);
   }
@@ -69,6 +72,14 @@ export async function copyBackup(
   await failpoint('copy.beforePointer');
   const pointerAdvanced = await advancePointer(opened.storage, options, manifest.backupId, manifestKey, manifest.createdAtUtc);
   return { ...tally, backupId: manifest.backupId, manifestKey, pointerAdvanced, repairedKeys };
+}
+
+async function holdsIntact(storage: ObjectStorage, key: string): Promise<boolean> {
+  try {
+    return (await digestStream((await storage.read(key)) as AsyncIterable<Uint8Array>)).sha256 === key;
+  } catch {
+    return false;
+  }
 }
 
 // The copy must decrypt and hash to its key; a damaged one of the right size is replaced once.

@@ -169,6 +169,22 @@ describe('copies to a folder target after every backup', () => {
     expect((await copyEvents(f, 'AdminsNotified')).filter((e) => e.kind === 'copy_overdue')).toHaveLength(1);
     expect(await readFile(join(copyRoot, 'blocker'), 'utf8')).toContain('a file');
   });
+
+  it('a damaged-keys list forged in the database never replaces a good copy with a damaged original', async () => {
+    const manifestKey = (await readPointer(target(), pointerStorageKey(f.masterEncryptionKey)))!.latestManifestStorageKey;
+    const { readManifest } = await import('../manifest/manifest-store');
+    const chunk = (await readManifest(target(), manifestKey)).chunks[0]!.storageKey;
+    const original = await readFile(f.storage.objectPath(chunk));
+    await flipByte(f.storage.objectPath(chunk));
+    try {
+      await f.db.pool.query('UPDATE cotton_backup.copy_targets SET damaged_keys = $2 WHERE target = $1', ['disk2', [chunk]]);
+      await copyToTargets(f.services.copies);
+      expect((await verifyBackup(target(), f.masterEncryptionKey)).problems).toEqual([]);
+      expect((await copyEvents(f, 'CopyCompleted')).at(-1)!.repairedKeys).toBeUndefined();
+    } finally {
+      await writeFile(f.storage.objectPath(chunk), original);
+    }
+  });
 });
 
 describe('copies to an S3 target (s3rver)', () => {

@@ -48,6 +48,7 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
     target: connectionTarget(config),
     chunking: config.backup.chunking,
     uploadConcurrency: config.backup.uploadConcurrency,
+    countRows: config.backup.proof.rowCounts,
     clock,
     logger,
     secrets,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { cronProblem } from './cron';
 import { DATABASE_HOST, DATABASE_NAME, DATABASE_NAME_RULE } from './database-name';
 import { retentionEnvironmentSchema, retentionPolicyFrom, type RetentionPolicy } from '../../plugins/backup/retention/settings';
+import { proofEnvironmentSchema, proofSettingsFrom, type ProofSettings } from '../../plugins/backup/drills/settings';
 
 /** A configuration problem found at start; names the variable and what was expected, never the value of a secret. */
 export class ConfigError extends Error {
@@ -74,6 +75,7 @@ export const environmentSchema = z.object({
   COTTON_STORAGE_S3_PATH_STYLE: boolean.default(true),
   COTTON_STORAGE_S3_PREFIX: z.string().regex(/^([A-Za-z0-9._-]+\/)+$/, 'folder names ending with "/", e.g. "cotton/"').optional(),
   ...retentionEnvironmentSchema,
+  ...proofEnvironmentSchema,
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -103,6 +105,8 @@ export interface HostConfig {
     notify: { enabled: boolean; roles?: string[] };
     /** restic-style keep rules (plugins/backup/retention/settings.ts). */
     retention: RetentionPolicy;
+    /** Row counts, restore drills, metrics (plugins/backup/drills/settings.ts). */
+    proof: ProofSettings;
   };
 }
 
@@ -173,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
       uploadConcurrency: e.COTTON_UPLOAD_CONCURRENCY,
       notify: { enabled: e.COTTON_BACKUP_NOTIFY === 'on', roles: e.COTTON_BACKUP_NOTIFY_ROLES?.split(',') },
       retention: retentionPolicyFrom(e),
+      proof: proofSettingsFrom(e),
     },
   };
 }

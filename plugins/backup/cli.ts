@@ -5,6 +5,7 @@ import { registerVerifyCommand } from './cli/verify-command';
 import { registerCheckpointCommand } from './cli/checkpoint-command';
 import { registerRestoreCommand } from './cli/restore-command';
 import { registerForgetCommand } from './cli/forget-command';
+import { registerDrillCommand } from './drills/drill-command';
 
 /** The backup plugin's commands; each group lives in its own file under cli/. */
 export function registerCommands(program: Command, runtime: CliRuntime): void {
@@ -13,4 +14,5 @@ export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerCheckpointCommand(program, runtime);
   registerRestoreCommand(program, runtime);
   registerForgetCommand(program, runtime);
+  registerDrillCommand(program, runtime);
 }

@@ -95,6 +95,19 @@ export async function readSourceState(
   return { state: { tables: counts, extensions, efMigrations }, counters };
 }
 
+/** The state of the database `pool` is connected to, in one REPEATABLE READ transaction (a drill's restored copy). */
+export async function readDatabaseState(pool: Pool): Promise<SourceState> {
+  const client = await pool.connect();
+  try {
+    await client.query(BEGIN_SNAPSHOT);
+    const { state } = await readSourceState(client);
+    await client.query('COMMIT');
+    return state;
+  } finally {
+    client.release();
+  }
+}
+
 async function joinSnapshot(pool: Pool, snapshotId: string): Promise<PoolClient> {
   const client = await pool.connect();
   try {

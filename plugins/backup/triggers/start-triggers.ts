@@ -8,6 +8,7 @@ import { createSenderResolver } from './notify-sender';
 import { RejectionAudit } from './rejection-audit';
 import { startSchedule, type Schedule } from './schedule';
 import { startVerificationSchedule } from '../verify/verification-schedule';
+import { startDrillSchedule } from '../drills/drill-schedule';
 
 export interface Triggers {
   schedule: Schedule;
@@ -55,6 +56,7 @@ export async function startTriggers(container: DependencyContainer, services: Ba
       logger,
     });
     await startVerificationSchedule(container, services); // its worker stops with pg-boss
+    await startDrillSchedule(container, services); // likewise
   } catch (error) {
     await coordinator.stop(0);
     throw error;

@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliCaptured } from '../../../test/support/run-cli';
+import { cliEnv, createHostFixture, type HostFixture } from '../triggers/test-support';
+
+describe('cotton-backup drill', () => {
+  let f: HostFixture;
+  let env: NodeJS.ProcessEnv;
+  const run = (...args: string[]) => runCliCaptured(args, env);
+
+  beforeAll(async () => {
+    f = await createHostFixture('drcli');
+    env = cliEnv(f);
+    const backup = await run('backup', '--json');
+    expect(backup.code, backup.stderr).toBe(0);
+  });
+  afterAll(() => f.cleanup());
+
+  it('prints a per-table report of the latest backup and exits 0 when it passes', async () => {
+    const result = await run('drill');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/PASSED/);
+    expect(result.stdout).toMatch(/public\.users\s+3\s+3\s+ok/);
+    expect(result.stdout).toMatch(/public\.notifications\s+50\s+50\s+ok/);
+  });
+
+  it('--json gives the whole report', async () => {
+    const result = await run('drill', '--json');
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ passed: true, problems: [], backupId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(report.tables.length).toBeGreaterThan(5);
+  });
+
+  it('refuses a malformed --backup and an unknown backup with a clear error', async () => {
+    const bad = await run('drill', '--backup', 'nope');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--backup must be a backup id/);
+    const unknown = await run('drill', '--backup', '0'.repeat(32));
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/known neither/);
+  });
+});

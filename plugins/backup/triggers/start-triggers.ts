@@ -9,6 +9,8 @@ import { RejectionAudit } from './rejection-audit';
 import { startSchedule, type Schedule } from './schedule';
 import { startVerificationSchedule } from '../verify/verification-schedule';
 import { startDrillSchedule } from '../drills/drill-schedule';
+import { createMetricsRegistry } from '../metrics/metrics-registry';
+import { registerMetricsRoute } from '../metrics/metrics-route';
 
 export interface Triggers {
   schedule: Schedule;
@@ -34,6 +36,7 @@ export async function startTriggers(container: DependencyContainer, services: Ba
     coordinator,
     audit,
   });
+  registerMetricsRoute(resolve(container, HostTokens.Routes), createMetricsRegistry(backup.pool), config.backup.proof.metricsPublic);
   await listenForCheckpointRequests({
     subscriber: resolve(container, HostTokens.Notifications),
     coordinator,

@@ -132,11 +132,11 @@ function nullable(value: number | null | undefined, factor: number): number | nu
 }
 
 /** The interval of the backup cron (between its next two runs) and its next run, from pg-boss's own record. */
-async function scheduleTimes(pool: Pool): Promise<{ interval: number; next: number } | undefined> {
+export async function scheduleTimes(pool: Pool): Promise<{ cron: string; timezone: string; interval: number; next: number } | undefined> {
   const { rows } = await pool.query<{ cron: string; timezone: string | null }>(BACKUP_SCHEDULE, [SCHEDULE_QUEUE]).catch(() => ({ rows: [] }));
   if (!rows[0]) return undefined;
   const cron = CronExpressionParser.parse(rows[0].cron, { tz: rows[0].timezone ?? 'UTC', strict: false });
   const next = cron.next().getTime();
   const after = cron.next().getTime();
-  return { interval: (after - next) / 1000, next: next / 1000 };
+  return { cron: rows[0].cron, timezone: rows[0].timezone ?? 'UTC', interval: (after - next) / 1000, next: next / 1000 };
 }

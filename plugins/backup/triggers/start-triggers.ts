@@ -11,6 +11,7 @@ import { startVerificationSchedule } from '../verify/verification-schedule';
 import { startDrillSchedule } from '../drills/drill-schedule';
 import { createMetricsRegistry } from '../metrics/metrics-registry';
 import { registerMetricsRoute } from '../metrics/metrics-route';
+import { registerAdminPage } from '../admin-page/page-routes';
 
 export interface Triggers {
   schedule: Schedule;
@@ -37,6 +38,7 @@ export async function startTriggers(container: DependencyContainer, services: Ba
     audit,
   });
   registerMetricsRoute(resolve(container, HostTokens.Routes), createMetricsRegistry(backup.pool), config.backup.proof.metricsPublic);
+  registerAdminPage(resolve(container, HostTokens.Routes), backup);
   await listenForCheckpointRequests({
     subscriber: resolve(container, HostTokens.Notifications),
     coordinator,

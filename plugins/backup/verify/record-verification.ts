@@ -18,7 +18,7 @@ export async function recordVerification(
   pool: Pool,
   journal: Journal,
   report: VerificationReport,
-  options: { secrets: readonly string[]; trigger: 'schedule' | 'cli' },
+  options: { secrets: readonly string[]; trigger: 'schedule' | 'cli' | 'api' },
 ): Promise<string> {
   const streamId = `verification-${randomUUID()}`;
   const events: NewEvent[] = [];

@@ -63,6 +63,17 @@ describe('row counts in the dump’s own snapshot', () => {
     expect(open.rows[0].n).toBe(0);
   });
 
+  it('a second counter joins the same snapshot when the data is large enough', async () => {
+    const snapshot = await openDumpSnapshot(source.pool, 0); // every size counts as large
+    // Into every table: whichever connection counts which table, a count outside the snapshot shows.
+    await source.pool.query(`INSERT INTO items SELECT generate_series(1, 250); INSERT INTO "Odd ""Schema"""."Mixed Case" VALUES (8);
+      INSERT INTO "__EFMigrationsHistory" VALUES ('20260103_Third', '9.0')`);
+    const counted = await snapshot.countWhile(Promise.resolve());
+    expect(counted.counters).toBe(2);
+    const rows = Object.fromEntries(counted.state.tables.map((t) => [`${t.schema}.${t.table}`, t.rows]));
+    expect(rows).toEqual({ 'Odd "Schema".Mixed Case': 7, 'public.__EFMigrationsHistory': 2, 'public.items': 1500 });
+  });
+
   it('records null EF migrations for a database without Cotton’s history table', async () => {
     const other = await createTestDatabase('rowcnt_noef');
     try {

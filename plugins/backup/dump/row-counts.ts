@@ -27,7 +27,7 @@ export interface DumpSnapshot {
 }
 
 /** Opens a REPEATABLE READ transaction on the source and exports its snapshot for pg_dump. */
-export async function openDumpSnapshot(pool: Pool): Promise<DumpSnapshot> {
+export async function openDumpSnapshot(pool: Pool, parallelBytes = PARALLEL_COUNT_BYTES): Promise<DumpSnapshot> {
   const client = await pool.connect();
   let id: string;
   try {
@@ -43,7 +43,7 @@ export async function openDumpSnapshot(pool: Pool): Promise<DumpSnapshot> {
       const started = performance.now();
       let failure: Error | undefined;
       try {
-        const { state, counters } = await readSourceState(client, () => joinSnapshot(pool, id));
+        const { state, counters } = await readSourceState(client, () => joinSnapshot(pool, id), parallelBytes);
         return { state, counters, durationMs: Math.round(performance.now() - started) };
       } catch (error) {
         failure = error as Error;
@@ -64,6 +64,7 @@ export async function openDumpSnapshot(pool: Pool): Promise<DumpSnapshot> {
 export async function readSourceState(
   client: PoolClient,
   joinHelper?: () => Promise<PoolClient>,
+  parallelBytes = PARALLEL_COUNT_BYTES,
 ): Promise<{ state: SourceState; counters: number }> {
   const { rows: tables } = await client.query<{ schema: string; table: string; bytes: string }>(DUMPED_TABLES, [EXCLUDED_SCHEMAS]);
   const { rows: extensions } = await client.query<{ name: string; version: string }>(EXTENSIONS);
@@ -71,7 +72,7 @@ export async function readSourceState(
   const efMigrations = hasEf ? (await client.query<{ id: string }>(EF_MIGRATIONS)).rows.map((r) => r.id) : null;
 
   const total = tables.reduce((sum, t) => sum + Number(t.bytes), 0);
-  const counters = joinHelper && total >= PARALLEL_COUNT_BYTES && tables.length > 1 ? MAX_COUNTERS : 1;
+  const counters = joinHelper && total >= parallelBytes && tables.length > 1 ? MAX_COUNTERS : 1;
   const counted = new Map<string, number>();
   const queue = [...tables];
   const work = async (worker: PoolClient) => {

@@ -1,4 +1,8 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deriveMasterEncryptionKey, pointerStorageKey } from '../../../src/keys/keys';
+import { createStorage } from '../../../src/storage/create-storage';
+import { readManifest, readPointer, writeManifest, writePointer } from '../manifest/manifest-store';
 import { runCliCaptured } from '../../../test/support/run-cli';
 import { cliEnv, createHostFixture, type HostFixture } from '../triggers/test-support';
 
@@ -29,6 +33,27 @@ describe('cotton-backup drill', () => {
     const report = JSON.parse(result.stdout);
     expect(report).toMatchObject({ passed: true, problems: [], backupId: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(report.tables.length).toBeGreaterThan(5);
+  });
+
+  it('exits 6 and marks the table that differs when the recorded count does not match', async () => {
+    const masterEncryptionKey = deriveMasterEncryptionKey(env.COTTON_MASTER_KEY!);
+    const storage = createStorage({ root: join(f.root, 'files'), masterEncryptionKey });
+    const pointerKey = pointerStorageKey(masterEncryptionKey);
+    const pointer = (await readPointer(storage, pointerKey))!;
+    const manifest = await readManifest(storage, pointer.latestManifestStorageKey);
+    const tables = manifest.sourceState!.tables.map((t) => (t.table === 'notifications' ? { ...t, rows: 49 } : t));
+    const tamperedKey = await writeManifest(storage, { ...manifest, sourceState: { ...manifest.sourceState!, tables } });
+    await writePointer(storage, pointerKey, { ...pointer, latestManifestStorageKey: tamperedKey });
+    try {
+      const result = await run('drill');
+      expect(result.code).toBe(6);
+      expect(result.stdout).toMatch(/FAILED/);
+      expect(result.stdout).toMatch(/public\.notifications\s+49\s+50\s+DIFFERS/);
+      expect(result.stdout).toMatch(/public\.users\s+3\s+3\s+ok/);
+      expect(result.stderr).toMatch(/restore drill failed: 1 difference/);
+    } finally {
+      await writePointer(storage, pointerKey, pointer);
+    }
   });
 
   it('refuses a malformed --backup and an unknown backup with a clear error', async () => {

@@ -3,6 +3,7 @@ import { booleanVariable, cronVariable, timeZoneVariable } from '../../src/confi
 import { loadPluginSettings, type HostConfig } from '../../src/config/config';
 import { definePluginSettings, settingsToken } from '../../src/host/plugin-settings';
 import { retentionEnvironmentSchema, retentionPolicyFrom, type RetentionPolicy } from './retention/settings';
+import { proofEnvironmentSchema, proofSettingsFrom, type ProofSettings } from './drills/settings';
 
 /** The backup plugin's own environment variables; the host validates them with its own at start and in the CLI. */
 const schema = z
@@ -27,6 +28,7 @@ const schema = z
       .regex(/^[a-z0-9_]+(,[a-z0-9_]+)*$/, 'a comma-separated list of extension names')
       .default('citext,hstore'),
     ...retentionEnvironmentSchema,
+    ...proofEnvironmentSchema,
   })
   .superRefine((e, ctx) => {
     if (!(e.COTTON_CHUNK_MIN_BYTES < e.COTTON_CHUNK_AVG_BYTES && e.COTTON_CHUNK_AVG_BYTES < e.COTTON_CHUNK_MAX_BYTES)) {
@@ -49,6 +51,8 @@ export interface BackupSettings {
   /** restic-style keep rules (retention/settings.ts). */
   retention: RetentionPolicy;
   restore: { ifEmpty: boolean; fallback: 'none' | 'previous'; extensions: string[] };
+  /** Row counts, restore drills, metrics (drills/settings.ts). */
+  proof: ProofSettings;
 }
 
 export const backupSettings = definePluginSettings(
@@ -62,6 +66,7 @@ export const backupSettings = definePluginSettings(
     uploadConcurrency: e.COTTON_UPLOAD_CONCURRENCY,
     notify: { enabled: e.COTTON_BACKUP_NOTIFY === 'on', roles: e.COTTON_BACKUP_NOTIFY_ROLES?.split(',') },
     retention: retentionPolicyFrom(e),
+    proof: proofSettingsFrom(e),
     restore: {
       ifEmpty: e.COTTON_RESTORE_DATABASE_IF_EMPTY,
       fallback: e.COTTON_RESTORE_FALLBACK,

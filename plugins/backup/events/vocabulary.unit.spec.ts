@@ -43,6 +43,11 @@ const invalidExamples: { type: EventType; data: unknown; path: string }[] = [
   { type: 'BackupExpired', data: { ...validExamples.BackupExpired, manifestKey: 'x' }, path: 'manifestKey' },
   { type: 'ObjectsReleased', data: { ...validExamples.ObjectsReleased, releasedObjects: -1 }, path: 'releasedObjects' },
   { type: 'BackupDiscovered', data: { ...validExamples.BackupDiscovered, createdAtUtc: 'yesterday' }, path: 'createdAtUtc' },
+  { type: 'RowsCounted', data: { ...validExamples.RowsCounted, tables: [{ schema: 'public', table: 'users', rows: -1 }] }, path: 'tables.0.rows' },
+  { type: 'DrillStarted', data: { ...validExamples.DrillStarted, trigger: 'api' }, path: 'trigger' },
+  { type: 'DrillPassed', data: { ...validExamples.DrillPassed, rows: 1.5 }, path: 'rows' },
+  { type: 'DrillFailed', data: { ...validExamples.DrillFailed, problems: [] }, path: 'problems' },
+  { type: 'DrillLeftoverDropped', data: { ...validExamples.DrillLeftoverDropped, drillId: 'x' }, path: 'drillId' },
 ];
 
 describe('event vocabulary', () => {

@@ -20,7 +20,7 @@ export async function recordVerification(
   pool: Pool,
   journal: Journal,
   report: VerificationReport,
-  options: { secrets: readonly string[]; trigger: 'schedule' | 'cli'; logger?: Logger },
+  options: { secrets: readonly string[]; trigger: 'schedule' | 'cli' | 'api'; logger?: Logger },
 ): Promise<string> {
   const streamId = `verification-${randomUUID()}`;
   const events: NewEvent[] = [];

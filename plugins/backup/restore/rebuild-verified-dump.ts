@@ -5,6 +5,7 @@ import type { Manifest } from '../manifest/manifest';
 import { rejectionForReadError, RestoreRejectedError } from './restore-rejection';
 import type { ChunkRead } from './read-chunk';
 import { readChunksAhead } from './read-chunks-ahead';
+import { BatchedWriter } from './batched-writer';
 
 export interface VerifyProgress {
   verifiedBytes: number;
@@ -43,14 +44,10 @@ export async function rebuildVerifiedDump(
   const started = performance.now();
   const whole = createHash('sha256');
   const out: FileHandle | undefined = options.destination ? await open(options.destination, 'wx', 0o600) : undefined;
-  // One write in flight while the next pieces are hashed; its error surfaces at the next await.
-  let writing: Promise<unknown> = Promise.resolve();
-  const write = async (piece: Buffer) => {
+  const writer = out && new BatchedWriter(out);
+  const take = async (piece: Buffer) => {
     whole.update(piece);
-    if (!out) return;
-    await writing;
-    writing = out.write(piece);
-    writing.catch(() => undefined);
+    await writer?.add(piece);
   };
   let bytes = 0;
   try {
@@ -59,7 +56,7 @@ export async function rebuildVerifiedDump(
       options.signal?.throwIfAborted();
       let read: ChunkRead;
       try {
-        read = await deliver(write);
+        read = await deliver(take);
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
         throw rejectionForReadError(error, chunk.storageKey, 'chunk', manifestKey);
@@ -83,9 +80,9 @@ export async function rebuildVerifiedDump(
       index++;
       options.onProgress?.({ verifiedBytes: bytes, totalBytes: manifest.dumpSizeBytes, chunksDone: index, chunkCount: manifest.chunkCount });
     }
-    await writing;
+    await writer?.done();
   } finally {
-    await writing.catch(() => undefined);
+    await writer?.settle();
     await out?.close();
   }
   const sha256 = whole.digest('hex');

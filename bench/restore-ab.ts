@@ -9,11 +9,12 @@
  * plain-Node processes, bench/restore-run.mjs) and runs pg_restore of a `pg_dump -Fc -Z0` file, each
  * into a fresh empty database, the order rotating per round. Writes bench/results/restore-ab-<scale>.json.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { RESTORE_JOBS } from '../plugins/backup/restore/restore-backup';
+import { abArguments, commitOf } from './ab-args';
 import { backupOnce, datasetDatabase } from './backup-cpu';
 import { childrenCpuMs } from './proc-cpu';
 import { MiB, summarize, type Summary } from './stats';
@@ -35,15 +36,6 @@ interface RestoreRun {
 interface ToolRun {
   wallMs: number;
   cpuMs: number;
-}
-
-/** The checkout's commit, or its folder for an exported tree (git archive) that has none. */
-function commitOf(checkout: string): string {
-  try {
-    return execFileSync('git', ['-C', checkout, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return checkout;
-  }
 }
 
 function restoreOnce(checkout: string, database: string, storageRoot: string, dataPath: string): Promise<RestoreRun> {
@@ -124,15 +116,9 @@ export async function compareRestore(checkouts: [string, string], scaleName: str
 }
 
 if (process.argv[1]?.endsWith('restore-ab.ts')) {
-  const args = process.argv.slice(2);
-  const flag = (name: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const checkouts = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')).map((p) => resolve(p));
-  if (checkouts.length !== 2) throw new Error('usage: restore-ab.ts <checkout A> <checkout B> [--scale S] [--runs N]');
+  const { checkouts, scale, runs } = abArguments('restore-ab.ts');
   try {
-    const result = await compareRestore([checkouts[0]!, checkouts[1]!], flag('--scale') ?? 'quick', Number(flag('--runs') ?? 4));
+    const result = await compareRestore(checkouts, scale, runs);
     const f = (s: Summary, digits = 0) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
     console.log(`pg_restore -j ${result.jobs}: wall ${f(result.pgRestore.wallMs)} ms, CPU ${f(result.pgRestore.cpuMs)} ms`);
     for (const [name, s] of [['A', result.a], ['B', result.b]] as const) {

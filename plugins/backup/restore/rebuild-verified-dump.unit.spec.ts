@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStorage } from '../../../src/storage/create-storage';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { Manifest } from '../manifest/manifest';
-import { READ_AHEAD_CHUNKS } from './read-chunks-ahead';
+import { READ_AHEAD_BYTES, READ_AHEAD_CHUNKS } from './read-chunks-ahead';
 import { rebuildVerifiedDump } from './rebuild-verified-dump';
 import { RestoreRejectedError } from './restore-rejection';
 
@@ -80,5 +80,16 @@ describe('rebuildVerifiedDump reads ahead, checks and writes in order', () => {
     const error = await rebuildVerifiedDump(slow, manifest, 'm'.repeat(64)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RestoreRejectedError);
     expect(error).toMatchObject({ reason: 'hash_mismatch', keys: { chunkKey: c1.storageKey } });
+  });
+
+  it('streams a chunk larger than the read-ahead budget in its turn, between chunks read ahead', async () => {
+    const parts = [randomBytes(300_000), randomBytes(READ_AHEAD_BYTES + 1), randomBytes(300_000), randomBytes(5)];
+    const manifest = await storeDump(storage, parts);
+    const { storage: counted, seen } = observed(storage, new Set());
+    const destination = join(dir, 'dump');
+    const verified = await rebuildVerifiedDump(counted, manifest, 'm'.repeat(64), { destination });
+    expect(seen.started).toEqual(manifest.chunks.map((c) => c.storageKey));
+    expect((await readFile(destination)).equals(Buffer.concat(parts))).toBe(true);
+    expect(verified).toMatchObject({ bytes: manifest.dumpSizeBytes, sha256: manifest.dumpContentHash });
   });
 });

@@ -30,7 +30,7 @@ async function storeDump(storage: ObjectStorage, parts: Buffer[]): Promise<Manif
  * a count of reads under way (from the call until the object's stream closed).
  */
 function observed(storage: ObjectStorage, slow: Set<string>) {
-  const seen = { open: 0, maxOpen: 0, started: [] as string[] };
+  const seen = { open: 0, maxOpen: 0, started: [] as string[], ended: [] as string[] };
   const wrapped: ObjectStorage = {
     ...storage,
     read: async (key) => {
@@ -40,6 +40,7 @@ function observed(storage: ObjectStorage, slow: Set<string>) {
       if (slow.has(key)) await sleep(150);
       const stream = await storage.read(key);
       stream.once('close', () => seen.open--);
+      stream.once('end', () => seen.ended.push(key));
       return stream;
     },
   };
@@ -91,5 +92,24 @@ describe('rebuildVerifiedDump reads ahead, checks and writes in order', () => {
     expect(seen.started).toEqual(manifest.chunks.map((c) => c.storageKey));
     expect((await readFile(destination)).equals(Buffer.concat(parts))).toBe(true);
     expect(verified).toMatchObject({ bytes: manifest.dumpSizeBytes, sha256: manifest.dumpContentHash });
+  });
+
+  it.each(['a rejected chunk', 'the caller aborting'])('stops the reads ahead on %s: none of them is read to its end', async (cause) => {
+    const parts = Array.from({ length: 8 }, () => randomBytes(100_000));
+    const manifest = await storeDump(storage, parts);
+    const later = manifest.chunks.slice(1).map((c) => c.storageKey);
+    const { storage: slowLater, seen } = observed(storage, new Set(later));
+    const abort = new AbortController();
+    if (cause === 'a rejected chunk') await storage.write(manifest.chunks[0]!.storageKey, randomBytes(100_000), { overwrite: true });
+    const error = await rebuildVerifiedDump(slowLater, manifest, 'm'.repeat(64), {
+      destination: join(dir, 'dump'),
+      signal: abort.signal,
+      onProgress: (p) => p.chunksDone === 1 && abort.abort(new Error('stop')),
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject(cause === 'a rejected chunk' ? { reason: 'hash_mismatch' } : { message: 'stop' });
+    await sleep(400); // past the slow reads' delay: a read left running would have ended by now
+    expect(seen.started.length).toBeGreaterThan(1);
+    expect(seen.ended.filter((key) => later.includes(key))).toEqual([]);
+    expect(seen.open).toBe(0);
   });
 });

@@ -7,15 +7,13 @@
  *
  * Each run is a fresh plain-Node process (bench/backup-cpu-run.mjs). Writes bench/results/backup-cpu-ab-<scale>.json.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { abArguments, commitOf } from './ab-args';
 import { MiB, summarize, type Summary } from './stats';
 import { backupOnce, datasetDatabase, type BackupCpuRun as Run } from './backup-cpu';
 import { cleanupAll, removeDir, tempDir } from './tools';
-
-const commitOf = (checkout: string) => execFileSync('git', ['-C', checkout, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 
 export async function compareBackupCpu(checkouts: [string, string], scaleName: string, runs: number) {
   const loadStart = loadavg();
@@ -63,15 +61,9 @@ export async function compareBackupCpu(checkouts: [string, string], scaleName: s
 }
 
 if (process.argv[1]?.endsWith('backup-cpu-ab.ts')) {
-  const args = process.argv.slice(2);
-  const flag = (name: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const checkouts = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')).map((p) => resolve(p));
-  if (checkouts.length !== 2) throw new Error('usage: backup-cpu-ab.ts <checkout A> <checkout B> [--scale S] [--runs N]');
+  const { checkouts, scale, runs } = abArguments('backup-cpu-ab.ts');
   try {
-    const result = await compareBackupCpu([checkouts[0]!, checkouts[1]!], flag('--scale') ?? 'quick', Number(flag('--runs') ?? 4));
+    const result = await compareBackupCpu(checkouts, scale, runs);
     const f = (s: Summary) => `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
     for (const [name, s] of [['A', result.a], ['B', result.b]] as const) {
       console.log(`${name} ${s.commit}: ours ${f(s.oursCpuMsPerMiB)} ms/MiB; ${Object.entries(s.threadsCpuMsPerMiB).filter(([, v]) => v > 0).map(([n, v]) => `${n} ${v.toFixed(2)}`).join(', ')}; major GCs ${f(s.majorGcs)}`);

@@ -58,6 +58,8 @@ async function main(): Promise<void> {
     COTTON_STORAGE_PATH: request.storageRoot,
     COTTON_DATA_PATH: request.dataPath,
     COTTON_LOG_LEVEL: 'silent',
+    // `COTTON_BACKUP_ROW_COUNTS=off npm run bench` measures backups without the snapshot row counts, for the ratio.
+    ...(process.env.COTTON_BACKUP_ROW_COUNTS ? { COTTON_BACKUP_ROW_COUNTS: process.env.COTTON_BACKUP_ROW_COUNTS } : {}),
     ...request.env,
   });
   const masterEncryptionKey = deriveMasterEncryptionKey(BENCH_MASTER_KEY);

@@ -11,6 +11,7 @@ import { backupSettingsOwner } from './settings';
 
 /** Validated by the CLI with the host's variables, before any command reads the configuration. */
 export const settings = backupSettingsOwner;
+import { registerDrillCommand } from './drills/drill-command';
 
 /** The backup plugin's commands; each group lives in its own file under cli/. */
 export function registerCommands(program: Command, runtime: CliRuntime): void {
@@ -21,4 +22,5 @@ export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerForgetCommand(program, runtime);
   registerCopiesCommand(program, runtime);
   registerPruneCommand(program, runtime);
+  registerDrillCommand(program, runtime);
 }

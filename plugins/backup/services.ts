@@ -60,6 +60,7 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
     target: connectionTarget(config),
     chunking: settings.chunking,
     uploadConcurrency: settings.uploadConcurrency,
+    countRows: settings.proof.rowCounts,
     clock,
     logger,
     secrets,

@@ -4,6 +4,7 @@ import { loadPluginSettings, type HostConfig } from '../../src/config/config';
 import { definePluginSettings, settingsToken } from '../../src/host/plugin-settings';
 import { retentionEnvironmentSchema, retentionPolicyFrom, type RetentionPolicy } from './retention/settings';
 import { copiesEnvironmentSchema, copySettingsFrom, type CopySettings } from './copies/settings';
+import { proofEnvironmentSchema, proofSettingsFrom, type ProofSettings } from './drills/settings';
 
 /** The backup plugin's own environment variables; the host validates them with its own at start and in the CLI. */
 const schema = z
@@ -29,6 +30,7 @@ const schema = z
       .default('citext,hstore'),
     ...retentionEnvironmentSchema,
     ...copiesEnvironmentSchema,
+    ...proofEnvironmentSchema,
   })
   .superRefine((e, ctx) => {
     if (!(e.COTTON_CHUNK_MIN_BYTES < e.COTTON_CHUNK_AVG_BYTES && e.COTTON_CHUNK_AVG_BYTES < e.COTTON_CHUNK_MAX_BYTES)) {
@@ -53,6 +55,8 @@ export interface BackupSettings {
   restore: { ifEmpty: boolean; fallback: 'none' | 'previous'; extensions: string[] };
   /** Copy targets off the box (copies/settings.ts). */
   copies: CopySettings;
+  /** Row counts, restore drills, metrics (drills/settings.ts). */
+  proof: ProofSettings;
 }
 
 export const backupSettings = definePluginSettings(
@@ -66,6 +70,7 @@ export const backupSettings = definePluginSettings(
     uploadConcurrency: e.COTTON_UPLOAD_CONCURRENCY,
     notify: { enabled: e.COTTON_BACKUP_NOTIFY === 'on', roles: e.COTTON_BACKUP_NOTIFY_ROLES?.split(',') },
     retention: retentionPolicyFrom(e),
+    proof: proofSettingsFrom(e),
     restore: {
       ifEmpty: e.COTTON_RESTORE_DATABASE_IF_EMPTY,
       fallback: e.COTTON_RESTORE_FALLBACK,

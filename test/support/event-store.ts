@@ -37,6 +37,14 @@ export const exampleEvents = {
     chunking: { minBytes: 1 << 20, avgBytes: 4 << 20, maxBytes: 16 << 20 },
   },
   Dumped: { pgDumpVersion: '15.8', serverVersion: '15.8', bytes: 1234, sha256: h64, durationMs: 12.5 },
+  RowsCounted: {
+    backupId: bid,
+    tables: [{ schema: 'public', table: 'users', rows: 3 }],
+    extensions: [{ name: 'citext', version: '1.6' }],
+    efMigrations: ['20260101000000_Initial'],
+    durationMs: 4,
+    counters: 1,
+  },
   Chunked: { chunkCount: 3, newChunks: 1, reusedChunks: 2, newPlaintextBytes: 10, reusedPlaintextBytes: 20, bytesWritten: 8 },
   ManifestCommitted: { backupId: bid, manifestKey: h64, previousManifestKey: null },
   PointerAdvanced: { backupId: bid, previousManifestKey: h64, manifestKey: 'b'.repeat(64), rerecorded: true },
@@ -67,5 +75,15 @@ export const exampleEvents = {
   CopyCompleted: { target: 'file:///mnt/copy', backupId: bid, manifestKey: h64, objectsSent: 2, bytesSent: 2048, objectsSkipped: 1, bytesSkipped: 10, pointerAdvanced: true, durationMs: 12 },
   TargetPruned: { target: 'file:///mnt/copy', policy: 'last 7', keptBackups: 3, expiredBackupIds: [bid], deletedObjects: 1, bytesFreed: 100, deletedKeys: [h64], waitingObjects: 0 },
   CopyFailed: { target: 'file:///mnt/copy', backupId: bid, manifestKey: h64, attempts: 4, errorClass: 'StorageWriteError', message: 'the disk is full' },
+  DrillStarted: { drillId: '3f2b8c4e-6a1d-4f7e-9b2a-1c3d5e7f9a0b', backupId: bid, manifestKey: h64, scratchDatabase: 'cotton_drill_0123abcd', trigger: 'cli' },
+  DrillPassed: { drillId: '3f2b8c4e-6a1d-4f7e-9b2a-1c3d5e7f9a0b', backupId: bid, manifestKey: h64, tables: 12, rows: 3400, restoreMs: 900, durationMs: 1500 },
+  DrillFailed: {
+    drillId: '3f2b8c4e-6a1d-4f7e-9b2a-1c3d5e7f9a0b',
+    backupId: bid,
+    manifestKey: h64,
+    problems: [{ problem: 'row_count', subject: 'public.users', expected: '3', actual: '2' }],
+    durationMs: 1500,
+  },
+  DrillLeftoverDropped: { scratchDatabase: 'cotton_drill_0123abcd', drillId: '3f2b8c4e-6a1d-4f7e-9b2a-1c3d5e7f9a0b' },
 } satisfies { [T in EventType]: EventData<T> };
 

@@ -38,10 +38,12 @@ export async function checkDumpVersions(pool: Pool): Promise<DumpVersions> {
  * pg_dump in custom format, uncompressed: compression is the storage pipeline's job, and
  * uncompressed output is what lets content-defined chunking find unchanged regions again.
  */
-export function startPgDump(target: ConnectionTarget, signal?: AbortSignal): RunningTool {
+export function startPgDump(target: ConnectionTarget, signal?: AbortSignal, snapshotId?: string): RunningTool {
   const args = [
     '--format=custom',
     '--compress=0',
+    // The exported snapshot the row counts were read in (row-counts.ts): the dump holds exactly those rows.
+    ...(snapshotId ? [`--snapshot=${snapshotId}`] : []),
     ...EXCLUDED_SCHEMAS.map((schema) => `--exclude-schema=${schema}`),
     ...connectionArguments(target),
     ...databaseArguments(target.database),

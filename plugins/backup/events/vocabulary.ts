@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { BackupPluginError } from '../errors';
+import { sourceStateSchema } from '../dump/source-state';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters (a SHA-256 key)');
 const backupId = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters (a GUID without dashes)');
@@ -43,7 +44,10 @@ export const RESTORE_REJECTION_REASONS = [
   'invalid_pointer',
   'pointer_behind',
 ] as const;
-export const NOTIFICATION_KINDS = ['restore_completed', 'restore_refused', 'backup_failed', 'verification_failed', 'copy_overdue'] as const;
+export const NOTIFICATION_KINDS = ['restore_completed', 'restore_refused', 'backup_failed', 'verification_failed', 'drill_failed', 'copy_overdue'] as const;
+export const DRILL_TRIGGERS = ['cli', 'schedule'] as const;
+/** What a restore drill found different from the source at dump time (plugins/backup/drills/compare-state.ts). */
+export const DRILL_PROBLEMS = ['row_count', 'missing_table', 'extra_table', 'missing_extension', 'ef_migrations', 'no_counts', 'restore_failed'] as const;
 export const VERIFICATION_PROBLEMS = ['missing', 'truncated', 'hash_mismatch', 'size_mismatch', 'unreadable', 'pointer_behind'] as const;
 /** Why retention keeps a backup: restic's rules, then ours (plugins/backup/retention/plan-retention.ts). */
 export const KEEP_RULES = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly', 'within', 'latest', 'in-use', 'no-policy'] as const;
@@ -80,6 +84,14 @@ export const eventSchemas = {
     bytes,
     sha256: hex64,
     durationMs,
+  }),
+  /** Every dumped table's exact row count, the extensions and EF migrations, read in pg_dump's own snapshot. */
+  RowsCounted: z.strictObject({
+    backupId,
+    ...sourceStateSchema.shape,
+    durationMs,
+    /** Connections that counted in the snapshot (a second one joins only for large data). */
+    counters: z.number().int().min(1).max(16),
   }),
   Chunked: z.strictObject({
     chunkCount: count,
@@ -268,6 +280,49 @@ export const eventSchemas = {
     deletedKeys: z.array(hex64).max(1000),
     /** Unmarked objects younger than the grace period, left for a later prune. */
     waitingObjects: count,
+  }),
+
+  /** A restore drill began: the backup goes into a scratch database on the same server. */
+  DrillStarted: z.strictObject({
+    drillId: pgUuid,
+    backupId,
+    manifestKey: hex64,
+    scratchDatabase: z.string().min(1).max(63),
+    trigger: z.enum(DRILL_TRIGGERS),
+  }),
+  /** The restored scratch database matched the source at dump time: every table's rows, extensions, EF migrations. */
+  DrillPassed: z.strictObject({
+    drillId: pgUuid,
+    backupId,
+    manifestKey: hex64,
+    tables: count,
+    rows: count,
+    restoreMs: durationMs,
+    durationMs,
+  }),
+  /** The drill found differences (or could not restore); `problems` names every table that differs. */
+  DrillFailed: z.strictObject({
+    drillId: pgUuid,
+    backupId,
+    manifestKey: hex64,
+    problems: z
+      .array(
+        z.strictObject({
+          problem: z.enum(DRILL_PROBLEMS),
+          /** `schema.table`, an extension or `__EFMigrationsHistory`. */
+          subject: z.string().max(400),
+          expected: z.string().max(200).nullable(),
+          actual: z.string().max(200).nullable(),
+        }),
+      )
+      .min(1)
+      .max(1000),
+    durationMs,
+  }),
+  /** A scratch database a crashed drill left behind (our exact name pattern and our marker) was dropped. */
+  DrillLeftoverDropped: z.strictObject({
+    scratchDatabase: z.string().min(1).max(63),
+    drillId: pgUuid,
   }),
 } as const;
 

@@ -47,6 +47,11 @@ const invalidExamples: { type: EventType; data: unknown; path: string }[] = [
   { type: 'CopyCompleted', data: { ...validExamples.CopyCompleted, bytesSent: -1 }, path: 'bytesSent' },
   { type: 'CopyFailed', data: { ...validExamples.CopyFailed, target: '' }, path: 'target' },
   { type: 'TargetPruned', data: { ...validExamples.TargetPruned, deletedKeys: ['x'] }, path: 'deletedKeys.0' },
+  { type: 'RowsCounted', data: { ...validExamples.RowsCounted, tables: [{ schema: 'public', table: 'users', rows: -1 }] }, path: 'tables.0.rows' },
+  { type: 'DrillStarted', data: { ...validExamples.DrillStarted, trigger: 'api' }, path: 'trigger' },
+  { type: 'DrillPassed', data: { ...validExamples.DrillPassed, rows: 1.5 }, path: 'rows' },
+  { type: 'DrillFailed', data: { ...validExamples.DrillFailed, problems: [] }, path: 'problems' },
+  { type: 'DrillLeftoverDropped', data: { ...validExamples.DrillLeftoverDropped, drillId: 'x' }, path: 'drillId' },
 ];
 
 describe('event vocabulary', () => {

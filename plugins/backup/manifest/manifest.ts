@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sha256Hex } from '../../../src/keys/keys';
 import { BackupPluginError } from '../errors';
+import { sourceStateSchema } from '../dump/source-state';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256 (64 characters)');
 const backupId = z.string().regex(/^[0-9a-f]{32}$/, 'a GUID as 32 lowercase hex characters');
@@ -43,6 +44,8 @@ export const manifestSchema = z
     previousManifestStorageKey: hex64.nullable().optional(),
     pgDumpVersion: z.string().optional(),
     serverVersion: z.string().optional(),
+    /** Row counts, extensions and EF migrations in the dump's own snapshot (dump/row-counts.ts). */
+    sourceState: sourceStateSchema.optional(),
   })
   .superRefine((m, ctx) => {
     if (m.chunkCount !== m.chunks.length) {

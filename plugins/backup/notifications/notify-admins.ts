@@ -5,7 +5,7 @@ import { InvalidEventError, parseEvent } from '../events/vocabulary';
 import type { NewEvent } from '../projections/journal';
 import { insertNotification, listAdmins, notificationsTablePresent } from '../cotton-tables/notifications';
 
-export type NotificationKind = 'restore_completed' | 'restore_refused' | 'backup_failed' | 'verification_failed' | 'copy_overdue';
+export type NotificationKind = 'restore_completed' | 'restore_refused' | 'backup_failed' | 'verification_failed' | 'drill_failed' | 'copy_overdue';
 
 /** Cotton's notification priorities (COTTON.md §5). */
 export const Priority = { None: 0, Low: 1, Medium: 2, High: 3 } as const;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { addAbortSignal } from 'node:stream';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 
 export interface ChunkRead {
@@ -13,16 +14,20 @@ export interface ChunkRead {
  * Streams one chunk's plaintext through the pipeline (decrypt, decompress), hashing it and
  * handing each piece within `limit` to `onPiece`. Read errors (missing object, CTN2 failures)
  * are thrown as they come: callers decide whether they reject the backup or list a problem.
+ * `signal` stops the read (the object's stream is destroyed and the read rejects).
  */
 export async function readChunk(
   storage: ObjectStorage,
   key: string,
   limit: number,
   onPiece?: (piece: Buffer) => unknown,
+  signal?: AbortSignal,
 ): Promise<ChunkRead> {
   const hash = createHash('sha256');
   let length = 0;
+  signal?.throwIfAborted();
   const stream = await storage.read(key);
+  if (signal) addAbortSignal(signal, stream);
   for await (const piece of stream as AsyncIterable<Buffer>) {
     length += piece.length;
     if (length > limit) return { length, sha256: hash.digest('hex'), oversized: true }; // destroys the stream

@@ -3,7 +3,9 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { Manifest } from '../manifest/manifest';
 import { rejectionForReadError, RestoreRejectedError } from './restore-rejection';
-import { readChunk, type ChunkRead } from './read-chunk';
+import type { ChunkRead } from './read-chunk';
+import { readChunksAhead } from './read-chunks-ahead';
+import { BatchedWriter } from './batched-writer';
 
 export interface VerifyProgress {
   verifiedBytes: number;
@@ -20,7 +22,9 @@ export interface VerifiedDump {
 
 /**
  * Reads every chunk of a manifest through the pipeline and checks it against its key (SHA-256
- * of the plaintext) and its size, then the whole against the manifest's size and hash.
+ * of the plaintext) and its size, then the whole against the manifest's size and hash. Later
+ * chunks are read, decrypted and decompressed ahead (read-chunks-ahead.ts) while an earlier one
+ * is hashed and written, but each is checked, hashed into the whole and written in manifest order.
  *
  * With `destination`, the plaintext is written on the way to that new private file (0600,
  * created exclusively): one decryption pass serves both verification and pg_restore, and the
@@ -40,17 +44,21 @@ export async function rebuildVerifiedDump(
   const started = performance.now();
   const whole = createHash('sha256');
   const out: FileHandle | undefined = options.destination ? await open(options.destination, 'wx', 0o600) : undefined;
+  const writer = out && new BatchedWriter(out);
+  const take = async (piece: Buffer) => {
+    whole.update(piece);
+    await writer?.add(piece);
+  };
   let bytes = 0;
   try {
-    for (const [index, chunk] of manifest.chunks.entries()) {
+    let index = 0;
+    for await (const { chunk, deliver } of readChunksAhead(storage, manifest.chunks, options.signal)) {
       options.signal?.throwIfAborted();
       let read: ChunkRead;
       try {
-        read = await readChunk(storage, chunk.storageKey, chunk.sizeBytes, async (piece) => {
-          whole.update(piece);
-          if (out) await out.write(piece);
-        });
+        read = await deliver(take);
       } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
         throw rejectionForReadError(error, chunk.storageKey, 'chunk', manifestKey);
       }
       const { length } = read;
@@ -69,9 +77,12 @@ export async function rebuildVerifiedDump(
         });
       }
       bytes += length;
-      options.onProgress?.({ verifiedBytes: bytes, totalBytes: manifest.dumpSizeBytes, chunksDone: index + 1, chunkCount: manifest.chunkCount });
+      index++;
+      options.onProgress?.({ verifiedBytes: bytes, totalBytes: manifest.dumpSizeBytes, chunksDone: index, chunkCount: manifest.chunkCount });
     }
+    await writer?.done();
   } finally {
+    await writer?.settle();
     await out?.close();
   }
   const sha256 = whole.digest('hex');

@@ -51,7 +51,13 @@ describe('runBackup against a Cotton-shaped database', () => {
     }
 
     const events = await readStream(f.db.pool, outcome.backupId);
-    expect(events.map((e) => e.type)).toEqual(['BackupStarted', 'Dumped', 'Chunked', 'ManifestCommitted', 'PointerAdvanced']);
+    expect(events.map((e) => e.type)).toEqual(['BackupStarted', 'Dumped', 'RowsCounted', 'Chunked', 'ManifestCommitted', 'PointerAdvanced']);
+    // The counts of the dump's own snapshot, in the manifest and in the event alike.
+    const counts = Object.fromEntries(manifest.sourceState!.tables.map((t) => [`${t.schema}.${t.table}`, t.rows]));
+    expect(counts).toMatchObject({ 'public.users': 3, 'public.notifications': 50, 'public.chunks': 10_000, 'public.__EFMigrationsHistory': 2 });
+    expect(manifest.sourceState!.efMigrations).toEqual(['20260101000000_Initial', '20260301000000_Notifications']);
+    expect(manifest.sourceState!.extensions.map((e) => e.name)).toEqual(expect.arrayContaining(['citext', 'hstore']));
+    expect(events.find((e) => e.type === 'RowsCounted')!.data).toMatchObject({ backupId: outcome.backupId, tables: manifest.sourceState!.tables });
     const history = await f.db.pool.query('SELECT status, manifest_key FROM cotton_backup.backup_history WHERE backup_id = $1', [outcome.backupId]);
     expect(history.rows[0]).toEqual({ status: 'succeeded', manifest_key: outcome.manifestKey });
     const latest = await f.db.pool.query('SELECT backup_id FROM cotton_backup.latest_backup');
@@ -76,6 +82,13 @@ describe('runBackup against a Cotton-shaped database', () => {
     expect(fraction).toBeLessThan(0.25);
     expect(third.previousManifestKey).toBe(second.manifestKey);
     expect(second.previousManifestKey).toBe(first.manifestKey);
+  });
+
+  it('records no counts when COTTON_BACKUP_ROW_COUNTS=off', async () => {
+    const outcome = await runBackup({ ...f.services.backup, countRows: false });
+    const manifest = await readManifest(f.storage, outcome.manifestKey);
+    expect(manifest.sourceState).toBeUndefined();
+    expect((await readStream(f.db.pool, outcome.backupId)).map((e) => e.type)).not.toContain('RowsCounted');
   });
 
   it('refuses a second backup while one holds the lock, naming it', async () => {

@@ -20,6 +20,7 @@ import { notifyBackupFailed } from '../notifications/backup-failed';
 import { PRODUCER, PRODUCER_VERSION } from '../producer';
 import { recordInBackupIndex } from '../manifest/backup-index';
 import { recordNotified } from '../notifications/record-notified';
+import { openDumpSnapshot, type CountedState } from '../dump/row-counts';
 
 export interface BackupContext {
   pool: Pool;
@@ -33,6 +34,8 @@ export interface BackupContext {
   logger?: Logger;
   /** Values that must never reach an event or a message. */
   secrets: readonly string[];
+  /** Count every dumped table's rows in the dump's own snapshot (default on; COTTON_BACKUP_ROW_COUNTS). */
+  countRows?: boolean;
   /** Runs after the pointer advanced (retention pins the new backup); its failure is logged, never the backup's. */
   afterBackup?: (outcome: BackupOutcome) => Promise<void>;
 }
@@ -98,16 +101,19 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
     const createdAt = ctx.clock.now();
 
     const versions = await checkDumpVersions(ctx.pool);
-    const dump = startPgDump(ctx.target, signal);
+    const snapshot = ctx.countRows === false ? undefined : await openDumpSnapshot(ctx.pool);
+    const dump = startPgDump(ctx.target, signal, snapshot?.id);
     let stored;
+    let counted: CountedState | undefined;
     try {
-      [stored] = await Promise.all([
+      [stored, , counted] = await Promise.all([
         storeChunks(dump.stdout, ctx.storage, {
           chunking: ctx.chunking,
           concurrency: ctx.uploadConcurrency,
           onProgress: options.onProgress,
         }),
         dump.done,
+        snapshot?.countWhile(dump.done),
       ]);
     } catch (error) {
       if (!(error instanceof PgToolError)) step = 'chunk';
@@ -121,6 +127,7 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
         type: 'Dumped',
         data: { ...versions, bytes: stored.dumpSizeBytes, sha256: stored.dumpContentHash, durationMs: Math.round(dumpMs) },
       },
+      ...(counted ? [{ type: 'RowsCounted' as const, data: { backupId, ...counted.state, durationMs: counted.durationMs, counters: counted.counters } }] : []),
       {
         type: 'Chunked',
         data: {
@@ -167,6 +174,7 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
       chunking: { algorithm: CHUNKING_ALGORITHM, ...ctx.chunking },
       previousManifestStorageKey: previousManifestKey,
       ...versions,
+      ...(counted && { sourceState: counted.state }),
     };
     const manifestKey = await writeManifest(ctx.storage, manifest);
     await ctx.journal.append(backupId, [

@@ -8,6 +8,10 @@ import { createSenderResolver } from './notify-sender';
 import { RejectionAudit } from './rejection-audit';
 import { startSchedule, type Schedule } from './schedule';
 import { startVerificationSchedule } from '../verify/verification-schedule';
+import { startDrillSchedule } from '../drills/drill-schedule';
+import { createMetricsRegistry } from '../metrics/metrics-registry';
+import { registerMetricsRoute } from '../metrics/metrics-route';
+import { registerAdminPage } from '../admin-page/page-routes';
 
 export interface Triggers {
   schedule: Schedule;
@@ -33,6 +37,8 @@ export async function startTriggers(container: DependencyContainer, services: Ba
     coordinator,
     audit,
   });
+  registerMetricsRoute(resolve(container, HostTokens.Routes), createMetricsRegistry(backup.pool), settings.proof.metricsPublic);
+  registerAdminPage(resolve(container, HostTokens.Routes), backup);
   await listenForCheckpointRequests({
     subscriber: resolve(container, HostTokens.Notifications),
     coordinator,
@@ -55,6 +61,7 @@ export async function startTriggers(container: DependencyContainer, services: Ba
       logger,
     });
     await startVerificationSchedule(container, services); // its worker stops with pg-boss
+    await startDrillSchedule(container, services); // likewise
   } catch (error) {
     await coordinator.stop(0);
     throw error;

@@ -20,7 +20,7 @@ export async function recordVerification(
   pool: Pool,
   journal: Journal,
   report: VerificationReport,
-  options: { secrets: readonly string[]; trigger: 'schedule' | 'cli'; logger?: Logger; /** A copy target's name: the copy there was read, not the primary. */ target?: string },
+  options: { secrets: readonly string[]; trigger: 'schedule' | 'cli' | 'api'; logger?: Logger; /** A copy target's name: the copy there was read, not the primary. */ target?: string },
 ): Promise<string> {
   const where: Record<string, string> = options.target ? { target: options.target } : {};
   const streamId = `verification-${randomUUID()}`;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback, type TransformOptions } from 'node:stream';
 import { LengthMismatchError } from './errors';
+import { SpareBuffers } from './spare-buffers';
 import {
   CTN2_KEY_ID,
   DEFAULT_CHUNK_SIZE,
@@ -109,6 +110,9 @@ export function encryptCtn2(plaintext: Uint8Array, options: Ctn2EncryptOptions):
   return Buffer.concat(parts);
 }
 
+/** Pending buffers of finished streams of the default chunk size (spare-buffers.ts). */
+const spares = new SpareBuffers(DEFAULT_CHUNK_SIZE, 8);
+
 /**
  * Streaming CTN2 encryption: plaintext in, container out. Holds at most one chunk of plaintext
  * (copied into a reused buffer; input that arrives chunk-aligned is encrypted in place).
@@ -148,7 +152,7 @@ export class Ctn2EncryptStream extends Transform {
           offset += size;
           continue;
         }
-        this.pending ??= Buffer.allocUnsafe(size);
+        this.pending ??= size === spares.size ? spares.take() : Buffer.allocUnsafe(size);
         const n = Math.min(size - this.pendingLength, input.length - offset);
         input.copy(this.pending, this.pendingLength, offset, offset + n);
         this.pendingLength += n;
@@ -176,6 +180,8 @@ export class Ctn2EncryptStream extends Transform {
         this.pushChunk(this.pending.subarray(0, this.pendingLength));
         this.pendingLength = 0;
       }
+      // encryptor.chunk() copied its plaintext into the ciphertext: nothing refers to the buffer now.
+      if (this.pending) spares.give(this.pending);
       this.pending = undefined;
       this.push(this.encryptor.terminator());
       callback();

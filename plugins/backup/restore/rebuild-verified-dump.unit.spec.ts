@@ -1,0 +1,115 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createStorage } from '../../../src/storage/create-storage';
+import type { ObjectStorage } from '../../../src/storage/object-storage';
+import type { Manifest } from '../manifest/manifest';
+import { READ_AHEAD_BYTES, READ_AHEAD_CHUNKS } from './read-chunks-ahead';
+import { rebuildVerifiedDump } from './rebuild-verified-dump';
+import { RestoreRejectedError } from './restore-rejection';
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** A manifest over `parts` stored as chunks (the fields restore does not read are plausible constants). */
+async function storeDump(storage: ObjectStorage, parts: Buffer[]): Promise<Manifest> {
+  for (const part of parts) await storage.write(sha256(part), part);
+  const dump = Buffer.concat(parts);
+  return {
+    schemaVersion: 1, backupId: 'b'.repeat(32), createdAtUtc: '2026-01-01T00:00:00Z', contains: 'postgres_database_dump', dumpFormat: 'pg_dump_custom',
+    sourceDatabase: 'x', sourceHost: 'h', sourcePort: '5432', hashAlgorithm: 'SHA256', chunkSizeBytes: 1024 * 1024, dumpSizeBytes: dump.length,
+    dumpContentHash: sha256(dump), chunkCount: parts.length, elapsed: '00:00:00.0000000',
+    chunks: parts.map((part, order) => ({ order, storageKey: sha256(part), sizeBytes: part.length })),
+  };
+}
+
+/**
+ * The real folder storage, with the read of `slow` chunks held back before its first byte and
+ * a count of reads under way (from the call until the object's stream closed).
+ */
+function observed(storage: ObjectStorage, slow: Set<string>) {
+  const seen = { open: 0, maxOpen: 0, started: [] as string[], ended: [] as string[] };
+  const wrapped: ObjectStorage = {
+    ...storage,
+    read: async (key) => {
+      seen.started.push(key);
+      seen.open++;
+      seen.maxOpen = Math.max(seen.maxOpen, seen.open);
+      if (slow.has(key)) await sleep(150);
+      const stream = await storage.read(key);
+      stream.once('close', () => seen.open--);
+      stream.once('end', () => seen.ended.push(key));
+      return stream;
+    },
+  };
+  return { storage: wrapped, seen };
+}
+
+describe('rebuildVerifiedDump reads ahead, checks and writes in order', () => {
+  let dir: string;
+  let storage: ObjectStorage;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rebuild-dump-'));
+    storage = createStorage({ root: join(dir, 'objects'), masterEncryptionKey: randomBytes(32) });
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('reads later chunks while an earlier one is slow, never more than READ_AHEAD_CHUNKS at once, and writes them in manifest order', async () => {
+    const parts = Array.from({ length: 10 }, (_, i) => randomBytes(200_000 + i * 1000));
+    const manifest = await storeDump(storage, parts);
+    const { storage: slowFirst, seen } = observed(storage, new Set([manifest.chunks[0]!.storageKey]));
+    const destination = join(dir, 'dump');
+    const verified = await rebuildVerifiedDump(slowFirst, manifest, 'm'.repeat(64), { destination });
+    expect(seen.maxOpen).toBeGreaterThan(1);
+    expect(seen.maxOpen).toBeLessThanOrEqual(READ_AHEAD_CHUNKS);
+    expect(seen.started).toEqual(manifest.chunks.map((c) => c.storageKey));
+    expect(await readFile(destination)).toEqual(Buffer.concat(parts));
+    expect(verified).toMatchObject({ bytes: manifest.dumpSizeBytes, sha256: manifest.dumpContentHash });
+  });
+
+  it('names the first damaged chunk in manifest order, though a later one failed first', async () => {
+    const parts = Array.from({ length: 6 }, () => randomBytes(100_000));
+    const manifest = await storeDump(storage, parts);
+    // Chunk 1 is slow and holds another chunk's bytes; chunk 3 is missing and fails at once.
+    const [c1, c3] = [manifest.chunks[1]!, manifest.chunks[3]!];
+    const other = randomBytes(c1.sizeBytes);
+    await storage.write(c1.storageKey, other, { overwrite: true });
+    await storage.delete(c3.storageKey);
+    const { storage: slow } = observed(storage, new Set([c1.storageKey]));
+    const error = await rebuildVerifiedDump(slow, manifest, 'm'.repeat(64)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RestoreRejectedError);
+    expect(error).toMatchObject({ reason: 'hash_mismatch', keys: { chunkKey: c1.storageKey } });
+  });
+
+  it('streams a chunk larger than the read-ahead budget in its turn, between chunks read ahead', async () => {
+    const parts = [randomBytes(300_000), randomBytes(READ_AHEAD_BYTES + 1), randomBytes(300_000), randomBytes(5)];
+    const manifest = await storeDump(storage, parts);
+    const { storage: counted, seen } = observed(storage, new Set());
+    const destination = join(dir, 'dump');
+    const verified = await rebuildVerifiedDump(counted, manifest, 'm'.repeat(64), { destination });
+    expect(seen.started).toEqual(manifest.chunks.map((c) => c.storageKey));
+    expect((await readFile(destination)).equals(Buffer.concat(parts))).toBe(true);
+    expect(verified).toMatchObject({ bytes: manifest.dumpSizeBytes, sha256: manifest.dumpContentHash });
+  });
+
+  it.each(['a rejected chunk', 'the caller aborting'])('stops the reads ahead on %s: none of them is read to its end', async (cause) => {
+    const parts = Array.from({ length: 8 }, () => randomBytes(100_000));
+    const manifest = await storeDump(storage, parts);
+    const later = manifest.chunks.slice(1).map((c) => c.storageKey);
+    const { storage: slowLater, seen } = observed(storage, new Set(later));
+    const abort = new AbortController();
+    if (cause === 'a rejected chunk') await storage.write(manifest.chunks[0]!.storageKey, randomBytes(100_000), { overwrite: true });
+    const error = await rebuildVerifiedDump(slowLater, manifest, 'm'.repeat(64), {
+      destination: join(dir, 'dump'),
+      signal: abort.signal,
+      onProgress: (p) => p.chunksDone === 1 && abort.abort(new Error('stop')),
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject(cause === 'a rejected chunk' ? { reason: 'hash_mismatch' } : { message: 'stop' });
+    await sleep(400); // past the slow reads' delay: a read left running would have ended by now
+    expect(seen.started.length).toBeGreaterThan(1);
+    expect(seen.ended.filter((key) => later.includes(key))).toEqual([]);
+    expect(seen.open).toBe(0);
+  });
+});

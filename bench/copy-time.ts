@@ -1,14 +1,15 @@
 /**
  * Copy time to a copy target (issue 13 point 7): a first backup and a day-of-changes backup of one
  * benchmark database, each copied to a folder target and to an S3 target (s3rver, the tests'
- * server, in this process on 127.0.0.1), as ratios to the backup itself. Prints a table; writes
- * nothing else (not part of `npm run bench`, so not in BENCHMARKS.md).
+ * server, in this process on 127.0.0.1), as ratios to the backup itself. Prints the table and saves it
+ * in bench/results/copy-time.json, which bench/extras.ts renders into BENCHMARKS.md.
  *
  *   node --import tsx bench/copy-time.ts [--scale tiny|quick]
  *
  * The folder target is on the same disk as the primary; s3rver keeps objects as files on that disk
  * too: both measure our copy (reads, HEADs, writes, the manifest read back), not a network.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/config';
 import { deriveMasterEncryptionKey } from '../src/keys/keys';
@@ -89,10 +90,12 @@ async function main(): Promise<void> {
             };
       rows.push(...(await measure(kind, env, database)));
     }
+    const table = ['| target | backup | dump | backup time | copy time | copy / backup | objects sent | objects skipped |', '| --- | --- | --: | --: | --: | --: | --: | --: |', ...rows];
     console.log(`copy time, scale ${scale!.name} (${scale!.files} files)\n`);
-    console.log('| target | backup | dump | backup time | copy time | copy / backup | objects sent | objects skipped |');
-    console.log('| --- | --- | --: | --: | --: | --: | --: | --: |');
-    for (const r of rows) console.log(r);
+    console.log(table.join('\n'));
+    const dir = join(import.meta.dirname, 'results');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'copy-time.json'), `${JSON.stringify({ measuredAt: new Date().toISOString(), scale: scale!.name, files: scale!.files, table }, null, 2)}\n`);
   } finally {
     await s3.stop();
     await cleanupAll();

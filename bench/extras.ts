@@ -19,6 +19,9 @@ const SCRIPTS: { file: string; args: string[] }[] = [
   { file: 'backup-profile.ts', args: ['--scale', '300MB', '--runs', '3'] },
   { file: 'retention-overhead.ts', args: ['--rows', '1000000', '--runs', '5'] },
   { file: 's3-vs-folder.ts', args: ['--scale', 'quick', '--runs', '2'] },
+  { file: 'copy-time.ts', args: ['--scale', 'quick'] },
+  { file: 'row-counts-overhead.ts', args: ['--scale', '300MB', '--runs', '3'] },
+  { file: 'row-counts-overhead.ts', args: ['--scale', '1.5GB', '--runs', '3'] },
 ];
 
 async function load<T>(name: string): Promise<T | undefined> {
@@ -105,11 +108,56 @@ function s3Section(s: S3VsFolder | undefined): string[] {
   ];
 }
 
+interface CopyTime {
+  measuredAt: string;
+  scale: string;
+  files: number;
+  table: string[];
+}
+
+function copySection(c: CopyTime | undefined): string[] {
+  if (!c) return ['**Copy time to a copy target:** not measured (no bench/results/copy-time.json).', ''];
+  return [
+    `**Copy time to a copy target** (\`bench/copy-time.ts\`, ${c.scale} scale, ${c.files.toLocaleString('en')} files, one run, measured ${when(c.measuredAt)}; the folder target and s3rver are on the same disk as the primary, so this is our copy's cost, not a network's)`,
+    '',
+    ...c.table,
+    '',
+  ];
+}
+
+interface RowCountsOverhead {
+  measuredAt: string;
+  scale: string;
+  databaseBytes: number;
+  on: Summary;
+  off: Summary;
+  ratio: Summary;
+}
+
+function rowCountsSection(results: (RowCountsOverhead | undefined)[]): string[] {
+  const measured = results.filter((r): r is RowCountsOverhead => r !== undefined);
+  if (measured.length === 0) return ['**Row counts in the dump’s snapshot:** not measured (no bench/results/row-counts-overhead-*.json).', ''];
+  return [
+    '**Row counts in the dump’s own snapshot** (`bench/row-counts-overhead.ts`: the same full backup with `COTTON_BACKUP_ROW_COUNTS` on and off, alternating, fresh processes; paired ratios, median (min–max))',
+    '',
+    '| scale | with counts | without | ratio | target | met |',
+    '| --- | --: | --: | --: | --: | :-: |',
+    ...measured.map(
+      (r) =>
+        `| ${r.scale} (${fmtBytes(r.databaseBytes)}, ${r.ratio.samples.length} pairs, ${when(r.measuredAt)}) | ${fmtMs(r.on.median)} | ${fmtMs(r.off.median)} | ` +
+        `${r.ratio.median.toFixed(2)}× (${r.ratio.min.toFixed(2)}×–${r.ratio.max.toFixed(2)}×) | ≤ 1.10× | ${r.ratio.median <= 1.1 ? 'yes' : 'NO'} |`,
+    ),
+    '',
+  ];
+}
+
 export async function renderExtras(): Promise<string> {
   return [
     ...profileSection(await load<ProfileResult>('backup-profile-300MB.json')),
     ...retentionSection(await load<RetentionOverhead>('retention-overhead.json')),
     ...s3Section(await load<S3VsFolder>('s3-vs-folder.json')),
+    ...copySection(await load<CopyTime>('copy-time.json')),
+    ...rowCountsSection([await load<RowCountsOverhead>('row-counts-overhead-300MB.json'), await load<RowCountsOverhead>('row-counts-overhead-1.5GB.json')]),
   ].join('\n').trimEnd();
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CHUNKING } from './chunking/fastcdc';
 import { booleanVariable, cronVariable, timeZoneVariable } from '../../src/config/variables';
 import { loadPluginSettings, type HostConfig } from '../../src/config/config';
 import { definePluginSettings, settingsToken } from '../../src/host/plugin-settings';
@@ -13,9 +14,9 @@ const schema = z
     COTTON_BACKUP_TIMEZONE: timeZoneVariable.optional(),
     COTTON_BACKUP_STAGGER_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
     COTTON_VERIFY_SCHEDULE: cronVariable.default('30 4 * * *'),
-    COTTON_CHUNK_MIN_BYTES: z.coerce.number().int().min(4096).default(256 * 1024),
-    COTTON_CHUNK_AVG_BYTES: z.coerce.number().int().min(8192).default(1024 * 1024),
-    COTTON_CHUNK_MAX_BYTES: z.coerce.number().int().min(16384).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
+    COTTON_CHUNK_MIN_BYTES: z.coerce.number().int().min(4096).default(DEFAULT_CHUNKING.minBytes),
+    COTTON_CHUNK_AVG_BYTES: z.coerce.number().int().min(8192).default(DEFAULT_CHUNKING.avgBytes),
+    COTTON_CHUNK_MAX_BYTES: z.coerce.number().int().min(16384).max(64 * 1024 * 1024).default(DEFAULT_CHUNKING.maxBytes),
     COTTON_UPLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     COTTON_BACKUP_NOTIFY: z.enum(['on', 'off']).default('on'),
     COTTON_BACKUP_NOTIFY_ROLES: z

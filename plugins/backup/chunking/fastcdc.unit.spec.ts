@@ -50,7 +50,8 @@ describe('FastCdcChunker', () => {
   });
 
   it('cuts exactly where it always has (boundaries are an on-disk contract: moving them loses deduplication)', () => {
-    // 12 MiB of SHA-256 counter output; the expected figures were recorded with the chunker of c916129.
+    // 12 MiB of SHA-256 counter output; the expected figures were recorded with the chunker of c916129
+    // (the first: the default until the chunk-size sweep, 256 KiB / 1 MiB / 4 MiB).
     const parts: Buffer[] = [];
     for (let i = 0; parts.length * 32 < 12 * 1024 * 1024; i++) parts.push(createHash('sha256').update(`cotton-backup boundary ${i}`).digest());
     const stream = Buffer.concat(parts);
@@ -58,10 +59,16 @@ describe('FastCdcChunker', () => {
       const lengths = chunkAll(stream, 65536, params).map((c) => c.length);
       return { count: lengths.length, first: lengths.slice(0, 4), digest: createHash('sha256').update(lengths.join(',')).digest('hex') };
     };
-    expect(boundaries(DEFAULT_CHUNKING)).toEqual({
+    expect(boundaries({ minBytes: 256 * 1024, avgBytes: 1024 * 1024, maxBytes: 4 * 1024 * 1024 })).toEqual({
       count: 11,
       first: [1132915, 1261265, 1113340, 1056055],
       digest: '43f94817a9a5067653205cb513858b8a201faecd70081b5dc70033b874211720',
+    });
+    // The default since the chunk-size sweep (64 KiB / 256 KiB / 1 MiB), recorded when it was adopted.
+    expect(boundaries(DEFAULT_CHUNKING)).toEqual({
+      count: 40,
+      first: [364199, 350399, 317966, 315858],
+      digest: 'da381e47863752fa7070f455a6a09b3b2484f8c8161d344490fb5222d3e7a589',
     });
     expect(boundaries(small)).toEqual({
       count: 672,

@@ -1,5 +1,5 @@
 import { snapshotTables } from '../support/cotton-schema';
-import { checkEventChain, checkNoLeaks, checkNothingRunning, checkPointerComplete, checks, checkTempSweep, restoreSnapshot } from './checks';
+import { checkEventChain, checkNoLeaks, checkNothingRunning, checkPointerComplete, checks, checkStorageSweep, restoreSnapshot } from './checks';
 import { backupStatuses, cli, createFaultEnv, currentPointer, spawnCli, type FaultEnv } from './harness';
 import type { Scenario } from './scenario';
 
@@ -27,17 +27,18 @@ async function startAndStopHost(f: FaultEnv): Promise<void> {
  * whole process group, pg_dump included) at `point`. Then: the pointer names a complete manifest;
  * the previous backup restores to the data it was taken of; temp files are swept; the next run
  * completes; the killed run is closed as failed (stale) and nothing stays running; the hash
- * chain holds; no secret or plaintext leaked.
+ * chain holds; no secret or plaintext leaked. With `s3`, the primary storage is a bucket on a
+ * test S3 server: the same, and the sweep is of multipart uploads, not temp files.
  */
-export function backupCrashScenario(point: string, step: string, advances: boolean): Scenario {
+export function backupCrashScenario(point: string, step: string, advances: boolean, options: { s3?: boolean } = {}): Scenario {
   return {
-    id: `crash ${point}`,
+    id: options.s3 ? `crash s3 ${point}` : `crash ${point}`,
     group: 'crash',
-    how: `\`cotton-backup backup\` with COTTON_FAILPOINTS=${point}=exit: SIGKILL ${step}`,
+    how: `\`cotton-backup backup\`${options.s3 ? ' to a bucket on s3rver' : ''} with COTTON_FAILPOINTS=${point}=exit: SIGKILL ${step}`,
     expect: advances ? 'pointer names the new, complete backup; run recorded succeeded' : 'pointer unchanged and complete; killed run failed as stale at the next run',
     async run() {
       const c = checks();
-      const f = await createFaultEnv('fcrash');
+      const f = await createFaultEnv('fcrash', { s3: options.s3 });
       try {
         const base = await cli(f, ['backup', '--json']);
         if (!c.ok(base.code === 0, `the first backup succeeds (${base.stderr.slice(-300)})`)) return c;
@@ -57,8 +58,8 @@ export function backupCrashScenario(point: string, step: string, advances: boole
         if (advances && pointer && pointer !== baseKey) {
           c.ok(JSON.stringify(await restoreSnapshot(f, pointer)) === JSON.stringify(after), 'the new backup restores, every table equal');
         }
-        const left = await checkTempSweep(c, f, startAndStopHost);
-        if (left > 0) c.note(`${left} temp file(s) left by the kill, swept by the next host start`);
+        const left = await checkStorageSweep(c, f, startAndStopHost);
+        if (left > 0 && !f.s3) c.note(`${left} temp file(s) left by the kill, swept by the next host start`);
 
         const next = await cli(f, ['backup', '--json']);
         c.ok(next.code === 0, `the next run completes (${next.stderr.slice(-300)})`);
@@ -82,3 +83,9 @@ export function backupCrashScenario(point: string, step: string, advances: boole
 }
 
 export const crashScenarios: Scenario[] = BACKUP_CRASH_POINTS.map((p) => backupCrashScenario(p.point, p.step, p.advances));
+
+/**
+ * The same crash points with the primary storage on S3. midPointerWrite applies too: the pointer
+ * is one PUT whose body the kill cuts before it is sent, so the old pointer stays whole.
+ */
+export const s3CrashScenarios: Scenario[] = BACKUP_CRASH_POINTS.map((p) => backupCrashScenario(p.point, p.step.replace(' in a temp file', ' in the PUT body'), p.advances, { s3: true }));

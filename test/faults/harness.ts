@@ -5,11 +5,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deriveMasterEncryptionKey, pointerStorageKey } from '../../src/keys/keys';
-import { createStorage } from '../../src/storage/create-storage';
+import type { StorageBackend } from '../../src/storage/backend';
+import { FilesystemStore } from '../../src/storage/filesystem/filesystem-store';
 import type { ObjectStorage } from '../../src/storage/object-storage';
+import { createPipelineStorage } from '../../src/storage/pipeline';
+import { S3Backend } from '../../src/storage/s3/s3-backend';
 import { readPointer } from '../../plugins/backup/manifest/manifest-store';
 import { seedCottonDatabase } from '../support/cotton-schema';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { startS3Server, TEST_S3_ACCESS_KEY_ID, TEST_S3_SECRET, type TestS3Server } from '../support/s3-server';
 
 export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const SMALL_CHUNKS = { COTTON_CHUNK_MIN_BYTES: '16384', COTTON_CHUNK_AVG_BYTES: '65536', COTTON_CHUNK_MAX_BYTES: '262144' };
@@ -28,7 +32,12 @@ export interface FaultEnv {
   /** pg_dump/pg_restore shims log their argv and env-var names here, one line per call. */
   shimLog: string;
   shimDir: string;
+  /** The pipeline over the deployment's primary storage: the folder, or the bucket with `s3`. */
   storage: ObjectStorage;
+  /** The raw backend under it (container bytes), to damage objects the way an attacker would. */
+  backend: StorageBackend;
+  /** With `s3`: the test S3 server (its own, stopped by cleanup) and the primary storage's bucket. */
+  s3?: { server: TestS3Server; bucket: string; s3Backend: S3Backend };
   masterEncryptionKey: Buffer;
   /** stdout+stderr of every child, for the leak checks. */
   outputs: string[];
@@ -66,7 +75,8 @@ exec "${real}" "$@"
   }
 }
 
-export async function createFaultEnv(prefix: string, options: { seed?: boolean; env?: Record<string, string> } = {}): Promise<FaultEnv> {
+/** `s3`: the primary storage is a bucket on a test S3 server of its own (s3rver on 127.0.0.1), not the folder. */
+export async function createFaultEnv(prefix: string, options: { seed?: boolean; env?: Record<string, string>; s3?: boolean } = {}): Promise<FaultEnv> {
   const db = await createTestDatabase(prefix);
   db.pool.on('error', () => undefined); // idle clients cut by a PostgreSQL restart: the next query reconnects
   const root = await mkdtemp(join(tmpdir(), `${prefix}-`));
@@ -97,14 +107,32 @@ export async function createFaultEnv(prefix: string, options: { seed?: boolean; 
     await db.pool.query("INSERT INTO users (id, username, role) VALUES (gen_random_uuid(), $1, 1)", [marker]);
   }
   const masterEncryptionKey = deriveMasterEncryptionKey(secrets.masterKey);
-  const storage = createStorage({ root: storageRoot, masterEncryptionKey });
+  let s3: FaultEnv['s3'];
+  if (options.s3) {
+    const server = await startS3Server();
+    const bucket = await server.createBucket(prefix);
+    s3 = { server, bucket, s3Backend: new S3Backend(server.settings(bucket)) };
+    Object.assign(env, {
+      COTTON_STORAGE_S3_ENDPOINT: server.endpoint,
+      COTTON_STORAGE_S3_REGION: 'us-east-1',
+      COTTON_STORAGE_S3_BUCKET: bucket,
+      COTTON_STORAGE_S3_ACCESS_KEY_ID: TEST_S3_ACCESS_KEY_ID,
+      COTTON_STORAGE_S3_SECRET_ACCESS_KEY: TEST_S3_SECRET,
+    });
+  }
+  const backend: StorageBackend = s3?.s3Backend ?? new FilesystemStore(storageRoot);
+  const storage = createPipelineStorage(backend, { masterEncryptionKey });
   return {
-    db, root, storageRoot, dataPath, env, secrets, marker, shimLog, shimDir, storage, masterEncryptionKey,
+    db, root, storageRoot, dataPath, env, secrets, marker, shimLog, shimDir, storage, backend, s3, masterEncryptionKey,
     outputs: [],
     startedAt: Date.now(),
     async cleanup() {
       await db.drop();
       await rm(root, { recursive: true, force: true });
+      if (s3) {
+        await s3.s3Backend.close();
+        await s3.server.stop();
+      }
     },
   };
 }

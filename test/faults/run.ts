@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copiesScenarios } from './copies-scenarios';
 import { corruptionScenarios } from './corruption-scenarios';
-import { crashScenarios } from './crash-scenarios';
+import { crashScenarios, s3CrashScenarios } from './crash-scenarios';
 import { REPO } from './harness';
 import { hostileScenarios } from './hostile-scenarios';
 import { connectionCutScenarios, restartScenarios } from './restart-scenarios';
@@ -28,6 +28,7 @@ const all: Scenario[] = [
   ...restartScenarios,
   ...connectionCutScenarios,
   ...crashScenarios,
+  ...s3CrashScenarios,
   ...restoreScenarios,
   ...corruptionScenarios,
   ...storageScenarios,

@@ -73,6 +73,8 @@ export async function measureTriggerLatency(options: TriggerLatencyOptions = {})
       COTTON_HTTP_PORT: '0',
       COTTON_LOG_LEVEL: 'silent',
       COTTON_BACKUP_STAGGER_MS: '0',
+      // One role sends every request here: the per-role limit would refuse all but the first ten.
+      COTTON_BACKUP_NOTIFY_PER_MINUTE: '100000',
     });
     host = new Host({ config, pluginsPath: PLUGINS });
     await host.start();

@@ -19,6 +19,7 @@ const schema = z
     COTTON_CHUNK_MAX_BYTES: z.coerce.number().int().min(16384).max(64 * 1024 * 1024).default(DEFAULT_CHUNKING.maxBytes),
     COTTON_UPLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     COTTON_BACKUP_NOTIFY: z.enum(['on', 'off']).default('on'),
+    COTTON_BACKUP_NOTIFY_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
     COTTON_BACKUP_NOTIFY_ROLES: z
       .string()
       .regex(/^[^,\s]{1,63}(,[^,\s]{1,63})*$/, 'a comma-separated list of PostgreSQL role names')
@@ -50,7 +51,7 @@ export interface BackupSettings {
   chunking: { minBytes: number; avgBytes: number; maxBytes: number };
   uploadConcurrency: number;
   /** `NOTIFY cotton_backup`: off, or only from these login roles (undefined: any role). */
-  notify: { enabled: boolean; roles?: string[] };
+  notify: { enabled: boolean; roles?: string[]; perMinute: number };
   /** restic-style keep rules (retention/settings.ts). */
   retention: RetentionPolicy;
   restore: { ifEmpty: boolean; fallback: 'none' | 'previous'; extensions: string[] };
@@ -69,7 +70,7 @@ export const backupSettings = definePluginSettings(
     verifySchedule: e.COTTON_VERIFY_SCHEDULE,
     chunking: { minBytes: e.COTTON_CHUNK_MIN_BYTES, avgBytes: e.COTTON_CHUNK_AVG_BYTES, maxBytes: e.COTTON_CHUNK_MAX_BYTES },
     uploadConcurrency: e.COTTON_UPLOAD_CONCURRENCY,
-    notify: { enabled: e.COTTON_BACKUP_NOTIFY === 'on', roles: e.COTTON_BACKUP_NOTIFY_ROLES?.split(',') },
+    notify: { enabled: e.COTTON_BACKUP_NOTIFY === 'on', roles: e.COTTON_BACKUP_NOTIFY_ROLES?.split(','), perMinute: e.COTTON_BACKUP_NOTIFY_PER_MINUTE },
     retention: retentionPolicyFrom(e),
     proof: proofSettingsFrom(e),
     restore: {

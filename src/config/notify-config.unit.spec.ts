@@ -8,7 +8,7 @@ function loadConfig(env: NodeJS.ProcessEnv) {
 
 describe('COTTON_BACKUP_NOTIFY and COTTON_BACKUP_NOTIFY_ROLES', () => {
   it('default to NOTIFY on, from any role', () => {
-    expect(loadConfig({}).backup.notify).toEqual({ enabled: true, roles: undefined });
+    expect(loadConfig({}).backup.notify).toEqual({ enabled: true, roles: undefined, perMinute: 10 });
   });
 
   it('turn NOTIFY off, or restrict it to a list of roles', () => {
@@ -21,5 +21,10 @@ describe('COTTON_BACKUP_NOTIFY and COTTON_BACKUP_NOTIFY_ROLES', () => {
     expect(() => loadConfig({ COTTON_BACKUP_NOTIFY: 'maybe' })).toThrow(/COTTON_BACKUP_NOTIFY/);
     expect(() => loadConfig({ COTTON_BACKUP_NOTIFY_ROLES: 'etl, ops' })).toThrow(/COTTON_BACKUP_NOTIFY_ROLES/);
     expect(() => loadConfig({ COTTON_BACKUP_NOTIFY_ROLES: 'etl,,ops' })).toThrow(/COTTON_BACKUP_NOTIFY_ROLES/);
+    expect(() => loadConfig({ COTTON_BACKUP_NOTIFY_PER_MINUTE: '0' })).toThrow(/COTTON_BACKUP_NOTIFY_PER_MINUTE/);
+  });
+
+  it('COTTON_BACKUP_NOTIFY_PER_MINUTE sets the per-role rate', () => {
+    expect(loadConfig({ COTTON_BACKUP_NOTIFY_PER_MINUTE: '250' }).backup.notify.perMinute).toBe(250);
   });
 });

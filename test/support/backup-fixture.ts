@@ -15,6 +15,8 @@ export interface BackupFixture {
   db: TestDatabase;
   root: string;
   config: HostConfig;
+  /** The environment the config was read from: what a CLI run over the same database and root needs. */
+  env: Record<string, string>;
   masterEncryptionKey: Buffer;
   storage: ReturnType<typeof createStorage>;
   services: BackupServices;
@@ -25,14 +27,15 @@ export interface BackupFixture {
 export async function createBackupFixture(prefix = 'bk', env: Record<string, string> = {}): Promise<BackupFixture> {
   const db = await createTestDatabase(prefix);
   const root = await mkdtemp(join(tmpdir(), `${prefix}-`));
-  const config = loadConfig({
+  const environment = {
     ...db.env,
     COTTON_MASTER_KEY: TEST_MASTER_KEY,
     COTTON_STORAGE_PATH: join(root, 'files'),
     COTTON_DATA_PATH: join(root, 'data'),
     COTTON_LOG_LEVEL: 'silent',
     ...env,
-  });
+  };
+  const config = loadConfig(environment);
   await runMigrations(db.pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }]);
   const masterEncryptionKey = deriveMasterEncryptionKey(TEST_MASTER_KEY);
   const storage = createStorage({ root: config.storage.root, masterEncryptionKey });
@@ -41,6 +44,7 @@ export async function createBackupFixture(prefix = 'bk', env: Record<string, str
     db,
     root,
     config,
+    env: environment,
     masterEncryptionKey,
     storage,
     services,

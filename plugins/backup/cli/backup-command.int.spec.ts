@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCottonDatabase } from '../../../test/support/cotton-schema';
 import { createTestDatabase, testServer, type TestDatabase } from '../../../test/support/database';
 import { runCliCaptured } from '../../../test/support/cli';
-import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../../../test/support/backup-fixture';
+import { createBackupFixture, type BackupFixture } from '../../../test/support/backup-fixture';
 
 // The lock a running backup holds (backup/single-flight.ts): "CTNB", 1.
 const LOCK_CLASS = 0x43544e42;
@@ -15,17 +15,7 @@ describe('cotton-backup backup while another backup holds the lock', () => {
   let elsewhere: TestDatabase;
   let decoy: pg.Client;
   const backup = () =>
-    runCliCaptured(
-      {
-        ...f.db.env,
-        COTTON_MASTER_KEY: TEST_MASTER_KEY,
-        COTTON_STORAGE_PATH: f.config.storage.root,
-        COTTON_DATA_PATH: f.config.dataPath,
-        COTTON_LOG_LEVEL: 'silent',
-      },
-      'backup',
-      '--json',
-    );
+    runCliCaptured(f.env, 'backup', '--json');
 
   beforeAll(async () => {
     f = await createBackupFixture('clibusy');

@@ -152,6 +152,23 @@ describe('NOTIFY limits: rate, roles, off', () => {
     expect(refused.filter((e) => /^10 more rejected notify/.test(String(e.data.reason)))).toHaveLength(1);
   });
 
+  it('COTTON_BACKUP_NOTIFY_PER_MINUTE: the host records that many per role and minute', async () => {
+    const host = await f.startHost({ COTTON_BACKUP_NOTIFY_PER_MINUTE: '3' });
+    const c = await connect(f.db);
+    const before = (await notifyRequests()).length;
+    const other = await connectAs(extraRole);
+    try {
+      for (let i = 0; i < 6; i++) await send(c, JSON.stringify({ reason: `per-minute ${i}` }));
+      await marker(other, 'per-minute marker');
+    } finally {
+      await c.end();
+      await other.end();
+    }
+    await host.stop();
+    const recorded = (await notifyRequests()).slice(before).filter((e) => /^per-minute \d$/.test(String(e.data.reason)));
+    expect(recorded).toHaveLength(3);
+  });
+
   it('COTTON_BACKUP_NOTIFY_ROLES: only the listed roles may ask', async () => {
     const host = await f.startHost({ COTTON_BACKUP_NOTIFY_ROLES: extraRole });
     const before = (await rejections()).length;

@@ -8,7 +8,7 @@ import { RequestRateLimit } from './request-rate-limit';
 
 export const NOTIFY_CHANNEL = 'cotton_backup';
 
-/** Valid NOTIFY requests recorded per sending role and minute; the rest are refused and audited. */
+/** Valid NOTIFY requests recorded per sending role and minute by default (COTTON_BACKUP_NOTIFY_PER_MINUTE); the rest are refused and audited. */
 export const NOTIFY_REQUESTS_PER_WINDOW = 10;
 
 export interface NotifyListenerOptions {

@@ -5,6 +5,7 @@ import type { BackupServices } from '../services';
 import { registerBackupRoutes } from './api/register-routes';
 import { listenForCheckpointRequests } from './notify-listener';
 import { createSenderResolver } from './notify-sender';
+import { RequestRateLimit } from './request-rate-limit';
 import { RejectionAudit } from './rejection-audit';
 import { startSchedule, type Schedule } from './schedule';
 import { startVerificationSchedule } from '../verify/verification-schedule';
@@ -46,6 +47,7 @@ export async function startTriggers(container: DependencyContainer, services: Ba
     resolveSender: createSenderResolver(backup.pool),
     enabled: settings.notify.enabled,
     roles: settings.notify.roles,
+    rateLimit: new RequestRateLimit(settings.notify.perMinute, 60_000),
     logger,
   });
   coordinator.start();

@@ -6,7 +6,7 @@ import { runCliCaptured } from '../../../test/support/cli';
 import { runBackup } from '../take-backup/run-backup';
 import { readManifest, writeManifest, writePointer } from '../manifest/manifest-store';
 import type { Manifest } from '../manifest/manifest';
-import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../../../test/support/backup-fixture';
+import { createBackupFixture, type BackupFixture } from '../../../test/support/backup-fixture';
 import { VERIFY_FAILED_EXIT } from '../cli/verify-command';
 import { runScheduledVerification } from './verification-schedule';
 
@@ -42,17 +42,7 @@ describe('a manifest whose dumpContentHash is wrong, over intact chunks', () => 
     return manifestKey;
   }
 
-  const cli = (...args: string[]) =>
-    runCliCaptured(
-      {
-        ...f.db.env,
-        COTTON_MASTER_KEY: TEST_MASTER_KEY,
-        COTTON_STORAGE_PATH: f.config.storage.root,
-        COTTON_DATA_PATH: f.config.dataPath,
-        COTTON_LOG_LEVEL: 'silent',
-      },
-      ...args,
-    );
+  const cli = (...args: string[]) => runCliCaptured(f.env, ...args);
 
   const verificationsOf = async (manifestKey: string) => {
     const { rows } = await f.db.pool.query(

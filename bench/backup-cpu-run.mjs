@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { childrenCpuMs, countMajorGcs, fromCheckout, openCheckout, processCpu, threads, threadsSince } from './fresh-run.mjs';
 
 const [checkout, database, storageRoot] = process.argv.slice(2);
-const { runBackup } = await fromCheckout(checkout, 'plugins/backup/backup/run-backup.js');
+// The folder was renamed (backup/ → take-backup/): an older checkout in an A/B run has the old one.
+const { runBackup } = await fromCheckout(checkout, 'plugins/backup/take-backup/run-backup.js').catch(() => fromCheckout(checkout, 'plugins/backup/backup/run-backup.js'));
 const { services, close } = await openCheckout(checkout, { database, storageRoot, dataPath: join(storageRoot, '..', 'data') });
 
 const gcs = countMajorGcs();

@@ -128,7 +128,8 @@ export class FilesystemStore implements StorageBackend {
       await handle.close();
       throw new ObjectNotRegularFileError(key, info.isDirectory() ? 'a folder' : 'a special file');
     }
-    return handle.createReadStream({ highWaterMark: IO_CHUNK });
+    // Sized to the object: a 1 MiB read buffer for a 100 KB object is garbage the restore makes per chunk.
+    return handle.createReadStream({ highWaterMark: Math.max(1, Math.min(IO_CHUNK, info.size)) });
   }
 
   async exists(key: string): Promise<boolean> {

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { EXCLUDED_SCHEMAS } from '../plugins/backup/dump/pg-dump';
 import { childEnvironment, connectionArguments, type ConnectionTarget } from '../plugins/backup/dump/pg-tools';
 import { adminQuery, dropDatabase, testServer, uniqueDatabaseName } from '../test/support/database';
+import { compiledWorker } from './compiled-worker';
 import type { WorkerRequest, WorkerResult } from './worker';
 
 export const server = { host: testServer.host, port: testServer.port, user: testServer.user, password: testServer.password };
@@ -102,11 +103,12 @@ export function pgRestoreArgs(database: string, file: string, jobs: number): str
 
 export const log = (text: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
 
-/** Runs bench/worker.ts in a fresh Node process and returns its result. */
-export function runWorker(request: Omit<WorkerRequest, 'host' | 'port' | 'user' | 'password'>): Promise<WorkerResult> {
+/** Runs bench/worker.ts, compiled (compiled-worker.ts), in a fresh plain Node process and returns its result. */
+export async function runWorker(request: Omit<WorkerRequest, 'host' | 'port' | 'user' | 'password'>): Promise<WorkerResult> {
   const full: WorkerRequest = { ...request, ...server };
+  const worker = await compiledWorker();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'worker.ts'), JSON.stringify(full)], {
+    const child = spawn(process.execPath, [worker, JSON.stringify(full)], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, COTTON_LOG_LEVEL: 'silent' },
     });

@@ -2,7 +2,7 @@
  * One measured operation in a fresh Node process, so that its peak RSS is its own and not what an
  * earlier phase of the benchmark left on the heap:
  *
- *   node --import tsx bench/worker.ts '<WorkerRequest JSON>'
+ *   node dist/bench/worker.js '<WorkerRequest JSON>'     (compiled by compiled-worker.ts)
  *
  * Prints one line `RESULT <json>` (WorkerResult). RSS is this process's only: pg_dump and
  * pg_restore are child processes with their own memory, not counted.
@@ -41,7 +41,7 @@ export interface WorkerResult {
   peakRssBytes: number;
   /** getrusage max RSS of the whole process (includes start-up). */
   maxRssBytes: number;
-  /** RSS just before the operation started (Node + tsx + modules). */
+  /** RSS just before the operation started (Node + the compiled modules). */
   startRssBytes: number;
   details: Record<string, unknown>;
 }

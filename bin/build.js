@@ -46,7 +46,7 @@ export function isStale() {
 }
 
 // Imports stay extensionless in the sources (the style rule); Node's ESM loader needs the file.
-function relativeImportsToJs() {
+export function relativeImportsToJs() {
   return {
     name: 'relative-imports-to-js',
     setup(build) {

@@ -31,18 +31,13 @@ export async function writeHistory(path: string, history: History): Promise<void
 const sameFigures = (a: Record<string, Figure>, b: Record<string, Figure>) =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, f]) => b[k]?.unit === f.unit && b[k]?.value === f.value);
 
-/** Six significant digits: the figures are printed with three, and the file stays small. */
-function rounded(m: Measurement): Measurement {
-  return { ...m, figures: Object.fromEntries(Object.entries(m.figures).map(([k, f]) => [k, { ...f, value: Number(f.value.toPrecision(6)) }])) };
-}
-
 /**
  * The history with `measured` as the section's latest run; the run it replaces becomes previous.
  * The same run rendered again (same measuredAt, or the very same figures) replaces nothing: a run
  * publishes after every step, `--render` and `bench/extras.ts` without `--run` render saved results.
  */
-export function roll(history: History, section: string, measured: Measurement): History {
-  const m = rounded(measured);
+export function roll(history: History, section: string, m: Measurement): History {
+  // Values are kept unrounded: rounded twice (here, then when printed) a figure could print otherwise than the table did.
   const existing = history.sections[section];
   let next;
   if (!existing) next = { latest: m };

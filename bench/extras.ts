@@ -142,12 +142,12 @@ function s3Extra(s: S3VsFolder): Extra {
         `${previousCell(figures[ratioKey], previous, ratioKey)}; ${previousCell(figures[rssKey], previous, rssKey)} | ≤ 200 MB | ${rss <= 200e6 ? 'yes' : 'NO'} |`,
     );
     return [
-    `**S3 vs the folder** (\`bench/s3-vs-folder.ts\`, ${s.scale} database ${fmtBytes(s.databaseBytes)}, s3rver on 127.0.0.1 storing on the same disk, ${s.runs} run(s) each, measured ${when(s.measuredAt)})`,
-    '',
-    `| operation | S3 | folder | ratio | peak RSS (max of both) | ${PREVIOUS}: ratio; peak RSS | target | met |`,
-    '| --- | --: | --: | --: | --: | --: | --: | :-: |',
-    ...rows,
-    '',
+      `**S3 vs the folder** (\`bench/s3-vs-folder.ts\`, ${s.scale} database ${fmtBytes(s.databaseBytes)}, s3rver on 127.0.0.1 storing on the same disk, ${s.runs} run(s) each, measured ${when(s.measuredAt)})`,
+      '',
+      `| operation | S3 | folder | ratio | peak RSS (max of both) | ${PREVIOUS}: ratio; peak RSS | target | met |`,
+      '| --- | --: | --: | --: | --: | --: | --: | :-: |',
+      ...rows,
+      '',
     ];
   };
   return { section: 's3 vs folder', measuredAt: s.measuredAt, figures, render };
@@ -253,6 +253,9 @@ export function renderExtras(x: ExtrasResults, history: History, machine: string
     return [heading!, '', previousNote(history.sections[e.section], machine), ...rest];
   };
   return [
+    `Each section's headline figures are kept in \`bench/history/extras.json\` with the previous run's; *previous (change)* gives that run's figure ` +
+      'and how this one differs from it (relative; for percentages, in points).',
+    '',
     ...section(x.profile && profileExtra(x.profile), '**Where a backup’s CPU goes:** not measured (no bench/results/backup-profile-300MB.json).'),
     ...section(x.retention && retentionExtra(x.retention), '**Retention’s cost per backup:** not measured (no bench/results/retention-overhead.json).'),
     ...section(x.s3 && s3Extra(x.s3), '**S3 vs the folder:** not measured (no bench/results/s3-vs-folder.json).'),

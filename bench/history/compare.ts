@@ -15,7 +15,8 @@ export function change(now: Figure, before: Figure): string | undefined {
   const diff = now.unit === 'percent' ? now.value - before.value : before.value === 0 ? Number.NaN : (100 * (now.value - before.value)) / before.value;
   if (!Number.isFinite(diff)) return undefined;
   const unit = now.unit === 'percent' ? ' pt' : ' %';
-  if (Math.abs(diff) < 0.05) return `±0${unit}`;
+  // Figures that print the same are the same to the reader (figures seeded from BENCHMARKS.md are rounded as printed).
+  if (Math.abs(diff) < 0.05 || fmtFigure(now) === fmtFigure(before)) return `±0${unit}`;
   return `${diff < 0 ? MINUS : '+'}${Math.abs(diff).toFixed(1)}${unit}`;
 }
 

@@ -18,6 +18,11 @@ describe('change', () => {
     expect(change({ value: 160 * MiB, unit: 'bytes' }, { value: 160 * MiB, unit: 'bytes' })).toBe('±0 %');
   });
 
+  it('is ±0 between figures that print the same (a previous figure read back from BENCHMARKS.md is rounded)', () => {
+    expect(change({ value: 0.8733, unit: 'ratio' }, { value: 0.87, unit: 'ratio' })).toBe('±0 %');
+    expect(change({ value: 0.8763, unit: 'ratio' }, { value: 0.87, unit: 'ratio' })).toBe('+0.7 %');
+  });
+
   it('is in points for percentages (already relative)', () => {
     expect(change({ value: 12.1, unit: 'percent' }, { value: 12.6, unit: 'percent' })).toBe('−0.5 pt');
   });

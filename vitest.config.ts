@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.spec.ts', 'plugins/**/*.spec.ts', 'test/**/*.spec.ts'],
+    include: ['src/**/*.spec.ts', 'plugins/**/*.spec.ts', 'test/**/*.spec.ts', 'bench/**/*.spec.ts'],
     setupFiles: ['reflect-metadata'],
     testTimeout: 120_000,
     hookTimeout: 120_000,

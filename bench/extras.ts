@@ -6,6 +6,8 @@
  *   node --import tsx bench/extras.ts --run      run each script first (300MB profile, 1 M chunk rows, S3 quick), then render
  *
  * A script whose results file is missing is said to be not measured; nothing is copied by hand.
+ * Each section's headline figures go to bench/history/extras.json (committed) and the previous
+ * run's are shown beside them.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,6 +15,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProfileResult } from './backup-profile';
 import { fmtBytes, fmtMs, type Summary } from './stats';
+import type { Figure, History, Measurement } from './history/figures';
+import { previousCell, previousInline, previousNote } from './history/compare';
+import { currentCommit, historyPath, readHistory, roll, thisMachine, writeHistory } from './history/store';
 
 const RESULTS = join(import.meta.dirname, 'results');
 const SCRIPTS: { file: string; args: string[] }[] = [
@@ -32,8 +37,17 @@ async function load<T>(name: string): Promise<T | undefined> {
 const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 const ms = (n: number) => n.toFixed(2);
 
-function profileSection(p: ProfileResult | undefined): string[] {
-  if (!p) return ['**Where a backup’s CPU goes:** not measured (no bench/results/backup-profile-300MB.json).', ''];
+/** One section of the extras: its figures for bench/history, and its text given the section's history. */
+interface Extra {
+  section: string;
+  measuredAt: string;
+  figures: Record<string, Figure>;
+  render: (previous: Measurement | undefined) => string[];
+}
+
+const PREVIOUS = 'previous (change)';
+
+function profileRows(p: ProfileResult) {
   const m = p.perMiB;
   const rows = [
     ['PostgreSQL backend (COPY)', m.backend],
@@ -44,21 +58,37 @@ function profileSection(p: ProfileResult | undefined): string[] {
     ['sum of the stages', m.stagesSum],
     ['streams, promises, events, GC (real − stages)', m.overhead],
   ] as const;
-  return [
+  return rows.map(([what, v]) => ({ what, key: `cpu: ${what.trim()}`, figure: { value: v, unit: 'ms/MiB' as const } }));
+}
+
+function profileExtra(p: ProfileResult): Extra {
+  const m = p.perMiB;
+  const rows = profileRows(p);
+  const floor = {
+    'best ratio to the floor': { value: p.floor.bestRatio, unit: 'ratio' as const },
+    'measured ratio to the floor': { value: p.floor.measuredRatio, unit: 'ratio' as const },
+    'full GCs per backup': { value: p.majorGcsPerRun, unit: 'count' as const },
+  };
+  const figures: Record<string, Figure> = { ...Object.fromEntries(rows.map((r) => [r.key, r.figure])), ...floor };
+  const render = (previous: Measurement | undefined) => [
     `**Where a backup’s CPU goes** (\`bench/backup-profile.ts\`, ${p.scale}, ${p.runs} runs, measured ${when(p.measuredAt)}, dump ${fmtBytes(p.dumpBytes)} in ${p.chunks} chunks; ms of CPU per MiB of dump, medians; load average ${p.loadAverage.start.join(' / ')} at the start)`,
     '',
-    '| where | ms CPU / MiB |',
-    '| --- | --: |',
-    ...rows.map(([what, v]) => `| ${what} | ${ms(v)} |`),
+    `| where | ms CPU / MiB | ${PREVIOUS} |`,
+    '| --- | --: | --: |',
+    ...rows.map((r) => `| ${r.what} | ${ms(r.figure.value)} | ${previousCell(r.figure, previous, r.key)} |`),
     '',
     `- zstd levels (CPU ms / MiB, compression ratio): ${m.zstd.map((z) => `${z.level}: ${ms(z.cpuMsPerMiB)}, ${z.ratio.toFixed(2)}×`).join('; ')}`,
     `- the floor (\`pg_dump -Fc -Z0 > /dev/null\`) took ${fmtMs(p.floorWallMs.median)}; everything together is ${fmtMs(p.floor.cpuBoundMs)} of CPU per core on ${p.cores} cores, ` +
-      `so no backup on this machine can be faster than **${p.floor.bestRatio.toFixed(2)}× the floor**; the real backup measured ${p.floor.measuredRatio.toFixed(2)}× in these runs ` +
+      `so no backup on this machine can be faster than **${p.floor.bestRatio.toFixed(2)}× the floor**${inline(floor, previous, 'best ratio to the floor')}; ` +
+      `the real backup measured ${p.floor.measuredRatio.toFixed(2)}× in these runs${inline(floor, previous, 'measured ratio to the floor')} ` +
       `(target ≤ 1.25×: ${p.floor.bestRatio <= 1.25 ? 'reachable' : 'out of reach here'})`,
-    `- full garbage collections per backup: ${p.majorGcsPerRun}`,
+    `- full garbage collections per backup: ${p.majorGcsPerRun}${inline(floor, previous, 'full GCs per backup')}`,
     '',
   ];
+  return { section: `cpu profile ${p.scale}`, measuredAt: p.measuredAt, figures, render };
 }
+
+const inline = (figures: Record<string, Figure>, previous: Measurement | undefined, key: string) => previousInline(figures[key]!, previous, key);
 
 interface RetentionOverhead {
   measuredAt: string;
@@ -68,16 +98,18 @@ interface RetentionOverhead {
   ratio: number;
 }
 
-function retentionSection(r: RetentionOverhead | undefined): string[] {
-  if (!r) return ['**Retention’s cost per backup:** not measured (no bench/results/retention-overhead.json).', ''];
-  return [
+function retentionExtra(r: RetentionOverhead): Extra {
+  const key = 'pin + release ÷ backup';
+  const figure: Figure = { value: 100 * r.ratio, unit: 'percent' };
+  const render = (previous: Measurement | undefined) => [
     `**Retention’s cost per backup** (\`bench/retention-overhead.ts\`, ${r.chunkRows.toLocaleString('en')} rows in Cotton’s chunks table, ${r.backup.samples.length} backups that each expire one, measured ${when(r.measuredAt)})`,
     '',
-    '| metric | ours | baseline | ratio | target | met |',
-    '| --- | --: | --: | --: | --: | :-: |',
-    `| pin + release after a backup vs the backup itself | ${fmtMs(r.retention.median)} | ${fmtMs(r.backup.median)} | ${(100 * r.ratio).toFixed(1)} % | ≤ 5 % | ${r.ratio <= 0.05 ? 'yes' : 'NO'} |`,
+    `| metric | ours | baseline | ratio | ${PREVIOUS} | target | met |`,
+    '| --- | --: | --: | --: | --: | --: | :-: |',
+    `| pin + release after a backup vs the backup itself | ${fmtMs(r.retention.median)} | ${fmtMs(r.backup.median)} | ${(100 * r.ratio).toFixed(1)} % | ${previousCell(figure, previous, key)} | ≤ 5 % | ${r.ratio <= 0.05 ? 'yes' : 'NO'} |`,
     '',
   ];
+  return { section: 'retention', measuredAt: r.measuredAt, figures: { [key]: figure }, render };
 }
 
 interface S3VsFolder {
@@ -88,24 +120,37 @@ interface S3VsFolder {
   measured: { storage: string; op: string; durationMs: number; peakRssBytes: number }[];
 }
 
-function s3Section(s: S3VsFolder | undefined): string[] {
-  if (!s) return ['**S3 vs the folder:** not measured (no bench/results/s3-vs-folder.json).', ''];
-  const rows = ['backup', 'restore'].map((op) => {
+function s3Extra(s: S3VsFolder): Extra {
+  const measured = ['backup', 'restore'].map((op) => {
     const of = (storage: string) => s.measured.filter((m) => m.storage === storage && m.op === op);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
     const folder = median(of('folder').map((m) => m.durationMs));
     const s3 = median(of('S3').map((m) => m.durationMs));
     const rss = Math.max(...of('S3').map((m) => m.peakRssBytes), ...of('folder').map((m) => m.peakRssBytes));
-    return `| ${op} | ${fmtMs(s3)} | ${fmtMs(folder)} | ${(s3 / folder).toFixed(2)}× | ${fmtBytes(rss)} | ≤ 200 MB | ${rss <= 200e6 ? 'yes' : 'NO'} |`;
+    return { op, s3, folder, rss, ratioKey: `${op}: S3 ÷ folder`, rssKey: `${op}: peak RSS (max)` };
   });
-  return [
-    `**S3 vs the folder** (\`bench/s3-vs-folder.ts\`, ${s.scale} database ${fmtBytes(s.databaseBytes)}, s3rver on 127.0.0.1 storing on the same disk, ${s.runs} run(s) each, measured ${when(s.measuredAt)})`,
-    '',
-    '| operation | S3 | folder | ratio | peak RSS (max of both) | target | met |',
-    '| --- | --: | --: | --: | --: | --: | :-: |',
-    ...rows,
-    '',
-  ];
+  const figures: Record<string, Figure> = Object.fromEntries(
+    measured.flatMap((r) => [
+      [r.ratioKey, { value: r.s3 / r.folder, unit: 'ratio' }],
+      [r.rssKey, { value: r.rss, unit: 'bytes' }],
+    ]),
+  );
+  const render = (previous: Measurement | undefined) => {
+    const rows = measured.map(
+      ({ op, s3, folder, rss, ratioKey, rssKey }) =>
+        `| ${op} | ${fmtMs(s3)} | ${fmtMs(folder)} | ${(s3 / folder).toFixed(2)}× | ${fmtBytes(rss)} | ` +
+        `${previousCell(figures[ratioKey], previous, ratioKey)}; ${previousCell(figures[rssKey], previous, rssKey)} | ≤ 200 MB | ${rss <= 200e6 ? 'yes' : 'NO'} |`,
+    );
+    return [
+      `**S3 vs the folder** (\`bench/s3-vs-folder.ts\`, ${s.scale} database ${fmtBytes(s.databaseBytes)}, s3rver on 127.0.0.1 storing on the same disk, ${s.runs} run(s) each, measured ${when(s.measuredAt)})`,
+      '',
+      `| operation | S3 | folder | ratio | peak RSS (max of both) | ${PREVIOUS}: ratio; peak RSS | target | met |`,
+      '| --- | --: | --: | --: | --: | --: | --: | :-: |',
+      ...rows,
+      '',
+    ];
+  };
+  return { section: 's3 vs folder', measuredAt: s.measuredAt, figures, render };
 }
 
 interface CopyTime {
@@ -115,14 +160,25 @@ interface CopyTime {
   table: string[];
 }
 
-function copySection(c: CopyTime | undefined): string[] {
-  if (!c) return ['**Copy time to a copy target:** not measured (no bench/results/copy-time.json).', ''];
-  return [
+/** The copy table is saved as text (bench/copy-time.ts); its headline is the copy ÷ backup column. */
+function copyRows(c: CopyTime) {
+  return c.table.slice(2).map((line) => {
+    const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
+    return { line, key: `${cells[0]}, ${cells[1]}: copy ÷ backup`, figure: { value: Number(cells[5]), unit: 'decimal' as const } };
+  });
+}
+
+function copyExtra(c: CopyTime): Extra {
+  const rows = copyRows(c);
+  const render = (previous: Measurement | undefined) => [
     `**Copy time to a copy target** (\`bench/copy-time.ts\`, ${c.scale} scale, ${c.files.toLocaleString('en')} files, one run, measured ${when(c.measuredAt)}; the folder target and s3rver are on the same disk as the primary, so this is our copy's cost, not a network's)`,
     '',
-    ...c.table,
+    `${c.table[0]} ${PREVIOUS}: copy / backup |`,
+    `${c.table[1]} --: |`,
+    ...rows.map((r) => `${r.line} ${previousCell(r.figure, previous, r.key)} |`),
     '',
   ];
+  return { section: 'copy time', measuredAt: c.measuredAt, figures: Object.fromEntries(rows.map((r) => [r.key, r.figure])), render };
 }
 
 interface RowCountsOverhead {
@@ -134,31 +190,80 @@ interface RowCountsOverhead {
   ratio: Summary;
 }
 
-function rowCountsSection(results: (RowCountsOverhead | undefined)[]): string[] {
-  const measured = results.filter((r): r is RowCountsOverhead => r !== undefined);
+const ROW_COUNTS_KEY = 'with counts ÷ without';
+const rowCountsFigure = (r: RowCountsOverhead): Figure => ({ value: r.ratio.median, unit: 'ratio' });
+
+/** One table for every scale measured, one history section per scale (each is its own run). */
+function rowCountsSection(measured: RowCountsOverhead[], history: History, machine: string): string[] {
   if (measured.length === 0) return ['**Row counts in the dump’s snapshot:** not measured (no bench/results/row-counts-overhead-*.json).', ''];
+  const previous = (r: RowCountsOverhead) => history.sections[`row counts ${r.scale}`]?.previous;
   return [
     '**Row counts in the dump’s own snapshot** (`bench/row-counts-overhead.ts`: the same full backup with `COTTON_BACKUP_ROW_COUNTS` on and off, alternating, fresh processes; paired ratios, median (min–max))',
     '',
-    '| scale | with counts | without | ratio | target | met |',
-    '| --- | --: | --: | --: | --: | :-: |',
+    ...measured.map((r) => previousNote(history.sections[`row counts ${r.scale}`], machine, r.scale)),
+    '',
+    `| scale | with counts | without | ratio | ${PREVIOUS} | target | met |`,
+    '| --- | --: | --: | --: | --: | --: | :-: |',
     ...measured.map(
       (r) =>
         `| ${r.scale} (${fmtBytes(r.databaseBytes)}, ${r.ratio.samples.length} pairs, ${when(r.measuredAt)}) | ${fmtMs(r.on.median)} | ${fmtMs(r.off.median)} | ` +
-        `${r.ratio.median.toFixed(2)}× (${r.ratio.min.toFixed(2)}×–${r.ratio.max.toFixed(2)}×) | ≤ 1.10× | ${r.ratio.median <= 1.1 ? 'yes' : 'NO'} |`,
+        `${r.ratio.median.toFixed(2)}× (${r.ratio.min.toFixed(2)}×–${r.ratio.max.toFixed(2)}×) | ${previousCell(rowCountsFigure(r), previous(r), ROW_COUNTS_KEY)} | ` +
+        `≤ 1.10× | ${r.ratio.median <= 1.1 ? 'yes' : 'NO'} |`,
     ),
     '',
   ];
 }
 
-export async function renderExtras(): Promise<string> {
+export interface ExtrasResults {
+  profile?: ProfileResult;
+  retention?: RetentionOverhead;
+  s3?: S3VsFolder;
+  copy?: CopyTime;
+  rowCounts: RowCountsOverhead[];
+}
+
+export async function loadExtras(): Promise<ExtrasResults> {
+  return {
+    profile: await load<ProfileResult>('backup-profile-300MB.json'),
+    retention: await load<RetentionOverhead>('retention-overhead.json'),
+    s3: await load<S3VsFolder>('s3-vs-folder.json'),
+    copy: await load<CopyTime>('copy-time.json'),
+    rowCounts: [await load<RowCountsOverhead>('row-counts-overhead-300MB.json'), await load<RowCountsOverhead>('row-counts-overhead-1.5GB.json')].filter(
+      (r): r is RowCountsOverhead => r !== undefined,
+    ),
+  };
+}
+
+/** The history with every section measured as its latest run (the ones they replace become previous). */
+export function withExtras(history: History, x: ExtrasResults, commit: string, machine: string): History {
+  const sections = [
+    ...[x.profile && profileExtra(x.profile), x.retention && retentionExtra(x.retention), x.s3 && s3Extra(x.s3), x.copy && copyExtra(x.copy)]
+      .filter((e): e is Extra => e !== undefined)
+      .map((e) => ({ section: e.section, measuredAt: e.measuredAt, figures: e.figures })),
+    ...x.rowCounts.map((r) => ({ section: `row counts ${r.scale}`, measuredAt: r.measuredAt, figures: { [ROW_COUNTS_KEY]: rowCountsFigure(r) } })),
+  ];
+  return sections.reduce((h, { section, measuredAt, figures }) => roll(h, section, { measuredAt, commit, machine, figures }), history);
+}
+
+/** `history` already holds these results (see withExtras). */
+export function renderExtras(x: ExtrasResults, history: History, machine: string): string {
+  const section = (e: Extra | undefined, missing: string) => {
+    if (!e) return [missing, ''];
+    const [heading, ...rest] = e.render(history.sections[e.section]?.previous);
+    return [heading!, '', previousNote(history.sections[e.section], machine), ...rest];
+  };
   return [
-    ...profileSection(await load<ProfileResult>('backup-profile-300MB.json')),
-    ...retentionSection(await load<RetentionOverhead>('retention-overhead.json')),
-    ...s3Section(await load<S3VsFolder>('s3-vs-folder.json')),
-    ...copySection(await load<CopyTime>('copy-time.json')),
-    ...rowCountsSection([await load<RowCountsOverhead>('row-counts-overhead-300MB.json'), await load<RowCountsOverhead>('row-counts-overhead-1.5GB.json')]),
-  ].join('\n').trimEnd();
+    `Each section's headline figures are kept in \`bench/history/extras.json\` with the previous run's; *previous (change)* gives that run's figure ` +
+      'and how this one differs from it (relative; for percentages, in points).',
+    '',
+    ...section(x.profile && profileExtra(x.profile), '**Where a backup’s CPU goes:** not measured (no bench/results/backup-profile-300MB.json).'),
+    ...section(x.retention && retentionExtra(x.retention), '**Retention’s cost per backup:** not measured (no bench/results/retention-overhead.json).'),
+    ...section(x.s3 && s3Extra(x.s3), '**S3 vs the folder:** not measured (no bench/results/s3-vs-folder.json).'),
+    ...section(x.copy && copyExtra(x.copy), '**Copy time to a copy target:** not measured (no bench/results/copy-time.json).'),
+    ...rowCountsSection(x.rowCounts, history, machine),
+  ]
+    .join('\n')
+    .trimEnd();
 }
 
 async function main(): Promise<void> {
@@ -172,11 +277,16 @@ async function main(): Promise<void> {
   const begin = '<!-- bench:extras:begin -->';
   const end = '<!-- bench:extras:end -->';
   const text = await readFile(path, 'utf8');
-  const block = `${begin}\n${await renderExtras()}\n${end}`;
+  const machine = thisMachine();
+  const results = await loadExtras();
+  const history = withExtras(await readHistory(historyPath('extras')), results, currentCommit(), machine);
+  await writeHistory(historyPath('extras'), history);
+  const block = `${begin}\n${renderExtras(results, history, machine)}\n${end}`;
   const at = text.indexOf(begin);
   const until = text.indexOf(end);
   await writeFile(path, at >= 0 && until > at ? text.slice(0, at) + block + text.slice(until + end.length) : `${text.trimEnd()}\n\n## Other measurements\n\n${block}\n`);
   console.log(block);
 }
 
-await main();
+// Run as a script only: the specs import the rendering.
+if (process.argv[1] && import.meta.filename === process.argv[1]) await main();

@@ -77,6 +77,8 @@ export interface ScaleResult {
 export interface BenchResults {
   mode: 'quick' | 'full';
   startedAt: string;
+  /** The commit measured (short hash, `-dirty` with local changes); absent in results saved before it was recorded. */
+  commit?: string;
   durationMs: number;
   machine: MachineInfo;
   runs: number;

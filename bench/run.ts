@@ -9,7 +9,8 @@
  *            --render (rewrite BENCHMARKS.md from bench/results/<mode>.json, measuring nothing)
  *
  * Writes bench/results/latest.json and the summary into BENCHMARKS.md (between the markers of
- * the mode). Creates only bench_* databases and bench-* temp folders, and removes them at the end,
+ * the mode), with the figures of the previous run beside this run's from bench/history/<mode>.json
+ * (committed; this run becomes its latest, the run it replaces its previous). Creates only bench_* databases and bench-* temp folders, and removes them at the end,
  * also on failure or Ctrl-C.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -21,7 +22,8 @@ import { cleanupAll, log } from './tools';
 import { SCALES, type Scale } from './scales';
 import { readResults, type BenchResults } from './results';
 import { benchAuditQueries, benchScale, benchTriggerLatency } from './bench-scale';
-import { renderText, writeBenchmarksMd } from './report';
+import { historyWithRun, renderText, writeBenchmarksMd } from './report';
+import { currentCommit } from './history/store';
 import { benchCliStart } from './cli-start';
 
 
@@ -70,7 +72,7 @@ async function main(): Promise<void> {
     // Re-render BENCHMARKS.md from bench/results/<mode>.json, measuring nothing.
     const saved = await readResults(join(import.meta.dirname, 'results', `${options.full ? 'full' : 'quick'}.json`));
     if (!saved) throw new Error('no saved results to render');
-    console.log(renderText(saved));
+    console.log(renderText(saved, await historyWithRun(saved)));
     await writeBenchmarksMd(saved);
     return;
   }
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
   const results: BenchResults = {
     mode: options.full ? 'full' : 'quick',
     startedAt,
+    commit: currentCommit(),
     durationMs: 0,
     machine,
     runs: options.runs,
@@ -128,8 +131,8 @@ async function main(): Promise<void> {
     results.pending = results.pending.filter((name) => name !== step.name);
     await publish();
   }
-  console.log(`\n${renderText(results)}\n`);
-  log(`done in ${fmtMs(results.durationMs)}; bench/results/latest.json${options.write ? ' and BENCHMARKS.md' : ''} written`);
+  console.log(`\n${renderText(results, await historyWithRun(results))}\n`);
+  log(`done in ${fmtMs(results.durationMs)}; bench/results/latest.json${options.write ? `, BENCHMARKS.md and bench/history/${results.mode}.json` : ''} written`);
 }
 
 let interrupted = false;

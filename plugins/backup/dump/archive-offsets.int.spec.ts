@@ -128,6 +128,16 @@ describe('patchArchiveOffsets on archives pg_dump wrote to a pipe', () => {
     expect((await target.pool.query(lo)).rows[0]).toEqual((await source.pool.query(lo)).rows[0]);
   });
 
+  it('writes the same bytes without fsync (durable: false, for a work file no one reads after a crash)', async () => {
+    const [durable, fast] = [join(dir, 'durable.dump'), join(dir, 'fast.dump')];
+    await copyFile(piped, durable);
+    await copyFile(piped, fast);
+    await patchArchiveOffsets(durable);
+    expect((await patchArchiveOffsets(fast, { durable: false })).patched).toBe(dataIds.length);
+    expect((await readFile(fast)).equals(await readFile(durable))).toBe(true);
+    expect((await readFile(fast)).equals(await readFile(piped))).toBe(false);
+  });
+
   it('patching twice is a no-op', async () => {
     const file = join(dir, 'twice.dump');
     await copyFile(piped, file);

@@ -254,7 +254,9 @@ async function restoreVerifiedFile(
 async function patchOffsets(ctx: RestoreContext, dumpFile: string, signal?: AbortSignal): Promise<void> {
   const started = performance.now();
   try {
-    const result = await patchArchiveOffsets(dumpFile, { signal });
+    // Not durable: the work file is read by this process's pg_restore only; after a crash a restore
+    // verifies anew into a new file. An fsync would write the whole dump back to disk first.
+    const result = await patchArchiveOffsets(dumpFile, { signal, durable: false });
     ctx.logger?.info({ ...result, durationMs: Math.round(performance.now() - started) }, 'data offsets written into the dump for pg_restore -j');
   } catch (error) {
     signal?.throwIfAborted();

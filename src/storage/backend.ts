@@ -39,6 +39,13 @@ export interface StorageBackend {
   write(key: string, source: ByteSource, options?: BackendWriteOptions): Promise<StoreWriteResult>;
   /** The stored bytes; rejects with ObjectNotFoundError when absent, before any byte is produced. */
   openRead(key: string): Promise<Readable>;
+  /**
+   * Optional: the stored bytes copied straight into `out` at `offset`, for a backend that can do
+   * so without buffers of its own (a file read into the caller's memory); their length, or
+   * undefined when the object holds more than `maxBytes`. Errors as openRead; `signal` stops it
+   * before its bytes are read.
+   */
+  readInto?(key: string, out: Uint8Array, offset: number, maxBytes: number, signal?: AbortSignal): Promise<number | undefined>;
   /** Stored size in bytes, or undefined when absent. */
   size(key: string): Promise<number | undefined>;
   exists(key: string): Promise<boolean>;

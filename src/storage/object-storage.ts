@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { StorageBackend } from './backend';
+import type { DecodePool } from './decode/decode-pool';
 
 export interface WriteResult {
   /** False when the key already existed and nothing was written (deduplication). */
@@ -36,6 +37,11 @@ export interface ObjectStorage {
   list(): AsyncIterable<string>;
   /** The raw backend under the pipeline (container bytes), when there is one: copies move objects without decrypting. */
   readonly backend?: StorageBackend;
+  /**
+   * Worker threads that decode whole objects of this storage (decrypt, decompress, hash) into a
+   * shared ring of `ringBytes`, for reading many objects on every core; the caller closes it.
+   */
+  openDecodePool?(options: { ringBytes: number }): DecodePool;
 }
 
 /** Keys are lowercase hex SHA-256 (64 chars); anything else is refused before touching storage. */
@@ -80,6 +86,11 @@ const STORAGE_HINTS: Record<string, string> = {
   EEXIST: 'a file stands where a folder should be',
   EIO: 'an I/O error (failing disk?)',
 };
+
+/** An errno code in words ('ENOSPC' → 'the disk is full'), or the code itself. */
+export function errnoInWords(code: string): string {
+  return STORAGE_HINTS[code] ?? code;
+}
 
 /** The storage could not take an object: names the key, the root and the cause in words. */
 export class StorageWriteError extends Error {

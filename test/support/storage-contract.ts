@@ -29,7 +29,11 @@ async function keysOf(backend: StorageBackend): Promise<string[]> {
  * What every storage backend promises (src/storage/backend.ts), run against each of them: the
  * folder, S3, and the in-memory test double. A backend that passes can carry Cotton's objects.
  */
-export function describeBackendContract(name: string, open: () => Promise<BackendFixture>, options: { largeObjectBytes?: number } = {}): void {
+export function describeBackendContract(
+  name: string,
+  open: () => Promise<BackendFixture>,
+  options: { largeObjectBytes?: number; readInto?: boolean } = {},
+): void {
   describe(`storage backend contract: ${name}`, () => {
     let fixture: BackendFixture;
     let backend: StorageBackend;
@@ -98,6 +102,21 @@ export function describeBackendContract(name: string, open: () => Promise<Backen
       expect(error).toBeInstanceOf(ObjectNotFoundError);
       expect((error as ObjectNotFoundError).key).toBe(keyA);
     });
+
+    if (options.readInto) {
+      it('readInto puts the bytes at the offset asked, refuses an object larger than allowed, and a missing one as openRead does', async () => {
+        const data = randomBytes(70_000);
+        await backend.write(keyA, Readable.from([data]));
+        const out = Buffer.alloc(100_000, 0xee);
+        expect(await backend.readInto!(keyA, out, 1000, data.length)).toBe(data.length);
+        expect(out.subarray(1000, 1000 + data.length).equals(data)).toBe(true);
+        expect(out[999]).toBe(0xee);
+        expect(out[1000 + data.length]).toBe(0xee);
+        expect(await backend.readInto!(keyA, out, 0, data.length - 1)).toBeUndefined();
+        await expect(backend.readInto!(keyB, out, 0, 10)).rejects.toBeInstanceOf(ObjectNotFoundError);
+        await expect(backend.readInto!('abc', out, 0, 10)).rejects.toBeInstanceOf(InvalidStorageKeyError);
+      });
+    }
 
     it('delete is harmless twice', async () => {
       await backend.write(keyA, Readable.from([Buffer.from('x')]));

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testServer, type TestDatabase } from '../../../test/support/database';
 import { seedCottonDatabase, snapshotTables } from '../../../test/support/cotton-schema';
-import { ArchiveOffsetsError, patchArchiveOffsets, readArchiveToc } from './archive-offsets';
+import { ArchiveOffsetsError, patchArchiveOffsets, readArchiveToc, scanArchive, writeArchiveOffsets } from './archive-offsets';
 
 const run = promisify(execFile);
 const connection = ['--host', testServer.host, '--port', String(testServer.port), '--username', testServer.user, '--no-password'];
@@ -126,6 +126,50 @@ describe('patchArchiveOffsets on archives pg_dump wrote to a pipe', () => {
     expect(await snapshotTables(target.pool)).toEqual(await snapshotTables(source.pool));
     const lo = `SELECT md5(string_agg(lo_get(oid)::text, ',' ORDER BY oid)) AS d FROM pg_largeobject_metadata`;
     expect((await target.pool.query(lo)).rows[0]).toEqual((await source.pool.query(lo)).rows[0]);
+  });
+
+  it('writes the same bytes without fsync (durable: false, for a work file no one reads after a crash)', async () => {
+    const [durable, fast] = [join(dir, 'durable.dump'), join(dir, 'fast.dump')];
+    await copyFile(piped, durable);
+    await copyFile(piped, fast);
+    await patchArchiveOffsets(durable);
+    expect((await patchArchiveOffsets(fast, { durable: false })).patched).toBe(dataIds.length);
+    expect((await readFile(fast)).equals(await readFile(durable))).toBe(true);
+    expect((await readFile(fast)).equals(await readFile(piped))).toBe(false);
+  });
+
+  it('scans a file still being written, never reading past what is readable, to the same result', async () => {
+    const whole = await readFile(piped);
+    const file = join(dir, 'growing.dump');
+    await writeFile(file, Buffer.alloc(whole.length)); // zeros where the bytes are not written yet
+    let readable = 0;
+    let wake = () => {};
+    let scanWaits = false;
+    let onWait = () => {};
+    const growing = {
+      size: whole.length,
+      readable: () => readable,
+      grown: () => new Promise<void>((resolve) => ((wake = resolve), (scanWaits = true), onWait())),
+    };
+    const scanning = scanArchive(file, { growing });
+    const settled = scanning.then(() => undefined, () => undefined);
+    const fh = await open(file, 'r+');
+    // The next bytes are written only once the scan waits for them: a scan reading ahead of
+    // `readable` would find zeros.
+    for (let at = 0; at < whole.length; at += 100_003) {
+      const end = Math.min(whole.length, at + 100_003);
+      await fh.write(whole, at, end - at, at);
+      readable = end;
+      scanWaits = false;
+      wake();
+      if (end < whole.length) await Promise.race([settled, new Promise<void>((resolve) => (scanWaits ? resolve() : (onWait = resolve)))]);
+    }
+    await fh.close();
+    const grown = await scanning;
+    const direct = await scanArchive(piped);
+    expect(grown.blocks).toEqual(direct.blocks);
+    expect(grown.entries).toEqual(direct.entries);
+    expect(await writeArchiveOffsets(file, grown)).toMatchObject({ patched: dataIds.length });
   });
 
   it('patching twice is a no-op', async () => {

@@ -2,13 +2,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStorage } from '../../../src/storage/create-storage';
+import type { StorageBackend } from '../../../src/storage/backend';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { Manifest } from '../manifest/manifest';
-import { READ_AHEAD_BYTES, READ_AHEAD_CHUNKS } from './read-chunks-ahead';
-import { rebuildVerifiedDump } from './rebuild-verified-dump';
+import { DECODE_AHEAD_CHUNKS } from './decode-chunks-ahead';
+import { DECODE_RING_BYTES, rebuildVerifiedDump } from './rebuild-verified-dump';
 import { RestoreRejectedError } from './restore-rejection';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -26,24 +28,41 @@ async function storeDump(storage: ObjectStorage, parts: Buffer[]): Promise<Manif
 }
 
 /**
- * The real folder storage, with the read of `slow` chunks held back before its first byte and
- * a count of reads under way (from the call until the object's stream closed).
+ * The real folder storage, with the read of `slow` objects held back before its first byte and
+ * a count of reads under way (from the call until the object's stream closed or its bytes were
+ * read), whether the read goes through the pipeline (a chunk read in the main thread) or to the
+ * backend (a chunk for the decode workers).
  */
-function observed(storage: ObjectStorage, slow: Set<string>) {
+function observed(storage: ObjectStorage, slow: Set<string>, holdUntil?: Promise<void>) {
   const seen = { open: 0, maxOpen: 0, started: [] as string[], ended: [] as string[] };
-  const wrapped: ObjectStorage = {
-    ...storage,
-    read: async (key) => {
-      seen.started.push(key);
-      seen.open++;
-      seen.maxOpen = Math.max(seen.maxOpen, seen.open);
-      if (slow.has(key)) await sleep(150);
-      const stream = await storage.read(key);
-      stream.once('close', () => seen.open--);
-      stream.once('end', () => seen.ended.push(key));
-      return stream;
-    },
+  const backend = storage.backend!;
+  const start = async (key: string) => {
+    seen.started.push(key);
+    seen.open++;
+    seen.maxOpen = Math.max(seen.maxOpen, seen.open);
+    if (slow.has(key)) await (holdUntil ?? sleep(150));
   };
+  const watch = async (key: string, open: () => Promise<Readable>) => {
+    await start(key);
+    const stream = await open();
+    stream.once('close', () => seen.open--);
+    stream.once('end', () => seen.ended.push(key));
+    return stream;
+  };
+  const wrappedBackend: StorageBackend = Object.assign(Object.create(backend) as StorageBackend, {
+    openRead: (key: string) => watch(key, () => backend.openRead(key)),
+    readInto: async (key: string, out: Uint8Array, offset: number, maxBytes: number, signal?: AbortSignal) => {
+      await start(key);
+      try {
+        const length = await backend.readInto!(key, out, offset, maxBytes, signal);
+        seen.ended.push(key);
+        return length;
+      } finally {
+        seen.open--;
+      }
+    },
+  });
+  const wrapped: ObjectStorage = { ...storage, read: (key) => watch(key, () => storage.read(key)), backend: wrappedBackend };
   return { storage: wrapped, seen };
 }
 
@@ -56,14 +75,14 @@ describe('rebuildVerifiedDump reads ahead, checks and writes in order', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  it('reads later chunks while an earlier one is slow, never more than READ_AHEAD_CHUNKS at once, and writes them in manifest order', async () => {
-    const parts = Array.from({ length: 10 }, (_, i) => randomBytes(200_000 + i * 1000));
+  it('reads later chunks while an earlier one is slow, never more than DECODE_AHEAD_CHUNKS at once, and writes them in manifest order', async () => {
+    const parts = Array.from({ length: 20 }, (_, i) => randomBytes(200_000 + i * 1000));
     const manifest = await storeDump(storage, parts);
     const { storage: slowFirst, seen } = observed(storage, new Set([manifest.chunks[0]!.storageKey]));
     const destination = join(dir, 'dump');
     const verified = await rebuildVerifiedDump(slowFirst, manifest, 'm'.repeat(64), { destination });
     expect(seen.maxOpen).toBeGreaterThan(1);
-    expect(seen.maxOpen).toBeLessThanOrEqual(READ_AHEAD_CHUNKS);
+    expect(seen.maxOpen).toBeLessThanOrEqual(DECODE_AHEAD_CHUNKS);
     expect(seen.started).toEqual(manifest.chunks.map((c) => c.storageKey));
     expect(await readFile(destination)).toEqual(Buffer.concat(parts));
     expect(verified).toMatchObject({ bytes: manifest.dumpSizeBytes, sha256: manifest.dumpContentHash });
@@ -83,8 +102,8 @@ describe('rebuildVerifiedDump reads ahead, checks and writes in order', () => {
     expect(error).toMatchObject({ reason: 'hash_mismatch', keys: { chunkKey: c1.storageKey } });
   });
 
-  it('streams a chunk larger than the read-ahead budget in its turn, between chunks read ahead', async () => {
-    const parts = [randomBytes(300_000), randomBytes(READ_AHEAD_BYTES + 1), randomBytes(300_000), randomBytes(5)];
+  it('streams a chunk larger than the decode ring in its turn, between chunks read ahead', async () => {
+    const parts = [randomBytes(300_000), randomBytes(DECODE_RING_BYTES + 1), randomBytes(300_000), randomBytes(5)];
     const manifest = await storeDump(storage, parts);
     const { storage: counted, seen } = observed(storage, new Set());
     const destination = join(dir, 'dump');
@@ -98,7 +117,9 @@ describe('rebuildVerifiedDump reads ahead, checks and writes in order', () => {
     const parts = Array.from({ length: 8 }, () => randomBytes(100_000));
     const manifest = await storeDump(storage, parts);
     const later = manifest.chunks.slice(1).map((c) => c.storageKey);
-    const { storage: slowLater, seen } = observed(storage, new Set(later));
+    // The later reads are held back until the rebuild has given up, then let go: none may go on to its end.
+    let letGo!: () => void;
+    const { storage: slowLater, seen } = observed(storage, new Set(later), new Promise<void>((resolve) => (letGo = resolve)));
     const abort = new AbortController();
     if (cause === 'a rejected chunk') await storage.write(manifest.chunks[0]!.storageKey, randomBytes(100_000), { overwrite: true });
     const error = await rebuildVerifiedDump(slowLater, manifest, 'm'.repeat(64), {
@@ -106,8 +127,9 @@ describe('rebuildVerifiedDump reads ahead, checks and writes in order', () => {
       signal: abort.signal,
       onProgress: (p) => p.chunksDone === 1 && abort.abort(new Error('stop')),
     }).catch((e: unknown) => e);
+    letGo();
     expect(error).toMatchObject(cause === 'a rejected chunk' ? { reason: 'hash_mismatch' } : { message: 'stop' });
-    await sleep(400); // past the slow reads' delay: a read left running would have ended by now
+    await sleep(200); // a read left running would have ended by now
     expect(seen.started.length).toBeGreaterThan(1);
     expect(seen.ended.filter((key) => later.includes(key))).toEqual([]);
     expect(seen.open).toBe(0);

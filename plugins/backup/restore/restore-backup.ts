@@ -14,11 +14,12 @@ import { readEventsToCarry, type CarriedStream } from '../events/carry-over-even
 import { findCandidates } from './find-candidates';
 import { ensureExtensions, missingExtensions, restoreTargetState, wipeDatabase } from './database-state';
 import { rebaseRestoredTransactionIds } from '../events/rebase-transaction-ids';
-import { rebuildVerifiedDump, type VerifyProgress } from './rebuild-verified-dump';
+import type { VerifyProgress } from './rebuild-verified-dump';
+import { rebuildWithOffsetScan } from './rebuild-with-offset-scan';
 import { acquireRestoreLock } from './restore-lock';
 import { RestoreRejectedError } from './restore-rejection';
 import { runPgRestore } from '../dump/pg-restore';
-import { patchArchiveOffsets } from '../dump/archive-offsets';
+import { writeArchiveOffsets, type ArchiveScan } from '../dump/archive-offsets';
 import { clearRestoreMarker, markRestoreInProgress, readRestoreMarker, restoreMarkerKey, type MarkerClaim } from './restore-marker';
 import { RestoreAbortedError, TargetNotEmptyError, type LeftDatabase } from './restore-errors';
 import { prepareWorkDir, sweepStaleWorkFiles, workFilePath } from './work-dir';
@@ -123,12 +124,13 @@ async function restoreLocked(ctx: RestoreContext, options: RestoreOptions, inter
         },
       });
       let verified;
+      let scan;
       try {
-        verified = await rebuildVerifiedDump(ctx.storage, manifest, manifestKey, {
+        ({ verified, scan } = await rebuildWithOffsetScan(ctx.storage, manifest, manifestKey, {
           destination: dumpFile,
           onProgress: (p) => options.onProgress?.('verify', p),
           signal: options.signal,
-        });
+        }));
       } catch (error) {
         await rm(dumpFile, { force: true });
         if (!(error instanceof RestoreRejectedError)) throw error;
@@ -143,7 +145,7 @@ async function restoreLocked(ctx: RestoreContext, options: RestoreOptions, inter
       await failpoint('restore.afterVerified');
       await wipeInterruptedRestore(ctx, state, events);
       const claim = { restoreId, backupId: manifest.backupId, manifestKey };
-      const { restoreMs, rebasedEvents } = await restoreVerifiedFile(ctx, dumpFile, claim, state, events, options.signal);
+      const { restoreMs, rebasedEvents } = await restoreVerifiedFile(ctx, dumpFile, scan, claim, state, events, options.signal);
       return { restoreId, backupId: manifest.backupId, manifestKey, manifest, bytes: verified.bytes, verifyMs: verified.durationMs, restoreMs, rebasedEvents, refused, events, carried };
     }
     const reason =
@@ -201,6 +203,7 @@ async function wipeInterruptedRestore(ctx: RestoreContext, state: RestoreState, 
 async function restoreVerifiedFile(
   ctx: RestoreContext,
   dumpFile: string,
+  scan: ArchiveScan | Error,
   claim: MarkerClaim,
   state: RestoreState,
   events: NewEvent[],
@@ -217,7 +220,7 @@ async function restoreVerifiedFile(
   }
   try {
     await ensureExtensions(ctx.pool, ctx.extensions);
-    await patchOffsets(ctx, dumpFile, signal);
+    await patchOffsets(ctx, dumpFile, scan);
     await runPgRestore(ctx.target, dumpFile, { jobs: RESTORE_JOBS, signal });
   } catch (error) {
     events.push(failedEvent('pg_restore', error as Error, ctx.secrets));
@@ -246,18 +249,22 @@ async function restoreVerifiedFile(
 /**
  * The dump was streamed through a pipe, so its TOC has no data offsets and every pg_restore worker
  * would scan the file for its table's block. Writing the offsets in, as pg_dump does for a seekable
- * file, makes pg_restore -j seek instead. This runs after the file was verified (hash and size),
- * on purpose: it changes only the TOC entries' offset fields, which are pointers to bytes that were
- * verified, never data, and it writes nothing unless it understood the whole file. It is only an
+ * file, makes pg_restore -j seek instead. The scan read only verified bytes (alongside the
+ * verification, rebuild-with-offset-scan.ts) and the offsets are written after the whole file was
+ * verified (hash and size), on purpose: it changes only the TOC entries' offset fields, which are
+ * pointers to bytes that were verified, never data, and it writes nothing unless it understood the
+ * whole file. It is only an
  * optimisation: should it fail, pg_restore runs on the file as verified and scans as before.
  */
-async function patchOffsets(ctx: RestoreContext, dumpFile: string, signal?: AbortSignal): Promise<void> {
+async function patchOffsets(ctx: RestoreContext, dumpFile: string, scan: ArchiveScan | Error): Promise<void> {
   const started = performance.now();
   try {
-    const result = await patchArchiveOffsets(dumpFile, { signal });
+    if (scan instanceof Error) throw scan;
+    // Not durable: the work file is read by this process's pg_restore only; after a crash a restore
+    // verifies anew into a new file. An fsync would write the whole dump back to disk first.
+    const result = await writeArchiveOffsets(dumpFile, scan, { durable: false });
     ctx.logger?.info({ ...result, durationMs: Math.round(performance.now() - started) }, 'data offsets written into the dump for pg_restore -j');
   } catch (error) {
-    signal?.throwIfAborted();
     ctx.logger?.warn({ err: (error as Error).message }, 'could not write data offsets into the dump; pg_restore scans for its data instead');
   }
 }

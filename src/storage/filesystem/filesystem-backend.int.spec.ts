@@ -7,4 +7,4 @@ import { FilesystemStore } from './filesystem-store';
 describeBackendContract('filesystem', async () => {
   const root = await mkdtemp(join(tmpdir(), 'cotton-fs-contract-'));
   return { backend: new FilesystemStore(root), dispose: () => rm(root, { recursive: true, force: true }) };
-});
+}, { readInto: true });

@@ -133,6 +133,9 @@ describe('FilesystemStore: what stands at an object path', () => {
     expect(error).toBeInstanceOf(ObjectNotRegularFileError);
     expect((error as Error).message).toContain(keyA);
     expect((error as Error).message).not.toContain('root:x');
+    const out = Buffer.alloc(100);
+    await expect(store.readInto(keyA, out, 0, 100)).rejects.toBeInstanceOf(ObjectNotRegularFileError);
+    expect(out.every((b) => b === 0)).toBe(true);
     expect(await store.size(keyA)).toBeUndefined();
     expect(await store.exists(keyA)).toBe(false);
     // a write of the real object replaces the link itself, never the file it points to
@@ -144,9 +147,11 @@ describe('FilesystemStore: what stands at an object path', () => {
   it('refuses a folder or a FIFO at an object path without blocking or reading', async () => {
     await mkdir(store.path(keyA), { recursive: true });
     await expect(store.openRead(keyA)).rejects.toBeInstanceOf(ObjectNotRegularFileError);
+    await expect(store.readInto(keyA, Buffer.alloc(10), 0, 10)).rejects.toBeInstanceOf(ObjectNotRegularFileError);
     await mkdir(dirname(store.path(keyB)), { recursive: true });
     execFileSync('mkfifo', [store.path(keyB)]);
     await expect(store.openRead(keyB)).rejects.toBeInstanceOf(ObjectNotRegularFileError);
+    await expect(store.readInto(keyB, Buffer.alloc(10), 0, 10)).rejects.toBeInstanceOf(ObjectNotRegularFileError);
   });
 });
 

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, rm, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkEventChain, checkNoLeaks, checkNothingRunning, checkPointerComplete, checks, tempFiles, type Checks } from './checks';
+import { snapshotTables } from '../support/cotton-schema';
+import { createTestDatabase } from '../support/database';
 import { cli, createFaultEnv, currentPointer, type FaultEnv } from './harness';
 import type { Scenario } from './scenario';
 
@@ -61,6 +63,48 @@ async function storageFault(id: string, fault: (f: FaultEnv) => Promise<void>, h
 
 const filler = (f: FaultEnv) => join(f.storageRoot, 'filler');
 
+/**
+ * A backup; then `cotton-backup restore` into an empty database with the data folder (where the
+ * verified dump is rebuilt) on a 256 KiB tmpfs: the restore must say the disk is full — not that a
+ * chunk is damaged — leave the target empty and no dump behind, and succeed once there is room.
+ */
+async function workFolderFull(): Promise<Checks> {
+  const c = checks();
+  const f = await createFaultEnv('fwork');
+  const target = await createTestDatabase('fworkt');
+  try {
+    const base = await cli(f, ['backup']);
+    if (!c.ok(base.code === 0, `the backup succeeds (${base.stderr.slice(-300)})`)) return c;
+    const expected = await snapshotTables(f.db.pool);
+    const untouched = await snapshotTables(target.pool);
+    await mkdir(f.dataPath, { recursive: true });
+    mountTmpfs(f.dataPath, '256k');
+    try {
+      const r = await cli(f, ['restore', '--target-database', target.name]);
+      const line = r.stderr.split('\n').find((l) => l.startsWith('cotton-backup:')) ?? '';
+      c.ok(r.code !== 0 && r.signal === null, `the restore fails with an exit code (${r.code}, ${r.signal})`);
+      c.ok(/verified dump file .*the disk is full/.test(line), `the message says the work folder is full: ${line.slice(0, 300)}`);
+      c.ok(!/unreadable|damaged|decrypt|hash/i.test(line), 'the backup is not blamed (no "unreadable", "damaged", "decrypt" or "hash")');
+      c.note(`work folder full: "${line.replace(/\/tmp\/[^:]*/, '<data>').slice(0, 200)}"`);
+      c.ok(JSON.stringify(await snapshotTables(target.pool)) === JSON.stringify(untouched), 'the target database is left as it was (nothing written, nothing dropped)');
+      const left = (await readdir(join(f.dataPath, 'restore-tmp')).catch(() => [] as string[])).filter((n) => n.endsWith('.dump'));
+      c.ok(left.length === 0, `no dump file is left in the work folder (${left.join(', ')})`);
+    } finally {
+      unmount(f.dataPath);
+    }
+    const again = await cli(f, ['restore', '--target-database', target.name]);
+    c.ok(again.code === 0, `with room again, the restore succeeds (${again.stderr.slice(-300)})`);
+    const cottonTables = (snapshot: Record<string, string>) =>
+      Object.entries(snapshot).filter(([table]) => table.startsWith('public.') && table !== 'public.notifications');
+    const restored = cottonTables(await snapshotTables(target.pool));
+    c.ok(restored.length > 0 && JSON.stringify(restored) === JSON.stringify(cottonTables(expected)), "and Cotton's tables equal the backed-up data");
+  } finally {
+    await target.drop();
+    await f.cleanup();
+  }
+  return c;
+}
+
 export const storageScenarios: Scenario[] = [
   {
     id: 'storage: disk full during a backup',
@@ -90,5 +134,12 @@ export const storageScenarios: Scenario[] = [
         async (f) => void execFileSync('mount', ['-o', 'remount,rw', f.storageRoot]),
         /read-only/,
       ),
+  },
+  {
+    id: 'storage: work folder full during a restore',
+    group: 'storage',
+    how: 'after a backup, COTTON_DATA_PATH on a 256 KiB tmpfs (the restore rebuilds the verified dump there); `cotton-backup restore --target-database <empty>`',
+    expect: 'exit 1, "cannot write the verified dump file …: the disk is full", the backup not blamed; target empty; no dump left; the restore succeeds once there is room',
+    run: workFolderFull,
   },
 ];

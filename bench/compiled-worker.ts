@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 // @ts-expect-error bin/build.js is plain JavaScript without declarations
-import { build, DIST, isStale, relativeImportsToJs, ROOT } from '../bin/build.js';
+import { build, compileOptions, DIST, isStale, ROOT } from '../bin/build.js';
 
 /** The worker and the bench files it imports (relative imports stay imports of compiled files). */
 const WORKER_FILES = ['worker.ts', 'cotton-way.ts', 'rss.ts'];
@@ -23,17 +23,6 @@ export function compiledWorker(): Promise<string> {
 async function compile(): Promise<string> {
   if (isStale()) await build();
   const { build: esbuild } = await import('esbuild');
-  await esbuild({
-    entryPoints: WORKER_FILES.map((file) => join(ROOT, 'bench', file)),
-    outbase: ROOT,
-    outdir: DIST,
-    bundle: true,
-    packages: 'external',
-    plugins: [relativeImportsToJs()],
-    format: 'esm',
-    platform: 'node',
-    target: 'node24',
-    logLevel: 'warning',
-  });
+  await esbuild(compileOptions(WORKER_FILES.map((file) => join(ROOT, 'bench', file))));
   return join(DIST, 'bench', 'worker.js');
 }

@@ -46,7 +46,7 @@ export function isStale() {
 }
 
 // Imports stay extensionless in the sources (the style rule); Node's ESM loader needs the file.
-export function relativeImportsToJs() {
+function relativeImportsToJs() {
   return {
     name: 'relative-imports-to-js',
     setup(build) {
@@ -60,12 +60,10 @@ export function relativeImportsToJs() {
   };
 }
 
-/** Builds dist/; each file is replaced atomically, so a concurrent build or a running process never reads half a file. */
-export async function build() {
-  const { build: esbuild } = await import('esbuild');
-  const { files, newest } = scanSources();
-  const result = await esbuild({
-    entryPoints: files,
+/** How every file is compiled into dist/ (one .js per .ts, the same layout, imports kept as imports). */
+export function compileOptions(entryPoints) {
+  return {
+    entryPoints,
     outbase: ROOT,
     outdir: DIST,
     bundle: true,
@@ -74,10 +72,15 @@ export async function build() {
     format: 'esm',
     platform: 'node',
     target: 'node24',
-    sourcemap: 'linked',
-    write: false,
     logLevel: 'warning',
-  });
+  };
+}
+
+/** Builds dist/; each file is replaced atomically, so a concurrent build or a running process never reads half a file. */
+export async function build() {
+  const { build: esbuild } = await import('esbuild');
+  const { files, newest } = scanSources();
+  const result = await esbuild({ ...compileOptions(files), sourcemap: 'linked', write: false });
   const outputs = new Set();
   for (const file of result.outputFiles) {
     outputs.add(file.path);

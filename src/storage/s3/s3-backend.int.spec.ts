@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deriveMasterEncryptionKey, sha256Hex } from '../../keys/keys';
 import { createPipelineStorage } from '../pipeline';
 import { startS3Server, type TestS3Server } from '../../../test/support/s3-server';
@@ -130,6 +130,40 @@ describe('S3Backend', () => {
     server.failNext(1, 412, 'PreconditionFailed', (method) => method === 'PUT');
     expect(await backend.write(key, Readable.from([Buffer.from('ours')]))).toEqual({ written: false, storedBytes: 6 });
     expect((await bodyOf(backend, name)).toString()).toBe('theirs');
+  });
+
+  it('an object below the part size goes as one PUT of a Buffer, its bytes copied once into a reused staging buffer (no Upload, no concatenations)', async () => {
+    const pieces = (seed: string) => Array.from({ length: 64 }, (_, i) => Buffer.alloc(16 * 1024, `${seed}${i}`));
+    const bodies: unknown[] = [];
+    // Before the first request: the client caches each command's middleware (cacheMiddleware).
+    backend.client.middlewareStack.add(
+      (next) => async (args) => {
+        bodies.push((args.input as { Body?: unknown }).Body);
+        return next(args);
+      },
+      { step: 'initialize', name: 'watchBody' },
+    );
+    await backend.write(sha256Hex('warm-up'), Readable.from(pieces('w'))); // the staging buffer and the SDK's lazy parts
+    bodies.length = 0;
+    const data = pieces('x');
+    // Buffers made from JS while the write runs (a 1 MiB concatenation of the pieces would show here).
+    let allocated = 0;
+    const spies = (['allocUnsafe', 'allocUnsafeSlow', 'alloc'] as const).map((name) => {
+      const original = Buffer[name].bind(Buffer) as (size: number, ...rest: unknown[]) => Buffer;
+      return vi.spyOn(Buffer, name).mockImplementation(((size: number, ...rest: unknown[]) => {
+        allocated += size;
+        return original(size, ...rest);
+      }) as never);
+    });
+    try {
+      expect(await backend.write(key, Readable.from(data))).toEqual({ written: true, storedBytes: 1024 * 1024 });
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(bodies.length).toBe(2); // HEAD, PUT
+    expect(Buffer.isBuffer(bodies[1])).toBe(true);
+    expect(allocated).toBeLessThan(64 * 1024);
+    expect((await bodyOf(backend, `${key.slice(0, 2)}/${key.slice(2, 4)}/${key.slice(4)}.ctn`)).equals(Buffer.concat(data))).toBe(true);
   });
 
   it('streams a 40 MiB object as a multipart upload with bounded buffering', async () => {

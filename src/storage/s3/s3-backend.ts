@@ -14,10 +14,10 @@ import {
 } from '@aws-sdk/client-s3';
 import type { BackendWriteOptions, ByteSource, StorageBackend, StoreWriteResult } from '../backend';
 import { assertStorageKey, keyOfObjectName, objectName } from '../layout';
-import { ObjectNotFoundError } from '../object-storage';
+import { InvalidStorageKeyError, ObjectNotFoundError } from '../object-storage';
 import { SpareBuffers } from '../ctn2/spare-buffers';
 import { createS3Client, type S3ClientOptions } from './s3-client';
-import { explainS3Error, isAlreadyThere, isConditionalWriteUnsupported, isNotFound } from './s3-errors';
+import { explainS3Error, isAlreadyThere, isConditionalWriteUnsupported, isNotFound, isPermanentS3Error } from './s3-errors';
 import type { S3Settings } from './s3-settings';
 
 export interface S3BackendOptions extends S3ClientOptions {
@@ -286,6 +286,14 @@ export class S3Backend implements StorageBackend {
 
   async close(): Promise<void> {
     this.#client.destroy();
+  }
+
+  isNotFound(error: unknown): boolean {
+    return error instanceof ObjectNotFoundError;
+  }
+
+  isPermanent(error: unknown): boolean {
+    return error instanceof ObjectNotFoundError || error instanceof InvalidStorageKeyError || isPermanentS3Error(error);
   }
 }
 

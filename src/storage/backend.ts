@@ -19,6 +19,11 @@ export interface BackendWriteOptions {
    * same plaintext (content-addressed), never lose it.
    */
   checkedAbsent?: boolean;
+  /**
+   * Another copy of the same bytes, made on demand: a write that failed transiently can then be
+   * tried again (storage/retry). Without it a write is tried once, its source being spent.
+   */
+  replay?: () => ByteSource;
 }
 
 /** A source, or a chain (source, transforms...) that the backend runs with one pipeline(). */
@@ -58,4 +63,12 @@ export interface StorageBackend {
   /** Housekeeping: removes leftovers of writes that never finished; returns how many. Never throws. */
   sweep(): Promise<number>;
   close(): Promise<void>;
+  /** True when `error` (thrown by this backend) says the object is absent. */
+  isNotFound(error: unknown): boolean;
+  /**
+   * True when trying again cannot help (a missing object or bucket, refused credentials, a full
+   * disk, a bad key, a failing source); false for what may pass (5xx, throttling, timeouts,
+   * connection resets). The retry wrapper asks this of each error.
+   */
+  isPermanent(error: unknown): boolean;
 }

@@ -60,7 +60,16 @@ async function chooseBackend(options: OpenStorageOptions): Promise<StorageBacken
   if (!s3) return new FilesystemStore(config.storage.root);
   options.addSecret?.(s3.secretAccessKey);
   const { S3Backend } = await import('./s3/s3-backend');
-  const backend = new S3Backend(s3);
+  const { RetryingBackend } = await import('./retry/retrying-backend');
+  // Two layers of retries, bounded together: the SDK tries each request twice (a dropped
+  // connection, a throttled answer), the wrapper repeats the whole operation up to 4 times with
+  // a longer backoff (a server away for seconds): at most 8 requests per operation.
+  const s3Backend = new S3Backend(s3, { maxAttempts: 2 });
+  const backend = new RetryingBackend(s3Backend, {
+    maxAttempts: 4,
+    onRetry: ({ operation, attempt, delayMs, error }) =>
+      options.logger.warn({ storage: s3Backend.description, operation, attempt, delayMs, error: (error as Error)?.message }, 'storage operation failed for a moment; retrying'),
+  });
   options.logger.info({ storage: backend.description, from: s3.names.bucket }, 'storage is S3');
   return backend;
 }

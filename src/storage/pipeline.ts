@@ -1,6 +1,6 @@
 import { Readable, pipeline as pipelineWithCallback } from 'node:stream';
 import { constants as zlibConstants, createZstdCompress, createZstdDecompress } from 'node:zlib';
-import type { StorageBackend } from './backend';
+import type { ByteSource, StorageBackend } from './backend';
 import { createCtn2DecryptStream } from './ctn2/decrypt';
 import { DecodePool } from './decode/decode-pool';
 import { createCtn2EncryptStream } from './ctn2/encrypt';
@@ -42,13 +42,16 @@ export function createPipelineStorage(backend: StorageBackend, options: Pipeline
         return { written: false, storedBytes: existing };
       }
     }
-    const input = source instanceof Readable ? source : Readable.from([toBuffer(source)]);
-    const compress = createZstdCompress({
-      chunkSize: ZSTD_CHUNK,
-      params: { [zlibConstants.ZSTD_c_compressionLevel]: zstdLevel },
-    });
-    const encrypt = createCtn2EncryptStream({ masterKey, chunkSize: DEFAULT_CHUNK_SIZE });
-    return backend.write(key, [input, compress, encrypt], { overwrite: writeOptions.overwrite, checkedAbsent: !writeOptions.overwrite });
+    const seal = (input: Readable): ByteSource => [
+      input,
+      createZstdCompress({ chunkSize: ZSTD_CHUNK, params: { [zlibConstants.ZSTD_c_compressionLevel]: zstdLevel } }),
+      createCtn2EncryptStream({ masterKey, chunkSize: DEFAULT_CHUNK_SIZE }),
+    ];
+    const options = { overwrite: writeOptions.overwrite, checkedAbsent: !writeOptions.overwrite };
+    if (source instanceof Readable) return backend.write(key, seal(source), options);
+    // Bytes in memory can be sealed again (a fresh nonce, the same plaintext): a retry can replay them.
+    const bytes = toBuffer(source);
+    return backend.write(key, seal(Readable.from([bytes])), { ...options, replay: () => seal(Readable.from([bytes])) });
   }
 
   async function read(key: string): Promise<Readable> {

@@ -1,5 +1,8 @@
+import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { keyOfObjectName } from '../../src/storage/layout';
+import { S3Backend } from '../../src/storage/s3/s3-backend';
 import { snapshotTables } from '../support/cotton-schema';
-import { checkEventChain, checkNoLeaks, checkNothingRunning, checkPointerComplete, checks, checkStorageSweep, restoreSnapshot } from './checks';
+import { checkEventChain, checkEveryObjectWhole, checkNoLeaks, checkNothingRunning, checkPointerComplete, checks, checkStorageSweep, restoreSnapshot } from './checks';
 import { backupStatuses, cli, createFaultEnv, currentPointer, spawnCli, type FaultEnv } from './harness';
 import type { Scenario } from './scenario';
 
@@ -88,4 +91,82 @@ export const crashScenarios: Scenario[] = BACKUP_CRASH_POINTS.map((p) => backupC
  * The same crash points with the primary storage on S3. midPointerWrite applies too: the pointer
  * is one PUT whose body the kill cuts before it is sent, so the old pointer stays whole.
  */
-export const s3CrashScenarios: Scenario[] = BACKUP_CRASH_POINTS.map((p) => backupCrashScenario(p.point, p.step.replace(' in a temp file', ' in the PUT body'), p.advances, { s3: true }));
+const MiB = 1024 * 1024;
+
+/**
+ * A backup to S3 SIGKILLed while a chunk object too large for one PUT is being uploaded in parts:
+ * chunks of 12–32 MiB (the S3 backend's parts are 8 MiB), 20 MiB of incompressible rows new since
+ * the previous backup, and the test server holding part 2 of the first multipart upload
+ * unanswered until the kill. Then: no object under that key, the pointer unchanged and complete,
+ * the upload listed and aborted by the backend's sweep, the next run completes and restores.
+ */
+export function s3MultipartKillScenario(): Scenario {
+  return {
+    id: 'crash s3 backup.midMultipartUpload',
+    group: 'crash',
+    how: '`cotton-backup backup` to a bucket on s3rver, a 12 MiB+ chunk object in 8 MiB parts, SIGKILL while part 2 is in flight',
+    expect: 'nothing under the key; pointer unchanged and complete; the sweep aborts the upload; the next run completes and restores',
+    async run() {
+      const c = checks();
+      const chunking = { COTTON_CHUNK_MIN_BYTES: String(12 * MiB), COTTON_CHUNK_AVG_BYTES: String(16 * MiB), COTTON_CHUNK_MAX_BYTES: String(32 * MiB) };
+      const f = await createFaultEnv('fmpu', { s3: true, env: chunking });
+      try {
+        const { server, bucket } = f.s3!;
+        const base = await cli(f, ['backup', '--json']);
+        if (!c.ok(base.code === 0, `the first backup succeeds (${base.stderr.slice(-300)})`)) return c;
+        const baseKey = JSON.parse(base.stdout).manifestKey as string;
+        // 20 MiB of random bytes the previous backup does not hold: new chunks of 12 MiB and more.
+        await f.db.pool.query('CREATE TABLE filler (n int, b bytea)');
+        await f.db.pool.query(
+          "INSERT INTO filler SELECT i, decode((SELECT string_agg(md5(random()::text || i || j), '') FROM generate_series(1, 65536) j), 'hex') FROM generate_series(1, 20) i",
+        );
+        const after = await snapshotTables(f.db.pool);
+
+        let stalledUrl: string | undefined;
+        void server.stallNext(1, (method, url) => method === 'PUT' && /[?&]partNumber=2(&|$)/.test(url)).then((url) => (stalledUrl = url));
+        const crashed = await cli(f, ['backup', '--json'], { killWhen: async () => stalledUrl !== undefined });
+        c.ok(crashed.signal === 'SIGKILL', `the run is killed mid-multipart-upload (exit ${crashed.code}, ${crashed.signal}): ${crashed.stderr.slice(-300)}`);
+        if (!c.ok(stalledUrl, 'part 2 of a multipart upload was in flight when the kill came')) return c;
+        const objectName = decodeURIComponent(new URL(stalledUrl!, 'http://s3').pathname.split('/').slice(2).join('/'));
+        const key = keyOfObjectName(objectName);
+        if (!c.ok(key, `the upload was of a Cotton-shaped key (${objectName})`)) return c;
+        c.ok(!(await f.backend.exists(key!)), 'no object is visible under the key being uploaded');
+        c.ok((await currentPointer(f)) === baseKey, 'the pointer still names the previous backup');
+        await checkPointerComplete(c, f);
+
+        const uploads = async () => {
+          const answer = await f.s3!.s3Backend.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+          return (answer.Uploads ?? []).map((u) => u.Key);
+        };
+        c.ok((await uploads()).includes(objectName), `the killed upload is left in progress (${(await uploads()).join(', ')})`);
+        // A host start sweeps only uploads older than an hour (a younger one may be another writer's): here, all.
+        const sweeper = new S3Backend(server.settings(bucket), { staleUploadAgeMs: 0 });
+        try {
+          const aborted = await sweeper.sweep();
+          c.ok(aborted >= 1, `the sweep aborts the upload left by the kill (${aborted} aborted)`);
+        } finally {
+          await sweeper.close();
+        }
+        c.ok((await uploads()).length === 0, `no upload is left in progress after the sweep (${(await uploads()).join(', ')})`);
+        await checkEveryObjectWhole(c, f);
+
+        const next = await cli(f, ['backup', '--json']);
+        if (!c.ok(next.code === 0, `the next run completes (${next.stderr.slice(-300)})`)) return c;
+        const nextKey = JSON.parse(next.stdout).manifestKey as string;
+        c.ok((await currentPointer(f)) === nextKey, 'the pointer names the next run');
+        c.ok(JSON.stringify(await restoreSnapshot(f, nextKey)) === JSON.stringify(after), 'the next backup restores, every table equal (the 20 MiB of rows included)');
+        await checkPointerComplete(c, f);
+        await checkNothingRunning(c, f);
+        await checkEventChain(c, f);
+      } finally {
+        await f.cleanup();
+      }
+      return c;
+    },
+  };
+}
+
+export const s3CrashScenarios: Scenario[] = [
+  ...BACKUP_CRASH_POINTS.map((p) => backupCrashScenario(p.point, p.step.replace(' in a temp file', ' in the PUT body'), p.advances, { s3: true })),
+  s3MultipartKillScenario(),
+];

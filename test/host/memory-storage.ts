@@ -53,6 +53,15 @@ export class MemoryBackend implements StorageBackend {
     return (await this.size(key)) !== undefined;
   }
 
+  isNotFound(error: unknown): boolean {
+    return error instanceof ObjectNotFoundError;
+  }
+
+  /** Memory never fails for a moment: every error is permanent. */
+  isPermanent(): boolean {
+    return true;
+  }
+
   async delete(key: string): Promise<boolean> {
     assertStorageKey(key);
     return this.objects.delete(key);

@@ -8,6 +8,7 @@ import type { BackendWriteOptions, ByteSource, StorageBackend, StoreWriteResult 
 import { isLayoutFile, isLayoutFolder, keyOfObjectName, objectSegments } from '../layout';
 import { ObjectNotFoundError, ObjectNotRegularFileError, StorageWriteError } from '../object-storage';
 import { ensureDirectory, syncDirectory } from './directories';
+import { isPermanentFsError } from './fs-errors';
 import { probeFolder } from './probe-folder';
 import { sweepStaleTempFiles, TEMP_DIRECTORY } from './sweep-temp';
 
@@ -207,6 +208,14 @@ export class FilesystemStore implements StorageBackend {
   }
 
   async close(): Promise<void> {}
+
+  isNotFound(error: unknown): boolean {
+    return error instanceof ObjectNotFoundError;
+  }
+
+  isPermanent(error: unknown): boolean {
+    return isPermanentFsError(error);
+  }
 }
 
 function isChain(source: ByteSource): source is readonly [Readable, ...Duplex[]] {

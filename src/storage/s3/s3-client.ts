@@ -30,6 +30,10 @@ export function createS3Client(settings: S3Settings, options: S3ClientOptions = 
     credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
     maxAttempts: options.maxAttempts ?? 5,
     retryMode: 'standard',
+    // Each command's middleware stack is resolved once, not per request: a backup sends two
+    // requests per object, and the per-request resolution was a good part of their garbage.
+    // (Middleware added to the client after its first request of a command does not apply to it.)
+    cacheMiddleware: true,
     requestChecksumCalculation: checksums,
     responseChecksumValidation: checksums,
     requestHandler: {

@@ -57,3 +57,24 @@ export function explainS3Error(error: unknown, settings: S3Settings, doing: stri
   }
   return error;
 }
+
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH']);
+const TRANSIENT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'SlowDown', 'Throttling', 'ThrottlingException', 'ThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded', 'InternalError', 'ServiceUnavailable', 'NetworkingError']);
+
+/**
+ * Whether trying again can help, for an error of the S3 backend: answers 5xx, 408, 429 and the
+ * throttling codes may pass, as may a connection that failed or timed out (also once explained as
+ * STORAGE_S3_UNREACHABLE: an endpoint down for a moment); any other 4xx (a missing key or bucket,
+ * refused credentials, a precondition) and a 501 are permanent, as is an error without an answer or a
+ * connection code (the source failed, a key was refused).
+ */
+export function isPermanentS3Error(error: unknown): boolean {
+  const e = sdk(error);
+  if (e.name === 'S3StorageError') return e.code !== 'STORAGE_S3_UNREACHABLE';
+  const status = e.$metadata?.httpStatusCode;
+  // 501: the server lacks the feature (a conditional write), asking again will not add it.
+  if (status === 501) return true;
+  if (status !== undefined) return status < 500 && status !== 408 && status !== 429 && !TRANSIENT_NAMES.has(e.name ?? '');
+  if (TRANSIENT_NAMES.has(e.name ?? '') || TRANSIENT_CODES.has(e.code ?? '')) return false;
+  return true;
+}

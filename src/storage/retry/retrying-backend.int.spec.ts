@@ -33,7 +33,7 @@ describeBackendContract('S3 (s3rver) wrapped in retries', async () => {
 describeBackendContract('the folder wrapped in retries', async () => {
   const root = await mkdtemp(join(tmpdir(), 'cotton-retry-contract-'));
   return { backend: new RetryingBackend(new FilesystemStore(root), instant), dispose: () => rm(root, { recursive: true, force: true }) };
-});
+}, { readInto: true });
 
 describe('RetryingBackend around S3 (s3rver behind the fault proxy; the SDK tries each request once)', () => {
   let backend: RetryingBackend;

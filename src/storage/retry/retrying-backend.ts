@@ -27,6 +27,8 @@ export class RetryingBackend implements StorageBackend {
   readonly #backoff: BackoffOptions;
   readonly #onRetry: RetryOptions['onRetry'];
   readonly #sleep: (ms: number) => Promise<void>;
+  /** The inner backend's readInto when it has one, retried: a retry writes the caller's region again from its start. */
+  readonly readInto?: StorageBackend['readInto'];
 
   constructor(
     readonly inner: StorageBackend,
@@ -36,6 +38,8 @@ export class RetryingBackend implements StorageBackend {
     this.#backoff = { baseDelayMs: options.baseDelayMs ?? 200, maxDelayMs: options.maxDelayMs ?? 5_000, random: options.random };
     this.#onRetry = options.onRetry;
     this.#sleep = options.sleep ?? ((ms) => sleep(ms));
+    const readInto = inner.readInto?.bind(inner);
+    if (readInto) this.readInto = (key, out, offset, maxBytes, signal) => this.#retry(`read ${key}`, () => readInto(key, out, offset, maxBytes, signal));
   }
 
   get description(): string {

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import type { CottonPlugin } from '../../src/host/plugin';
 import { HostTokens } from '../../src/host/services';
 import { provide, resolve, token } from '../../src/host/tokens';
@@ -11,8 +10,9 @@ import { startTriggers, type Triggers } from './triggers/start-triggers';
 import { runMigrations } from '../../src/db/migrations/runner';
 import { startRetentionSchedule, type RetentionSchedule } from './retention/retention-schedule';
 import { backupSettingsOwner, BackupSettingsToken } from './settings';
+import { MIGRATIONS_PATH } from './migrations-path';
 
-export const MIGRATIONS_PATH = fileURLToPath(new URL('../../migrations/backup', import.meta.url));
+export { MIGRATIONS_PATH };
 
 /** The backup plugin: pg_dump → Cotton storage, event-sourced, restored by itself into an empty database. */
 // Hooks keep their state in the plugin's own container, so that several hosts in one process

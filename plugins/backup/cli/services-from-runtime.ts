@@ -1,7 +1,7 @@
 import type { CliRuntime } from '../../../src/cli/runtime';
 import { runMigrations } from '../../../src/db/migrations/runner';
 import { systemClock } from '../../../src/host/clock';
-import { MIGRATIONS_PATH } from '../index';
+import { MIGRATIONS_PATH } from '../migrations-path';
 import { createBackupServices, type BackupServices } from '../services';
 
 /**

@@ -3,7 +3,7 @@ import { DATABASE_NAME } from '../../../src/config/database-name';
 import { runMigrations } from '../../../src/db/migrations/runner';
 import type { Clock } from '../../../src/host/services';
 import type { Logger } from '../../../src/logging/logger';
-import { MIGRATIONS_PATH } from '../index';
+import { MIGRATIONS_PATH } from '../migrations-path';
 import { createJournal } from '../projections/journal';
 import { appendCarriedEvents } from '../events/carry-over-events';
 import { restoreBackup, RestoreAbortedError, type RestoreContext, type RestoreOptions, type RestoreReport } from './restore-backup';

@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { CliRuntime } from '../../../src/cli/runtime';
 import { CliError } from '../../../src/cli/errors';
 import { exitCodeOf } from '../errors';
-import { runBackup } from '../take-backup/run-backup';
-import { BackupAlreadyRunningError } from '../take-backup/single-flight';
-import { backupAudit, recentAudit } from '../events/read-audit';
 import { formatAuditLine, terminalSafeJson } from '../audit/format-audit-line';
-import { readLatestBackup } from '../manifest/latest-backup';
-import { rebuildProjections } from '../projections/rebuild-projections';
-import { verifyEventsCommand } from './events-verify';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 import { LIST_BACKUPS } from './sql';
 
@@ -25,7 +18,11 @@ function positiveInt(name: string) {
   };
 }
 
-/** backup, list, latest, audit, events verify, projections rebuild. */
+/**
+ * backup, list, latest, audit, events verify, projections rebuild. What an action runs is imported
+ * when it runs (here and in every command file): registering the commands, and `--help`, load
+ * none of it.
+ */
 export function registerBackupCommands(program: Command, runtime: CliRuntime): void {
   program
     .command('backup')
@@ -34,7 +31,12 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
     .option('--json', 'print the outcome as JSON')
     .action(async (opts: { reason: string; json?: boolean }) => {
       if (opts.reason.length > 500) throw new CliError('--reason must be at most 500 characters');
-      const services = await servicesFromRuntime(runtime);
+      const [services, { default: cliProgress }, { runBackup }, { BackupAlreadyRunningError }] = await Promise.all([
+        servicesFromRuntime(runtime),
+        import('cli-progress'),
+        import('../take-backup/run-backup'),
+        import('../take-backup/single-flight'),
+      ]);
       // Recorded here and served by this process at once (not through the coordinator, which
       // would start a second, competing run for the same request).
       const requestId = randomUUID();
@@ -95,6 +97,7 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
     .description("the latest backup as Cotton sees it: the pointer in storage and its manifest")
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
+      const { readLatestBackup } = await import('../manifest/latest-backup');
       const latest = await readLatestBackup(await runtime.storage(), await runtime.masterEncryptionKey());
       if (!latest) throw new CliError('no backup yet: there is no latest-backup pointer under this master key', exitCodeOf('NO_BACKUP_YET'));
       if (opts.json) return writeJson(runtime, latest);
@@ -112,6 +115,7 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
         throw new CliError(`--backup must be a backup id of 32 lowercase hex characters, got "${opts.backup}"`);
       }
       const services = await servicesFromRuntime(runtime);
+      const { backupAudit, recentAudit } = await import('../events/read-audit');
       const entries = opts.backup ? await backupAudit(services.backup.pool, opts.backup) : await recentAudit(services.backup.pool, opts.limit);
       if (opts.backup && entries.length === 0) throw new CliError(`no events for backup ${opts.backup}`, exitCodeOf('NO_BACKUP_YET'));
       // Events hold text any NOTIFY sender chose: never let it drive the terminal.
@@ -125,6 +129,7 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
     .description('check the hash chain of every stream; reports the first broken link')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
+      const { verifyEventsCommand } = await import('./events-verify');
       const { output, exitCode } = await verifyEventsCommand(runtime.pool(), { json: opts.json });
       runtime.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
       if (exitCode !== 0) throw new CliError('the event log failed verification', exitCode);
@@ -137,6 +142,7 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
     .description('throw away latest_backup, backup_history and admin_notifications and replay every event into them')
     .action(async () => {
       const services = await servicesFromRuntime(runtime);
+      const { rebuildProjections } = await import('../projections/rebuild-projections');
       const replayed = await rebuildProjections(services.backup.pool);
       runtime.stdout.write(`replayed ${replayed} events\n`);
     });

@@ -1,4 +1,3 @@
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { CliError } from '../../../src/cli/errors';
 import type { CliRuntime } from '../../../src/cli/runtime';
@@ -54,6 +53,7 @@ async function follow(
   requestId: string,
   opts: CheckpointOptions,
 ): Promise<RequestState> {
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     { format: 'checkpoint {id} | {status} {detail}', stream: runtime.stderr as NodeJS.WriteStream, noTTYOutput: true, notTTYSchedule: 5000 },
     cliProgress.Presets.shades_classic,

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import type { CliRuntime } from '../../../src/cli/runtime';
+import type { TargetState } from '../copies/target-states';
 import { CliError } from '../../../src/cli/errors';
-import { copyToTargets } from '../copies/copy-to-targets';
-import { findTarget } from '../copies/open-target';
-import { readTargetStates, type TargetState } from '../copies/target-states';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 
 /** `cotton-backup copies [--sync [--target <name>]] [--json]`: each copy target's state; --sync copies what they lack now. */
@@ -15,7 +13,12 @@ export function registerCopiesCommand(program: Command, runtime: CliRuntime): vo
     .option('--target <name>', 'with --sync: only this target (its name or URL)')
     .option('--json', 'print the state as JSON')
     .action(async (opts: { sync?: boolean; target?: string; json?: boolean }) => {
-      const services = await servicesFromRuntime(runtime);
+      const [services, { copyToTargets }, { findTarget }, { readTargetStates }] = await Promise.all([
+        servicesFromRuntime(runtime),
+        import('../copies/copy-to-targets'),
+        import('../copies/open-target'),
+        import('../copies/target-states'),
+      ]);
       const settings = services.copies.settings;
       if (settings.targets.length === 0 && opts.sync) throw new CliError('no copy targets: set COTTON_BACKUP_COPIES');
       let synced;

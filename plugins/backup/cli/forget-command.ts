@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliRuntime } from '../../../src/cli/runtime';
-import { applyRetention, type RetentionReport } from '../retention/apply-retention';
+import type { RetentionReport } from '../retention/apply-retention';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 
 /** `cotton-backup forget [--dry-run] [--json]`: applies the retention policy now and says why each backup stays or goes. */
@@ -11,7 +11,7 @@ export function registerForgetCommand(program: Command, runtime: CliRuntime): vo
     .option('--dry-run', 'only show what would be kept or expired; change nothing')
     .option('--json', 'print the report as JSON')
     .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
-      const services = await servicesFromRuntime(runtime);
+      const [services, { applyRetention }] = await Promise.all([servicesFromRuntime(runtime), import('../retention/apply-retention')]);
       const report = await applyRetention(services.retention, { dryRun: opts.dryRun === true });
       if (opts.json) return writeJson(runtime, report);
       runtime.stdout.write(formatForgetReport(report));

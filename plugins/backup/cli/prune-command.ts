@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { CliError } from '../../../src/cli/errors';
 import type { CliRuntime } from '../../../src/cli/runtime';
-import { findTarget } from '../copies/open-target';
-import { pruneTarget, type PruneReport } from '../copies/prune-target';
+import type { PruneReport } from '../copies/prune-target';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 
 /** `cotton-backup prune --target <name> [--dry-run] [--json]`: retention and mark-and-sweep in a copy target. */
@@ -14,7 +13,11 @@ export function registerPruneCommand(program: Command, runtime: CliRuntime): voi
     .option('--dry-run', 'only show the plan; change nothing')
     .option('--json', 'print the report as JSON')
     .action(async (opts: { target: string; dryRun?: boolean; json?: boolean }) => {
-      const services = await servicesFromRuntime(runtime);
+      const [services, { findTarget }, { pruneTarget }] = await Promise.all([
+        servicesFromRuntime(runtime),
+        import('../copies/open-target'),
+        import('../copies/prune-target'),
+      ]);
       const settings = services.copies.settings;
       const target = findTarget(settings, opts.target);
       if (!target) throw new CliError(`no copy target "${opts.target}": COTTON_BACKUP_COPIES names ${settings.targets.map((t) => t.name).join(', ') || 'none'}`);

@@ -1,22 +1,6 @@
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { CliError } from '../../../src/cli/errors';
-import { exitCodeOf } from '../errors';
 import type { CliRuntime } from '../../../src/cli/runtime';
-import { createPool } from '../../../src/db/pool';
-import { systemClock } from '../../../src/host/clock';
-import { connectionTarget } from '../services';
-import { DATABASE_NAME, ensureDatabase, explicitRestore } from '../restore/explicit-restore';
-import { leftDatabaseSentence, RestoreAbortedError, TargetNotEmptyError } from '../restore/restore-errors';
-import { RestoreInProgressError } from '../restore/restore-lock';
-import { listKnownManifests } from '../manifest/backup-index';
-import { unknownBackupDetail } from '../restore/find-candidates';
-import { RestoreRejectedError } from '../restore/restore-rejection';
-import { servicesFromRuntime, writeJson } from './services-from-runtime';
-import { whileReading } from '../retention/reading-lease';
-import { openNamedTarget } from '../copies/open-target';
-import { backupSettingsOf } from '../settings';
-import { reseedPrimary } from '../copies/restore-from-copies';
+import { exitCodeOf } from '../errors';
 
 export const RESTORE_EXIT = {
   refused: exitCodeOf('RESTORE_ABORTED'),
@@ -24,7 +8,7 @@ export const RESTORE_EXIT = {
   busy: exitCodeOf('RESTORE_IN_PROGRESS'),
 } as const;
 
-interface RestoreCommandOptions {
+export interface RestoreCommandOptions {
   backup?: string;
   targetDatabase?: string;
   fallback?: boolean;
@@ -43,102 +27,9 @@ export function registerRestoreCommand(program: Command, runtime: CliRuntime): v
     .option('--from <target>', 'read the backup from this copy target (its name or URL in COTTON_BACKUP_COPIES), then re-seed the primary storage with it')
     .option('--json', 'print the outcome as JSON')
     .action(async (opts: RestoreCommandOptions) => {
+      // The restore's code is imported when the command runs, not when it is registered (--help).
+      const { runRestoreCommand } = await import('./run-restore-command');
       await runRestoreCommand(runtime, opts);
     });
 }
 
-export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreCommandOptions): Promise<void> {
-  if (opts.backup !== undefined && !/^[0-9a-f]{32}$/.test(opts.backup)) {
-    throw new CliError(`--backup must be a backup id of 32 lowercase hex characters, got "${opts.backup}"`);
-  }
-  const config = runtime.config();
-  const database = opts.targetDatabase ?? config.database.database;
-  if (!DATABASE_NAME.test(database)) throw new CliError(`--target-database "${database}" is not a plain database name`);
-  const source = opts.from === undefined ? undefined : await openNamedTarget(runtime, backupSettingsOf(config).copies, opts.from);
-  const sourceStorage = source?.storage ?? (await runtime.storage());
-  // Before the target is created or migrated: an unknown id must leave no trace.
-  if (opts.backup !== undefined) {
-    const known = await listKnownManifests(sourceStorage, await runtime.masterEncryptionKey());
-    if (!known.some((k) => k.backupId === opts.backup)) {
-      throw new CliError(
-        `restore refused: ${unknownBackupDetail(opts.backup, known.length)}; nothing was created or changed. \`cotton-backup list\` shows the backups`,
-        RESTORE_EXIT.refused,
-      );
-    }
-  }
-  const created = database === config.database.database ? false : await ensureDatabase(runtime.pool(), database);
-  const pool = createPool({ ...config.database, database }, runtime.logger(), 4);
-  runtime.onClose(() => pool.end());
-  const services = await servicesFromRuntime(runtime, { migrate: false });
-  const primaryCtx = services.restoreContext(connectionTarget(config, database), pool);
-  const ctx = source ? { ...primaryCtx, storage: source.storage, sourceName: source.target.name } : primaryCtx;
-
-  const bar = new cliProgress.SingleBar(
-    { stream: runtime.stderr, format: 'verify |{bar}| {percentage}% {value}/{total} MiB, chunk {chunks}', hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
-  let barStarted = false;
-  try {
-    // Leased on the catalogue's database, so retention does not expire the backup while it is read.
-    const report = await whileReading(services.backup.pool, opts.backup, () => explicitRestore(ctx, systemClock, {
-      backupId: opts.backup,
-      fallback: opts.fallback ? 'previous' : 'none',
-      onProgress: (_phase, p) => {
-        const chunks = `${p.chunksDone}/${p.chunkCount}`;
-        if (!barStarted) {
-          bar.start(mib(p.totalBytes), 0, { chunks });
-          barStarted = true;
-        }
-        bar.update(mib(p.verifiedBytes), { chunks });
-      },
-    }, runtime.logger()));
-    if (barStarted) bar.stop();
-    const reseeded = source ? await reseedPrimary(source.storage, primaryCtx.storage, report.manifestKey, { ...services.copies, clock: systemClock }) : undefined;
-    const outcome = {
-      status: 'restored',
-      database,
-      created,
-      backupId: report.backupId,
-      createdAtUtc: report.manifest.createdAtUtc,
-      manifestKey: report.manifestKey,
-      bytes: report.bytes,
-      verifyMs: report.verifyMs,
-      restoreMs: report.restoreMs,
-      refusedNewer: report.refused.map((r) => r.message),
-      restoreStream: `restore-${report.restoreId}`,
-      ...(source ? { source: source.target.name, primaryReseeded: { objectsSent: reseeded!.objectsSent, bytesSent: reseeded!.bytesSent } } : {}),
-    };
-    if (opts.json) writeJson(runtime, outcome);
-    else {
-      for (const r of outcome.refusedNewer) runtime.stdout.write(`skipped (did not verify): ${r}\n`);
-      runtime.stdout.write(
-        `restored backup ${outcome.backupId} (created ${outcome.createdAtUtc}, ${outcome.bytes} bytes) into database "${database}"` +
-          `${created ? ' (created)' : ''}; verified in ${outcome.verifyMs} ms, restored in ${outcome.restoreMs} ms\n`,
-      );
-      if (source) runtime.stdout.write(`read from copy target ${source.target.name}; primary storage re-seeded (${reseeded!.objectsSent} objects, ${reseeded!.bytesSent} bytes sent) and its pointer names this backup\n`);
-    }
-  } catch (error) {
-    if (barStarted) bar.stop();
-    if (error instanceof TargetNotEmptyError || error instanceof RestoreInProgressError) throw new CliError(error.message, error.exitCode);
-    if (error instanceof RestoreAbortedError) {
-      const behind = error.reason instanceof RestoreRejectedError && error.reason.reason === 'pointer_behind';
-      const hint = opts.fallback
-        ? 'no older backup verified either; check COTTON_MASTER_KEY and COTTON_STORAGE_PATH'
-        : behind
-          ? 'choose: retry with --fallback to restore the newest backup that verifies (the newer one first), or pick one with --backup <id> (`cotton-backup list`)'
-          : 'retry with --fallback to use the newest older backup that verifies, or pick one with --backup <id> (`cotton-backup list`)';
-      const recorded = error.databaseIsClean
-        ? `The refusal is recorded in stream restore-${error.restoreId}`
-        : 'The refusal is not recorded in it (it holds a half-done restore)';
-      throw new CliError(
-        `restore into database "${database}" refused: ${error.reason.message}. ${leftDatabaseSentence(error, database)} ${recorded}. What to do: ${hint}`,
-        RESTORE_EXIT.refused,
-      );
-    }
-    throw error;
-  }
-}
-
-function mib(bytes: number): number {
-  return Math.round((bytes / (1024 * 1024)) * 10) / 10;
-}

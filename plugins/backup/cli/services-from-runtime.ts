@@ -1,15 +1,19 @@
 import type { CliRuntime } from '../../../src/cli/runtime';
-import { runMigrations } from '../../../src/db/migrations/runner';
-import { systemClock } from '../../../src/host/clock';
 import { MIGRATIONS_PATH } from '../migrations-path';
-import { createBackupServices, type BackupServices } from '../services';
+import type { BackupServices } from '../services';
 
 /**
  * The plugin's services for a CLI command, over the same configuration as the host. The
  * plugin's schema is brought up to date first (idempotent, under the runner's lock), so a
- * command works on a database no host has started on yet.
+ * command works on a database no host has started on yet. The services are imported here, when a
+ * command runs: registering the commands (and `--help`) does not load them.
  */
 export async function servicesFromRuntime(runtime: CliRuntime, options: { migrate?: boolean } = {}): Promise<BackupServices> {
+  const [{ runMigrations }, { systemClock }, { createBackupServices }] = await Promise.all([
+    import('../../../src/db/migrations/runner'),
+    import('../../../src/host/clock'),
+    import('../services'),
+  ]);
   const pool = runtime.pool();
   if (options.migrate !== false) await runMigrations(pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }]);
   return createBackupServices({

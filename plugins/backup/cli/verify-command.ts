@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
 import { CliError } from '../../../src/cli/errors';
 import type { CliRuntime } from '../../../src/cli/runtime';
-import { recordVerification } from '../verify/record-verification';
-import { verifyBackup } from '../verify/verify-backup';
-import { whileReading } from '../retention/reading-lease';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
-import { openNamedTarget } from '../copies/open-target';
 import { exitCodeOf } from '../errors';
 
 /** Exit code of `verify` when the backup has problems (each is listed). */
@@ -24,7 +20,13 @@ export function registerVerifyCommand(program: Command, runtime: CliRuntime): vo
       if (opts.backup !== undefined && !/^[0-9a-f]{32}$/.test(opts.backup)) {
         throw new CliError(`--backup must be a backup id of 32 lowercase hex characters, got "${opts.backup}"`);
       }
-      const services = await servicesFromRuntime(runtime);
+      const [services, { recordVerification }, { verifyBackup }, { whileReading }, { openNamedTarget }] = await Promise.all([
+        servicesFromRuntime(runtime),
+        import('../verify/record-verification'),
+        import('../verify/verify-backup'),
+        import('../retention/reading-lease'),
+        import('../copies/open-target'),
+      ]);
       const { backup } = services;
       const target = opts.target === undefined ? undefined : await openNamedTarget(runtime, services.copies.settings, opts.target);
       const storage = target?.storage ?? backup.storage;

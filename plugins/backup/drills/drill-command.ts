@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { CliError } from '../../../src/cli/errors';
 import type { CliRuntime } from '../../../src/cli/runtime';
+import type { DrillReport } from './run-drill';
 import { servicesFromRuntime, writeJson } from '../cli/services-from-runtime';
-import { drillContext } from './drill-context';
-import { DrillAlreadyRunningError, runDrill, type DrillReport } from './run-drill';
 
 /** Exit code of `drill` when the restored database differs from the source at dump time. */
 export const DRILL_FAILED_EXIT = 6;
@@ -22,7 +21,11 @@ export function registerDrillCommand(program: Command, runtime: CliRuntime): voi
       if (opts.backup !== undefined && !/^[0-9a-f]{32}$/.test(opts.backup)) {
         throw new CliError(`--backup must be a backup id of 32 lowercase hex characters, got "${opts.backup}"`);
       }
-      const services = await servicesFromRuntime(runtime);
+      const [services, { drillContext }, { DrillAlreadyRunningError, runDrill }] = await Promise.all([
+        servicesFromRuntime(runtime),
+        import('./drill-context'),
+        import('./run-drill'),
+      ]);
       let report: DrillReport;
       try {
         report = await runDrill(drillContext(services), { backupId: opts.backup, trigger: 'cli' });

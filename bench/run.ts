@@ -46,7 +46,8 @@ function parseOptions(argv: string[]): Options {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const scaleNames = value('--scales')?.split(',') ?? (full ? ['300MB', '1.5GB'] : ['quick']);
+  // `--scales none` measures no scale (with --merge: only the other steps, the scales kept from the last run).
+  const scaleNames = value('--scales')?.split(',').filter((n) => n !== '' && n !== 'none') ?? (full ? ['300MB', '1.5GB'] : ['quick']);
   const scales = scaleNames.map((n) => {
     const scale = SCALES[n];
     if (!scale) throw new Error(`unknown scale ${n}; known: ${Object.keys(SCALES).join(', ')}`);

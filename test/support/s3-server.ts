@@ -80,17 +80,30 @@ export async function startS3Server(): Promise<TestS3Server> {
       });
       return;
     }
-    const forward = request({ host: '127.0.0.1', port: upstream.port, method, path: url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    forward.on('error', () => res.destroy());
-    // A client that dies mid-request (a killed writer) must not leave s3rver waiting for the rest
-    // of the body: that connection would hold s3rver's close() forever.
-    res.on('close', () => {
-      if (!res.writableFinished) forward.destroy();
-    });
-    req.pipe(forward);
+    const send = (body?: Buffer) => {
+      const forward = request({ host: '127.0.0.1', port: upstream.port, method, path: url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      forward.on('error', () => res.destroy());
+      // A client that dies mid-request (a killed writer) must not leave s3rver waiting for the rest
+      // of the body: that connection would hold s3rver's close() forever.
+      res.on('close', () => {
+        if (!res.writableFinished) forward.destroy();
+      });
+      if (body) forward.end(body);
+      else req.pipe(forward);
+    };
+    if (method === 'PUT' && !/[?&]partNumber=/.test(url)) {
+      // S3 stores a PUT whole or not at all; s3rver keeps what arrived of a body cut short. So an
+      // object's body is held here until it is complete, and dropped if the client dies first.
+      const pieces: Buffer[] = [];
+      req.on('data', (piece: Buffer) => pieces.push(piece));
+      req.on('end', () => send(Buffer.concat(pieces)));
+      req.on('error', () => res.destroy());
+      return;
+    }
+    send();
   });
   proxy.on('connection', (socket) => {
     if (down) {

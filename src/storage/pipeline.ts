@@ -2,7 +2,7 @@ import { Readable, pipeline as pipelineWithCallback } from 'node:stream';
 import { constants as zlibConstants, createZstdCompress, createZstdDecompress } from 'node:zlib';
 import type { ByteSource, StorageBackend } from './backend';
 import { createCtn2DecryptStream } from './ctn2/decrypt';
-import { DecodePool } from './decode/decode-pool';
+import { DecodePool, decodeWorkersFor } from './decode/decode-pool';
 import { createCtn2EncryptStream } from './ctn2/encrypt';
 import { DEFAULT_CHUNK_SIZE, KEY_LENGTH } from './ctn2/format';
 import { assertStorageKey } from './layout';
@@ -88,7 +88,7 @@ export function createPipelineStorage(backend: StorageBackend, options: Pipeline
     size: (key) => backend.size(key),
     list: () => backend.list(),
     backend,
-    openDecodePool: ({ ringBytes }) => new DecodePool(masterKey, { ringBytes }),
+    openDecodePool: ({ ringBytes }) => new DecodePool(masterKey, { ringBytes, workers: decodeWorkersFor(backend.readInto !== undefined) }),
   };
 }
 

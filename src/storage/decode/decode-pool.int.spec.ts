@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { openSync, closeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStorage } from '../create-storage';
+import { createPipelineStorage } from '../pipeline';
 import type { ObjectStorage } from '../object-storage';
 import { DecodeFailedError, DecodePool } from './decode-pool';
 import { containerLimit, readContainerInto } from './read-container';
@@ -36,6 +37,20 @@ describe('DecodePool decodes objects of the folder storage on worker threads, fr
     const decoded = await pool.decode({ containerOffset: 0, containerLength: containerLength!, limit, plaintextOffset, write, name: k });
     return { decoded, plaintext: pool.ring.bytes.subarray(plaintextOffset, plaintextOffset + decoded.length), k };
   }
+
+  it('runs a worker per core (at most 2) for the folder, which reads objects into the ring itself, and one for a storage whose bytes pass through the main thread', async () => {
+    expect(pool.workerCount).toBe(Math.min(2, availableParallelism()));
+    // The folder's backend, seen as one that can only stream (as S3's).
+    const backend = storage.backend!;
+    const streamingOnly = new Proxy(backend, { get: (target, name) => (name === 'readInto' ? undefined : Reflect.get(target, name, target)) });
+    const streaming = createPipelineStorage(streamingOnly, { masterEncryptionKey: key });
+    const single = streaming.openDecodePool!({ ringBytes: 1 << 20 });
+    try {
+      expect(single.workerCount).toBe(1);
+    } finally {
+      await single.close();
+    }
+  });
 
   it('gives the plaintext, its length and its SHA-256, object after object', async () => {
     for (const plain of [text(300_000), randomBytes(100_000), text(1)]) {

@@ -29,6 +29,15 @@ interface Pending {
 export const defaultDecodeWorkers = () => Math.max(1, Math.min(2, availableParallelism()));
 
 /**
+ * Workers for a storage whose objects are read straight into the ring off the main thread
+ * (`readInto`: the folder) or whose every byte first passes through the main thread (S3's HTTP
+ * client). There the main thread is the bottleneck: at 300MB an S3 restore took 3.4–4.0 s with
+ * one worker or two, and the second cost 16 MiB of RSS (a Node isolate), a twelfth of the
+ * 200 MB budget. So one.
+ */
+export const decodeWorkersFor = (readsInto: boolean) => (readsInto ? defaultDecodeWorkers() : 1);
+
+/**
  * Worker threads that decrypt, decompress and hash whole objects (decode-object.ts) from and into
  * a shared ring (shared-ring.ts) and, for a restore, write them into the dump file at their
  * position: verification runs on every core while the main thread hashes the whole.
@@ -65,6 +74,11 @@ export class DecodePool {
       });
       this.#workers.push(entry);
     }
+  }
+
+  /** Workers started (alive or not). */
+  get workerCount(): number {
+    return this.#workers.length;
   }
 
   /**

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { MIGRATIONS_PATH } from '../plugins/backup/index';
+import { NODE_FLAGS } from '../src/cli/node-flags';
 import { runMigrations } from '../src/db/migrations/runner';
 import { generateDataset } from './dataset';
 import { SCALES, type Scale } from './scales';
@@ -35,7 +36,7 @@ export interface BackupCpuRun {
 /** One backup with `checkout`'s compiled code (its dist/) in a fresh plain-Node process. */
 export function backupOnce(checkout: string, database: string, storageRoot: string): Promise<BackupCpuRun> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'backup-cpu-run.mjs'), checkout, database, storageRoot], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, join(import.meta.dirname, 'backup-cpu-run.mjs'), checkout, database, storageRoot], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -14,6 +14,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { NODE_FLAGS } from '../src/cli/node-flags';
 import { childrenCpuMs } from './proc-cpu';
 import { summarize, ratios, fmtMs, fmtRatio, type Summary } from './stats';
 import { cleanupAll, createDatabase, dropOwnedDatabase, removeDir, server, tempDir } from './tools';
@@ -76,8 +77,8 @@ export async function benchCliStart(runs: number): Promise<CliStartResult> {
     };
     const methods = [
       { name: 'node -e 0', args: ['-e', '0'], targetMs: 0 },
-      { name: 'cotton-backup --help', args: [BIN, '--help'], targetMs: 300 },
-      { name: 'cotton-backup list', args: [BIN, 'list'], targetMs: 500 },
+      { name: 'cotton-backup --help', args: [...NODE_FLAGS, BIN, '--help'], targetMs: 300 },
+      { name: 'cotton-backup list', args: [...NODE_FLAGS, BIN, 'list'], targetMs: 500 },
     ];
     // Warm-up: builds dist/ if stale, fills the compile cache, applies the plugin's migrations.
     for (const m of methods) await timed(m.args, env);

@@ -14,6 +14,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { RESTORE_JOBS } from '../plugins/backup/restore/restore-backup';
+import { NODE_FLAGS } from '../src/cli/node-flags';
 import { abArguments, commitOf } from './ab-args';
 import { backupOnce, datasetDatabase } from './backup-cpu';
 import { childrenCpuMs } from './proc-cpu';
@@ -40,7 +41,7 @@ interface ToolRun {
 
 function restoreOnce(checkout: string, database: string, storageRoot: string, dataPath: string): Promise<RestoreRun> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'restore-run.mjs'), checkout, database, storageRoot, dataPath], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, join(import.meta.dirname, 'restore-run.mjs'), checkout, database, storageRoot, dataPath], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

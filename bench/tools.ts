@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { EXCLUDED_SCHEMAS } from '../plugins/backup/dump/pg-dump';
 import { childEnvironment, connectionArguments, type ConnectionTarget } from '../plugins/backup/dump/pg-tools';
+import { NODE_FLAGS } from '../src/cli/node-flags';
 import { adminQuery, dropDatabase, testServer, uniqueDatabaseName } from '../test/support/database';
 import { compiledWorker } from './compiled-worker';
 import type { WorkerRequest, WorkerResult } from './worker';
@@ -108,7 +109,8 @@ export async function runWorker(request: Omit<WorkerRequest, 'host' | 'port' | '
   const full: WorkerRequest = { ...request, ...server };
   const worker = await compiledWorker();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [worker, JSON.stringify(full)], {
+    // With the options `cotton-backup` runs with: the figures are the product's.
+    const child = spawn(process.execPath, [...NODE_FLAGS, worker, JSON.stringify(full)], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, COTTON_LOG_LEVEL: 'silent' },
     });

@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/databa
 import { deriveMasterEncryptionKey, pointerStorageKey } from '../keys/keys';
 import { createStorage } from '../storage/create-storage';
 import { objectPath } from '../storage/filesystem/filesystem-store';
+import { NODE_FLAGS } from './node-flags';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(repo, 'bin/cotton-backup.js');
@@ -64,7 +65,8 @@ function cli(args: string[], env = baseEnv()): Promise<Result> {
 
 describe('cotton-backup serve', () => {
   it('serves, then stops gracefully on SIGTERM with exit code 0', async () => {
-    const child = spawn(process.execPath, [bin, 'serve'], { cwd: repo, env: baseEnv({ COTTON_ADMIN_TOKEN: 'serve-spec-admin-token-123456' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    // Started as `npm start` starts it.
+    const child = spawn(process.execPath, [...NODE_FLAGS, bin, 'serve'], { cwd: repo, env: baseEnv({ COTTON_ADMIN_TOKEN: 'serve-spec-admin-token-123456' }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.on('close', (code, signal) => resolve({ code, signal })),
@@ -90,6 +92,7 @@ describe('cotton-backup serve', () => {
     expect(signal).toBeNull();
     expect(code).toBe(0);
     expect(stderr).toContain('host stopped');
+    expect(stderr).not.toContain('started without the options of `npm start`');
     expect(stderr).not.toContain(MASTER_KEY);
     expect(stderr).not.toContain('serve-spec-admin-token-123456');
     await expect(fetch(`${url}/health`)).rejects.toThrow();
@@ -100,6 +103,8 @@ describe('cotton-backup serve', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/cotton-backup: plugin broken: startupRestore failed: restore source unreadable/);
     expect(result.stderr).not.toContain('host serving');
+    // Started as `node bin/cotton-backup.js serve`, without the shebang's options: it says so.
+    expect(result.stderr).toContain('started without the options of `npm start`');
   });
 });
 

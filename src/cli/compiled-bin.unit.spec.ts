@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { NODE_FLAGS } from './node-flags';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(repo, 'bin/cotton-backup.js');
@@ -37,6 +38,19 @@ describe('bin/cotton-backup.js', () => {
     expect(status).toBe(0);
     expect(stdout).toMatch(/^ {2}backup \[options\]/m);
     expect(modules.filter((url) => url.startsWith('file:') && !url.includes('/node_modules/') && url.endsWith('.ts'))).toEqual([]);
+  });
+
+  it('runs with NODE_FLAGS, started by its shebang or by `npm start`', () => {
+    const start = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    expect(start).toBe(`node ${NODE_FLAGS.join(' ')} bin/cotton-backup.js serve`);
+    // Executed as a program: the kernel reads the shebang (env -S splits its options).
+    const probe = join(dir, 'exec-argv.mjs');
+    const seen = join(dir, 'exec-argv.json');
+    writeFileSync(probe, `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(${JSON.stringify(seen)}, JSON.stringify(process.execArgv)));\n`);
+    const env = { PATH: `${dirname(process.execPath)}:${process.env.PATH}`, HOME: process.env.HOME, NODE_OPTIONS: `--import ${probe}` };
+    const result = spawnSync(bin, ['--version'], { cwd: repo, env, encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(JSON.parse(readFileSync(seen, 'utf8'))).toEqual([...NODE_FLAGS]);
   });
 
   it('compiles again when a source is newer than the last build', () => {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { isCodedFailure } from '../host/coded-failure';
 import { CliError, formatCliError } from './errors';
+import { hasNodeFlags, NODE_FLAGS } from './node-flags';
 import type { CliRuntime } from './runtime';
 
 /** `cotton-backup serve`: runs the host until SIGINT/SIGTERM, then stops it gracefully (exit 0). */
@@ -15,6 +16,13 @@ export function registerServeCommand(program: Command, runtime: CliRuntime): voi
 
 export async function serve(runtime: CliRuntime, signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): Promise<void> {
   const logger = runtime.logger();
+  if (!hasNodeFlags()) {
+    // `node bin/cotton-backup.js serve` skips the shebang's options; NODE_OPTIONS can carry them.
+    logger.warn(
+      { missing: NODE_FLAGS },
+      'Node was started without the options of `npm start` (set NODE_OPTIONS or run bin/cotton-backup.js itself): its young generation may grow and a backup or restore on S3 may pass 200 MB of memory',
+    );
+  }
   let received: NodeJS.Signals | undefined;
   let wake: () => void = () => undefined;
   const stopRequested = new Promise<void>((resolve) => {

@@ -4,6 +4,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../../src/cli/node-flags';
 import { deriveMasterEncryptionKey, pointerStorageKey } from '../../src/keys/keys';
 import type { StorageBackend } from '../../src/storage/backend';
 import { FilesystemStore } from '../../src/storage/filesystem/filesystem-store';
@@ -174,9 +175,9 @@ export interface Running {
   killGroup(signal?: NodeJS.Signals): void;
 }
 
-/** `node bin/cotton-backup.js <args>` in its own process group. */
+/** `node <NODE_FLAGS> bin/cotton-backup.js <args>` (as its shebang runs it) in its own process group. */
 export function spawnCli(f: FaultEnv, args: string[], options: SpawnOptions = {}): Running {
-  const child = spawn(process.execPath, [join(REPO, 'bin/cotton-backup.js'), ...args], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, join(REPO, 'bin/cotton-backup.js'), ...args], {
     cwd: REPO,
     env: childEnv(f, options),
     detached: true,

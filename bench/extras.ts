@@ -3,7 +3,7 @@
  * BENCHMARKS.md between the `bench:extras` markers from what they saved in bench/results:
  *
  *   node --import tsx bench/extras.ts            render what is saved
- *   node --import tsx bench/extras.ts --run      run each script first (300MB profile, 1 M chunk rows, S3 quick), then render
+ *   node --import tsx bench/extras.ts --run      run each script first (300MB profile, 1 M chunk rows, S3 at quick, 300MB and 1.5GB), then render
  *
  * A script whose results file is missing is said to be not measured; nothing is copied by hand.
  * Each section's headline figures go to bench/history/extras.json (committed) and the previous
@@ -24,6 +24,8 @@ const SCRIPTS: { file: string; args: string[] }[] = [
   { file: 'backup-profile.ts', args: ['--scale', '300MB', '--runs', '3'] },
   { file: 'retention-overhead.ts', args: ['--rows', '1000000', '--runs', '5'] },
   { file: 's3-vs-folder.ts', args: ['--scale', 'quick', '--runs', '2'] },
+  { file: 's3-vs-folder.ts', args: ['--scale', '300MB', '--runs', '2'] },
+  { file: 's3-vs-folder.ts', args: ['--scale', '1.5GB', '--runs', '1'] },
   { file: 'copy-time.ts', args: ['--scale', 'quick'] },
   { file: 'row-counts-overhead.ts', args: ['--scale', '300MB', '--runs', '3'] },
   { file: 'row-counts-overhead.ts', args: ['--scale', '1.5GB', '--runs', '3'] },
@@ -120,37 +122,52 @@ interface S3VsFolder {
   measured: { storage: string; op: string; durationMs: number; peakRssBytes: number }[];
 }
 
-function s3Extra(s: S3VsFolder): Extra {
-  const measured = ['backup', 'restore'].map((op) => {
+/** The scales S3 vs the folder is measured at: the quick database (issue 12 point 6), and larger ones for the peak RSS bound. */
+const S3_SCALES = ['quick', '300MB', '1.5GB'];
+
+function s3Rows(s: S3VsFolder) {
+  return ['backup', 'restore'].map((op) => {
     const of = (storage: string) => s.measured.filter((m) => m.storage === storage && m.op === op);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
     const folder = median(of('folder').map((m) => m.durationMs));
     const s3 = median(of('S3').map((m) => m.durationMs));
-    const rss = Math.max(...of('S3').map((m) => m.peakRssBytes), ...of('folder').map((m) => m.peakRssBytes));
-    return { op, s3, folder, rss, ratioKey: `${op}: S3 ÷ folder`, rssKey: `${op}: peak RSS (max)` };
+    const rssS3 = Math.max(...of('S3').map((m) => m.peakRssBytes));
+    const rssFolder = Math.max(...of('folder').map((m) => m.peakRssBytes));
+    return { op, s3, folder, rssS3, rssFolder, rss: Math.max(rssS3, rssFolder), ratioKey: `${op}: S3 ÷ folder`, rssKey: `${op}: peak RSS (max)` };
   });
-  const figures: Record<string, Figure> = Object.fromEntries(
-    measured.flatMap((r) => [
+}
+
+function s3Figures(s: S3VsFolder): Record<string, Figure> {
+  return Object.fromEntries(
+    s3Rows(s).flatMap((r) => [
       [r.ratioKey, { value: r.s3 / r.folder, unit: 'ratio' }],
       [r.rssKey, { value: r.rss, unit: 'bytes' }],
     ]),
   );
-  const render = (previous: Measurement | undefined) => {
-    const rows = measured.map(
-      ({ op, s3, folder, rss, ratioKey, rssKey }) =>
-        `| ${op} | ${fmtMs(s3)} | ${fmtMs(folder)} | ${(s3 / folder).toFixed(2)}× | ${fmtBytes(rss)} | ` +
-        `${previousCell(figures[ratioKey], previous, ratioKey)}; ${previousCell(figures[rssKey], previous, rssKey)} | ≤ 200 MB | ${rss <= 200e6 ? 'yes' : 'NO'} |`,
-    );
-    return [
-      `**S3 vs the folder** (\`bench/s3-vs-folder.ts\`, ${s.scale} database ${fmtBytes(s.databaseBytes)}, s3rver on 127.0.0.1 storing on the same disk, ${s.runs} run(s) each, measured ${when(s.measuredAt)})`,
-      '',
-      `| operation | S3 | folder | ratio | peak RSS (max of both) | ${PREVIOUS}: ratio; peak RSS | target | met |`,
-      '| --- | --: | --: | --: | --: | --: | --: | :-: |',
-      ...rows,
-      '',
-    ];
-  };
-  return { section: 's3 vs folder', measuredAt: s.measuredAt, figures, render };
+}
+
+/** One table, a row per scale and operation; each scale is its own history section (`s3 vs folder <scale>`). */
+function s3Section(measured: S3VsFolder[], history: History, machine: string): string[] {
+  if (measured.length === 0) return ['**S3 vs the folder:** not measured (no bench/results/s3-vs-folder-*.json).', ''];
+  const sectionOf = (s: S3VsFolder) => history.sections[`s3 vs folder ${s.scale}`];
+  return [
+    '**S3 vs the folder** (`bench/s3-vs-folder.ts`: the same database backed up and restored to the folder and to s3rver on 127.0.0.1, storing on the same disk; each operation in a fresh process started as `cotton-backup` starts; time is the median, peak RSS the largest of the runs)',
+    '',
+    ...measured.map((s) => previousNote(sectionOf(s), machine, s.scale)),
+    '',
+    `| scale | operation | S3 | folder | ratio | peak RSS S3 | peak RSS folder | ${PREVIOUS}: ratio; peak RSS | target | met |`,
+    '| --- | --- | --: | --: | --: | --: | --: | --: | --: | :-: |',
+    ...measured.flatMap((s) => {
+      const figures = s3Figures(s);
+      return s3Rows(s).map(
+        ({ op, s3, folder, rssS3, rssFolder, rss, ratioKey, rssKey }) =>
+          `| ${s.scale} (${fmtBytes(s.databaseBytes)}, ${s.runs} run${s.runs === 1 ? '' : 's'}, ${when(s.measuredAt)}) | ${op} | ${fmtMs(s3)} | ${fmtMs(folder)} | ${(s3 / folder).toFixed(2)}× | ` +
+          `${fmtBytes(rssS3)} | ${fmtBytes(rssFolder)} | ${previousCell(figures[ratioKey], sectionOf(s)?.previous, ratioKey)}; ${previousCell(figures[rssKey], sectionOf(s)?.previous, rssKey)} | ` +
+          `≤ 200 MB | ${rss <= 200e6 ? 'yes' : 'NO'} |`,
+      );
+    }),
+    '',
+  ];
 }
 
 interface CopyTime {
@@ -217,7 +234,7 @@ function rowCountsSection(measured: RowCountsOverhead[], history: History, machi
 export interface ExtrasResults {
   profile?: ProfileResult;
   retention?: RetentionOverhead;
-  s3?: S3VsFolder;
+  s3: S3VsFolder[];
   copy?: CopyTime;
   rowCounts: RowCountsOverhead[];
 }
@@ -226,7 +243,7 @@ export async function loadExtras(): Promise<ExtrasResults> {
   return {
     profile: await load<ProfileResult>('backup-profile-300MB.json'),
     retention: await load<RetentionOverhead>('retention-overhead.json'),
-    s3: await load<S3VsFolder>('s3-vs-folder.json'),
+    s3: (await Promise.all(S3_SCALES.map((scale) => load<S3VsFolder>(`s3-vs-folder-${scale}.json`)))).filter((s): s is S3VsFolder => s !== undefined),
     copy: await load<CopyTime>('copy-time.json'),
     rowCounts: [await load<RowCountsOverhead>('row-counts-overhead-300MB.json'), await load<RowCountsOverhead>('row-counts-overhead-1.5GB.json')].filter(
       (r): r is RowCountsOverhead => r !== undefined,
@@ -237,9 +254,10 @@ export async function loadExtras(): Promise<ExtrasResults> {
 /** The history with every section measured as its latest run (the ones they replace become previous). */
 export function withExtras(history: History, x: ExtrasResults, commit: string, machine: string): History {
   const sections = [
-    ...[x.profile && profileExtra(x.profile), x.retention && retentionExtra(x.retention), x.s3 && s3Extra(x.s3), x.copy && copyExtra(x.copy)]
+    ...[x.profile && profileExtra(x.profile), x.retention && retentionExtra(x.retention), x.copy && copyExtra(x.copy)]
       .filter((e): e is Extra => e !== undefined)
       .map((e) => ({ section: e.section, measuredAt: e.measuredAt, figures: e.figures })),
+    ...x.s3.map((s) => ({ section: `s3 vs folder ${s.scale}`, measuredAt: s.measuredAt, figures: s3Figures(s) })),
     ...x.rowCounts.map((r) => ({ section: `row counts ${r.scale}`, measuredAt: r.measuredAt, figures: { [ROW_COUNTS_KEY]: rowCountsFigure(r) } })),
   ];
   return sections.reduce((h, { section, measuredAt, figures }) => roll(h, section, { measuredAt, commit, machine, figures }), history);
@@ -258,7 +276,7 @@ export function renderExtras(x: ExtrasResults, history: History, machine: string
     '',
     ...section(x.profile && profileExtra(x.profile), '**Where a backup’s CPU goes:** not measured (no bench/results/backup-profile-300MB.json).'),
     ...section(x.retention && retentionExtra(x.retention), '**Retention’s cost per backup:** not measured (no bench/results/retention-overhead.json).'),
-    ...section(x.s3 && s3Extra(x.s3), '**S3 vs the folder:** not measured (no bench/results/s3-vs-folder.json).'),
+    ...s3Section(x.s3, history, machine),
     ...section(x.copy && copyExtra(x.copy), '**Copy time to a copy target:** not measured (no bench/results/copy-time.json).'),
     ...rowCountsSection(x.rowCounts, history, machine),
   ]

@@ -14,8 +14,9 @@ const line = (text: string, start: string) => text.split('\n').find((l) => l.sta
 describe('BENCHMARKS.md extras with the previous run beside', () => {
   it('says "no earlier run" in every section without one', () => {
     const text = renderExtras(before, withExtras(empty, before, 'aaa1111', machine), machine);
-    expect(text.match(/Previous: no earlier run\./g)).toHaveLength(4);
+    expect(text.match(/Previous: no earlier run\./g)).toHaveLength(3);
     expect(text).toContain('Previous (300MB): no earlier run.');
+    expect(text).toContain('Previous (quick): no earlier run.');
     expect(line(text, '| ours, every thread')).toBe('| ours, every thread (real backup) | 15.25 | — |');
     expect(text).not.toContain('(previous ');
   });
@@ -27,10 +28,14 @@ describe('BENCHMARKS.md extras with the previous run beside', () => {
     expect(text).toContain('**2.66× the floor** (previous 2.42×, +10.0 %)');
     expect(text).toContain('full garbage collections per backup: 48 (previous 44, +9.1 %)');
     expect(line(text, '| pin + release')).toContain('| 3.6 % | 3.3 % (+0.3 pt) |');
-    expect(line(text, '| backup |')).toContain('| 1.37× (+10.0 %); 216.1 MiB (±0 %) |');
+    expect(line(text, '| quick (64.7 MiB, 1 run, 2026-11-29 10:00 UTC) | backup |')).toBe(
+      '| quick (64.7 MiB, 1 run, 2026-11-29 10:00 UTC) | backup | 1.35 s | 898 ms | 1.51× | 216.1 MiB | 180.0 MiB | 1.37× (+10.0 %); 216.1 MiB (±0 %) | ≤ 200 MB | NO |',
+    );
+    expect(line(text, '| quick (64.7 MiB, 1 run, 2026-11-29 10:00 UTC) | restore |')).toMatch(/\| 176\.4 MiB \| 170\.0 MiB \| .* \| ≤ 200 MB \| yes \|$/);
     expect(line(text, '| folder | first backup')).toMatch(/\| 0\.84 \| .* \| 0\.76 \(\+10\.5 %\) \|$/);
     expect(line(text, '| 300MB (')).toContain('| 1.07× (+10.0 %) |');
-    expect(text.match(/^Previous: 2026-11-28 10:00 UTC, commit aaa1111\.$/gm)).toHaveLength(4);
+    expect(text.match(/^Previous: 2026-11-28 10:00 UTC, commit aaa1111\.$/gm)).toHaveLength(3);
+    expect(text).toContain('Previous (quick): 2026-11-28 10:00 UTC, commit aaa1111.');
     expect(text).toContain('Previous (300MB): 2026-11-28 10:00 UTC, commit aaa1111.');
   });
 

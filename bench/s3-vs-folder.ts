@@ -1,10 +1,10 @@
 /**
  * Backup and restore of one benchmark database to the folder and to an S3 server (s3rver, the
  * tests' server, in this process on 127.0.0.1), each in a fresh worker process with its peak RSS
- * (issue 12 point 6). Prints a table and writes bench/results/s3-vs-folder.json (rendered into
+ * (issue 12 point 6). Prints a table and writes bench/results/s3-vs-folder-<scale>.json (rendered into
  * BENCHMARKS.md by bench/extras.ts).
  *
- *   node --import tsx bench/s3-vs-folder.ts [--scale tiny|quick] [--runs N]
+ *   node --import tsx bench/s3-vs-folder.ts [--scale tiny|quick|300MB|1.5GB] [--runs N]
  *
  * s3rver keeps objects as files on the same disk, so the S3 figures measure the protocol's cost
  * (HTTP, multipart, checksums, one HEAD per object) rather than a network or a real bucket.
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     const dir = join(import.meta.dirname, 'results');
     await mkdir(dir, { recursive: true });
     const result = { measuredAt: new Date().toISOString(), scale: scale!.name, databaseBytes, runs, loadAverage: loadavg(), measured };
-    await writeFile(join(dir, 's3-vs-folder.json'), `${JSON.stringify(result, null, 2)}\n`);
+    await writeFile(join(dir, `s3-vs-folder-${scale!.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
   } finally {
     await server.stop();
     await cleanupAll();

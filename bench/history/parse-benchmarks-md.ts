@@ -148,7 +148,18 @@ export function parseExtrasBlock(block: string, commit: string, source: string |
       });
     } else if (heading.startsWith('**Retention’s cost per backup**')) {
       sections.retention = of(isoMinute(heading), { 'pin + release ÷ backup': parseFigure(rows[0]!.ratio!, 'percent') });
+    } else if (heading.startsWith('**S3 vs the folder**') && rows[0]?.scale !== undefined) {
+      // A row per scale and operation, each scale its own section.
+      for (const r of rows) {
+        const section = `s3 vs folder ${/^(\S+) \(/.exec(r.scale!)![1]!}`;
+        sections[section] = of(isoMinute(r.scale!), {
+          ...sections[section]?.figures,
+          [`${r.operation}: S3 ÷ folder`]: parseFigure(r.ratio!, 'ratio'),
+          [`${r.operation}: peak RSS (max)`]: [parseFigure(r['peak RSS S3']!, 'bytes'), parseFigure(r['peak RSS folder']!, 'bytes')].reduce((a, b) => (b.value > a.value ? b : a)),
+        });
+      }
     } else if (heading.startsWith('**S3 vs the folder**')) {
+      // Before 2026-11-29 07:00: one scale, its time in the heading.
       sections['s3 vs folder'] = of(
         isoMinute(heading),
         Object.fromEntries(

@@ -95,7 +95,8 @@ export function extrasFixture(measuredAt: string, factor = 1): ExtrasResults {
       loadAverage: { start: [2.15, 1.9, 2.4], end: [2, 2, 2] },
     },
     retention: { measuredAt: at, chunkRows: 1_000_000, backup: spread(669), retention: spread(21 * factor), ratio: 0.033 * factor },
-    s3: {
+    s3: [
+      {
       measuredAt: at,
       scale: 'quick',
       databaseBytes: 64.7 * MiB,
@@ -106,7 +107,8 @@ export function extrasFixture(measuredAt: string, factor = 1): ExtrasResults {
         { storage: 'S3', op: 'restore', durationMs: 1070 * factor, peakRssBytes: 176.4 * MiB },
         { storage: 'folder', op: 'restore', durationMs: 921, peakRssBytes: 170 * MiB },
       ],
-    },
+      },
+    ],
     copy: {
       measuredAt: at,
       scale: 'quick',

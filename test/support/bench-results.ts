@@ -97,16 +97,16 @@ export function extrasFixture(measuredAt: string, factor = 1): ExtrasResults {
     retention: { measuredAt: at, chunkRows: 1_000_000, backup: spread(669), retention: spread(21 * factor), ratio: 0.033 * factor },
     s3: [
       {
-      measuredAt: at,
-      scale: 'quick',
-      databaseBytes: 64.7 * MiB,
-      runs: 1,
-      measured: [
-        { storage: 'S3', op: 'backup', durationMs: 1230 * factor, peakRssBytes: 216.1 * MiB },
-        { storage: 'folder', op: 'backup', durationMs: 898, peakRssBytes: 180 * MiB },
-        { storage: 'S3', op: 'restore', durationMs: 1070 * factor, peakRssBytes: 176.4 * MiB },
-        { storage: 'folder', op: 'restore', durationMs: 921, peakRssBytes: 170 * MiB },
-      ],
+        measuredAt: at,
+        scale: 'quick',
+        databaseBytes: 64.7 * MiB,
+        runs: 1,
+        measured: [
+          { storage: 'S3', op: 'backup', durationMs: 1230 * factor, peakRssBytes: 216.1 * MiB },
+          { storage: 'folder', op: 'backup', durationMs: 898, peakRssBytes: 180 * MiB },
+          { storage: 'S3', op: 'restore', durationMs: 1070 * factor, peakRssBytes: 176.4 * MiB },
+          { storage: 'folder', op: 'restore', durationMs: 921, peakRssBytes: 170 * MiB },
+        ],
       },
     ],
     copy: {

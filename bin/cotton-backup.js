@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=50
 // The shebang's options are NODE_FLAGS of src/cli/node-flags.ts (a shebang cannot import them).
 // Runs the compiled CLI from dist/ (compiled TypeScript costs ~1 s per start). dist/ is rebuilt
 // first when a source is newer, so an edited checkout never runs stale code. Plugins given as

@@ -17,10 +17,10 @@ export function registerServeCommand(program: Command, runtime: CliRuntime): voi
 export async function serve(runtime: CliRuntime, signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): Promise<void> {
   const logger = runtime.logger();
   if (!hasNodeFlags()) {
-    // `node bin/cotton-backup.js serve` skips the shebang's options; NODE_OPTIONS can carry them.
+    // `node bin/cotton-backup.js serve` skips the shebang's options (and NODE_OPTIONS cannot carry them all).
     logger.warn(
       { missing: NODE_FLAGS },
-      'Node was started without the options of `npm start` (set NODE_OPTIONS or run bin/cotton-backup.js itself): its young generation may grow and a backup or restore on S3 may pass 200 MB of memory',
+      'Node was started without the options of `npm start` (run bin/cotton-backup.js itself, or give node the missing ones): a backup or restore may pass 200 MB of memory',
     );
   }
   let received: NodeJS.Signals | undefined;

@@ -9,15 +9,14 @@
  * plain-Node processes, bench/restore-run.mjs) and runs pg_restore of a `pg_dump -Fc -Z0` file, each
  * into a fresh empty database, the order rotating per round. Writes bench/results/restore-ab-<scale>.json.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { RESTORE_JOBS } from '../plugins/backup/restore/restore-backup';
-import { NODE_FLAGS } from '../src/cli/node-flags';
 import { abArguments, commitOf } from './ab-args';
 import { backupOnce, datasetDatabase } from './backup-cpu';
 import { childrenCpuMs } from './proc-cpu';
+import { runScript } from './run-script';
 import { MiB, summarize, type Summary } from './stats';
 import { cleanupAll, createDatabase, dropOwnedDatabase, log, pgDumpArgs, pgRestoreArgs, removeDir, tempDir, timeTool } from './tools';
 
@@ -40,16 +39,7 @@ interface ToolRun {
 }
 
 function restoreOnce(checkout: string, database: string, storageRoot: string, dataPath: string): Promise<RestoreRun> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [...NODE_FLAGS, join(import.meta.dirname, 'restore-run.mjs'), checkout, database, storageRoot, dataPath], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += String(d)));
-    child.stderr.on('data', (d: Buffer) => (err += String(d)));
-    child.once('close', (code) => (code === 0 ? done(JSON.parse(out.trim().split('\n').pop()!) as RestoreRun) : fail(new Error(`restore in ${checkout} exited ${code}: ${err.slice(-2000)}`))));
-  });
+  return runScript<RestoreRun>('restore-run.mjs', [checkout, database, storageRoot, dataPath], `restore in ${checkout}`);
 }
 
 export async function compareRestore(checkouts: [string, string], scaleName: string, runs: number) {

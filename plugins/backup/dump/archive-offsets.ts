@@ -1,4 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { writeAt } from '../../../src/storage/filesystem/write-at';
 
 /**
  * Fills in the data offsets of a pg_dump custom-format archive that was written to a pipe.
@@ -272,24 +273,16 @@ export async function writeArchiveOffsets(file: string, scan: ArchiveScan, optio
         offsetBytes[i] = rest % 256;
         rest = Math.floor(rest / 256);
       }
-      await writeFully(fh, offsetBytes, fieldPos + 1);
+      await writeAt(fh, offsetBytes, fieldPos + 1);
     }
     if (durable) await fh.sync();
     const flag = Buffer.from([K_OFFSET_POS_SET]);
-    for (const { fieldPos } of patches) await writeFully(fh, flag, fieldPos);
+    for (const { fieldPos } of patches) await writeAt(fh, flag, fieldPos);
     if (durable) await fh.sync();
   } finally {
     await fh.close();
   }
   return result;
-}
-
-async function writeFully(fh: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) {
-    const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
-    done += bytesWritten;
-  }
 }
 
 export interface ArchiveToc {

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
+import { writeAt } from '../../../src/storage/filesystem/write-at';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { Manifest } from '../manifest/manifest';
 import { rejectionForReadError, RestoreRejectedError } from './restore-rejection';
@@ -107,15 +108,10 @@ function writeOnTheWay(whole: Hash, out: FileHandle | undefined, path: string, s
   return async (piece: Buffer) => {
     whole.update(piece);
     if (!out) return;
-    for (let done = 0; done < piece.length; ) {
-      let written: number;
-      try {
-        written = (await out.write(piece, done, piece.length - done, position + done)).bytesWritten;
-      } catch (error) {
-        throw DumpFileWriteError.from(error, path);
-      }
-      if (written === 0) throw new DumpFileWriteError(path, 'ENOSPC', 'the file accepted no more bytes');
-      done += written;
+    try {
+      await writeAt(out, piece, position);
+    } catch (error) {
+      throw DumpFileWriteError.from(error, path);
     }
     position += piece.length;
   };

@@ -4,8 +4,8 @@
  * them, and writes them to the dump file at their position when asked. One zstd context serves
  * every object; nothing is allocated per object but the decryption's output.
  */
-import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { writeAtSync } from '../filesystem/write-at';
 import { decodeObjectInto } from './decode-object';
 import type { DecodeReply, DecodeRequest } from './messages';
 import { ZstdInto } from './zstd-into';
@@ -22,7 +22,7 @@ parentPort!.on('message', (request: DecodeRequest) => {
     reply = { id: request.id, ...decoded };
     if (!decoded.oversized && request.write) {
       try {
-        writeAt(request.write.fd, ring.subarray(request.plaintextOffset, request.plaintextOffset + decoded.length), request.write.position);
+        writeAtSync(request.write.fd, ring.subarray(request.plaintextOffset, request.plaintextOffset + decoded.length), request.write.position);
       } catch (error) {
         const e = error as NodeJS.ErrnoException;
         reply = { id: request.id, failure: { stage: 'write', name: e.name, message: e.message, code: e.code } };
@@ -34,13 +34,3 @@ parentPort!.on('message', (request: DecodeRequest) => {
   }
   parentPort!.postMessage(reply);
 });
-
-/** pwrite, and the rest again after a short write (a regular file rarely writes short, but may). */
-function writeAt(fd: number, bytes: Buffer, position: number): void {
-  let done = 0;
-  while (done < bytes.length) {
-    const n = writeSync(fd, bytes, done, bytes.length - done, position + done);
-    if (n === 0) throw Object.assign(new Error('the file accepted no more bytes'), { code: 'ENOSPC' });
-    done += n;
-  }
-}

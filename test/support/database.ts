@@ -31,15 +31,24 @@ export function uniqueDatabaseName(prefix: string): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`.toLowerCase();
 }
 
+/**
+ * A pool on a test database. pool.end() resolves before its clients' sockets have closed, and
+ * dropping the database (WITH FORCE) terminates its sessions: a client still closing then emits an
+ * error no test is waiting for, which would fail the run as unhandled. Errors of a query still
+ * reach the query's caller.
+ */
+export function testPool(database: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ ...testServer, database, max });
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
+
 /** A fresh, empty database per test file, dropped (with its connections) afterwards. */
 export async function createTestDatabase(prefix = 'ct'): Promise<TestDatabase> {
   const name = uniqueDatabaseName(prefix);
   await adminQuery(`CREATE DATABASE "${name}"`);
-  const pool = new pg.Pool({ ...testServer, database: name, max: 5 });
-  // drop() terminates the database's sessions (WITH FORCE): a client still closing then emits an
-  // error no test is waiting for.
-  pool.on('error', () => undefined);
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  const pool = testPool(name, 5);
   return {
     name,
     pool,

@@ -6,7 +6,7 @@ import { resolve } from '../../../src/host/tokens';
 import { deriveMasterEncryptionKey, pointerStorageKey } from '../../../src/keys/keys';
 import { createStorage } from '../../../src/storage/create-storage';
 import { seedCottonDatabase, snapshotTables } from '../../../test/support/cotton-schema';
-import { adminQuery, createTestDatabase, dropDatabase, testServer, type TestDatabase } from '../../../test/support/database';
+import { adminQuery, createTestDatabase, dropDatabase, testPool, type TestDatabase } from '../../../test/support/database';
 import { cliEnvironment, runCliCaptured } from '../../../test/support/cli';
 import { hostConfig, MASTER_KEY, PLUGINS_PATH, newHost, removeRoot, restoreEvents, snapshotWithoutNotices, storageOf, tempRoot } from '../../../test/restore/fixtures';
 import { runBackup, type BackupOutcome } from '../take-backup/run-backup';
@@ -43,7 +43,7 @@ describe('recovery on a bare machine: database dropped and primary storage delet
     await dropDatabase(db.name);
     await adminQuery(`CREATE DATABASE "${db.name}"`);
     await rm(join(root, 'files'), { recursive: true, force: true });
-    restoredPool = new pg.Pool({ ...testServer, database: db.name, max: 3 });
+    restoredPool = testPool(db.name, 3);
     return restoredPool;
   }
 

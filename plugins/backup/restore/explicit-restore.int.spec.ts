@@ -7,7 +7,7 @@ import { runCli } from '../../../src/cli/program';
 import { runMigrations } from '../../../src/db/migrations/runner';
 import { deriveMasterEncryptionKey } from '../../../src/keys/keys';
 import { appendBulkRows, seedCottonDatabase, snapshotTables } from '../../../test/support/cotton-schema';
-import { createTestDatabase, dropDatabase, testServer, uniqueDatabaseName, type TestDatabase } from '../../../test/support/database';
+import { createTestDatabase, dropDatabase, testPool, uniqueDatabaseName, type TestDatabase } from '../../../test/support/database';
 import { flipByte, hostConfig, MASTER_KEY, PLUGINS_PATH, removeRoot, restoreEvents, storageOf, tempRoot } from '../../../test/restore/fixtures';
 import { runBackup, type BackupOutcome } from '../take-backup/run-backup';
 import { MIGRATIONS_PATH } from '../index';
@@ -36,7 +36,7 @@ describe('cotton-backup restore', () => {
     return { code, stdout, stderr };
   }
   function poolOf(name: string): pg.Pool {
-    const pool = new pg.Pool({ ...testServer, database: name, max: 2 });
+    const pool = testPool(name, 2);
     pool.on('error', () => undefined);
     pools.push(pool);
     return pool;

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolve } from '../../../src/host/tokens';
 import { ADMIN_ID, seedCottonDatabase, snapshotTables } from '../../../test/support/cotton-schema';
-import { adminQuery, createTestDatabase, dropDatabase, testServer, type TestDatabase } from '../../../test/support/database';
+import { adminQuery, createTestDatabase, dropDatabase, testPool, testServer, type TestDatabase } from '../../../test/support/database';
 import {
   cottonNotifications,
   hostConfig,
@@ -59,7 +59,7 @@ describe('startup restore: backup → empty database → host start', () => {
     await db.pool.end();
     await dropDatabase(db.name);
     await adminQuery(`CREATE DATABASE "${db.name}"`);
-    restoredPool = new pg.Pool({ ...testServer, database: db.name, max: 3 });
+    restoredPool = testPool(db.name, 3);
     const config = hostConfig(db, root);
     // A plaintext dump left by a crashed restore is swept at startup.
     const workDir = join(config.dataPath, 'restore-tmp');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import { testPool } from '../../../test/support/database';
 import { connect, createHostFixture, eventsOfType, servedBackupOf, waitUntil, type HostFixture } from '../../../test/support/host-fixture';
 
 describe('SELECT cotton_backup.request_checkpoint(reason)', () => {
@@ -59,7 +59,7 @@ describe('SELECT cotton_backup.request_checkpoint(reason)', () => {
     const blocker = await connect(f.db);
     await blocker.query('BEGIN');
     await blocker.query('LOCK TABLE public.users IN ACCESS EXCLUSIVE MODE');
-    const requesters = new pg.Pool({ host: f.db.env.COTTON_PG_HOST, port: Number(f.db.env.COTTON_PG_PORT), user: f.db.env.COTTON_PG_USERNAME, password: f.db.env.COTTON_PG_PASSWORD, database: f.db.name, max: 25 });
+    const requesters = testPool(f.db.name, 25);
     try {
       const first = (await requesters.query('SELECT cotton_backup.request_checkpoint($1) AS id', ['first'])).rows[0].id as string;
       await waitUntil(async () => (await f.db.pool.query(`SELECT 1 FROM cotton_backup.backup_history WHERE status = 'running'`)).rowCount === 1, 'the first backup to run');

@@ -1,9 +1,8 @@
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, testServer, type TestDatabase } from '../../../test/support/database';
+import { createTestDatabase, testPool, type TestDatabase } from '../../../test/support/database';
 import { MigrationError, readMigrationFiles, runMigrations } from './runner';
 
 let db: TestDatabase;
@@ -89,7 +88,7 @@ describe('runMigrations', () => {
       '001_create.sql': 'CREATE TABLE seven (id int); SELECT pg_sleep(0.2);',
       '002_insert.sql': 'INSERT INTO seven VALUES (1);',
     });
-    const pools = Array.from({ length: 4 }, () => new pg.Pool({ ...testServer, database: db.name, max: 1 }));
+    const pools = Array.from({ length: 4 }, () => testPool(db.name, 1));
     try {
       const results = await Promise.all(pools.map((p) => runMigrations(p, [{ plugin: 'seven', path }])));
       const appliedCount = results.flat().filter((o) => o.applied).length;

@@ -13,7 +13,7 @@ import { readPointer } from '../../../plugins/backup/manifest/manifest-store';
 import { runBackup } from '../../../plugins/backup/take-backup/run-backup';
 import { createBackupServices } from '../../../plugins/backup/services';
 import { seedCottonDatabase, snapshotTables } from '../../../test/support/cotton-schema';
-import { createTestDatabase, dropDatabase, testServer, uniqueDatabaseName, type TestDatabase } from '../../../test/support/database';
+import { createTestDatabase, dropDatabase, testPool, uniqueDatabaseName, type TestDatabase } from '../../../test/support/database';
 import { cliEnvironment, runCliCaptured } from '../../../test/support/cli';
 import { cottonBucketObjectName, openCottonObject } from '../../../test/support/independent-bucket-reader';
 import { startS3Server, TEST_S3_ACCESS_KEY_ID, TEST_S3_SECRET, type TestS3Server } from '../../../test/support/s3-server';
@@ -66,7 +66,7 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
     return {
       name,
       pool: () => {
-        const pool = new pg.Pool({ ...testServer, database: name, max: 2 });
+        const pool = testPool(name, 2);
         pool.on('error', () => undefined);
         pools.push(pool);
         return pool;

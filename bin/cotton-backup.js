@@ -8,6 +8,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import module from 'node:module';
 import { join, resolve } from 'node:path';
 import { build, isStale, ROOT } from './build.js';
+import { nodeTooOld } from './node-version.js';
+
+const tooOld = nodeTooOld(process.version, process.execPath);
+if (tooOld) {
+  process.stderr.write(`${tooOld}\n`);
+  process.exit(1);
+}
 
 // V8's code cache on disk (in the temp folder): every start after the first skips compiling the modules.
 module.enableCompileCache?.();

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,20 @@ describe('bin/cotton-backup.js', () => {
     const result = spawnSync(bin, ['--version'], { cwd: repo, env, encoding: 'utf8' });
     expect(result.status).toBe(0);
     expect(JSON.parse(readFileSync(seen, 'utf8'))).toEqual([...NODE_FLAGS]);
+  });
+
+  it('refuses, in one line and before loading anything, a `node` on the PATH older than Node 24', () => {
+    // A `node` that says it is v20 (the machines' system node): the shebang finds it first.
+    const fakeBin = join(dir, 'old-node');
+    mkdirSync(fakeBin, { recursive: true });
+    const pretend = join(dir, 'pretend-v20.mjs');
+    writeFileSync(pretend, "Object.defineProperty(process, 'version', { value: 'v20.20.2' });\n");
+    writeFileSync(join(fakeBin, 'node'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} --import ${JSON.stringify(pretend)} "$@"\n`, { mode: 0o755 });
+    const result = spawnSync(bin, ['list'], { cwd: repo, env: { PATH: `${fakeBin}:${process.env.PATH}`, HOME: process.env.HOME }, encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^cotton-backup: needs Node 24 or newer, and .* is v20\.20\.2: run it as `npx cotton-backup`/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('compiles again when a source is newer than the last build', () => {

@@ -20,7 +20,7 @@ export async function serve(runtime: CliRuntime, signals: NodeJS.Signals[] = ['S
     // `node bin/cotton-backup.js serve` skips the shebang's options (and NODE_OPTIONS cannot carry them all).
     logger.warn(
       { missing: NODE_FLAGS },
-      'Node was started without the options of `npm start` (run bin/cotton-backup.js itself, or give node the missing ones): a backup or restore may pass 200 MB of memory',
+      'Node was started without the options of `npm start` (run it as `npm start` or `npx cotton-backup serve`, or give node the missing ones): a backup or restore may pass 200 MB of memory',
     );
   }
   let received: NodeJS.Signals | undefined;

@@ -30,7 +30,7 @@ export async function readLatestPointer(storage: ObjectStorage, masterEncryption
     return { pointerKey, pointer: parsePointer(await storage.readBuffer(pointerKey, MAX_POINTER_BYTES)) };
   } catch (error) {
     if (error instanceof InvalidPointerError) throw new RestoreRejectedError('invalid_pointer', error.message);
-    throw rejectionForReadError(error, pointerKey, 'pointer');
+    throw rejectionForReadError(storage, error, pointerKey, 'pointer');
   }
 }
 
@@ -50,7 +50,7 @@ export async function loadManifest(storage: ObjectStorage, manifestKey: string, 
   try {
     bytes = await storage.readBuffer(manifestKey, MAX_MANIFEST_BYTES);
   } catch (error) {
-    throw rejectionForReadError(error, manifestKey, 'manifest');
+    throw rejectionForReadError(storage, error, manifestKey, 'manifest');
   }
   let manifest: Manifest;
   try {

@@ -66,7 +66,7 @@ export async function rebuildVerifiedDump(
         } catch (error) {
           if (options.signal?.aborted) throw options.signal.reason;
           if (error instanceof DumpFileWriteError) throw error;
-          throw rejectionForReadError(error, chunk.storageKey, 'chunk', manifestKey);
+          throw rejectionForReadError(storage, error, chunk.storageKey, 'chunk', manifestKey);
         }
         const { length } = read;
         if (length !== chunk.sizeBytes) {

@@ -2,11 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStorage } from '../../../src/storage/create-storage';
 import type { StorageBackend } from '../../../src/storage/backend';
+import { createPipelineStorage } from '../../../src/storage/pipeline';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { Manifest } from '../manifest/manifest';
 import { DECODE_AHEAD_CHUNKS } from './decode-chunks-ahead';
@@ -69,9 +70,10 @@ function observed(storage: ObjectStorage, slow: Set<string>, holdUntil?: Promise
 describe('rebuildVerifiedDump reads ahead, checks and writes in order', () => {
   let dir: string;
   let storage: ObjectStorage;
+  const key = randomBytes(32);
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rebuild-dump-'));
-    storage = createStorage({ root: join(dir, 'objects'), masterEncryptionKey: randomBytes(32) });
+    storage = createStorage({ root: join(dir, 'objects'), masterEncryptionKey: key });
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
@@ -133,5 +135,46 @@ describe('rebuildVerifiedDump reads ahead, checks and writes in order', () => {
     expect(seen.started.length).toBeGreaterThan(1);
     expect(seen.ended.filter((key) => later.includes(key))).toEqual([]);
     expect(seen.open).toBe(0);
+  });
+
+  it.each([
+    ['a connection cut while its bytes arrive (the storage says a retry may pass)', false],
+    ['an error the storage calls permanent', true],
+  ])('a chunk that fails with %s: the restore fails with that error, or refuses the backup', async (_, permanent) => {
+    const parts = Array.from({ length: 3 }, () => randomBytes(100_000));
+    const manifest = await storeDump(storage, parts);
+    const cut = manifest.chunks[1]!.storageKey;
+    const reset = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    const folder = storage.backend!;
+    // The folder, seen as a storage that streams through the main thread (as S3 does), whose read of one object is cut after its first bytes.
+    const backend = new Proxy(folder, {
+      get(target, name) {
+        if (name === 'readInto') return undefined;
+        if (name === 'isPermanent') return (error: unknown) => permanent || (error as { code?: string }).code !== 'ECONNRESET';
+        if (name === 'openRead') {
+          return async (key: string) => {
+            const stream = await target.openRead(key);
+            if (key !== cut) return stream;
+            return Readable.from((async function* () {
+              for await (const piece of stream) {
+                yield piece;
+                throw reset();
+              }
+            })());
+          };
+        }
+        const value = Reflect.get(target, name, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const streaming = createPipelineStorage(backend, { masterEncryptionKey: key });
+    const error = await rebuildVerifiedDump(streaming, manifest, 'm'.repeat(64), { destination: join(dir, 'dump') }).catch((e: unknown) => e);
+    if (permanent) {
+      expect(error).toBeInstanceOf(RestoreRejectedError);
+      expect(error).toMatchObject({ reason: 'decryption_failure', keys: { chunkKey: cut } });
+    } else {
+      expect(error).not.toBeInstanceOf(RestoreRejectedError);
+      expect(error).toMatchObject({ code: 'ECONNRESET' });
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { Ctn2Error, LegacyCtn1FormatError } from '../../../src/storage/ctn2/errors';
+import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { BackupPluginError } from '../errors';
 
 export type RejectionReason =
@@ -25,13 +26,19 @@ export class RestoreRejectedError extends BackupPluginError {
   }
 }
 
-/** Maps a storage read failure of object `key` to the rejection it means. */
+/**
+ * Maps a storage read failure of object `key` to the rejection it means; or gives the error back
+ * as it is when the storage says trying again may pass (a connection cut while an object's bytes
+ * arrived, a 5xx): that says nothing about the backup, so the restore fails without refusing it
+ * (no "unreadable" verdict in the audit trail, no walk back to an older backup).
+ */
 export function rejectionForReadError(
+  storage: ObjectStorage,
   error: unknown,
   key: string,
   what: 'chunk' | 'manifest' | 'pointer',
   manifestKey?: string,
-): RestoreRejectedError {
+): unknown {
   const err = error as Error & { code?: string };
   const keys = what === 'chunk' ? { chunkKey: key, ...(manifestKey ? { manifestKey } : {}) } : what === 'manifest' ? { manifestKey: key } : {};
   if (err?.name === 'ObjectNotFoundError' || err?.code === 'ENOENT') {
@@ -44,5 +51,6 @@ export function rejectionForReadError(
   if (error instanceof Ctn2Error) {
     return new RestoreRejectedError('decryption_failure', `${what} object ${key}: ${err.message}`, keys);
   }
+  if (storage.backend && !storage.backend.isPermanent(error)) return error;
   return new RestoreRejectedError('decryption_failure', `${what} object ${key} is unreadable: ${err?.message ?? String(error)}`, keys);
 }

@@ -12,6 +12,11 @@ export interface WriteResult {
 export interface WriteOptions {
   /** Replace an existing object atomically (rename over it). Only the mutable pointer uses this. */
   overwrite?: boolean;
+  /**
+   * The same plaintext again, as a fresh stream, for a `source` that is a stream: a write that
+   * failed transiently can then be tried again (storage/retry). Bytes in memory need none.
+   */
+  replay?: () => Readable;
 }
 
 /**

@@ -48,7 +48,10 @@ export function createPipelineStorage(backend: StorageBackend, options: Pipeline
       createCtn2EncryptStream({ masterKey, chunkSize: DEFAULT_CHUNK_SIZE }),
     ];
     const options = { overwrite: writeOptions.overwrite, checkedAbsent: !writeOptions.overwrite };
-    if (source instanceof Readable) return backend.write(key, seal(source), options);
+    if (source instanceof Readable) {
+      const again = writeOptions.replay;
+      return backend.write(key, seal(source), again ? { ...options, replay: () => seal(again()) } : options);
+    }
     // Bytes in memory can be sealed again (a fresh nonce, the same plaintext): a retry can replay them.
     const bytes = toBuffer(source);
     return backend.write(key, seal(Readable.from([bytes])), { ...options, replay: () => seal(Readable.from([bytes])) });

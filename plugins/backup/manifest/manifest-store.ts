@@ -25,5 +25,6 @@ export async function readPointer(storage: ObjectStorage, pointerKey: string): P
 /** Replaces the pointer atomically (rename over the old one): there is never a moment without one. */
 export async function writePointer(storage: ObjectStorage, pointerKey: string, pointer: Pointer): Promise<void> {
   const bytes = serializePointer(pointer);
-  await storage.write(pointerKey, Readable.from(halves(bytes, 'backup.midPointerWrite')), { overwrite: true });
+  // The first attempt can be stopped halfway by the fault suite; a retry writes the bytes whole.
+  await storage.write(pointerKey, Readable.from(halves(bytes, 'backup.midPointerWrite')), { overwrite: true, replay: () => Readable.from([bytes]) });
 }

@@ -48,7 +48,7 @@ export async function storeChunks(
     // The second write goes through a stream that the fault suite can stop halfway (a temp file
     // half written, as a crash would leave it); the bytes stored are the same either way.
     const source = ++writesStarted === 2 ? Readable.from(halves(chunk, 'backup.midChunkUpload')) : chunk;
-    const { written, storedBytes } = await storage.write(key, source);
+    const { written, storedBytes } = await storage.write(key, source, { replay: () => Readable.from([chunk]) });
     if (written) {
       result.newChunks++;
       result.newPlaintextBytes += chunk.length;

@@ -18,9 +18,10 @@ export interface RetryOptions extends Partial<BackoffOptions> {
  * up to maxAttempts. Retried, because they can be replayed: size, exists, delete, probe,
  * openRead (until it has a stream: no byte has reached the caller), list (restarted, the keys
  * already yielded skipped), and writes given a `replay` (the pipeline gives one when it holds the
- * plaintext in memory, as for every chunk, manifest and pointer). Not retried: a write of a
- * stream without `replay` (its bytes are spent), reading a stream once it is open (the caller
- * has consumed part of it), sweep (never throws) and close.
+ * plaintext in memory or the caller gave one: every chunk, manifest and pointer). Not retried: a
+ * write of a stream without `replay` (its bytes are spent), reading a stream once it is open (the
+ * caller has consumed part of it: a restore then fails without refusing the backup), sweep (never
+ * throws) and close.
  */
 export class RetryingBackend implements StorageBackend {
   readonly #maxAttempts: number;

@@ -17,8 +17,9 @@ export interface S3ClientOptions {
 }
 
 /**
- * The one place an S3 client is configured. Retries live here, around each request (a part of a
- * multipart upload is retried on its own; the stream it came from is not replayed).
+ * The one place an S3 client is configured. The SDK's own retries act around each request (a part
+ * of a multipart upload is retried on its own); storage/retry's wrapper retries whole operations
+ * above them.
  */
 export function createS3Client(settings: S3Settings, options: S3ClientOptions = {}): S3Client {
   const maxSockets = options.maxSockets ?? 16;

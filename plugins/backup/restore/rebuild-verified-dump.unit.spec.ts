@@ -13,6 +13,7 @@ import type { Manifest } from '../manifest/manifest';
 import { DECODE_AHEAD_CHUNKS } from './decode-chunks-ahead';
 import { DECODE_RING_BYTES, rebuildVerifiedDump } from './rebuild-verified-dump';
 import { RestoreRejectedError } from './restore-rejection';
+import { rebuildWithOffsetScan } from './rebuild-with-offset-scan';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -176,5 +177,15 @@ describe('rebuildVerifiedDump reads ahead, checks and writes in order', () => {
       expect(error).not.toBeInstanceOf(RestoreRejectedError);
       expect(error).toMatchObject({ code: 'ECONNRESET' });
     }
+  });
+
+  it.each([
+    ['an empty dump', []],
+    ['a dump shorter than its header', [Buffer.from('PGD')]],
+  ])('with the offset scan alongside, %s ends the scan with an error instead of waiting for ever', async (_, parts: Buffer[]) => {
+    const manifest = await storeDump(storage, parts);
+    const { verified, scan } = await rebuildWithOffsetScan(storage, manifest, 'm'.repeat(64), { destination: join(dir, 'dump') });
+    expect(verified.bytes).toBe(Buffer.concat(parts).length);
+    expect(scan).toBeInstanceOf(Error);
   });
 });

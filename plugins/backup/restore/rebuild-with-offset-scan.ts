@@ -26,6 +26,8 @@ export async function rebuildWithOffsetScan(
         options.onProgress?.(p);
       },
     });
+    // Whatever the scan still waits for will not come (a dump shorter than its own header).
+    prefix.fail(new Error(`the dump ends at ${verified.bytes} bytes, inside what the scan still has to read`));
     return { verified, scan: await scanning };
   } catch (error) {
     prefix.fail(error as Error);

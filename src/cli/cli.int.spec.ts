@@ -104,7 +104,8 @@ describe('cotton-backup serve', () => {
     expect(result.stderr).toMatch(/cotton-backup: plugin broken: startupRestore failed: restore source unreadable/);
     expect(result.stderr).not.toContain('host serving');
     // Started as `node bin/cotton-backup.js serve`, without the shebang's options: it says so.
-    expect(result.stderr).toContain('started without the options of `npm start`');
+    const warning = result.stderr.split('\n').find((line) => line.includes('started without the options of `npm start`'));
+    expect(JSON.parse(warning!)).toMatchObject({ missing: [...NODE_FLAGS] });
   });
 });
 

@@ -21,8 +21,8 @@
  */
 export const NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=50'] as const;
 
-/** True when this process runs with every NODE_FLAGS option (on its command line or in NODE_OPTIONS). */
-export function hasNodeFlags(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): boolean {
+/** The NODE_FLAGS options this process was started without (on its command line or in NODE_OPTIONS). */
+export function missingNodeFlags(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
   const given = new Set([...execArgv, ...nodeOptions.split(/\s+/)]);
-  return NODE_FLAGS.every((flag) => given.has(flag));
+  return NODE_FLAGS.filter((flag) => !given.has(flag));
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { isCodedFailure } from '../host/coded-failure';
 import { CliError, formatCliError } from './errors';
-import { hasNodeFlags, NODE_FLAGS } from './node-flags';
+import { missingNodeFlags } from './node-flags';
 import type { CliRuntime } from './runtime';
 
 /** `cotton-backup serve`: runs the host until SIGINT/SIGTERM, then stops it gracefully (exit 0). */
@@ -16,10 +16,11 @@ export function registerServeCommand(program: Command, runtime: CliRuntime): voi
 
 export async function serve(runtime: CliRuntime, signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): Promise<void> {
   const logger = runtime.logger();
-  if (!hasNodeFlags()) {
+  const missing = missingNodeFlags();
+  if (missing.length > 0) {
     // `node bin/cotton-backup.js serve` skips the shebang's options (and NODE_OPTIONS cannot carry them all).
     logger.warn(
-      { missing: NODE_FLAGS },
+      { missing },
       'Node was started without the options of `npm start` (run it as `npm start` or `npx cotton-backup serve`, or give node the missing ones): a backup or restore may pass 200 MB of memory',
     );
   }

@@ -56,8 +56,13 @@ export interface StorageBackend {
   exists(key: string): Promise<boolean>;
   /** True when something was deleted; deleting a missing object is harmless (false). */
   delete(key: string): Promise<boolean>;
-  /** Keys of every object of exactly Cotton's shape, in no particular order. */
-  list(): AsyncIterable<string>;
+  /**
+   * Keys of every object of exactly Cotton's shape: in key order where `listsInKeyOrder` says so
+   * (then `startAfter` lists only the keys after that one), else in no particular order.
+   */
+  list(options?: { startAfter?: string }): AsyncIterable<string>;
+  /** True when list() gives keys in ascending order and honours `startAfter` (S3's ListObjectsV2 does). */
+  readonly listsInKeyOrder?: boolean;
   /** Refuses (StorageUnusableError: the place and the reason) a storage that cannot take a write. */
   probe(): Promise<void>;
   /** Housekeeping: removes leftovers of writes that never finished; returns how many. Never throws. */

@@ -88,6 +88,20 @@ describe('RetryingBackend around S3 (s3rver behind the fault proxy; the SDK trie
     expect(retries.map((r) => r.operation)).toEqual([`read ${key}`, 'list', `delete ${key}`, 'probe']);
   });
 
+  it('S3 lists in key order, and from after a given key (what a resumed listing asks for)', async () => {
+    const s3 = new S3Backend(server.settings(await server.createBucket()), { maxAttempts: 1 });
+    const stored = Array.from({ length: 5 }, (_, i) => sha256Hex(`listed ${i}`)).sort();
+    for (const k of stored) await s3.write(k, Readable.from([Buffer.from(k)]));
+    const listed = async (options?: { startAfter?: string }) => {
+      const keys: string[] = [];
+      for await (const k of s3.list(options)) keys.push(k);
+      return keys;
+    };
+    expect(s3.listsInKeyOrder).toBe(true);
+    expect(await listed()).toEqual(stored);
+    expect(await listed({ startAfter: stored[1] })).toEqual(stored.slice(2));
+  });
+
   it('a write whose bytes the pipeline holds is replayed (sealed again); the object reads back whole', async () => {
     const storage = createPipelineStorage(backend, { masterEncryptionKey });
     const data = randomBytes(300_000);

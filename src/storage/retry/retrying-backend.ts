@@ -16,8 +16,8 @@ export interface RetryOptions extends Partial<BackoffOptions> {
  * Retries around a backend (restic's backend/retry): an operation that failed transiently, as the
  * backend itself judges (isPermanent), is tried again after an exponential backoff with jitter,
  * up to maxAttempts. Retried, because they can be replayed: size, exists, delete, probe,
- * openRead (until it has a stream: no byte has reached the caller), list (restarted, the keys
- * already yielded skipped), and writes given a `replay` (the pipeline gives one when it holds the
+ * openRead (until it has a stream: no byte has reached the caller), list (resumed after the last
+ * key yielded where the backend lists in key order, else restarted with the keys yielded skipped), and writes given a `replay` (the pipeline gives one when it holds the
  * plaintext in memory or the caller gave one: every chunk, manifest and pointer). Not retried: a
  * write of a stream without `replay` (its bytes are spent), reading a stream once it is open (the
  * caller has consumed part of it: a restore then fails without refusing the backup), sweep (never
@@ -87,17 +87,24 @@ export class RetryingBackend implements StorageBackend {
     return this.#retry(`delete ${key}`, () => this.inner.delete(key));
   }
 
+  get listsInKeyOrder(): boolean | undefined {
+    return this.inner.listsInKeyOrder;
+  }
+
   /**
-   * The inner listing, restarted from the beginning after a transient failure; keys already
-   * yielded are skipped (remembered for the listing's length: about 100 bytes per key).
+   * The inner listing, after a transient failure resumed after the last key yielded where the
+   * backend lists in key order (S3: nothing held, whatever the bucket's size), else restarted
+   * from the beginning with the keys already yielded skipped (remembered: about 100 bytes a key).
    */
-  async *list(): AsyncGenerator<string> {
-    const yielded = new Set<string>();
+  async *list(options: { startAfter?: string } = {}): AsyncGenerator<string> {
+    const yielded = this.inner.listsInKeyOrder ? undefined : new Set<string>();
+    let last = options.startAfter;
     for (let n = 1; ; n++) {
       try {
-        for await (const key of this.inner.list()) {
-          if (yielded.has(key)) continue;
-          yielded.add(key);
+        for await (const key of this.inner.list(yielded || last === undefined ? {} : { startAfter: last })) {
+          if (yielded?.has(key)) continue;
+          yielded?.add(key);
+          last = key;
           yield key;
         }
         return;

@@ -220,14 +220,23 @@ export class S3Backend implements StorageBackend {
     }
   }
 
-  /** Keys of exactly Cotton's shape under the prefix (Cotton's listing keeps only those too). */
-  async *list(): AsyncGenerator<string> {
+  /** S3 lists names in ascending order, and a key's name (`ab/cd/rest.ctn`) sorts as the key does. */
+  readonly listsInKeyOrder = true;
+
+  /** Keys of exactly Cotton's shape under the prefix (Cotton's listing keeps only those too), in key order. */
+  async *list(options: { startAfter?: string } = {}): AsyncGenerator<string> {
+    const startAfter = options.startAfter === undefined ? undefined : this.#name(options.startAfter);
     let continuationToken: string | undefined;
     do {
       let page;
       try {
         page = await this.#client.send(
-          new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: this.settings.prefix || undefined, ContinuationToken: continuationToken }),
+          new ListObjectsV2Command({
+            Bucket: this.settings.bucket,
+            Prefix: this.settings.prefix || undefined,
+            ContinuationToken: continuationToken,
+            StartAfter: continuationToken ? undefined : startAfter,
+          }),
         );
       } catch (error) {
         throw explainS3Error(error, this.settings, 'list objects');

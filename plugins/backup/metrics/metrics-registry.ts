@@ -5,11 +5,11 @@ import { SCHEDULE_QUEUE } from '../triggers/schedule';
 import { BACKUP_SCHEDULE, BACKUP_TOTALS, CHECK_TOTALS, LATEST_SUCCEEDED_BACKUP, PENDING_REQUEST_COUNT } from './sql';
 
 /**
- * More metrics read at scrape time, e.g. one per copy target. The seam for plugins/backup/copies:
- * it registers its gauges (cotton_backup_copy_last_success_timestamp_seconds{target}, …) on the
- * registry given here, each with a `collect()` that reads its own read model.
+ * More metrics read at scrape time (copy-metrics.ts: one series per copy target): registered on the
+ * registry given here, each with a `collect()` that reads its read model; `once(read)` runs a read
+ * once per scrape however many of the source's metrics ask for it.
  */
-export type MetricSource = (registry: Registry, pool: Pool) => void;
+export type MetricSource = (registry: Registry, pool: Pool, once: <T>(read: () => Promise<T>) => () => Promise<T>) => void;
 
 const PREFIX = 'cotton_backup_';
 
@@ -31,7 +31,7 @@ export function createMetricsRegistry(pool: Pool, sources: readonly MetricSource
   backupMetrics(registry, pool, cache);
   checkMetrics(registry, pool, cache, { name: 'verification', plural: 'verifications', pass: 'Verified', fail: 'VerificationFailed', streams: 'verification-' });
   checkMetrics(registry, pool, cache, { name: 'drill', plural: 'drills', pass: 'DrillPassed', fail: 'DrillFailed', streams: 'drill-' });
-  for (const source of sources) source(registry, pool);
+  for (const source of sources) source(registry, pool, (read) => cache.of(read));
   return {
     registry,
     async scrape() {

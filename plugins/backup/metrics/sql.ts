@@ -35,3 +35,28 @@ export const PENDING_REQUEST_COUNT = `
 /** The backup cron as pg-boss holds it (whichever host wrote it last). */
 export const BACKUP_SCHEDULE = `
   SELECT cron, timezone FROM pgboss.schedule WHERE name = $1 LIMIT 1`;
+
+/**
+ * Each copy target's state ($1 the configured names; a target with a history that is no longer
+ * configured is reported too): copy_targets, and how many of the backups retention keeps it lacks
+ * (copied_backups against backup_history, the set a catch-up copies).
+ */
+export const COPY_TARGET_STATES = `
+  WITH names AS (
+         SELECT unnest($1::text[]) AS target
+          UNION
+         SELECT target FROM cotton_backup.copy_targets),
+       kept AS (
+         SELECT backup_id FROM cotton_backup.backup_history
+          WHERE status = 'succeeded' AND manifest_key IS NOT NULL AND retention IS DISTINCT FROM 'expired')
+  SELECT n.target,
+         extract(epoch FROM t.last_success_at)::float8 AS last_success,
+         extract(epoch FROM greatest(t.last_started_at, t.last_success_at, t.last_failure_at))::float8 AS last_attempt,
+         (SELECT count(*)::int FROM kept k
+           WHERE NOT EXISTS (SELECT 1 FROM cotton_backup.copied_backups c WHERE c.target = n.target AND c.backup_id = k.backup_id)) AS behind,
+         coalesce(t.bytes_sent, 0)::float8 AS bytes_sent,
+         coalesce(t.copies_completed, 0)::int AS completed,
+         coalesce(t.copies_failed, 0)::int AS failed
+    FROM names n
+    LEFT JOIN cotton_backup.copy_targets t ON t.target = n.target
+   ORDER BY n.target`;

@@ -11,6 +11,7 @@ import { startSchedule, type Schedule } from './schedule';
 import { startVerificationSchedule } from '../verify/verification-schedule';
 import { startDrillSchedule } from '../drills/drill-schedule';
 import { createMetricsRegistry } from '../metrics/metrics-registry';
+import { copyMetrics } from '../metrics/copy-metrics';
 import { registerMetricsRoute } from '../metrics/metrics-route';
 import { registerAdminPage } from '../admin-page/page-routes';
 
@@ -38,7 +39,7 @@ export async function startTriggers(container: DependencyContainer, services: Ba
     coordinator,
     audit,
   });
-  registerMetricsRoute(resolve(container, HostTokens.Routes), createMetricsRegistry(backup.pool), settings.proof.metricsPublic);
+  registerMetricsRoute(resolve(container, HostTokens.Routes), createMetricsRegistry(backup.pool, [copyMetrics(settings.copies.targets.map((t) => t.name))]), settings.proof.metricsPublic);
   registerAdminPage(resolve(container, HostTokens.Routes), backup);
   await listenForCheckpointRequests({
     subscriber: resolve(container, HostTokens.Notifications),

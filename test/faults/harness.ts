@@ -49,9 +49,11 @@ export interface FaultEnv {
 const hex = (n: number) => randomBytes(n).toString('hex');
 
 /**
- * pg_dump/pg_restore shims: log argv + env names, then run the real tool (optionally slowed
- * down). With FAULT_SHIM_FAIL set on the process that runs the tool, the tool fails instead, its error echoing that text and the
- * password it was given, as a real tool's message can (authentication, connection strings).
+ * pg_dump/pg_restore shims: log argv + env names, then run the real tool, optionally slowed
+ * down (FAULT_SHIM_DELAY holds pg_dump's output back, FAULT_SHIM_RESTORE_DELAY pg_restore's
+ * start). With FAULT_SHIM_FAIL set on the process that runs the tool, the tool fails instead,
+ * its error echoing that text and the password it was given, as a real tool's message can
+ * (authentication, connection strings).
  */
 async function writeShims(dir: string, log: string): Promise<void> {
   for (const tool of ['pg_dump', 'pg_restore']) {
@@ -66,6 +68,7 @@ printf '%s\\n' "$entry" >> "${log}"
 control() { tr '\\0' '\\n' < "/proc/$PPID/environ" 2>/dev/null | sed -n "s/^$1=//p" | head -n 1; }
 FAULT_SHIM_FAIL="$(control FAULT_SHIM_FAIL)"
 FAULT_SHIM_DELAY="$(control FAULT_SHIM_DELAY)"
+FAULT_SHIM_RESTORE_DELAY="$(control FAULT_SHIM_RESTORE_DELAY)"
 if [ -n "$FAULT_SHIM_FAIL" ] && [ "$1" != --version ]; then
   printf '%s: error: %s (password "%s")\\n' "${tool}" "$FAULT_SHIM_FAIL" "$PGPASSWORD" >&2
   exit 1
@@ -73,6 +76,9 @@ fi
 if [ -n "$FAULT_SHIM_DELAY" ] && [ "${tool}" = pg_dump ] && [ "$1" != --version ]; then
   "${real}" "$@" | { sleep "$FAULT_SHIM_DELAY"; cat; }
   exit $?
+fi
+if [ -n "$FAULT_SHIM_RESTORE_DELAY" ] && [ "${tool}" = pg_restore ] && [ "$1" != --version ]; then
+  sleep "$FAULT_SHIM_RESTORE_DELAY"
 fi
 exec "${real}" "$@"
 `;

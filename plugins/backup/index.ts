@@ -11,6 +11,8 @@ import { runMigrations } from '../../src/db/migrations/runner';
 import { startRetentionSchedule, type RetentionSchedule } from './retention/retention-schedule';
 import { backupSettingsOwner, BackupSettingsToken } from './settings';
 import { MIGRATIONS_PATH } from './migrations-path';
+import { drillContext } from './drills/drill-context';
+import { sweepScratchDatabasesAtStart } from './drills/sweep-at-start';
 
 export { MIGRATIONS_PATH };
 
@@ -75,6 +77,7 @@ export function createBackupPlugin(): CottonPlugin {
           await recordStartupRestore(s.backup.pool, s.journal, s.backup.clock, state.restored, { logger: s.backup.logger });
           state.restored = undefined;
         }
+        await sweepScratchDatabasesAtStart(drillContext(s));
         state.triggers = await startTriggers(container, s);
         state.retention = await startRetentionSchedule(resolve(container, HostTokens.Boss), s.retention, resolve(container, HostTokens.Logger));
       },

@@ -51,6 +51,9 @@ export class HttpServer {
       forceCloseConnections: 'idle',
       clientErrorHandler: clientErrorHandler((rejection) => tellRejected(rejection, this.app.log)),
     });
+    // Every answer, whoever writes it (routes, errors, 401, 404, fastify's own 503 while closing):
+    // set on Node's response before fastify sees the request, so no path can miss it.
+    this.app.server.prependListener('request', (_request, response) => response.setHeader('x-content-type-options', 'nosniff'));
     this.app.setNotFoundHandler(async (request, reply) => {
       const path = request.url.split('?')[0];
       answeredCode(request, 'not_found');

@@ -207,9 +207,11 @@ export async function toolCalls(f: FaultEnv): Promise<ToolCall[]> {
 }
 
 const SECRET_VARIABLES = ['COTTON_MASTER_KEY', 'COTTON_PG_PASSWORD', 'COTTON_ADMIN_TOKEN'];
+/** What a tool's environment may hold (an allow-list: AWS_* of the copy targets, or anything else, is not on it). */
+const TOOL_VARIABLES = new Set(['PATH', 'HOME', 'LANG', 'LANGUAGE', 'TZ', 'TMPDIR', 'LD_LIBRARY_PATH', 'PGPASSWORD', 'PGCONNECT_TIMEOUT']);
 
 /**
- * What every pg_dump/pg_restore child got (shim log): no COTTON_* secret variable, and the
+ * What every pg_dump/pg_restore child got (shim log): only allowed variables (no COTTON_* secret), and the
  * password through PGPASSWORD whenever one is configured. Each tool in `expected` must have run
  * through the shim: a log with nothing to check is a failure, not a pass.
  */
@@ -221,6 +223,8 @@ export async function checkToolEnvironment(c: Checks, f: FaultEnv, expected: rea
     const what = call.argv.slice(0, 60);
     if (!c.ok(call.env, `${what}: its environment is logged`)) continue;
     for (const name of SECRET_VARIABLES) c.ok(!call.env!.includes(name), `${what}: no ${name} in its environment`);
+    const foreign = call.env!.filter((name) => !TOOL_VARIABLES.has(name) && !name.startsWith('LC_'));
+    c.ok(foreign.length === 0, `${what}: only the variables a PostgreSQL tool needs in its environment${foreign.length ? ` (also ${foreign.join(', ')})` : ''}`);
     if (password && !call.versionProbe) c.ok(call.env!.includes('PGPASSWORD'), `${what}: the password reaches it through PGPASSWORD`);
   }
 }

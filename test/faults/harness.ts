@@ -49,9 +49,11 @@ export interface FaultEnv {
 const hex = (n: number) => randomBytes(n).toString('hex');
 
 /**
- * pg_dump/pg_restore shims: log argv + env names, then run the real tool (optionally slowed
- * down). With FAULT_SHIM_FAIL set, the tool fails instead, its error echoing that text and the
- * password it was given, as a real tool's message can (authentication, connection strings).
+ * pg_dump/pg_restore shims: log argv + env names, then run the real tool, optionally slowed
+ * down (FAULT_SHIM_DELAY holds pg_dump's output back, FAULT_SHIM_RESTORE_DELAY pg_restore's
+ * start). With FAULT_SHIM_FAIL set on the process that runs the tool, the tool fails instead,
+ * its error echoing that text and the password it was given, as a real tool's message can
+ * (authentication, connection strings).
  */
 async function writeShims(dir: string, log: string): Promise<void> {
   for (const tool of ['pg_dump', 'pg_restore']) {
@@ -59,8 +61,14 @@ async function writeShims(dir: string, log: string): Promise<void> {
     const script = `#!/bin/bash
 set -o pipefail
 # One line, written at once, per call: tools running at the same time never interleave ('%q' leaves no tab).
-entry="$(printf 'ARGV %s' "${tool}"; printf ' %q' "$@"; printf '\\tENV %s' "$(env | cut -d= -f1 | sort | tr '\\n' ' ')")"
+# The names the tool was given (its initial environment: not the ones bash adds itself).
+entry="$(printf 'ARGV %s' "${tool}"; printf ' %q' "$@"; printf '\\tENV %s' "$(tr '\\0' '\\n' < /proc/$$/environ | cut -d= -f1 | sort | tr '\\n' ' ')")"
 printf '%s\\n' "$entry" >> "${log}"
+# The tool's environment is an allow-list: the fault controls are read from the calling process's.
+control() { tr '\\0' '\\n' < "/proc/$PPID/environ" 2>/dev/null | sed -n "s/^$1=//p" | head -n 1; }
+FAULT_SHIM_FAIL="$(control FAULT_SHIM_FAIL)"
+FAULT_SHIM_DELAY="$(control FAULT_SHIM_DELAY)"
+FAULT_SHIM_RESTORE_DELAY="$(control FAULT_SHIM_RESTORE_DELAY)"
 if [ -n "$FAULT_SHIM_FAIL" ] && [ "$1" != --version ]; then
   printf '%s: error: %s (password "%s")\\n' "${tool}" "$FAULT_SHIM_FAIL" "$PGPASSWORD" >&2
   exit 1
@@ -68,6 +76,9 @@ fi
 if [ -n "$FAULT_SHIM_DELAY" ] && [ "${tool}" = pg_dump ] && [ "$1" != --version ]; then
   "${real}" "$@" | { sleep "$FAULT_SHIM_DELAY"; cat; }
   exit $?
+fi
+if [ -n "$FAULT_SHIM_RESTORE_DELAY" ] && [ "${tool}" = pg_restore ] && [ "$1" != --version ]; then
+  sleep "$FAULT_SHIM_RESTORE_DELAY"
 fi
 exec "${real}" "$@"
 `;

@@ -117,14 +117,16 @@ const secretsNeverLeak: Scenario = {
   },
 };
 
-/** The environment (names only) every pg_dump/pg_restore child got: PGPASSWORD, and no COTTON_* secret. */
+/** The environment (names only) every pg_dump/pg_restore child got: PGPASSWORD, and only allowed variables. */
 const toolEnvironment: Scenario = {
   id: 'security: pg tools inherit no secret variable',
   group: 'security',
-  how: 'with a database password set (COTTON_PG_PASSWORD): a backup, then a startup restore into an empty database, pg_dump/pg_restore shims logging the names of their environment variables',
+  how:
+    'with a database password set (COTTON_PG_PASSWORD), copy-target credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and a made-up secret variable in the environment: ' +
+    'a backup, then a startup restore into an empty database, pg_dump/pg_restore shims logging the names of their environment variables',
   expect:
     'pg_dump and pg_restore both ran (no logged environment = failure); PGPASSWORD present in every connecting invocation; ' +
-    'COTTON_MASTER_KEY, COTTON_PG_PASSWORD, COTTON_ADMIN_TOKEN absent from every invocation, `--version` probes included',
+    'only allowed variables (PATH, HOME, LANG, LC_*, TZ, TMPDIR, LD_LIBRARY_PATH, PGPASSWORD, PGCONNECT_TIMEOUT) in every invocation, `--version` probes included: no COTTON_*, AWS_* or other secret',
   async run() {
     const c = checks();
     const f = await createFaultEnv('fsecenv');
@@ -132,8 +134,10 @@ const toolEnvironment: Scenario = {
     target.pool.on('error', () => undefined);
     try {
       c.ok(f.env.COTTON_PG_PASSWORD, 'a database password is configured');
-      c.ok((await cli(f, ['backup'])).code === 0, 'a backup succeeds');
-      const restored = await startupRestore(f, target);
+      // An allow-list, not a deny-list: variables the product has never heard of stay out too.
+      const foreign = { AWS_ACCESS_KEY_ID: 'AKIAFAULTSUITE000001', AWS_SECRET_ACCESS_KEY: 'fault-suite-aws-secret-0123456789', ACME_BILLING_API_SECRET: 'fault-suite-made-up' };
+      c.ok((await cli(f, ['backup'], { env: foreign })).code === 0, 'a backup succeeds');
+      const restored = await startupRestore(f, target, foreign);
       c.ok(restored.served && restored.result.code === 0, `a startup restore into an empty database serves (exit ${restored.result.code})`);
       c.ok((await eventsOf(target.pool, 'Restored')).length === 1, 'the startup restore ran pg_restore to the end (Restored recorded)');
       await checkToolEnvironment(c, f, ['pg_dump', 'pg_restore']);

@@ -12,24 +12,23 @@ import { join } from 'node:path';
 export async function withFailingPgTool<T>(tool: 'pg_dump' | 'pg_restore', text: string, body: () => Promise<T>): Promise<T> {
   const real = execFileSync('sh', ['-c', `command -v ${tool}`]).toString().trim();
   const dir = await mkdtemp(join(tmpdir(), 'failing-pg-tool-'));
+  // The text is in the script itself: the tool's environment is an allow-list, a variable of ours would not reach it.
+  const quoted = `'${text.replace(/'/g, `'\\''`)}'`;
   await writeFile(
     join(dir, tool),
     `#!/bin/sh
 [ "$1" = --version ] && exec "${real}" "$@"
-printf '%s: error: %s (password "%s")\\n' "${tool}" "$FAILING_PG_TOOL_TEXT" "$PGPASSWORD" >&2
+printf '%s: error: %s (password "%s")\\n' "${tool}" ${quoted} "$PGPASSWORD" >&2
 exit 1
 `,
   );
   await chmod(join(dir, tool), 0o755);
-  const saved = { PATH: process.env.PATH, FAILING_PG_TOOL_TEXT: process.env.FAILING_PG_TOOL_TEXT };
-  process.env.PATH = `${dir}:${saved.PATH}`;
-  process.env.FAILING_PG_TOOL_TEXT = text;
+  const saved = process.env.PATH;
+  process.env.PATH = `${dir}:${saved}`;
   try {
     return await body();
   } finally {
-    process.env.PATH = saved.PATH;
-    if (saved.FAILING_PG_TOOL_TEXT === undefined) delete process.env.FAILING_PG_TOOL_TEXT;
-    else process.env.FAILING_PG_TOOL_TEXT = saved.FAILING_PG_TOOL_TEXT;
+    process.env.PATH = saved;
     await rm(dir, { recursive: true, force: true });
   }
 }

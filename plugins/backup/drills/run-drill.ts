@@ -13,7 +13,8 @@ import { findCandidates } from '../restore/find-candidates';
 import { restoreBackup, type RestoreContext } from '../restore/restore-backup';
 import { RestoreRejectedError } from '../restore/restore-rejection';
 import { compareState, type DrillProblem, type TableReport } from './compare-state';
-import { createScratchDatabaseFor, dropLeftover, findLeftovers, scratchDatabaseName } from './scratch-database';
+import { createScratchDatabaseFor, scratchDatabaseName } from './scratch-database';
+import { sweepLeftovers } from './sweep-leftovers';
 import { DRILL_UNLOCK, TRY_DRILL_LOCK } from './sql';
 
 export interface DrillContext {
@@ -79,18 +80,6 @@ export async function runDrill(ctx: DrillContext, options: DrillOptions): Promis
   } finally {
     lock.release();
   }
-}
-
-/** Drops what crashed drills left; only called under the drill lock, so none of them is running. */
-async function sweepLeftovers(ctx: DrillContext): Promise<string[]> {
-  const swept: string[] = [];
-  for (const leftover of await findLeftovers(ctx.pool, ctx.target.database)) {
-    await dropLeftover(ctx.pool, leftover);
-    await ctx.journal.append(`drill-${leftover.drillId}`, [{ type: 'DrillLeftoverDropped', data: { scratchDatabase: leftover.name, drillId: leftover.drillId } }]);
-    ctx.logger?.warn({ database: leftover.name }, 'dropped the scratch database of a restore drill that did not finish');
-    swept.push(leftover.name);
-  }
-  return swept;
 }
 
 async function drillLocked(ctx: DrillContext, options: DrillOptions): Promise<Omit<DrillReport, 'sweptLeftovers'>> {

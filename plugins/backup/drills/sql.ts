@@ -17,3 +17,7 @@ export const DRILL_DATABASES = `
 export const createScratchDatabase = (name: string) => `CREATE DATABASE ${escapeIdentifier(name)} TEMPLATE template0`;
 export const markScratchDatabase = (name: string, marker: string) => `COMMENT ON DATABASE ${escapeIdentifier(name)} IS ${escapeLiteral(marker)}`;
 export const dropScratchDatabase = (name: string) => `DROP DATABASE IF EXISTS ${escapeIdentifier(name)} WITH (FORCE)`;
+
+/** Client sessions on a database ($1): a scratch database someone is connected to may still be a drill's, whatever the lock says. */
+export const SESSIONS_ON_DATABASE = `
+  SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'`;

@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { BackupPluginError } from '../errors';
+import { toolEnvironment } from './child-environment';
 
 export interface ConnectionTarget {
   host: string;
@@ -23,18 +24,9 @@ export class PgToolError extends BackupPluginError {
   }
 }
 
-/**
- * The environment of a pg_dump/pg_restore child: the password travels as PGPASSWORD (never argv),
- * and none of our own secrets (COTTON_*) are handed down.
- */
+/** The environment of a pg_dump/pg_restore child: an allow-list (child-environment.ts), the password as PGPASSWORD. */
 export function childEnvironment(target: ConnectionTarget): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!name.startsWith('COTTON_') && !name.startsWith('PG')) env[name] = value;
-  }
-  if (target.password !== undefined) env.PGPASSWORD = target.password;
-  env.PGCONNECT_TIMEOUT = '15';
-  return env;
+  return toolEnvironment(target);
 }
 
 export function connectionArguments(target: ConnectionTarget): string[] {

@@ -66,10 +66,6 @@ export class HttpServer {
       answeredCode(request, code, message);
       await reply.code(status).send(errorBody(code, message));
     });
-    // Every answer, errors included: a JSON body must never be sniffed into HTML by a browser.
-    this.app.addHook('onRequest', async (_request, reply) => {
-      reply.header('x-content-type-options', 'nosniff');
-    });
     this.app.addHook('onResponse', async (request, reply) => {
       request.log.debug({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode }, 'request');
       if (reply.statusCode < 400 || reply.statusCode >= 500 || rejectionListeners.length === 0) return;

@@ -74,6 +74,8 @@ export const exampleEvents = {
   CopyStarted: { target: 'file:///mnt/copy', backupId: bid, manifestKey: h64, attempt: 1 },
   CopyCompleted: { target: 'file:///mnt/copy', backupId: bid, manifestKey: h64, objectsSent: 2, bytesSent: 2048, objectsSkipped: 1, bytesSkipped: 10, pointerAdvanced: true, durationMs: 12 },
   TargetPruned: { target: 'file:///mnt/copy', policy: 'last 7', keptBackups: 3, expiredBackupIds: [bid], deletedObjects: 1, bytesFreed: 100, deletedKeys: [h64], waitingObjects: 0 },
+  PrimaryReseeded: { source: 'offsite', backupId: bid, manifestKey: h64, objectsSent: 3, bytesSent: 4096, pointerAdvanced: true },
+  PrimaryReseedSkipped: { source: 'offsite', backupId: bid, reason: 'primary_has_newer', detail: 'the primary pointer names a newer backup' },
   CopyFailed: { target: 'file:///mnt/copy', backupId: bid, manifestKey: h64, attempts: 4, errorClass: 'StorageWriteError', message: 'the disk is full' },
   DrillStarted: { drillId: '3f2b8c4e-6a1d-4f7e-9b2a-1c3d5e7f9a0b', backupId: bid, manifestKey: h64, scratchDatabase: 'cotton_drill_0123abcd', trigger: 'cli' },
   DrillPassed: { drillId: '3f2b8c4e-6a1d-4f7e-9b2a-1c3d5e7f9a0b', backupId: bid, manifestKey: h64, tables: 12, rows: 3400, restoreMs: 900, durationMs: 1500 },

@@ -29,7 +29,7 @@ export function registerCopiesCommand(program: Command, runtime: CliRuntime): vo
       const states = await readTargetStates(services.backup.pool, settings, services.backup.clock.now());
       if (opts.json) return writeJson(runtime, { targets: states, synced });
       for (const s of synced ?? []) {
-        runtime.stdout.write(`sync ${s.target}: ${s.status}${s.copied.length ? `, copied ${s.copied.join(', ')}` : ''}${s.failed ? `; failed on ${s.failed.backupId}: ${s.failed.message}` : ''}\n`);
+        runtime.stdout.write(`sync ${s.target}: ${s.status}${s.copied.length ? `, copied ${s.copied.join(', ')}` : ''}${s.failed.map((f) => `; failed on ${f.backupId}: ${f.message}`).join('')}\n`);
       }
       runtime.stdout.write(formatStates(states));
       if (synced?.some((s) => s.status === 'failed')) throw new CliError('a copy failed (see above); the next run catches up');

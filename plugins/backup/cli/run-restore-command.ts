@@ -1,7 +1,10 @@
 import cliProgress from 'cli-progress';
 import { CliError } from '../../../src/cli/errors';
 import type { CliRuntime } from '../../../src/cli/runtime';
+import type { Pool } from 'pg';
 import { createPool } from '../../../src/db/pool';
+import type { ObjectStorage } from '../../../src/storage/object-storage';
+import type { CopiesRestoreInputs } from '../copies/restore-from-copies';
 import { systemClock } from '../../../src/host/clock';
 import { connectionTarget } from '../services';
 import { DATABASE_NAME, ensureDatabase, explicitRestore } from '../restore/explicit-restore';
@@ -14,7 +17,9 @@ import { servicesFromRuntime, writeJson } from './services-from-runtime';
 import { whileReading } from '../retention/reading-lease';
 import { openNamedTarget } from '../copies/open-target';
 import { backupSettingsOf } from '../settings';
-import { reseedPrimary } from '../copies/restore-from-copies';
+import { reseedPrimary, type ReseedOutcome } from '../copies/reseed-primary';
+import { targetBehindRecord } from '../copies/target-behind-record';
+import { createJournal } from '../projections/journal';
 import { RESTORE_EXIT, type RestoreCommandOptions } from './restore-command';
 
 /** What `cotton-backup restore` does (restore-command.ts registers it). */
@@ -27,7 +32,17 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
   if (!DATABASE_NAME.test(database)) throw new CliError(`--target-database "${database}" is not a plain database name`);
   const source = opts.from === undefined ? undefined : await openNamedTarget(runtime, backupSettingsOf(config).copies, opts.from);
   const sourceStorage = source?.storage ?? (await runtime.storage());
-  // Before the target is created or migrated: an unknown id must leave no trace.
+  // Before the target is created or migrated: a copy behind the record, or an unknown id, must leave no trace.
+  if (source && opts.backup === undefined) {
+    const behind = await targetBehindRecord(runtime.pool(), source.target.name, source.storage, await runtime.masterEncryptionKey()).catch(noRecord);
+    if (behind) {
+      throw new CliError(
+        `restore refused: copy target ${source.target.name} is behind this database's record of what was copied there: ${behind}; nothing was created or changed. ` +
+          'Restore a backup you choose with --backup <id> (`cotton-backup list`), or run `cotton-backup copies --sync` first',
+        RESTORE_EXIT.refused,
+      );
+    }
+  }
   if (opts.backup !== undefined) {
     const known = await listKnownManifests(sourceStorage, await runtime.masterEncryptionKey());
     if (!known.some((k) => k.backupId === opts.backup)) {
@@ -64,7 +79,7 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
       },
     }, runtime.logger()));
     if (barStarted) bar.stop();
-    const reseeded = source ? await reseedPrimary(source.storage, primaryCtx.storage, report.manifestKey, { ...services.copies, clock: systemClock }) : undefined;
+    const reseeded = source ? await reseed(source, primaryCtx.storage, report, database === config.database.database, pool, { ...services.copies, clock: systemClock }) : undefined;
     const outcome = {
       status: 'restored',
       database,
@@ -77,7 +92,7 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
       restoreMs: report.restoreMs,
       refusedNewer: report.refused.map((r) => r.message),
       restoreStream: `restore-${report.restoreId}`,
-      ...(source ? { source: source.target.name, primaryReseeded: { objectsSent: reseeded!.objectsSent, bytesSent: reseeded!.bytesSent } } : {}),
+      ...(source ? { source: source.target.name, primary: reseeded!.event.data } : {}),
     };
     if (opts.json) writeJson(runtime, outcome);
     else {
@@ -86,7 +101,7 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
         `restored backup ${outcome.backupId} (created ${outcome.createdAtUtc}, ${outcome.bytes} bytes) into database "${database}"` +
           `${created ? ' (created)' : ''}; verified in ${outcome.verifyMs} ms, restored in ${outcome.restoreMs} ms\n`,
       );
-      if (source) runtime.stdout.write(`read from copy target ${source.target.name}; primary storage re-seeded (${reseeded!.objectsSent} objects, ${reseeded!.bytesSent} bytes sent) and its pointer names this backup\n`);
+      if (source) runtime.stdout.write(`read from copy target ${source.target.name}; ${reseedSentence(reseeded!)}\n`);
     }
   } catch (error) {
     if (barStarted) bar.stop();
@@ -108,6 +123,35 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
     }
     throw error;
   }
+}
+
+/** The re-seed's event goes into the restore's own stream, beside the restore it follows. */
+async function reseed(
+  source: { target: { name: string }; storage: ObjectStorage },
+  primary: ObjectStorage,
+  report: { restoreId: string; backupId: string; manifestKey: string; manifest: { createdAtUtc: string } },
+  intoCottonsDatabase: boolean,
+  pool: Pool,
+  inputs: CopiesRestoreInputs,
+): Promise<ReseedOutcome> {
+  const restored = { backupId: report.backupId, manifestKey: report.manifestKey, createdAtUtc: report.manifest.createdAtUtc, intoCottonsDatabase };
+  const outcome = await reseedPrimary({ name: source.target.name, storage: source.storage }, primary, restored, inputs);
+  await createJournal(pool).append(`restore-${report.restoreId}`, [outcome.event]);
+  return outcome;
+}
+
+function reseedSentence(outcome: ReseedOutcome): string {
+  const e = outcome.event;
+  if (e.type === 'PrimaryReseeded') {
+    return `primary storage re-seeded (${e.data.objectsSent} objects, ${e.data.bytesSent} bytes sent)${e.data.pointerAdvanced ? ' and its pointer names this backup' : ''}`;
+  }
+  return e.type === 'PrimaryReseedSkipped' ? `primary storage left as it was: ${e.data.detail}` : '';
+}
+
+// No catalogue to compare with (a bare machine: no database, or not migrated yet): nothing is recorded.
+function noRecord(error: { code?: string }): undefined {
+  if (error.code === '42P01' || error.code === '3F000' || error.code === '3D000') return undefined;
+  throw error;
 }
 
 function mib(bytes: number): number {

@@ -20,17 +20,21 @@ export function registerVerifyCommand(program: Command, runtime: CliRuntime): vo
       if (opts.backup !== undefined && !/^[0-9a-f]{32}$/.test(opts.backup)) {
         throw new CliError(`--backup must be a backup id of 32 lowercase hex characters, got "${opts.backup}"`);
       }
-      const [services, { recordVerification }, { verifyBackup }, { whileReading }, { openNamedTarget }] = await Promise.all([
+      const [services, { recordVerification }, { verifyBackup }, { whileReading }, { openNamedTarget }, { verifyCopy }] = await Promise.all([
         servicesFromRuntime(runtime),
         import('../verify/record-verification'),
         import('../verify/verify-backup'),
         import('../retention/reading-lease'),
         import('../copies/open-target'),
+        import('../copies/verify-targets'),
       ]);
       const { backup } = services;
       const target = opts.target === undefined ? undefined : await openNamedTarget(runtime, services.copies.settings, opts.target);
       const storage = target?.storage ?? backup.storage;
-      const report = await whileReading(backup.pool, opts.backup, () => verifyBackup(storage, backup.masterEncryptionKey, { backupId: opts.backup }));
+      const options = { backupId: opts.backup };
+      const report = await whileReading(backup.pool, opts.backup, () =>
+        target ? verifyCopy(backup.pool, target.target.name, storage, backup.masterEncryptionKey, options) : verifyBackup(storage, backup.masterEncryptionKey, options),
+      );
       if (opts.record) await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'cli', target: target?.target.name, logger: runtime.logger() });
       if (opts.json) writeJson(runtime, { ok: report.problems.length === 0, ...report });
       else {

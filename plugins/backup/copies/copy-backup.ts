@@ -1,7 +1,7 @@
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { Clock } from '../../../src/host/services';
 import { pointerStorageKey } from '../../../src/keys/keys';
-import { recordInBackupIndex } from '../manifest/backup-index';
+import { recordInBackupIndex, type IndexEntry } from '../manifest/backup-index';
 import { readManifest, readPointer, writePointer } from '../manifest/manifest-store';
 import { failpoint } from '../failpoints';
 import { digestStream } from '../../../src/storage/digest';
@@ -13,6 +13,8 @@ export interface CopyResult extends ObjectCopyTally {
   manifestKey: string;
   /** False when the target's pointer already named a newer backup (a catch-up of an older one). */
   pointerAdvanced: boolean;
+  /** The destination's index was unreadable and was rebuilt from the manifests it holds. */
+  indexRebuilt: boolean;
   /** Objects rewritten because a verification of the destination found them damaged. */
   repairedKeys: string[];
 }
@@ -24,10 +26,10 @@ export interface CopyOptions {
   masterEncryptionKey: Buffer;
   concurrency: number;
   clock: Clock;
-  /** Name this backup in the pointer even if it names a newer one (re-seeding the primary from the backup restored). */
-  forcePointer?: boolean;
   /** Keys the destination's last verification found damaged: rewritten from the source whatever their size. */
   repair?: readonly string[];
+  /** What the database records the destination holds: an unreadable index is rebuilt from those still present. */
+  indexCandidates?: readonly IndexEntry[];
 }
 
 export class NoRawAccessError extends Error {
@@ -68,10 +70,11 @@ export async function copyBackup(
   await failpoint('copy.afterChunks');
   await copyObjects(source, opened.backend, [manifestKey], 1, tally);
   await readBackManifest(primary, opened, manifestKey, tally);
-  await recordInBackupIndex(opened.storage, options.masterEncryptionKey, { manifestKey, backupId: manifest.backupId, createdAtUtc: manifest.createdAtUtc });
+  const entry = { manifestKey, backupId: manifest.backupId, createdAtUtc: manifest.createdAtUtc };
+  const { rebuilt } = await recordInBackupIndex(opened.storage, options.masterEncryptionKey, entry, options.indexCandidates);
   await failpoint('copy.beforePointer');
   const pointerAdvanced = await advancePointer(opened.storage, options, manifest.backupId, manifestKey, manifest.createdAtUtc);
-  return { ...tally, backupId: manifest.backupId, manifestKey, pointerAdvanced, repairedKeys };
+  return { ...tally, backupId: manifest.backupId, manifestKey, pointerAdvanced, indexRebuilt: rebuilt, repairedKeys };
 }
 
 async function holdsIntact(storage: ObjectStorage, key: string): Promise<boolean> {
@@ -104,7 +107,7 @@ async function advancePointer(
 ): Promise<boolean> {
   const key = pointerStorageKey(options.masterEncryptionKey);
   const current = await readPointer(storage, key).catch(() => undefined);
-  if (current && current.latestManifestStorageKey !== manifestKey && !options.forcePointer) {
+  if (current && current.latestManifestStorageKey !== manifestKey) {
     const named = await readManifest(storage, current.latestManifestStorageKey).catch(() => undefined);
     if (named && Date.parse(named.createdAtUtc) > Date.parse(createdAtUtc)) return false;
   }

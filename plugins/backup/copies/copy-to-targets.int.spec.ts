@@ -87,9 +87,13 @@ describe('copies to a folder target after every backup', () => {
     expect((await readPointer(target(), pointerStorageKey(f.masterEncryptionKey)))!.latestBackupId).toBe(before);
   });
 
-  it('catches up the backups the target missed, oldest first, and ends with the newest named', async () => {
+  it('catches up the backups the target missed, the newest first, and ends with the newest named', async () => {
     await appendBulkRows(f.db.pool, 70_000, 20);
+    const since = (await f.db.pool.query('SELECT max(global_position) AS p FROM cotton_backup.events')).rows[0].p;
     const o = await runBackup(f.services.backup);
+    const started = await f.db.pool.query("SELECT data->>'backupId' AS id FROM cotton_backup.events WHERE type = 'CopyStarted' AND global_position > $1 ORDER BY global_position", [since]);
+    expect(started.rows.length).toBeGreaterThan(1);
+    expect(started.rows[0].id).toBe(o.backupId);
     const { rows } = await f.db.pool.query("SELECT backup_id FROM cotton_backup.backup_history WHERE status = 'succeeded' ORDER BY started_at");
     const held = await f.db.pool.query('SELECT backup_id FROM cotton_backup.copied_backups WHERE target = $1', ['disk2']);
     expect(new Set(held.rows.map((r) => r.backup_id))).toEqual(new Set(rows.map((r) => r.backup_id)));

@@ -12,7 +12,7 @@ import { copyBackup } from './copy-backup';
 import { openTarget, type OpenedTarget } from './open-target';
 import { notifyCopyOverdue } from './copy-overdue';
 import type { CopySettings, CopyTarget } from './settings';
-import { BACKUPS_TO_HOLD, DAMAGED_KEYS, TARGET_UNLOCK, TRY_TARGET_LOCK } from './sql';
+import { BACKUPS_TO_HOLD, DAMAGED_KEYS, HELD_BY_TARGET, TARGET_UNLOCK, TRY_TARGET_LOCK } from './sql';
 
 export interface CopyContext {
   pool: Pool;
@@ -38,14 +38,16 @@ export interface TargetOutcome {
   /** 'busy': another process copies to this target right now. */
   status: 'copied' | 'failed' | 'busy' | 'nothing';
   copied: string[];
-  failed?: { backupId: string; message: string };
+  /** Backups that could not be copied this run (each recorded as CopyFailed); the others went on. */
+  failed: { backupId: string; message: string }[];
 }
 
 /**
- * Brings every target up to date: each backup retention keeps that the target does not hold yet,
- * oldest first (the catch-up of a target that was down or a host that was stopped), and the newest
- * every time (a target that lost it gets it again). One run per target at a time across hosts;
- * each copy retried with backoff, then recorded as failed (the next run catches up).
+ * Brings every target up to date: the newest backup first, every time (a target that lost it gets
+ * it again), then each older one retention keeps that the target does not hold yet, newest to
+ * oldest (the catch-up of a target that was down or a host that was stopped). One run per target
+ * at a time across hosts; each copy retried with backoff, then recorded as CopyFailed and skipped:
+ * one backup that cannot be read must not keep the newer ones on the box.
  */
 export async function copyToTargets(ctx: CopyContext, only?: readonly CopyTarget[]): Promise<TargetOutcome[]> {
   const outcomes: TargetOutcome[] = [];
@@ -61,7 +63,7 @@ async function copyToTarget(ctx: CopyContext, target: CopyTarget): Promise<Targe
     (client) => (locked.value ? client.query(TARGET_UNLOCK, [target.name]) : Promise.resolve()),
   );
   try {
-    if (!locked.value) return { target: target.name, status: 'busy', copied: [] };
+    if (!locked.value) return { target: target.name, status: 'busy', copied: [], failed: [] };
     const outcome = await copyPlan(ctx, target);
     await notifyCopyOverdue(ctx, target.name).catch((error: Error) => ctx.logger?.error({ target: target.name, err: error.message }, 'could not check whether the copy target is overdue'));
     return outcome;
@@ -72,26 +74,28 @@ async function copyToTarget(ctx: CopyContext, target: CopyTarget): Promise<Targe
 
 async function copyPlan(ctx: CopyContext, target: CopyTarget): Promise<TargetOutcome> {
   const { rows } = await ctx.pool.query<{ backup_id: string; manifest_key: string; held: boolean }>(BACKUPS_TO_HOLD, [target.name]);
-  const plan = rows.filter((r, i) => !r.held || i === rows.length - 1);
-  if (plan.length === 0) return { target: target.name, status: 'nothing', copied: [] };
+  const plan = rows.filter((r, i) => !r.held || i === rows.length - 1).reverse();
+  if (plan.length === 0) return { target: target.name, status: 'nothing', copied: [], failed: [] };
   const opened = await (ctx.open ?? ((t) => openTarget(t, ctx.settings, ctx.masterEncryptionKey, ctx.zstdLevel)))(target);
   const copied: string[] = [];
+  const failed: TargetOutcome['failed'] = [];
   const damaged = await ctx.pool.query<{ damaged_keys: string[] }>(DAMAGED_KEYS, [target.name]);
   let repair = damaged.rows[0]?.damaged_keys ?? [];
   try {
     for (const row of plan) {
       const failure = await copyWithRetries(ctx, opened, row.backup_id, row.manifest_key, repair);
       repair = [];
-      if (failure) return { target: target.name, status: 'failed', copied, failed: { backupId: row.backup_id, message: failure } };
-      copied.push(row.backup_id);
+      if (failure) failed.push({ backupId: row.backup_id, message: failure });
+      else copied.push(row.backup_id);
     }
+    if (failed.length > 0) return { target: target.name, status: 'failed', copied, failed };
     if (ctx.prune) {
       // Nothing of this deployment is in flight to the target now: the lock is ours. A failed prune is the next run's.
       await pruneLocked({ ...ctx, ...ctx.prune }, opened, false).catch((error: Error) =>
         ctx.logger?.error({ target: target.name, err: error.message }, 'the prune after the copy failed; the next copy run tries again'),
       );
     }
-    return { target: target.name, status: 'copied', copied };
+    return { target: target.name, status: 'copied', copied, failed };
   } finally {
     await opened.close();
   }
@@ -105,12 +109,15 @@ async function copyWithRetries(ctx: CopyContext, opened: OpenedTarget, backupId:
     await ctx.journal.append(stream, [{ type: 'CopyStarted', data: { target, backupId, manifestKey, attempt } }]);
     const started = performance.now();
     try {
+      const held = await ctx.pool.query<{ backup_id: string; manifest_key: string; copied_at: string }>(HELD_BY_TARGET, [target]);
       const r = await copyBackup(ctx.storage, opened, manifestKey, {
         masterEncryptionKey: ctx.masterEncryptionKey,
         concurrency: ctx.settings.concurrency,
         clock: ctx.clock,
         repair,
+        indexCandidates: held.rows.map((h) => ({ manifestKey: h.manifest_key, backupId: h.backup_id, createdAtUtc: h.copied_at })),
       });
+      if (r.indexRebuilt) ctx.logger?.warn({ target, backupId }, "the target's backup index was unreadable: rebuilt from the manifests it holds");
       const durationMs = Math.round(performance.now() - started);
       const { objectsSent, bytesSent, objectsSkipped, bytesSkipped, pointerAdvanced, repairedKeys } = r;
       const data = { target, backupId, manifestKey, objectsSent, bytesSent, objectsSkipped, bytesSkipped, pointerAdvanced, durationMs };

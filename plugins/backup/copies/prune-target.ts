@@ -1,4 +1,5 @@
-import { backupIndexKey, readBackupIndex, writeBackupIndex, type IndexEntry } from '../manifest/backup-index';
+import { BackupIndexUnreadableError, backupIndexKey, readBackupIndex, writeBackupIndex, type IndexEntry } from '../manifest/backup-index';
+import { targetBehindRecord } from './target-behind-record';
 import { readManifest, readPointer } from '../manifest/manifest-store';
 import { MASTER_KEY_SENTINEL } from '../cotton-tables/never-touched';
 import { describePolicy, type RetentionPolicy } from '../retention/settings';
@@ -78,7 +79,12 @@ export async function pruneLocked(ctx: PruneContext, opened: OpenedTarget, dryRu
   const mek = ctx.masterEncryptionKey;
   const pointerKey = pointerStorageKey(mek);
   const pointer = await readPointer(opened.storage, pointerKey);
-  const index = await readBackupIndex(opened.storage, mek);
+  const index = await readBackupIndex(opened.storage, mek).catch((error: Error) => {
+    throw error instanceof BackupIndexUnreadableError ? new PruneRefusedError(name, error.message) : error;
+  });
+  const { rows } = await ctx.pool.query<{ key: string; since: Date }>(CONDEMNED, [name]);
+  const behind = await targetBehindRecord(ctx.pool, name, opened.storage, mek, new Set(rows.map((r) => r.key)));
+  if (behind) throw new PruneRefusedError(name, `the target is behind this database's record of what was copied there: ${behind}. The next copy run (\`cotton-backup copies --sync\`) puts back what is still there`);
   const entries: IndexEntry[] = [...index];
   if (pointer && !entries.some((e) => e.manifestKey === pointer.latestManifestStorageKey)) {
     entries.unshift({ manifestKey: pointer.latestManifestStorageKey, backupId: pointer.latestBackupId, createdAtUtc: pointer.updatedAtUtc });
@@ -97,10 +103,9 @@ export async function pruneLocked(ctx: PruneContext, opened: OpenedTarget, dryRu
   const stored: string[] = [];
   for await (const key of opened.backend.list()) stored.push(key);
   // Without a readable pointer and index nothing is known to be kept: sweeping would take everything.
-  if (stored.length > 0 && (!pointer || (index.length === 0 && (await opened.storage.exists(backupIndexKey(mek)))))) {
-    throw new PruneRefusedError(name, pointer ? 'its backup index does not parse' : 'it holds objects but no latest-backup pointer under this master key (is COTTON_MASTER_KEY the one the copies were made with?)');
+  if (stored.length > 0 && !pointer) {
+    throw new PruneRefusedError(name, 'it holds objects but no latest-backup pointer under this master key (is COTTON_MASTER_KEY the one the copies were made with?)');
   }
-  const { rows } = await ctx.pool.query<{ key: string; since: Date }>(CONDEMNED, [name]);
   const now = ctx.clock.now();
   const plan = planPrune({
     backups,
@@ -118,9 +123,11 @@ export async function pruneLocked(ctx: PruneContext, opened: OpenedTarget, dryRu
   if (dryRun || plan.unreadable.length > 0) return report;
 
   const expired = plan.decisions.filter((d) => !d.keep).map((d) => d.backupId);
-  // The index first: a restore never looks for a backup whose objects are about to go.
-  if (expired.length > 0) await writeBackupIndex(opened.storage, mek, index.filter((e) => !expired.includes(e.backupId)));
+  // Condemned before the index drops them: until TargetPruned forgets them, the record still says
+  // the target holds them, and a condemned manifest is how targetBehindRecord knows why it is gone.
   await ctx.pool.query(CONDEMN, [name, plan.waiting, now]);
+  // The index next: a restore never looks for a backup whose objects are about to go.
+  if (expired.length > 0) await writeBackupIndex(opened.storage, mek, index.filter((e) => !expired.includes(e.backupId)));
   const deletedKeys: string[] = [];
   for (const key of plan.deletable) {
     const size = await opened.backend.size(key);

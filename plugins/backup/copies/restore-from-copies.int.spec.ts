@@ -68,7 +68,10 @@ describe('recovery on a bare machine: database dropped and primary storage delet
       const events = await restoreEvents(pool);
       const started = events.filter((e) => e.type === 'RestoreStarted');
       expect(started.at(-1)!.data).toMatchObject({ backupId: outcome.backupId, source: 'offsite' });
-      expect(events.some((e) => e.type === 'RestoreRejected' && e.data.reason === 'no_pointer')).toBe(true);
+      // The copy's pointer was the only one readable: it was tried first, and the choice is told.
+      const told = await pool.query('SELECT content FROM notifications WHERE title = $1', [RESTORED_TITLE]);
+      expect(told.rows[0].content).toContain('restored from copy target offsite, the source with the newest backup that verified (also read: the primary storage: no readable pointer)');
+      expect(events.find((e) => e.type === 'PrimaryReseeded')?.data).toMatchObject({ source: 'offsite', backupId: outcome.backupId, pointerAdvanced: true });
     } finally {
       await host.stop();
     }
@@ -79,7 +82,7 @@ describe('recovery on a bare machine: database dropped and primary storage delet
     expect(report.sha256).toBe(outcome.dumpContentHash);
   });
 
-  it('`restore --from <target>` reads the copy into another database and re-seeds a lost primary', async () => {
+  it('`restore --from <target>` reads the copy into another database and leaves the primary storage as it was', async () => {
     await rm(join(root, 'files'), { recursive: true, force: true });
     const other = `${db.name}_from`;
     const env = { ...cliEnvironment(db, root, MASTER_KEY, PLUGINS_PATH), COTTON_BACKUP_COPIES: `offsite=file://${join(root, 'offsite')}` };
@@ -89,8 +92,9 @@ describe('recovery on a bare machine: database dropped and primary storage delet
       expect(unknown.stderr).toContain('no copy target "nowhere": COTTON_BACKUP_COPIES names offsite');
       const r = await runCliCaptured(env, 'restore', '--from', 'offsite', '--target-database', other, '--json');
       expect(r.stderr).toBe('');
-      expect(JSON.parse(r.stdout)).toMatchObject({ status: 'restored', backupId: outcome.backupId, source: 'offsite' });
-      expect((await verifyBackup(storageOf(root), mek)).sha256).toBe(outcome.dumpContentHash);
+      expect(JSON.parse(r.stdout)).toMatchObject({ status: 'restored', backupId: outcome.backupId, source: 'offsite', primary: { reason: 'not_cottons_database' } });
+      // A test restore into a scratch database writes nothing to the primary: it still holds no backup.
+      expect(await readPointer(storageOf(root), pointerStorageKey(mek)).catch(() => undefined)).toBeUndefined();
     } finally {
       await adminQuery(`DROP DATABASE IF EXISTS "${other}" WITH (FORCE)`);
     }

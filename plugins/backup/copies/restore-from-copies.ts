@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../../src/host/services';
-import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { RestoreAbortedError, type RestoreContext, type RestoreReport } from '../restore/restore-backup';
 import { startupRestore } from '../restore/startup-restore';
-import { copyBackup, type CopyResult } from './copy-backup';
+import { restoreTargetState } from '../restore/database-state';
+import { restoreMarkerKey } from '../restore/restore-marker';
+import type { ObjectStorage } from '../../../src/storage/object-storage';
+import { rankSources, sourceChoice, type RankedSource } from './rank-sources';
+import { reseedPrimary } from './reseed-primary';
 import { openTarget, type OpenedTarget } from './open-target';
 import type { CopySettings, CopyTarget } from './settings';
 
@@ -17,85 +20,74 @@ export interface CopiesRestoreInputs {
 }
 
 /**
- * Puts a restored backup back in the primary storage: its objects, manifest and index entry, then
- * the pointer naming it (whatever the pointer named before: it named nothing that verified), so
- * Cotton's own restore and its GC protection work from the primary again.
- */
-export async function reseedPrimary(from: ObjectStorage, primary: ObjectStorage, manifestKey: string, inputs: CopiesRestoreInputs): Promise<CopyResult> {
-  return copyBackup(from, { backend: primary.backend!, storage: primary }, manifestKey, {
-    masterEncryptionKey: inputs.masterEncryptionKey,
-    concurrency: inputs.settings.concurrency,
-    clock: inputs.clock,
-    forcePointer: true,
-  });
-}
-
-/**
- * Startup restore on a bare machine: the primary storage first, then each copy target in the
- * order COTTON_BACKUP_COPIES lists them; the first that yields a backup that verifies is restored
- * (with COTTON_RESTORE_FALLBACK=previous, the newest of that storage that verifies), the log and
- * RestoreStarted say where it came from, and the primary is re-seeded from it. When no storage
- * has one, the primary's refusal is thrown with every target's refusal events added to it.
+ * Startup restore on a bare machine: every source's pointer is read first (the primary storage
+ * and each copy target), and the sources are tried newest backup first (rank-sources.ts); the
+ * first that yields a backup that verifies is restored (with COTTON_RESTORE_FALLBACK=previous, the
+ * newest of that storage that verifies), the log, RestoreStarted and the admins' notification say
+ * where it came from and why, and when it is a copy the primary is re-seeded from it. When no
+ * source has one, the primary's refusal is thrown with every other refusal's events added to it.
  */
 export async function startupRestoreFromAnywhere(
   ctx: RestoreContext,
   options: { enabled: boolean; fallback: 'none' | 'previous'; logger?: Logger },
   inputs: CopiesRestoreInputs,
 ): Promise<RestoreReport | undefined> {
+  if (inputs.settings.targets.length === 0 || !options.enabled) return startupRestore(ctx, options);
+  // Not empty: startupRestore says so and does nothing; no target is opened for that.
+  if (!(await restoreTargetState(ctx.pool, restoreMarkerKey(ctx.masterEncryptionKey))).empty) return startupRestore(ctx, options);
+  const opened: OpenedTarget[] = [];
   try {
-    return await startupRestore(ctx, options);
-  } catch (error) {
-    if (!(error instanceof RestoreAbortedError) || !error.databaseIsClean || inputs.settings.targets.length === 0) throw error;
-    options.logger?.warn({ reason: error.message }, 'startup restore: no backup in the primary storage verifies; trying the copy targets in order');
     for (const target of inputs.settings.targets) {
-      const report = await fromTarget(ctx, options, inputs, target, error);
-      if (report !== 'refused') return report;
+      try {
+        opened.push(await (inputs.open ?? ((t) => openTarget(t, inputs.settings, inputs.masterEncryptionKey, inputs.zstdLevel)))(target));
+      } catch (error) {
+        options.logger?.warn({ source: target.name, err: (error as Error).message }, `startup restore: copy target ${target.name} cannot be opened; it is not tried`);
+      }
     }
-    throw error;
+    const ranked = await rankSources([{ storage: ctx.storage }, ...opened.map((o) => ({ name: o.target.name, storage: o.storage }))], inputs.masterEncryptionKey);
+    const refusals: { source: RankedSource; error: RestoreAbortedError }[] = [];
+    for (const source of ranked) {
+      try {
+        const report = await startupRestore(source.name ? { ...ctx, storage: source.storage, sourceName: source.name } : ctx, options);
+        if (!report) return undefined;
+        passOver(report, refusals);
+        report.sourceNote = sourceChoice(source, ranked);
+        options.logger?.warn({ source: source.name ?? 'primary', backupId: report.backupId, createdAtUtc: report.manifest.createdAtUtc }, `startup restore: restored backup ${report.backupId} from ${report.sourceNote}`);
+        if (source.name) await reseed({ name: source.name, storage: source.storage }, ctx, report, inputs, options.logger);
+        return report;
+      } catch (error) {
+        if (!(error instanceof RestoreAbortedError) || !error.databaseIsClean) throw error;
+        options.logger?.warn({ source: source.name ?? 'primary', reason: error.message }, `startup restore: ${source.name ? `copy target ${source.name}` : 'the primary storage'} has no backup that verifies`);
+        refusals.push({ source, error });
+      }
+    }
+    const first = refusals.find((r) => !r.source.name) ?? refusals[0]!;
+    for (const r of refusals) if (r !== first) first.error.events.push(...r.error.events);
+    throw first.error;
+  } finally {
+    for (const o of opened) await o.close();
   }
 }
 
-async function fromTarget(
-  ctx: RestoreContext,
-  options: { enabled: boolean; fallback: 'none' | 'previous'; logger?: Logger },
-  inputs: CopiesRestoreInputs,
-  target: CopyTarget,
-  primaryRefusal: RestoreAbortedError,
-): Promise<RestoreReport | undefined | 'refused'> {
-  const opened = await (inputs.open ?? ((t) => openTarget(t, inputs.settings, inputs.masterEncryptionKey, inputs.zstdLevel)))(target);
-  try {
-    const report = await startupRestore({ ...ctx, storage: opened.storage, sourceName: target.name }, options);
-    if (!report) return undefined;
-    // The trail says why the primary was passed over before it says what was restored from where.
-    const passedOver = primaryRefusal.events.filter((e) => e.type === 'RestoreRejected');
-    report.events.unshift(...passedOver.map((e) => ({ ...e, data: { ...e.data, detail: `primary storage: ${String(e.data.detail)}`.slice(0, 4000) } })));
-    report.refused.unshift(...primaryRefusal.refused);
-    options.logger?.warn(
-      { source: target.name, backupId: report.backupId, createdAtUtc: report.manifest.createdAtUtc },
-      `startup restore: restored backup ${report.backupId} from copy target ${target.name}`,
-    );
-    await reseed(opened, ctx, report, inputs, options.logger);
-    return report;
-  } catch (error) {
-    if (!(error instanceof RestoreAbortedError) || !error.databaseIsClean) throw error;
-    options.logger?.warn({ source: target.name, reason: error.message }, `startup restore: copy target ${target.name} has no backup that verifies`);
-    primaryRefusal.events.push(...error.events);
-    return 'refused';
-  } finally {
-    await opened.close();
+// The trail says why the sources passed over were, before it says what was restored from where.
+function passOver(report: RestoreReport, refusals: readonly { source: RankedSource; error: RestoreAbortedError }[]): void {
+  for (const { source, error } of [...refusals].reverse()) {
+    const label = source.name ? `copy target ${source.name}` : 'primary storage';
+    const rejected = error.events.filter((e) => e.type === 'RestoreRejected');
+    report.events.unshift(...rejected.map((e) => ({ ...e, data: { ...e.data, detail: `${label}: ${String(e.data.detail)}`.slice(0, 4000) } })));
+    report.refused.unshift(...error.refused);
   }
 }
 
 // The database is restored either way: a failed re-seed is logged loudly, and the next backup
-// writes a complete one to the primary anyway.
-async function reseed(opened: OpenedTarget, ctx: RestoreContext, report: RestoreReport, inputs: CopiesRestoreInputs, logger?: Logger): Promise<void> {
+// writes a complete one to the primary anyway. The startup restore went into Cotton's database.
+async function reseed(from: { name: string; storage: ObjectStorage }, ctx: RestoreContext, report: RestoreReport, inputs: CopiesRestoreInputs, logger?: Logger): Promise<void> {
   try {
-    const seeded = await reseedPrimary(opened.storage, ctx.storage, report.manifestKey, inputs);
-    logger?.warn(
-      { source: opened.target.name, backupId: report.backupId, objectsSent: seeded.objectsSent, bytesSent: seeded.bytesSent },
-      `primary storage re-seeded from copy target ${opened.target.name}: backup ${report.backupId} and the pointer naming it`,
-    );
+    const restored = { backupId: report.backupId, manifestKey: report.manifestKey, createdAtUtc: report.manifest.createdAtUtc, intoCottonsDatabase: true };
+    const seeded = await reseedPrimary(from, ctx.storage, restored, inputs);
+    report.events.push(seeded.event);
+    logger?.warn({ source: from.name, backupId: report.backupId, ...seeded.event.data }, seeded.result ? `primary storage re-seeded from copy target ${from.name}` : 'primary storage not re-seeded');
   } catch (error) {
-    logger?.error({ source: opened.target.name, err: (error as Error).message }, 'could not re-seed the primary storage from the copy target; the next backup writes a complete one');
+    logger?.error({ source: from.name, err: (error as Error).message }, 'could not re-seed the primary storage from the copy target; the next backup writes a complete one');
   }
 }

@@ -22,6 +22,13 @@ export const COPIED_BACKUP = `
   INSERT INTO cotton_backup.copied_backups (target, backup_id, manifest_key, copied_at) VALUES ($1, $2, $3, $4)
   ON CONFLICT (target, backup_id) DO UPDATE SET copied_at = excluded.copied_at`;
 
+/** The backups the database records this target holds, newest copy first (an index rebuild's candidates, what a target must not fall behind). */
+export const HELD_BY_TARGET = `
+  SELECT backup_id, manifest_key, to_char(copied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS copied_at
+    FROM cotton_backup.copied_backups WHERE target = $1 ORDER BY copied_at DESC LIMIT 100`;
+
+export const TARGET_LAST_COPIED = 'SELECT last_backup_id, last_manifest_key FROM cotton_backup.copy_targets WHERE target = $1';
+
 export const COPY_FAILED = `
   INSERT INTO cotton_backup.copy_targets AS t (target, first_seen_at, last_failure_at, last_error, copies_failed) VALUES ($1, $2, $2, $3, 1)
   ON CONFLICT (target) DO UPDATE SET last_failure_at = excluded.last_failure_at, last_error = excluded.last_error,

@@ -268,6 +268,22 @@ export const eventSchemas = {
     errorClass,
     message,
   }),
+  /** A backup restored from a copy target put back in the primary storage: the objects it lacked, and its pointer only if that moved forward. */
+  PrimaryReseeded: z.strictObject({
+    source: z.string().min(1).max(300),
+    backupId,
+    manifestKey: hex64,
+    objectsSent: count,
+    bytesSent: bytes,
+    pointerAdvanced: z.boolean(),
+  }),
+  /** Why a restore from a copy target left the primary storage as it was. */
+  PrimaryReseedSkipped: z.strictObject({
+    source: z.string().min(1).max(300),
+    backupId,
+    reason: z.enum(['not_cottons_database', 'primary_has_newer']),
+    detail: message,
+  }),
   /** A prune of a copy target (mark-and-sweep from every kept manifest): what retention expired there, and what was deleted. */
   TargetPruned: z.strictObject({
     target: z.string().min(1).max(300),

@@ -46,6 +46,8 @@ const invalidExamples: { type: EventType; data: unknown; path: string }[] = [
   { type: 'CopyStarted', data: { ...validExamples.CopyStarted, attempt: 0 }, path: 'attempt' },
   { type: 'CopyCompleted', data: { ...validExamples.CopyCompleted, bytesSent: -1 }, path: 'bytesSent' },
   { type: 'CopyFailed', data: { ...validExamples.CopyFailed, target: '' }, path: 'target' },
+  { type: 'PrimaryReseeded', data: { ...validExamples.PrimaryReseeded, pointerAdvanced: 'yes' }, path: 'pointerAdvanced' },
+  { type: 'PrimaryReseedSkipped', data: { ...validExamples.PrimaryReseedSkipped, reason: 'felt like it' }, path: 'reason' },
   { type: 'TargetPruned', data: { ...validExamples.TargetPruned, deletedKeys: ['x'] }, path: 'deletedKeys.0' },
   { type: 'RowsCounted', data: { ...validExamples.RowsCounted, tables: [{ schema: 'public', table: 'users', rows: -1 }] }, path: 'tables.0.rows' },
   { type: 'DrillStarted', data: { ...validExamples.DrillStarted, trigger: 'api' }, path: 'trigger' },

@@ -17,7 +17,7 @@ export const RESTORED_TITLE = 'Database restored automatically';
 export async function notifyRestoreCompleted(
   pool: Pool,
   clock: Clock,
-  restored: { manifest: Manifest; manifestKey: string; refusedNewer?: readonly string[] },
+  restored: { manifest: Manifest; manifestKey: string; refusedNewer?: readonly string[]; sourceNote?: string },
 ): Promise<NewEvent | undefined> {
   const { manifest, manifestKey } = restored;
   const zone = knownTimeZone(
@@ -30,6 +30,7 @@ export async function notifyRestoreCompleted(
     `The database was empty at startup and was restored from backup ${manifest.backupId} ` +
     `(database ${manifest.sourceDatabase} on ${manifest.sourceHost}:${manifest.sourcePort}), created ${display(created)} UTC ` +
     `(${display(created, zone)} ${zone}); the restore completed ${display(completed)} UTC (${display(completed, zone)} ${zone}).` +
+    (restored.sourceNote ? ` It was restored from ${restored.sourceNote}.` : '') +
     (refused.length > 0 ? ` Newer backups could not be verified and were skipped: ${refused.join(' | ')}` : '');
   return notifyAdmins(pool, {
     kind: 'restore_completed',

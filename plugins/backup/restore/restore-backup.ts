@@ -53,6 +53,8 @@ export interface RestoreOptions {
 
 export interface RestoreReport {
   restoreId: string;
+  /** Which storage the backup came from and why, when there was a choice (copies/rank-sources.ts). */
+  sourceNote?: string;
   backupId: string;
   manifestKey: string;
   manifest: Manifest;

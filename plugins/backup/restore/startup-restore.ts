@@ -95,6 +95,7 @@ export async function recordStartupRestore(
     manifest: report.manifest,
     manifestKey: report.manifestKey,
     refusedNewer: report.refused.map((r) => r.message),
+    sourceNote: report.sourceNote,
   });
   await recordNotified(journal, stream, notified, options.logger);
 }

@@ -18,7 +18,7 @@ import { failStaleBackups } from './fail-stale-backups';
 import { BackupCancelledError } from './backup-cancelled-error';
 import { notifyBackupFailed } from '../notifications/backup-failed';
 import { PRODUCER, PRODUCER_VERSION } from '../producer';
-import { recordInBackupIndex } from '../manifest/backup-index';
+import { recordInIndex } from './record-in-index';
 import { recordNotified } from '../notifications/record-notified';
 import { openDumpSnapshot, type CountedState } from '../dump/row-counts';
 
@@ -181,7 +181,7 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
       { type: 'ManifestCommitted', data: { backupId, manifestKey, previousManifestKey } },
     ]);
     await failpoint('backup.afterManifestCommitted');
-    await recordInBackupIndex(ctx.storage, ctx.masterEncryptionKey, { manifestKey, backupId, createdAtUtc: manifest.createdAtUtc });
+    await recordInIndex(ctx, { manifestKey, backupId, createdAtUtc: manifest.createdAtUtc });
 
     step = 'pointer';
     signal.throwIfAborted(); // never advance the pointer without holding the lock

@@ -86,17 +86,22 @@ export async function startS3Server(): Promise<TestS3Server> {
         answer.pipe(res);
       });
       forward.on('error', () => res.destroy());
+      if (body) {
+        // A body held whole goes to s3rver whole, whatever happens to the client after: cut
+        // short, s3rver would store the part that arrived (S3 stores a whole body or nothing).
+        forward.end(body);
+        return;
+      }
       // A client that dies mid-request (a killed writer) must not leave s3rver waiting for the rest
       // of the body: that connection would hold s3rver's close() forever.
       res.on('close', () => {
         if (!res.writableFinished) forward.destroy();
       });
-      if (body) forward.end(body);
-      else req.pipe(forward);
+      req.pipe(forward);
     };
-    if (method === 'PUT' && !/[?&]partNumber=/.test(url)) {
-      // S3 stores a PUT whole or not at all; s3rver keeps what arrived of a body cut short. So an
-      // object's body is held here until it is complete, and dropped if the client dies first.
+    if (method === 'PUT') {
+      // S3 stores a PUT (an object or a part) whole or not at all; s3rver keeps what arrived of a
+      // body cut short. So a body is held here until it is complete, and dropped if the client dies first.
       const pieces: Buffer[] = [];
       req.on('data', (piece: Buffer) => pieces.push(piece));
       req.on('end', () => send(Buffer.concat(pieces)));

@@ -102,7 +102,7 @@ export async function pruneLocked(ctx: PruneContext, opened: OpenedTarget, dryRu
   );
   const stored: string[] = [];
   for await (const key of opened.backend.list()) stored.push(key);
-  // Without a readable pointer and index nothing is known to be kept: sweeping would take everything.
+  // Without a readable pointer nothing is known to be kept: sweeping would take everything.
   if (stored.length > 0 && !pointer) {
     throw new PruneRefusedError(name, 'it holds objects but no latest-backup pointer under this master key (is COTTON_MASTER_KEY the one the copies were made with?)');
   }

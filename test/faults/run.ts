@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copiesScenarios } from './copies-scenarios';
+import { copyTrustScenarios } from './copy-trust-scenarios';
 import { corruptionScenarios } from './corruption-scenarios';
 import { crashScenarios, s3CrashScenarios } from './crash-scenarios';
 import { REPO } from './harness';
@@ -35,6 +36,7 @@ const all: Scenario[] = [
   ...securityScenarios,
   ...hostileScenarios,
   ...copiesScenarios,
+  ...copyTrustScenarios,
 ].filter((s) => !only || s.id.includes(only));
 const skipRestarts = args.includes('--no-restart');
 

@@ -79,7 +79,7 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
       },
     }, runtime.logger()));
     if (barStarted) bar.stop();
-    const reseeded = source ? await reseed(source, primaryCtx.storage, report, database === config.database.database, pool, { ...services.copies, clock: systemClock }) : undefined;
+    const reseeded = source ? await reseed(source, primaryCtx.storage, report, database === config.database.database, [runtime.pool(), pool], { ...services.copies, clock: systemClock }) : undefined;
     const outcome = {
       status: 'restored',
       database,
@@ -125,18 +125,25 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
   }
 }
 
-/** The re-seed's event goes into the restore's own stream, beside the restore it follows. */
+/**
+ * The re-seed concerns the primary storage, whose record is Cotton's database: its event goes there
+ * (stream restore-<id>, as the restore's own when that was Cotton's database too), so dropping a
+ * scratch database does not drop it. Only where Cotton's database has no event store yet (a bare
+ * machine) does it go to the restored database.
+ */
 async function reseed(
   source: { target: { name: string }; storage: ObjectStorage },
   primary: ObjectStorage,
   report: { restoreId: string; backupId: string; manifestKey: string; manifest: { createdAtUtc: string } },
   intoCottonsDatabase: boolean,
-  pool: Pool,
+  [cottonsPool, restoredPool]: [Pool, Pool],
   inputs: CopiesRestoreInputs,
 ): Promise<ReseedOutcome> {
   const restored = { backupId: report.backupId, manifestKey: report.manifestKey, createdAtUtc: report.manifest.createdAtUtc, intoCottonsDatabase };
   const outcome = await reseedPrimary({ name: source.target.name, storage: source.storage }, primary, restored, inputs);
-  await createJournal(pool).append(`restore-${report.restoreId}`, [outcome.event]);
+  const stream = `restore-${report.restoreId}`;
+  const recorded = await createJournal(cottonsPool).append(stream, [outcome.event]).then(() => true, noRecord);
+  if (!recorded) await createJournal(restoredPool).append(stream, [outcome.event]);
   return outcome;
 }
 

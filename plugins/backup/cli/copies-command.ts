@@ -32,7 +32,8 @@ export function registerCopiesCommand(program: Command, runtime: CliRuntime): vo
         runtime.stdout.write(`sync ${s.target}: ${s.status}${s.copied.length ? `, copied ${s.copied.join(', ')}` : ''}${s.failed.map((f) => `; failed on ${f.backupId}: ${f.message}`).join('')}\n`);
       }
       runtime.stdout.write(formatStates(states));
-      if (synced?.some((s) => s.status === 'failed')) throw new CliError('a copy failed (see above); the next run catches up');
+      // A backup skipped because it could not be copied fails the run too, though newer ones went out.
+      if (synced?.some((s) => s.status === 'failed' || s.failed.length > 0)) throw new CliError('a copy failed (see above); the next run catches up');
     });
 }
 

@@ -58,6 +58,10 @@ export const READ_ALL = `
    order by e.transaction_id, e.global_position
    limit $3`;
 
+/** $1 the rejected event's global position, $2 StoredEventRejected data; true when recorded now, false when it was already. */
+export const RECORD_STORED_EVENT_REJECTED = `
+  select cotton_backup.record_stored_event_rejected($1::bigint, $2::jsonb) as recorded`;
+
 /** $1 global position. */
 export const TRANSACTION_OF_POSITION = `
   select transaction_id::text as transaction_id from cotton_backup.events where global_position = $1::bigint`;

@@ -1,0 +1,28 @@
+import type { EventRow } from './rows';
+import * as sql from './sql';
+import { isPool, type EventDb } from './types';
+import { parseEvent, type InvalidEventError } from './vocabulary';
+
+const MAX_REASON = 4000;
+
+/**
+ * Records that a stored event failed validation on read (StoredEventRejected), once per event:
+ * cotton_backup.record_stored_event_rejected() (migration 010) appends only when no record of
+ * that global position exists, so every later read of the same row is a no-op.
+ *
+ * On a Pool a failure to record is swallowed: the reader skips the event either way, and the
+ * next read tries again. On a client it propagates, since the failed statement has aborted
+ * whatever transaction the caller had open.
+ */
+export async function recordStoredEventRejected(db: EventDb, row: EventRow, error: InvalidEventError): Promise<void> {
+  const event = parseEvent('StoredEventRejected', {
+    globalPosition: row.global_position,
+    streamId: row.stream_id,
+    streamVersion: row.stream_version,
+    rejectedType: row.type,
+    reason: error.message.slice(0, MAX_REASON),
+  });
+  const record = db.query(sql.RECORD_STORED_EVENT_REJECTED, [row.global_position, JSON.stringify(event.data)]);
+  if (isPool(db)) await record.catch(() => undefined);
+  else await record;
+}

@@ -37,8 +37,10 @@ REVOKE ALL ON FUNCTION cotton_backup.request_checkpoint(text) FROM PUBLIC;
 
 -- Records, once per stored event, that it failed validation on read (StoredEventRejected, built
 -- and validated by plugins/backup/events/record-rejection.ts). Its stream is named after the
--- event's global position; "once" is checked on the data, not on the stream's existence, so that
--- a row forged into that stream cannot stand in for the record. Returns false when it was there.
+-- event's global position; "once" is checked on the data (position, stream and version), not on
+-- the stream's existence, so that a row forged into that stream, or a record carried over from a
+-- replaced store (plugins/backup/events/carry-over-events.ts), cannot stand in for it.
+-- Returns false when it was there.
 CREATE FUNCTION cotton_backup.record_stored_event_rejected(p_global_position bigint, p_data jsonb)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE
@@ -51,7 +53,9 @@ BEGIN
   PERFORM pg_advisory_xact_lock(hashtextextended('cotton_backup.events/' || v_stream, 0));
   IF EXISTS (SELECT 1 FROM cotton_backup.events e
               WHERE e.stream_id = v_stream AND e.type = 'StoredEventRejected'
-                AND e.data ->> 'globalPosition' = p_global_position::text) THEN
+                AND e.data ->> 'globalPosition' = p_global_position::text
+                AND e.data ->> 'streamId' = p_data ->> 'streamId'
+                AND e.data ->> 'streamVersion' = p_data ->> 'streamVersion') THEN
     RETURN false;
   END IF;
   PERFORM cotton_backup.append_event(v_stream, NULL, 'StoredEventRejected', p_data);

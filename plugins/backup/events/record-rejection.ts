@@ -1,7 +1,7 @@
 import type { EventRow } from './rows';
 import * as sql from './sql';
 import { isPool, type EventDb } from './types';
-import { parseEvent, type InvalidEventError } from './vocabulary';
+import { parseEvent, type EventOf, type InvalidEventError } from './vocabulary';
 
 const MAX_REASON = 4000;
 
@@ -15,14 +15,19 @@ const MAX_REASON = 4000;
  * whatever transaction the caller had open.
  */
 export async function recordStoredEventRejected(db: EventDb, row: EventRow, error: InvalidEventError): Promise<void> {
-  const event = parseEvent('StoredEventRejected', {
+  const event = storedEventRejected(row, error);
+  const record = db.query(sql.RECORD_STORED_EVENT_REJECTED, [row.global_position, JSON.stringify(event.data)]);
+  if (isPool(db)) await record.catch(() => undefined);
+  else await record;
+}
+
+/** The StoredEventRejected that stands for a stored row which failed validation. */
+export function storedEventRejected(row: Pick<EventRow, 'global_position' | 'stream_id' | 'stream_version' | 'type'>, error: InvalidEventError) {
+  return parseEvent('StoredEventRejected', {
     globalPosition: row.global_position,
     streamId: row.stream_id,
     streamVersion: row.stream_version,
     rejectedType: row.type,
     reason: error.message.slice(0, MAX_REASON),
-  });
-  const record = db.query(sql.RECORD_STORED_EVENT_REJECTED, [row.global_position, JSON.stringify(event.data)]);
-  if (isPool(db)) await record.catch(() => undefined);
-  else await record;
+  }) as EventOf<'StoredEventRejected'>;
 }

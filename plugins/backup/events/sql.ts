@@ -153,7 +153,8 @@ export const ENABLE_EVENTS_UPDATE_GUARD = 'ALTER TABLE cotton_backup.events ENAB
 
 /** Every event of a store about to be replaced by pg_restore --clean, stream by stream. */
 export const EVENTS_TO_CARRY = `
-  SELECT stream_id, type, data, metadata, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at
+  SELECT global_position::text AS global_position, stream_id, stream_version::text AS stream_version, type, data, metadata,
+         to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at
     FROM cotton_backup.events ORDER BY stream_id, stream_version`;
 
 /** Whether a stream has any event (a restore whose stream is recorded is over). */

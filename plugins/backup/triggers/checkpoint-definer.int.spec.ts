@@ -30,6 +30,7 @@ describe('cotton_backup.request_checkpoint() for a role with EXECUTE only', () =
   afterAll(async () => {
     await f.db.pool.query(`REVOKE ALL ON SCHEMA cotton_backup FROM ${role}, ${bystander}`).catch(() => undefined);
     await f.db.pool.query(`REVOKE ALL ON FUNCTION cotton_backup.request_checkpoint(text) FROM ${role}`).catch(() => undefined);
+    await f.db.pool.query(`REVOKE ALL ON cotton_backup.checkpoint_requests FROM ${role}`).catch(() => undefined);
     await f.cleanup();
     await adminQuery(`DROP ROLE IF EXISTS ${role}; DROP ROLE IF EXISTS ${bystander}`);
   });
@@ -43,6 +44,17 @@ describe('cotton_backup.request_checkpoint() for a role with EXECUTE only', () =
       await c.end();
     }
     await servedBackupOf(f.db.pool, id);
+    // The README's optional grant: the view runs with its owner's rights, events stay closed.
+    await f.db.pool.query(`GRANT SELECT ON cotton_backup.checkpoint_requests TO ${role}`);
+    const follow = await as(role);
+    try {
+      expect((await follow.query('SELECT status, requested_by FROM cotton_backup.checkpoint_requests WHERE request_id = $1', [id])).rows).toEqual([
+        { status: 'served', requested_by: role },
+      ]);
+      await expect(follow.query('SELECT 1 FROM cotton_backup.events LIMIT 1')).rejects.toThrow(/permission denied/);
+    } finally {
+      await follow.end();
+    }
     const { rows } = await f.db.pool.query(`SELECT data FROM cotton_backup.events WHERE stream_id = $1`, [`request-${id}`]);
     expect(rows).toHaveLength(1);
     expect(rows[0].data).toMatchObject({ source: 'sql', requestedBy: role, reason: 'nightly", "source": "api", "requestedBy": "admin' });

@@ -98,4 +98,17 @@ describe('an invalid event in the store', () => {
     expect(res.status).toBe(202);
     await servedBackupOf(f.db.pool, ((await res.json()) as { requestId: string }).requestId);
   });
+
+  it('does not break /metrics or the admin page, which read event data in SQL', async () => {
+    const append = (stream: string, type: string, data: unknown) =>
+      f.db.pool.query(`SELECT cotton_backup.append_event($1, 0, $2, $3::jsonb)`, [stream, type, JSON.stringify(data)]);
+    await append('verification-forged-1', 'Verified', { backupId: 'x', durationMs: 'slow' });
+    await append('verification-forged-2', 'VerificationFailed', { backupId: 7, problems: 5 });
+    const metrics = await fetch(`${host.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/verification/);
+    const status = await api('/status');
+    expect(status.status).toBe(200);
+    expect(((await status.json()) as { verification: unknown }).verification).toMatchObject({ ok: false, problems: [] });
+  });
 });

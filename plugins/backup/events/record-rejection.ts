@@ -7,8 +7,8 @@ const MAX_REASON = 4000;
 
 /**
  * Records that a stored event failed validation on read (StoredEventRejected), once per event:
- * cotton_backup.record_stored_event_rejected() (migration 010) appends only when no record of
- * that global position exists, so every later read of the same row is a no-op.
+ * cotton_backup.record_stored_event_rejected() (migration 010) appends only when no record names
+ * that global position, stream and version, so every later read of the same row is a no-op.
  *
  * On a Pool a failure to record is swallowed: the reader skips the event either way, and the
  * next read tries again. On a client it propagates, since the failed statement has aborted

@@ -10,6 +10,7 @@ import { copiesScenarios } from './copies-scenarios';
 import { copyTrustScenarios } from './copy-trust-scenarios';
 import { corruptionScenarios } from './corruption-scenarios';
 import { crashScenarios, s3CrashScenarios } from './crash-scenarios';
+import { eventForgeryScenarios } from './event-forgery-scenarios';
 import { REPO } from './harness';
 import { hostileScenarios } from './hostile-scenarios';
 import { connectionCutScenarios, restartScenarios } from './restart-scenarios';
@@ -34,6 +35,7 @@ const all: Scenario[] = [
   ...corruptionScenarios,
   ...storageScenarios,
   ...securityScenarios,
+  ...eventForgeryScenarios,
   ...hostileScenarios,
   ...copiesScenarios,
   ...copyTrustScenarios,

@@ -66,6 +66,7 @@ export const exampleEvents = {
   InterruptedRestoreWiped: { interruptedRestoreId: '3f2b8c4e-6a1d-4f7e-9b2a-1c3d5e7f9a0b', backupId: bid, manifestKey: h64 },
   RequestRejected: { source: 'notify', reason: 'payload is not JSON', sample: '{oops', sizeBytes: 5 },
   EventRejected: { rejectedType: 'AdminsNotified', problem: 'invalid AdminsNotified event: data.title: Too small', summary: '1 notification row written' },
+  StoredEventRejected: { globalPosition: '42', streamId: 'forged', streamVersion: '1', rejectedType: 'Dumped', reason: 'invalid Dumped event: data.bytes: expected number' },
   VerificationFailed: { backupId: bid, manifestKey: h64, problems: [{ key: h64, problem: 'missing', detail: 'no object' }] },
   BackupKept: { backupId: bid, manifestKey: h64, rules: ['last', 'daily'], policy: 'last 7, daily 14' },
   BackupExpired: { backupId: bid, manifestKey: h64, policy: 'last 7, daily 14' },

@@ -58,10 +58,15 @@ async function latestCheck(pool: Pool, pass: string, fail: string, streams: stri
   const { rows } = await pool.query(LATEST_CHECK, [pass, fail, streams]);
   const e = rows[0];
   if (!e) return null;
-  const problems = (e.data.problems ?? []) as { subject?: string; key?: string; problem: string }[];
+  // Read straight from the store, unvalidated: a row written around the appenders may hold anything.
+  const problems = (Array.isArray(e.data.problems) ? e.data.problems : []).filter((p: unknown) => typeof p === 'object' && p !== null) as {
+    subject?: string;
+    key?: string;
+    problem: string;
+  }[];
   return {
     ok: e.type === pass,
-    backupId: e.data.backupId as string,
+    backupId: typeof e.data.backupId === 'string' ? e.data.backupId : null,
     at: e.occurred_at,
     problems: problems.slice(0, 20).map((p) => `${p.subject ?? p.key}: ${p.problem}`),
   };

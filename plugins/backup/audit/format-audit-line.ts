@@ -38,6 +38,7 @@ export function formatAuditLine(e: AuditEntry): string {
     : e.type === 'RestoreRejected' ? `${d.reason}: ${d.detail}`
     : e.type === 'RequestRejected' ? `${d.source}: ${d.reason}${d.sample ? ` (sent: "${d.sample}")` : ''}`
     : e.type === 'EventRejected' ? `${d.rejectedType}: ${d.problem}`
+    : e.type === 'StoredEventRejected' ? `${d.rejectedType} at #${d.globalPosition} in ${d.streamId}: ${d.reason}`
     : e.type === 'BackupKept' ? `${(d.rules as string[]).join(', ')} (policy ${d.policy})`
     : e.type === 'ObjectsReleased' ? `${d.releasedObjects} objects back to Cotton's GC`
     : '';

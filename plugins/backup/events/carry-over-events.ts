@@ -1,7 +1,19 @@
 import type { Pool } from 'pg';
 import { ConcurrencyError } from './errors';
 import type { Journal, NewEvent } from '../projections/journal';
+import { storedEventRejected } from './record-rejection';
 import { EVENTS_TO_CARRY, EVENT_STORE_OURS } from './sql';
+import { InvalidEventError, parseEvent } from './vocabulary';
+
+interface CarriedRow {
+  global_position: string;
+  stream_id: string;
+  stream_version: string;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  occurred_at: string;
+}
 
 /** Events of one stream, held across a restore. */
 export interface CarriedStream {
@@ -19,15 +31,25 @@ export interface CarriedStream {
 export async function readEventsToCarry(pool: Pool): Promise<CarriedStream[]> {
   const { rows: store } = await pool.query<{ ours: boolean }>(EVENT_STORE_OURS);
   if (!store[0]?.ours) return [];
-  const { rows } = await pool.query<{ stream_id: string; type: string; data: unknown; metadata: Record<string, unknown>; occurred_at: string }>(
-    EVENTS_TO_CARRY,
-  );
+  const { rows } = await pool.query<CarriedRow>(EVENTS_TO_CARRY);
   const streams = new Map<string, NewEvent[]>();
+  const rejected = new Map<string, NewEvent>();
   for (const row of rows) {
+    const metadata = { ...row.metadata, carriedOver: true, originalOccurredAt: row.occurred_at };
+    try {
+      parseEvent(row.type, row.data);
+    } catch (error) {
+      if (!(error instanceof InvalidEventError)) throw error;
+      // Appending it again would fail the restore after pg_restore --clean: carry its record instead.
+      rejected.set(`stored-event-rejected-${row.global_position}`, { ...storedEventRejected(row, error), metadata });
+      continue;
+    }
     const events = streams.get(row.stream_id) ?? [];
-    events.push({ type: row.type, data: row.data, metadata: { ...row.metadata, carriedOver: true, originalOccurredAt: row.occurred_at } } as NewEvent);
+    events.push({ type: row.type, data: row.data, metadata } as NewEvent);
     streams.set(row.stream_id, events);
   }
+  // A record the old store held already is carried as its stream; another would repeat it.
+  for (const [streamId, event] of rejected) if (!streams.has(streamId)) streams.set(streamId, [event]);
   return [...streams].map(([streamId, events]) => ({ streamId, events }));
 }
 

@@ -1,4 +1,4 @@
-import { toRecordedEvent, type EventRow } from './rows';
+import { decodeRows, type EventRow } from './rows';
 import * as sql from './sql';
 import type { EventDb, ReadAllCheckpoint, RecordedEvent } from './types';
 import type { EventType } from './vocabulary';
@@ -43,7 +43,7 @@ export async function readAll(db: EventDb, options: ReadAllOptions = {}): Promis
   const after = await resolveCheckpoint(db, options.after);
   const from = after ?? START;
   const result = await db.query<EventRow>(sql.READ_ALL, [from.transactionId, from.globalPosition, limit, options.types ?? null]);
-  const events = result.rows.map(toRecordedEvent);
+  const events = await decodeRows(db, result.rows);
   const last = result.rows.at(-1);
   return {
     events,

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { readStream } from './read-stream';
-import { toRecordedEvent, type EventRow } from './rows';
+import { decodeRows, type EventRow } from './rows';
 import * as sql from './sql';
 import type { RecordedEvent } from './types';
 
@@ -24,18 +24,18 @@ const toEntry = (e: RecordedEvent): AuditEntry => ({
   occurredAt: e.occurredAt,
 });
 
-/** One backup's trail: the requests it served, its own events and retention's decisions, in the order they happened. Validated. */
+/** One backup's trail: the requests it served, its own events and retention's decisions, in the order they happened. Validated (an invalid event is skipped and recorded). */
 export async function backupAudit(pool: Pool, backupId: string): Promise<AuditEntry[]> {
   const [requests, own, retention] = await Promise.all([
-    pool.query<EventRow>(sql.REQUESTS_OF_BACKUP, [backupId]).then((r) => r.rows.map(toRecordedEvent)),
+    pool.query<EventRow>(sql.REQUESTS_OF_BACKUP, [backupId]).then((r) => decodeRows(pool, r.rows)),
     readStream(pool, backupId),
     readStream(pool, `retention-${backupId}`),
   ]);
   return [...requests, ...own, ...retention].sort((a, b) => Number(a.globalPosition - b.globalPosition)).map(toEntry);
 }
 
-/** The newest events, oldest first. Validated. */
+/** The newest events, oldest first. Validated (an invalid event is skipped and recorded). */
 export async function recentAudit(pool: Pool, limit: number): Promise<AuditEntry[]> {
   const { rows } = await pool.query<EventRow>(sql.LAST_EVENTS, [limit]);
-  return rows.map(toRecordedEvent).map(toEntry).reverse();
+  return (await decodeRows(pool, rows)).map(toEntry).reverse();
 }

@@ -1,5 +1,6 @@
-import type { EventMetadata, RecordedEvent } from './types';
-import { parseEvent } from './vocabulary';
+import { recordStoredEventRejected } from './record-rejection';
+import type { EventDb, EventMetadata, RecordedEvent } from './types';
+import { InvalidEventError, parseEvent } from './vocabulary';
 
 /** A row as selected by sql.READ_STREAM / sql.READ_ALL (bigints and xid8 as text). */
 export interface EventRow {
@@ -29,4 +30,22 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
     previousHash: row.previous_hash,
     hash: row.hash,
   } as RecordedEvent;
+}
+
+/**
+ * Decodes rows, skipping each one that fails validation after recording it (StoredEventRejected,
+ * once per event). The store's own appenders validate on write, so such a row was written around
+ * them; one of them must not make the whole log unreadable for every reader, for good.
+ */
+export async function decodeRows(db: EventDb, rows: readonly EventRow[]): Promise<RecordedEvent[]> {
+  const events: RecordedEvent[] = [];
+  for (const row of rows) {
+    try {
+      events.push(toRecordedEvent(row));
+    } catch (error) {
+      if (!(error instanceof InvalidEventError)) throw error;
+      await recordStoredEventRejected(db, row, error);
+    }
+  }
+  return events;
 }

@@ -58,6 +58,10 @@ export const READ_ALL = `
    order by e.transaction_id, e.global_position
    limit $3`;
 
+/** $1 the rejected event's global position, $2 StoredEventRejected data; true when recorded now, false when it was already. */
+export const RECORD_STORED_EVENT_REJECTED = `
+  select cotton_backup.record_stored_event_rejected($1::bigint, $2::jsonb) as recorded`;
+
 /** $1 global position. */
 export const TRANSACTION_OF_POSITION = `
   select transaction_id::text as transaction_id from cotton_backup.events where global_position = $1::bigint`;
@@ -149,7 +153,8 @@ export const ENABLE_EVENTS_UPDATE_GUARD = 'ALTER TABLE cotton_backup.events ENAB
 
 /** Every event of a store about to be replaced by pg_restore --clean, stream by stream. */
 export const EVENTS_TO_CARRY = `
-  SELECT stream_id, type, data, metadata, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at
+  SELECT global_position::text AS global_position, stream_id, stream_version::text AS stream_version, type, data, metadata,
+         to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at
     FROM cotton_backup.events ORDER BY stream_id, stream_version`;
 
 /** Whether a stream has any event (a restore whose stream is recorded is over). */

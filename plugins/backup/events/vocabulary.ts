@@ -187,6 +187,18 @@ export const eventSchemas = {
     /** What happened that the rejected event should have recorded. */
     summary: message,
   }),
+  /**
+   * A stored event that failed validation when read (written past the TypeScript appenders, e.g.
+   * by a role holding INSERT on the table). Readers skip it; this records it once per event.
+   */
+  StoredEventRejected: z.strictObject({
+    globalPosition: z.string().regex(/^\d{1,19}$/, 'must be a global position (digits)'),
+    streamId: z.string().min(1).max(200),
+    streamVersion: z.string().regex(/^\d{1,19}$/, 'must be a stream version (digits)'),
+    rejectedType: z.string().min(1).max(100),
+    /** The validation error, naming each failing field. */
+    reason: message,
+  }),
   VerificationFailed: z.strictObject({
     backupId,
     manifestKey: hex64,

@@ -30,6 +30,7 @@ const invalidExamples: { type: EventType; data: unknown; path: string }[] = [
   { type: 'InterruptedRestoreWiped', data: { ...validExamples.InterruptedRestoreWiped, manifestKey: 'x' }, path: 'manifestKey' },
   { type: 'RequestRejected', data: { ...validExamples.RequestRejected, sample: 'x'.repeat(201) }, path: 'sample' },
   { type: 'EventRejected', data: { ...validExamples.EventRejected, rejectedType: '' }, path: 'rejectedType' },
+  { type: 'StoredEventRejected', data: { ...validExamples.StoredEventRejected, globalPosition: 42 }, path: 'globalPosition' },
   { type: 'AdminsNotified', data: { ...validExamples.AdminsNotified, recipients: [{ notificationId: 'nope', userId: ADMIN }] }, path: 'recipients.0.notificationId' },
   { type: 'BackupRequested', data: { ...validExamples.BackupRequested, sender: { pid: 1, role: 'x', extra: 1 } }, path: 'sender' },
   { type: 'VerificationFailed', data: { ...validExamples.VerificationFailed, problems: [] }, path: 'problems' },

@@ -25,7 +25,9 @@ export const CHECK_TOTALS = `
          count(*) FILTER (WHERE type = $1)::int AS passed,
          count(*) FILTER (WHERE type = $2)::int AS failed,
          (array_agg(type = $1 ORDER BY global_position DESC))[1] AS last_ok,
-         (array_agg((data ->> 'durationMs')::float8 ORDER BY global_position DESC) FILTER (WHERE type = $1))[1] AS last_duration_ms
+         -- Typed before the cast: one stored event with a non-numeric duration must not fail every scrape.
+         (array_agg((data ->> 'durationMs')::float8 ORDER BY global_position DESC)
+            FILTER (WHERE type = $1 AND jsonb_typeof(data -> 'durationMs') = 'number'))[1] AS last_duration_ms
     FROM cotton_backup.events
    WHERE type IN ($1, $2) AND starts_with(stream_id, $3)`;
 

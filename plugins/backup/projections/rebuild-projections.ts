@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { withTransaction } from '../../../src/db/with-transaction';
 import { LOCK_AGAINST_APPENDS, READ_ALL_LOCKED } from '../events/sql';
-import { toRecordedEvent, type EventRow } from '../events/rows';
+import { decodeRows, type EventRow } from '../events/rows';
 import { applyProjections } from './apply-projections';
 import { TRUNCATE_PROJECTIONS } from './sql';
 
@@ -21,8 +21,10 @@ export async function rebuildProjections(pool: Pool): Promise<number> {
     let after = '0';
     for (;;) {
       const { rows } = await client.query<EventRow>(READ_ALL_LOCKED, [after, PAGE]);
-      for (const row of rows) await applyProjections(client, toRecordedEvent(row));
-      replayed += rows.length;
+      // An invalid stored event is skipped (and recorded), not replayed: see decodeRows.
+      const events = await decodeRows(client, rows);
+      for (const event of events) await applyProjections(client, event);
+      replayed += events.length;
       if (rows.length < PAGE) return replayed;
       after = rows.at(-1)!.global_position;
     }

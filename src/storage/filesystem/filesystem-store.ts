@@ -9,6 +9,7 @@ import { isLayoutFile, isLayoutFolder, keyOfObjectName, objectSegments } from '.
 import { ObjectNotFoundError, ObjectNotRegularFileError, StorageWriteError } from '../object-storage';
 import { ensureDirectory, syncDirectory } from './directories';
 import { isPermanentFsError } from './fs-errors';
+import { refuseLinkedFolders } from './linked-folders';
 import { probeFolder } from './probe-folder';
 import { sweepStaleTempFiles, TEMP_DIRECTORY } from './sweep-temp';
 
@@ -82,8 +83,11 @@ export class FilesystemStore implements StorageBackend {
     const tempDirectory = join(this.root, TEMP_DIRECTORY);
     const tempPath = join(tempDirectory, `${key.slice(4)}.${randomBytes(8).toString('hex')}.tmp`);
     try {
+      // Checked before and after the folders are made: a planted link is never created through nor written through.
+      await refuseLinkedFolders([tempDirectory, ...this.#layoutFolders(key)]);
       await ensureDirectory(tempDirectory);
       await ensureDirectory(dirname(finalPath));
+      await refuseLinkedFolders([tempDirectory, ...this.#layoutFolders(key)]);
       // flush: fsync before close, so the rename below never publishes unwritten blocks.
       const file = createWriteStream(tempPath, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: IO_CHUNK });
       await pipeline([...stages, file]);
@@ -171,9 +175,17 @@ export class FilesystemStore implements StorageBackend {
     }
   }
 
+  /** `<root>/ab` and `<root>/ab/cd` for key `abcd…`: what must be real folders for a write or delete of it. */
+  #layoutFolders(key: string): string[] {
+    const [first, second] = objectSegments(key);
+    return [join(this.root, first!), join(this.root, first!, second!)];
+  }
+
   async delete(key: string): Promise<boolean> {
     try {
-      await this.#ops.unlink(this.path(key));
+      const path = this.path(key);
+      await refuseLinkedFolders(this.#layoutFolders(key));
+      await this.#ops.unlink(path);
       return true;
     } catch (error) {
       if (isMissing(error)) return false;

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { constants, createWriteStream } from 'node:fs';
-import { lstat, open, readdir, rename, unlink } from 'node:fs/promises';
+import { link, lstat, open, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BackendWriteOptions, ByteSource, StorageBackend, StoreWriteResult } from '../backend';
+import { assertMarkerName, type BackendWriteOptions, type ByteSource, type StorageBackend, type StoreWriteResult } from '../backend';
 import { isLayoutFile, isLayoutFolder, keyOfObjectName, objectSegments } from '../layout';
 import { ObjectNotFoundError, ObjectNotRegularFileError, StorageWriteError } from '../object-storage';
 import { ensureDirectory, syncDirectory } from './directories';
@@ -190,6 +190,46 @@ export class FilesystemStore implements StorageBackend {
     } catch (error) {
       if (isMissing(error)) return false;
       throw error;
+    }
+  }
+
+  /** `<root>/<name>`, read without following a link; undefined when absent. */
+  async readMarker(name: string): Promise<Buffer | undefined> {
+    const path = join(this.root, assertMarkerName(name));
+    let handle;
+    try {
+      handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new ObjectNotRegularFileError(name, 'a symbolic link');
+      throw error;
+    }
+    try {
+      const info = await handle.stat();
+      if (!info.isFile() || info.size > 65_536) throw new ObjectNotRegularFileError(name, info.isFile() ? 'a file too large for a marker' : 'not a file');
+      return await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Written in full under tmp, then hard-linked into place: link() fails when one is there, so a racing writer never replaces it. */
+  async createMarker(name: string, bytes: Buffer): Promise<boolean> {
+    const path = join(this.root, assertMarkerName(name));
+    const tempDirectory = join(this.root, TEMP_DIRECTORY);
+    const tempPath = join(tempDirectory, `${name}.${randomBytes(8).toString('hex')}.tmp`);
+    try {
+      await refuseLinkedFolders([tempDirectory]);
+      await ensureDirectory(tempDirectory);
+      await writeFile(tempPath, bytes, { flag: 'wx', mode: 0o600, flush: true });
+      await link(tempPath, path);
+      await syncDirectory(this.root);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw StorageWriteError.wrap(error, name, this.root);
+    } finally {
+      await unlink(tempPath).catch(() => undefined);
     }
   }
 

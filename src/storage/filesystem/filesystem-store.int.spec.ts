@@ -173,6 +173,24 @@ describe('FilesystemStore: a folder of the layout planted as a symbolic link (#2
     }
   });
 
+  it('an object reached through a symlinked folder is not this storage\'s: size and exists refuse, so a copy never skips it as present', async () => {
+    const real = new FilesystemStore(elsewhere());
+    await real.write(keyA, Readable.from([Buffer.from('not yours')]));
+    await symlink(join(elsewhere(), keyA.slice(0, 2)), join(root, keyA.slice(0, 2)));
+    await expect(store.size(keyA)).rejects.toThrow(/is a symbolic link/);
+    await expect(store.exists(keyA)).rejects.toThrow(/is a symbolic link/);
+  });
+
+  it("Cotton's own root (linkedFolders: 'follow', the primary) goes through such links as Cotton does", async () => {
+    const real = new FilesystemStore(elsewhere());
+    await real.write(keyB, Readable.from([Buffer.from('spread over disks')]));
+    await symlink(join(elsewhere(), keyB.slice(0, 2)), join(root, keyB.slice(0, 2)));
+    const primary = new FilesystemStore(root, { linkedFolders: 'follow' });
+    expect(await primary.size(keyB)).toBe(17);
+    await symlink(join(elsewhere(), keyB.slice(0, 2)), join(root, keyA.slice(0, 2))).catch(() => undefined);
+    expect((await primary.write(keyA, Readable.from([Buffer.from('x')]))).written).toBe(true);
+  });
+
   it('refuses a delete through a symlinked folder: the file it reaches stays', async () => {
     const real = new FilesystemStore(elsewhere());
     await real.write(keyA, Readable.from([Buffer.from('not yours')]));

@@ -34,6 +34,13 @@ export interface PublishOperations {
 
 export interface FilesystemStoreOptions {
   operations?: PublishOperations;
+  /**
+   * A layout folder (`ab`, `ab/cd`, `tmp`) that is a symbolic link: refused by writes, deletes and
+   * size lookups (default: a copy target, where a planted link sent objects elsewhere and made a
+   * copy skip objects it did not hold), or followed (Cotton's own root: Cotton writes through
+   * links there, an operator may spread it over disks so).
+   */
+  linkedFolders?: 'refuse' | 'follow';
 }
 
 function isMissing(error: unknown): boolean {
@@ -47,12 +54,14 @@ function isMissing(error: unknown): boolean {
  */
 export class FilesystemStore implements StorageBackend {
   readonly #ops: PublishOperations;
+  readonly #refuseLinks: boolean;
 
   constructor(
     readonly root: string,
     options: FilesystemStoreOptions = {},
   ) {
     this.#ops = options.operations ?? { rename, unlink };
+    this.#refuseLinks = options.linkedFolders !== 'follow';
   }
 
   get description(): string {
@@ -84,10 +93,10 @@ export class FilesystemStore implements StorageBackend {
     const tempPath = join(tempDirectory, `${key.slice(4)}.${randomBytes(8).toString('hex')}.tmp`);
     try {
       // Checked before and after the folders are made: a planted link is never created through nor written through.
-      await refuseLinkedFolders([tempDirectory, ...this.#layoutFolders(key)]);
+      await this.#refuseLinkedFolders(key, tempDirectory);
       await ensureDirectory(tempDirectory);
       await ensureDirectory(dirname(finalPath));
-      await refuseLinkedFolders([tempDirectory, ...this.#layoutFolders(key)]);
+      await this.#refuseLinkedFolders(key, tempDirectory);
       // flush: fsync before close, so the rename below never publishes unwritten blocks.
       const file = createWriteStream(tempPath, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: IO_CHUNK });
       await pipeline([...stages, file]);
@@ -167,7 +176,9 @@ export class FilesystemStore implements StorageBackend {
 
   async size(key: string): Promise<number | undefined> {
     try {
-      const stats = await lstat(this.path(key)); // a symbolic link is no object: openRead refuses it
+      const path = this.path(key);
+      await this.#refuseLinkedFolders(key); // an object reached through a link is not this storage's
+      const stats = await lstat(path); // a symbolic link is no object: openRead refuses it
       return stats.isFile() ? stats.size : undefined;
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -175,16 +186,17 @@ export class FilesystemStore implements StorageBackend {
     }
   }
 
-  /** `<root>/ab` and `<root>/ab/cd` for key `abcd…`: what must be real folders for a write or delete of it. */
-  #layoutFolders(key: string): string[] {
+  /** `<root>/ab` and `<root>/ab/cd` for key `abcd…` (and the temp folder when given) must be real folders, unless links are followed. */
+  async #refuseLinkedFolders(key: string, tempDirectory?: string): Promise<void> {
+    if (!this.#refuseLinks) return;
     const [first, second] = objectSegments(key);
-    return [join(this.root, first!), join(this.root, first!, second!)];
+    await refuseLinkedFolders([...(tempDirectory ? [tempDirectory] : []), join(this.root, first), join(this.root, first, second)]);
   }
 
   async delete(key: string): Promise<boolean> {
     try {
       const path = this.path(key);
-      await refuseLinkedFolders(this.#layoutFolders(key));
+      await this.#refuseLinkedFolders(key);
       await this.#ops.unlink(path);
       return true;
     } catch (error) {
@@ -219,7 +231,7 @@ export class FilesystemStore implements StorageBackend {
     const tempDirectory = join(this.root, TEMP_DIRECTORY);
     const tempPath = join(tempDirectory, `${name}.${randomBytes(8).toString('hex')}.tmp`);
     try {
-      await refuseLinkedFolders([tempDirectory]);
+      if (this.#refuseLinks) await refuseLinkedFolders([tempDirectory]);
       await ensureDirectory(tempDirectory);
       await writeFile(tempPath, bytes, { flag: 'wx', mode: 0o600, flush: true });
       await link(tempPath, path);

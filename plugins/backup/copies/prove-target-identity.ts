@@ -6,14 +6,16 @@ import type { OpenedTarget } from './open-target';
 import { primaryPlaceOf, targetProblem } from './validate-targets';
 
 /**
- * The identity marker (#27 point 1), one file beside the objects, outside Cotton's key shape:
+ * The role marker (#27 point 1), one file beside the objects, outside Cotton's key shape:
  * `primary` in the primary storage, `copy` in each copy target. The same name in both, so a
  * target that is the primary under another name (a symbolic link, a bind mount, a second mount,
  * another endpoint of the same bucket) or a copy of the primary's files (rsync) shows the
- * primary's marker and is refused before anything is written or deleted.
+ * primary's marker and is refused before anything is written or deleted. Its own name, apart
+ * from the storage identity record (cotton-backup-identity.json, the key proof): that one is the
+ * primary's alone, bound to the database; this one says which role a storage plays.
  */
-export const IDENTITY_MARKER = 'cotton-backup-identity.json';
-const PURPOSE = 'cotton-backup.storage-identity.v1';
+export const IDENTITY_MARKER = 'cotton-backup-role.json';
+const PURPOSE = 'cotton-backup.storage-role.v1';
 
 const markerSchema = z.object({
   purpose: z.literal(PURPOSE),

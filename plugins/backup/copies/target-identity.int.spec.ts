@@ -13,6 +13,7 @@ import { copyToTargets } from './copy-to-targets';
 import { copyTargetProblems } from './validate-targets';
 import { parseCopyTarget, type CopyTarget } from './settings';
 import { adoptTarget } from './adopt-target';
+import { openTarget } from './open-target';
 import { runCliCaptured } from '../../../test/support/cli';
 import { PLUGINS_PATH } from '../../../test/restore/fixtures';
 import pino from 'pino';
@@ -158,6 +159,11 @@ describe('a copy target that is really the primary storage (or a copy of it) is 
     expect(await readdir(elsewhere, { recursive: true })).toEqual([]);
   });
 
+  it("services over a copy target's storage (a test restore reading from it) do not take the target for the primary", async () => {
+    const targetStorage = createStorage({ root: join(dir, 'disk2'), masterEncryptionKey: f.masterEncryptionKey });
+    expect(() => createBackupServices({ config: f.config, pool: f.db.pool, storage: targetStorage, masterEncryptionKey: f.masterEncryptionKey, clock: { now: () => new Date() } })).not.toThrow();
+  });
+
   it("prune never deletes an object that has a row in Cotton's chunks table", async () => {
     const disk2 = f.services.copies.settings.targets[0]!;
     const target = createStorage({ root: join(dir, 'disk2'), masterEncryptionKey: f.masterEncryptionKey });
@@ -204,6 +210,9 @@ describe("an S3 copy target that is the primary bucket Cotton's server_settings 
     expect(() => createBackupServices({ config: f.config, pool: f.db.pool, storage: primary.storage, masterEncryptionKey: f.masterEncryptionKey, clock: { now: () => new Date() } })).toThrow(
       /target offsite: is the primary storage's bucket/,
     );
+    const offsite = await openTarget(f.services.copies.settings.targets[0]!, f.services.copies.settings, f.masterEncryptionKey);
+    expect(() => createBackupServices({ config: f.config, pool: f.db.pool, storage: offsite.storage, masterEncryptionKey: f.masterEncryptionKey, clock: { now: () => new Date() } })).not.toThrow();
+    await offsite.close();
     await runBackup({ ...f.services.backup, storage: primary.storage });
     const userChunk = randomBytes(32).toString('hex');
     await primary.storage.write(userChunk, Buffer.from('a user file'));

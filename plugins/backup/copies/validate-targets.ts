@@ -2,6 +2,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { StorageBackend } from '../../../src/storage/backend';
 import type { CopySettings, CopyTarget } from './settings';
+import { TARGET_BUCKET_SOURCE } from './open-target';
 
 /** What the copy targets are checked against: the primary storage, as opened (Cotton's server_settings included) or as the variables name it. */
 export interface PrimaryPlace {
@@ -11,16 +12,20 @@ export interface PrimaryPlace {
 
 /**
  * The primary's place as its opened backend says: an S3 bucket chosen by Cotton's server_settings
- * is in no COTTON_STORAGE_S3_* variable, only in the backend (behind the retry wrapper).
+ * is in no COTTON_STORAGE_S3_* variable, only in the backend (behind the retry wrapper). A backend
+ * opened as a copy target (a restore reading from one) is no primary. With `fallback` (the
+ * variables) a folder is the variables' root: no Cotton setting names it.
  */
 export function primaryPlaceOf(backend: StorageBackend | undefined, fallback?: PrimaryPlace): PrimaryPlace | undefined {
   let inner: unknown = backend;
   while (inner && typeof inner === 'object' && 'inner' in inner) inner = (inner as { inner: unknown }).inner;
-  const s3 = (inner as { settings?: { bucket?: unknown; prefix?: unknown } } | undefined)?.settings;
-  if (typeof s3?.bucket === 'string') return { root: fallback?.root ?? '', s3: { bucket: s3.bucket, prefix: typeof s3.prefix === 'string' ? s3.prefix : '' } };
+  const s3 = (inner as { settings?: { bucket?: unknown; prefix?: unknown; names?: { bucket?: unknown } } } | undefined)?.settings;
+  if (typeof s3?.bucket === 'string' && s3.names?.bucket !== TARGET_BUCKET_SOURCE) {
+    return { root: fallback?.root ?? '', s3: { bucket: s3.bucket, prefix: typeof s3.prefix === 'string' ? s3.prefix : '' } };
+  }
+  if (fallback) return fallback;
   const root = (inner as { root?: unknown } | undefined)?.root;
-  if (typeof root === 'string') return { root };
-  return fallback;
+  return typeof root === 'string' ? { root } : undefined;
 }
 
 /**

@@ -69,13 +69,13 @@ export async function proveTargetIdentity(ctx: CopyContext, opened: OpenedTarget
     );
   }
   if (marker) return;
-  if (options.readOnly) return;
   if (!options.adopt && (await holdsObjects(opened.backend))) {
     throw new TargetIdentityError(
       name,
       `it holds objects but no copy target marker (${IDENTITY_MARKER}): a target must be empty at its first use. If it genuinely holds copies of this deployment's backups (made before markers existed, or moved), run \`cotton-backup copies --adopt ${name}\``,
     );
   }
+  if (options.readOnly) return;
   await writeIdentity(name, opened.backend, { purpose: PURPOSE, role: 'copy', id: randomUUID(), target: name, primaryId: primary?.id, createdAtUtc: new Date().toISOString() });
 }
 

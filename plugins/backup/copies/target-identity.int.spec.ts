@@ -132,6 +132,7 @@ describe('a copy target that is really the primary storage (or a copy of it) is 
     expect(refused!.status).toBe('failed');
     expect(refused!.failed[0]!.message).toContain('cotton-backup copies --adopt old');
     await expect(pruneTarget(ctx(0, [old]), old)).rejects.toThrow(/copies --adopt old/);
+    await expect(pruneTarget(ctx(0, [old]), old, { dryRun: true })).rejects.toThrow(/copies --adopt old/);
     const env = {
       ...f.env, COTTON_LOG_LEVEL: 'silent', COTTON_PLUGINS_PATH: PLUGINS_PATH,
       COTTON_BACKUP_COPIES: `disk2=file://${join(dir, 'disk2')},old=file://${old.path}`,

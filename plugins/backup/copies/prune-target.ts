@@ -127,7 +127,10 @@ export async function pruneLocked(ctx: PruneContext, opened: OpenedTarget, dryRu
     graceMs: ctx.settings.pruneGraceMs,
   });
   const policy = describePolicy(ctx.policy);
-  const report: PruneReport = { ...plan, target: name, dryRun, policy, deletedObjects: 0, bytesFreed: 0, keptForCotton: 0 };
+  // Defence in depth: whatever the checks above missed, an object Cotton has a row for is Cotton's
+  // (a user file's chunk, if this "target" is the primary after all). It stays, still condemned.
+  const cottons = await keysCottonKnows(ctx.pool, plan.deletable);
+  const report: PruneReport = { ...plan, target: name, dryRun, policy, deletedObjects: 0, bytesFreed: 0, keptForCotton: cottons.size };
   if (dryRun || plan.unreadable.length > 0) return report;
 
   const expired = plan.decisions.filter((d) => !d.keep).map((d) => d.backupId);
@@ -136,11 +139,7 @@ export async function pruneLocked(ctx: PruneContext, opened: OpenedTarget, dryRu
   await ctx.pool.query(CONDEMN, [name, plan.waiting, now]);
   // The index next: a restore never looks for a backup whose objects are about to go.
   if (expired.length > 0) await writeBackupIndex(opened.storage, mek, index.filter((e) => !expired.includes(e.backupId)));
-  // Defence in depth: whatever the checks above missed, an object Cotton has a row for is Cotton's
-  // (a user file's chunk, if this "target" is the primary after all). It stays, still condemned.
-  const cottons = await keysCottonKnows(ctx.pool, plan.deletable);
   if (cottons.size > 0) ctx.logger?.warn({ target: name, objects: cottons.size }, "prune kept objects that have a row in Cotton's chunks table; they are deleted once Cotton has none");
-  report.keptForCotton = cottons.size;
   const deletedKeys: string[] = [];
   for (const key of plan.deletable.filter((k) => !cottons.has(k))) {
     const size = await opened.backend.size(key);

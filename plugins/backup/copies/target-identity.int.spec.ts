@@ -8,7 +8,8 @@ import { createStorage } from '../../../src/storage/create-storage';
 import { appendBulkRows, seedCottonDatabase } from '../../../test/support/cotton-schema';
 import { createBackupFixture, type BackupFixture } from '../../../test/support/backup-fixture';
 import { runBackup } from '../take-backup/run-backup';
-import { pruneTarget, PruneRefusedError } from './prune-target';
+import { pruneTarget, PruneRefusedError, type PruneReport } from './prune-target';
+import { formatPruneReport } from '../cli/prune-command';
 import { copyToTargets } from './copy-to-targets';
 import { copyTargetProblems } from './validate-targets';
 import { parseCopyTarget, type CopyTarget } from './settings';
@@ -174,6 +175,10 @@ describe('a copy target that is really the primary storage (or a copy of it) is 
     const results = await pruneTwice(disk2);
     for (const r of results) expect(r).not.toBeInstanceOf(Error);
     expect(await target.exists(planted)).toBe(true);
+    expect((results[1] as PruneReport).keptForCotton).toBe(1);
+    const dry = await pruneTarget(ctx(4 * DAY, [disk2]), disk2, { dryRun: true });
+    expect(dry.keptForCotton).toBe(1);
+    expect(formatPruneReport(dry)).toContain("kept 1 of them: Cotton's chunks table has a row");
   });
 });
 

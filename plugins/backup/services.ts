@@ -15,7 +15,7 @@ import { applyRetention, type RetentionContext } from './retention/apply-retenti
 import { resolveScheduleTimeZone } from './triggers/schedule-timezone';
 import { backupSettingsOf, type BackupSettings } from './settings';
 import { copyToTargets, type CopyContext } from './copies/copy-to-targets';
-import { copyTargetProblems } from './copies/validate-targets';
+import { copyTargetProblems, primaryPlaceOf } from './copies/validate-targets';
 import { ConfigError } from '../../src/config/config';
 
 export interface BackupServiceInputs {
@@ -47,8 +47,10 @@ export function connectionTarget(config: HostConfig, database = config.database.
 export function createBackupServices(inputs: BackupServiceInputs): BackupServices {
   const { config, pool, storage, masterEncryptionKey, logger, clock } = inputs;
   const settings = inputs.settings ?? backupSettingsOf(config);
-  // A copy kept in the primary storage is no copy: refused before anything starts.
-  const copyProblems = copyTargetProblems(settings.copies, { root: config.storage.root, s3: config.s3 });
+  // A copy kept in the primary storage is no copy: refused before anything starts. The opened
+  // backend names the primary as it is, a bucket from Cotton's server_settings included.
+  const variables = { root: config.storage.root, s3: config.s3 };
+  const copyProblems = copyTargetProblems(settings.copies, primaryPlaceOf(storage.backend, variables) ?? variables);
   if (copyProblems.length > 0) throw new ConfigError(copyProblems);
   const secrets = [...secretValues(config), ...(settings.copies.aws.secretAccessKey ? [settings.copies.aws.secretAccessKey] : [])];
   const journal = createJournal(pool);

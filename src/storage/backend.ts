@@ -63,6 +63,14 @@ export interface StorageBackend {
   list(options?: { startAfter?: string }): AsyncIterable<string>;
   /** True when list() gives keys in ascending order and honours `startAfter` (S3's ListObjectsV2 does). */
   readonly listsInKeyOrder?: boolean;
+  /**
+   * Optional: the bytes of a small named file beside the objects, outside Cotton's key shape
+   * (Cotton's listing and GC never see it), or undefined when there is none. The storage's
+   * identity marker lives there (plugins/backup/copies/prove-target-identity.ts).
+   */
+  readMarker?(name: string): Promise<Buffer | undefined>;
+  /** Optional: creates that named file unless one is there; false when one was (left as it is). */
+  createMarker?(name: string, bytes: Buffer): Promise<boolean>;
   /** Refuses (StorageUnusableError: the place and the reason) a storage that cannot take a write. */
   probe(): Promise<void>;
   /** Housekeeping: removes leftovers of writes that never finished; returns how many. Never throws. */
@@ -76,4 +84,12 @@ export interface StorageBackend {
    * connection resets). The retry wrapper asks this of each error.
    */
   isPermanent(error: unknown): boolean;
+}
+
+const MARKER_NAME = /^[a-z0-9][a-z0-9.-]{0,63}\.json$/;
+
+/** A marker's name: a plain file name ending in .json, never a path nor anything of Cotton's key shape. */
+export function assertMarkerName(name: string): string {
+  if (!MARKER_NAME.test(name)) throw new Error(`invalid storage marker name ${JSON.stringify(name)}: expected a plain name ending in .json`);
+  return name;
 }

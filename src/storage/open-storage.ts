@@ -57,7 +57,8 @@ async function chooseBackend(options: OpenStorageOptions): Promise<StorageBacken
   const { config } = options;
   const cotton = await options.cottonSettings?.();
   const s3 = resolveS3Settings(config.s3, cotton, options.masterEncryptionKey);
-  if (!s3) return new FilesystemStore(config.storage.root);
+  // Cotton's own root: links in its layout are followed, as Cotton does (copy targets refuse them).
+  if (!s3) return new FilesystemStore(config.storage.root, { linkedFolders: 'follow' });
   options.addSecret?.(s3.secretAccessKey);
   const { S3Backend } = await import('./s3/s3-backend');
   const { RetryingBackend } = await import('./retry/retrying-backend');

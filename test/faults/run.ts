@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copiesScenarios } from './copies-scenarios';
+import { copyAliasScenarios } from './copy-alias-scenarios';
 import { copyTrustScenarios } from './copy-trust-scenarios';
 import { corruptionScenarios } from './corruption-scenarios';
 import { crashScenarios, s3CrashScenarios } from './crash-scenarios';
@@ -39,6 +40,7 @@ const all: Scenario[] = [
   ...hostileScenarios,
   ...copiesScenarios,
   ...copyTrustScenarios,
+  ...copyAliasScenarios,
 ].filter((s) => !only || s.id.includes(only));
 const skipRestarts = args.includes('--no-restart');
 

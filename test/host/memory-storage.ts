@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import type { BackendWriteOptions, ByteSource, StorageBackend, StoreWriteResult } from '../../src/storage/backend';
+import { assertMarkerName, type BackendWriteOptions, type ByteSource, type StorageBackend, type StoreWriteResult } from '../../src/storage/backend';
 import { assertStorageKey } from '../../src/storage/layout';
 import { ObjectNotFoundError, type ObjectStorage, type WriteOptions, type WriteResult } from '../../src/storage/object-storage';
 
@@ -51,6 +51,18 @@ export class MemoryBackend implements StorageBackend {
 
   async exists(key: string): Promise<boolean> {
     return (await this.size(key)) !== undefined;
+  }
+
+  readonly markers = new Map<string, Buffer>();
+
+  async readMarker(name: string): Promise<Buffer | undefined> {
+    return this.markers.get(assertMarkerName(name));
+  }
+
+  async createMarker(name: string, bytes: Buffer): Promise<boolean> {
+    if (this.markers.has(assertMarkerName(name))) return false;
+    this.markers.set(name, Buffer.from(bytes));
+    return true;
   }
 
   isNotFound(error: unknown): boolean {

@@ -59,6 +59,16 @@ export function describeBackendContract(
       expect((await readAll(await backend.openRead(keyA))).equals(data)).toBe(true);
     });
 
+    it('a marker (where the backend has them): absent, created once, never listed as an object', async (ctx) => {
+      if (!backend.readMarker || !backend.createMarker) return ctx.skip();
+      expect(await backend.readMarker('contract-marker.json')).toBeUndefined();
+      expect(await backend.createMarker('contract-marker.json', Buffer.from('{"first":1}'))).toBe(true);
+      expect(await backend.createMarker('contract-marker.json', Buffer.from('{"second":2}'))).toBe(false);
+      expect((await backend.readMarker('contract-marker.json'))?.toString()).toBe('{"first":1}');
+      expect(await keysOf(backend)).toEqual([]);
+      await expect(backend.readMarker('../escape.json')).rejects.toThrow(/invalid storage marker name/);
+    });
+
     it('stores an empty object', async () => {
       expect(await backend.write(keyA, Readable.from([]))).toEqual({ written: true, storedBytes: 0 });
       expect(await backend.size(keyA)).toBe(0);

@@ -4,7 +4,7 @@ import type { TargetState } from '../copies/target-states';
 import { CliError } from '../../../src/cli/errors';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 
-/** `cotton-backup copies [--sync [--target <name>]] [--json]`: each copy target's state; --sync copies what they lack now. */
+/** `cotton-backup copies [--sync [--target <name>]] [--json] | --adopt <name>`: each copy target's state; --sync copies what they lack now; --adopt marks a target holding older copies. */
 export function registerCopiesCommand(program: Command, runtime: CliRuntime): void {
   program
     .command('copies')
@@ -12,7 +12,9 @@ export function registerCopiesCommand(program: Command, runtime: CliRuntime): vo
     .option('--sync', 'copy to every target (or --target) the backups it lacks, now')
     .option('--target <name>', 'with --sync: only this target (its name or URL)')
     .option('--json', 'print the state as JSON')
-    .action(async (opts: { sync?: boolean; target?: string; json?: boolean }) => {
+    .option('--adopt <name>', 'mark this target, which holds objects but no identity marker, as a copy of this deployment (after checking it is not the primary)')
+    .action(async (opts: { sync?: boolean; target?: string; json?: boolean; adopt?: string }) => {
+      if (opts.adopt !== undefined) return adopt(runtime, opts.adopt);
       const [services, { copyToTargets }, { findTarget }, { readTargetStates }] = await Promise.all([
         servicesFromRuntime(runtime),
         import('../copies/copy-to-targets'),
@@ -35,6 +37,16 @@ export function registerCopiesCommand(program: Command, runtime: CliRuntime): vo
       // A backup skipped because it could not be copied fails the run too, though newer ones went out.
       if (synced?.some((s) => s.status === 'failed' || s.failed.length > 0)) throw new CliError('a copy failed (see above); the next run catches up');
     });
+}
+
+async function adopt(runtime: CliRuntime, name: string): Promise<void> {
+  const [services, { findTarget }, { adoptTarget }] = await Promise.all([servicesFromRuntime(runtime), import('../copies/open-target'), import('../copies/adopt-target')]);
+  const settings = services.copies.settings;
+  const target = findTarget(settings, name) ?? unknownTarget(name, settings.targets.map((t) => t.name));
+  await adoptTarget(services.copies, target).catch((error: Error) => {
+    throw new CliError(error.message);
+  });
+  runtime.stdout.write(`copy target ${target.name} adopted: it is marked a copy of this deployment; the next copy run (\`cotton-backup copies --sync\`) brings it up to date\n`);
 }
 
 function unknownTarget(name: string, known: string[]): never {

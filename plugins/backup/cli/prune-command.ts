@@ -33,5 +33,6 @@ export function formatPruneReport(r: PruneReport): string {
   for (const d of r.decisions) lines.push(`${(d.keep ? 'keep' : r.dryRun ? 'expire' : 'expired').padEnd(7)}  ${d.backupId}  ${d.createdAtUtc}  ${d.keep ? d.rules.join(', ') : 'no rule keeps it'}`);
   if (r.dryRun) lines.push(`would delete ${r.deletable.length} objects unmarked longer than the grace period; ${r.waiting.length} unmarked objects would wait`);
   else lines.push(`deleted ${r.deletedObjects} objects (${r.bytesFreed} bytes freed); ${r.waiting.length} unmarked objects wait for the grace period`);
+  if (r.keptForCotton > 0) lines.push(`kept ${r.keptForCotton} of them: Cotton's chunks table has a row for each (deleted once it has none)`);
   return `${lines.join('\n')}\n`;
 }

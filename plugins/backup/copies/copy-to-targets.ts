@@ -11,6 +11,7 @@ import type { Journal } from '../projections/journal';
 import { copyBackup } from './copy-backup';
 import { openTarget, type OpenedTarget } from './open-target';
 import { notifyCopyOverdue } from './copy-overdue';
+import { proveTargetIdentity, TargetIdentityError } from './prove-target-identity';
 import type { CopySettings, CopyTarget } from './settings';
 import { BACKUPS_TO_HOLD, DAMAGED_KEYS, HELD_BY_TARGET, TARGET_UNLOCK, TRY_TARGET_LOCK } from './sql';
 
@@ -82,11 +83,13 @@ async function copyPlan(ctx: CopyContext, target: CopyTarget): Promise<TargetOut
   const damaged = await ctx.pool.query<{ damaged_keys: string[] }>(DAMAGED_KEYS, [target.name]);
   let repair = damaged.rows[0]?.damaged_keys ?? [];
   try {
+    const proven = { value: false };
     for (const row of plan) {
-      const failure = await copyWithRetries(ctx, opened, row.backup_id, row.manifest_key, repair);
+      const failure = await copyWithRetries(ctx, opened, row.backup_id, row.manifest_key, repair, proven);
       repair = [];
-      if (failure) failed.push({ backupId: row.backup_id, message: failure });
+      if (failure) failed.push({ backupId: row.backup_id, message: failure.message });
       else copied.push(row.backup_id);
+      if (failure?.refused) break;
     }
     if (failed.length > 0) return { target: target.name, status: 'failed', copied, failed };
     if (ctx.prune) {
@@ -101,14 +104,29 @@ async function copyPlan(ctx: CopyContext, target: CopyTarget): Promise<TargetOut
   }
 }
 
-/** Undefined when copied; the (redacted) reason after the last attempt failed. */
-async function copyWithRetries(ctx: CopyContext, opened: OpenedTarget, backupId: string, manifestKey: string, repair: readonly string[]): Promise<string | undefined> {
+/**
+ * Undefined when copied; the (redacted) reason after the last attempt failed. The target's
+ * identity is proven first (prove-target-identity.ts): one that is, or may be, the primary gets
+ * nothing, and is not tried again (`refused`: trying again cannot make it another place).
+ */
+async function copyWithRetries(
+  ctx: CopyContext,
+  opened: OpenedTarget,
+  backupId: string,
+  manifestKey: string,
+  repair: readonly string[],
+  proven: { value: boolean },
+): Promise<{ message: string; refused: boolean } | undefined> {
   const target = opened.target.name;
   const stream = copyStream(target);
   for (let attempt = 1; ; attempt++) {
     await ctx.journal.append(stream, [{ type: 'CopyStarted', data: { target, backupId, manifestKey, attempt } }]);
     const started = performance.now();
     try {
+      if (!proven.value) {
+        await proveTargetIdentity(ctx, opened);
+        proven.value = true;
+      }
       const held = await ctx.pool.query<{ backup_id: string; manifest_key: string; copied_at: string }>(HELD_BY_TARGET, [target]);
       const r = await copyBackup(ctx.storage, opened, manifestKey, {
         masterEncryptionKey: ctx.masterEncryptionKey,
@@ -128,11 +146,13 @@ async function copyWithRetries(ctx: CopyContext, opened: OpenedTarget, backupId:
       const error = caught as Error;
       const message = redactSecrets(error.message ?? String(caught), ctx.secrets).slice(0, 2000);
       ctx.logger?.warn({ target, backupId, attempt, err: message }, 'copy attempt failed');
-      if (attempt >= ctx.settings.attempts) {
+      const refused = error instanceof TargetIdentityError;
+      if (refused) ctx.logger?.error({ target, err: message }, 'copy target refused');
+      if (refused || attempt >= ctx.settings.attempts) {
         await ctx.journal.append(stream, [
           { type: 'CopyFailed', data: { target, backupId, manifestKey, attempts: attempt, errorClass: error.name ?? 'Error', message } },
         ]);
-        return message;
+        return { message, refused };
       }
       await sleep((ctx.retryBaseMs ?? 2000) * 2 ** (attempt - 1));
     }

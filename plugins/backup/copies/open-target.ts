@@ -14,10 +14,13 @@ export interface OpenedTarget {
   close(): Promise<void>;
 }
 
+/** Where an S3 target's bucket comes from, as its backend's settings name it: how a target's backend is told from the primary's. */
+export const TARGET_BUCKET_SOURCE = 'COTTON_BACKUP_COPIES';
+
 const AWS_NAMES = {
   endpoint: 'AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL',
   region: 'AWS_REGION',
-  bucket: 'COTTON_BACKUP_COPIES',
+  bucket: TARGET_BUCKET_SOURCE,
   accessKeyId: 'AWS_ACCESS_KEY_ID',
   secretAccessKey: 'AWS_SECRET_ACCESS_KEY',
 };

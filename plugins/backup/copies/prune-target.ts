@@ -9,9 +9,11 @@ import { pointerStorageKey } from '../../../src/keys/keys';
 import type { CopyContext } from './copy-to-targets';
 import { copyStream } from './copy-stream';
 import { openTarget, type OpenedTarget } from './open-target';
+import { proveTargetIdentity, TargetIdentityError } from './prove-target-identity';
 import { planPrune, type PrunePlan, type TargetBackup } from './plan-prune';
 import type { CopyTarget } from './settings';
 import { ABSOLVE, CONDEMN, CONDEMNED, TARGET_UNLOCK, TRY_TARGET_LOCK } from './sql';
+import { keysCottonKnows } from './keys-cotton-knows';
 
 export interface PruneReport extends PrunePlan {
   target: string;
@@ -19,6 +21,8 @@ export interface PruneReport extends PrunePlan {
   policy: string;
   deletedObjects: number;
   bytesFreed: number;
+  /** Objects due for deletion that Cotton's chunks table names: kept (they may be Cotton's). */
+  keptForCotton: number;
 }
 
 export class PruneRefusedError extends Error {
@@ -77,6 +81,10 @@ export async function pruneTarget(ctx: PruneContext, target: CopyTarget, options
 export async function pruneLocked(ctx: PruneContext, opened: OpenedTarget, dryRun: boolean): Promise<PruneReport> {
   const name = opened.target.name;
   const mek = ctx.masterEncryptionKey;
+  // Before anything is read: a prune of the primary under another name deletes Cotton's files.
+  await proveTargetIdentity(ctx, opened, { readOnly: dryRun }).catch((error: Error) => {
+    throw error instanceof TargetIdentityError ? new PruneRefusedError(name, error.why) : error;
+  });
   const pointerKey = pointerStorageKey(mek);
   const pointer = await readPointer(opened.storage, pointerKey);
   const index = await readBackupIndex(opened.storage, mek).catch((error: Error) => {
@@ -119,7 +127,10 @@ export async function pruneLocked(ctx: PruneContext, opened: OpenedTarget, dryRu
     graceMs: ctx.settings.pruneGraceMs,
   });
   const policy = describePolicy(ctx.policy);
-  const report: PruneReport = { ...plan, target: name, dryRun, policy, deletedObjects: 0, bytesFreed: 0 };
+  // Defence in depth: whatever the checks above missed, an object Cotton has a row for is Cotton's
+  // (a user file's chunk, if this "target" is the primary after all). It stays, still condemned.
+  const cottons = await keysCottonKnows(ctx.pool, plan.deletable);
+  const report: PruneReport = { ...plan, target: name, dryRun, policy, deletedObjects: 0, bytesFreed: 0, keptForCotton: cottons.size };
   if (dryRun || plan.unreadable.length > 0) return report;
 
   const expired = plan.decisions.filter((d) => !d.keep).map((d) => d.backupId);
@@ -128,8 +139,9 @@ export async function pruneLocked(ctx: PruneContext, opened: OpenedTarget, dryRu
   await ctx.pool.query(CONDEMN, [name, plan.waiting, now]);
   // The index next: a restore never looks for a backup whose objects are about to go.
   if (expired.length > 0) await writeBackupIndex(opened.storage, mek, index.filter((e) => !expired.includes(e.backupId)));
+  if (cottons.size > 0) ctx.logger?.warn({ target: name, objects: cottons.size }, "prune kept objects that have a row in Cotton's chunks table; they are deleted once Cotton has none");
   const deletedKeys: string[] = [];
-  for (const key of plan.deletable) {
+  for (const key of plan.deletable.filter((k) => !cottons.has(k))) {
     const size = await opened.backend.size(key);
     if (await opened.backend.delete(key)) {
       deletedKeys.push(key);
@@ -138,7 +150,7 @@ export async function pruneLocked(ctx: PruneContext, opened: OpenedTarget, dryRu
     }
     await failpoint('prune.afterDelete');
   }
-  await ctx.pool.query(ABSOLVE, [name, plan.waiting]);
+  await ctx.pool.query(ABSOLVE, [name, [...plan.waiting, ...cottons]]);
   await ctx.journal.append(copyStream(name), [
     {
       type: 'TargetPruned',

@@ -84,3 +84,11 @@ export const TARGET_PRUNED = `
          objects_deleted = t.objects_deleted + excluded.objects_deleted, bytes_freed = t.bytes_freed + excluded.bytes_freed`;
 
 export const FORGET_COPIED_BACKUPS = 'DELETE FROM cotton_backup.copied_backups WHERE target = $1 AND backup_id = ANY ($2::text[])';
+
+/** Whether the database has Cotton's chunks table (a prune's last check reads it). */
+export const COTTON_CHUNKS_PRESENT = "SELECT to_regclass('public.chunks') IS NOT NULL AS present";
+
+/** Of the given keys ($1 text[] of hex), those that have a row in Cotton's chunks table. */
+export const KEYS_WITH_CHUNK_ROWS = `
+  SELECT encode(c.hash, 'hex') AS key FROM public.chunks c
+   WHERE c.hash = ANY (SELECT decode(k, 'hex') FROM unnest($1::text[]) AS k)`;

@@ -155,6 +155,51 @@ describe('FilesystemStore: what stands at an object path', () => {
   });
 });
 
+describe('FilesystemStore: a folder of the layout planted as a symbolic link (#27 point 7)', () => {
+  const elsewhere = () => join(root, '..', `${root.split('/').pop()}-elsewhere`);
+  afterEach(() => rmSync(elsewhere(), { recursive: true, force: true }));
+
+  it('refuses a write through a symlinked <root>/ab, <root>/ab/cd or <root>/tmp: nothing lands in the folder it points to', async () => {
+    for (const folder of [keyA.slice(0, 2), join(keyA.slice(0, 2), keyA.slice(2, 4)), 'tmp']) {
+      rmSync(root, { recursive: true, force: true });
+      rmSync(elsewhere(), { recursive: true, force: true });
+      await mkdir(elsewhere(), { recursive: true });
+      await mkdir(dirname(join(root, folder)), { recursive: true });
+      await symlink(elsewhere(), join(root, folder));
+      const error = await store.write(keyA, Readable.from([Buffer.from('object')])).catch((e: unknown) => e);
+      expect(error, folder).toBeInstanceOf(Error);
+      expect((error as Error).message, folder).toContain(`${join(root, folder)} is a symbolic link`);
+      expect(await readdir(elsewhere(), { recursive: true }), folder).toEqual([]);
+    }
+  });
+
+  it('an object reached through a symlinked folder is not this storage\'s: size and exists refuse, so a copy never skips it as present', async () => {
+    const real = new FilesystemStore(elsewhere());
+    await real.write(keyA, Readable.from([Buffer.from('not yours')]));
+    await symlink(join(elsewhere(), keyA.slice(0, 2)), join(root, keyA.slice(0, 2)));
+    await expect(store.size(keyA)).rejects.toThrow(/is a symbolic link/);
+    await expect(store.exists(keyA)).rejects.toThrow(/is a symbolic link/);
+  });
+
+  it("Cotton's own root (linkedFolders: 'follow', the primary) goes through such links as Cotton does", async () => {
+    const real = new FilesystemStore(elsewhere());
+    await real.write(keyB, Readable.from([Buffer.from('spread over disks')]));
+    await symlink(join(elsewhere(), keyB.slice(0, 2)), join(root, keyB.slice(0, 2)));
+    const primary = new FilesystemStore(root, { linkedFolders: 'follow' });
+    expect(await primary.size(keyB)).toBe(17);
+    await symlink(join(elsewhere(), keyB.slice(0, 2)), join(root, keyA.slice(0, 2))).catch(() => undefined);
+    expect((await primary.write(keyA, Readable.from([Buffer.from('x')]))).written).toBe(true);
+  });
+
+  it('refuses a delete through a symlinked folder: the file it reaches stays', async () => {
+    const real = new FilesystemStore(elsewhere());
+    await real.write(keyA, Readable.from([Buffer.from('not yours')]));
+    await symlink(join(elsewhere(), keyA.slice(0, 2)), join(root, keyA.slice(0, 2)));
+    await expect(store.delete(keyA)).rejects.toThrow(/is a symbolic link/);
+    expect(await real.exists(keyA)).toBe(true);
+  });
+});
+
 describe('FilesystemStore: the pointer is replaced by one rename (deterministic, no race to win)', () => {
   function recordingStore(fail?: 'rename') {
     const calls: string[] = [];

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { constants, createWriteStream } from 'node:fs';
-import { lstat, open, readdir, rename, unlink } from 'node:fs/promises';
+import { link, lstat, open, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BackendWriteOptions, ByteSource, StorageBackend, StoreWriteResult } from '../backend';
+import { assertMarkerName, type BackendWriteOptions, type ByteSource, type StorageBackend, type StoreWriteResult } from '../backend';
 import { isLayoutFile, isLayoutFolder, keyOfObjectName, objectSegments } from '../layout';
 import { ObjectNotFoundError, ObjectNotRegularFileError, StorageWriteError } from '../object-storage';
 import { ensureDirectory, syncDirectory } from './directories';
 import { isPermanentFsError } from './fs-errors';
+import { refuseLinkedFolders } from './linked-folders';
 import { probeFolder } from './probe-folder';
 import { sweepStaleTempFiles, TEMP_DIRECTORY } from './sweep-temp';
 
@@ -33,6 +34,13 @@ export interface PublishOperations {
 
 export interface FilesystemStoreOptions {
   operations?: PublishOperations;
+  /**
+   * A layout folder (`ab`, `ab/cd`, `tmp`) that is a symbolic link: refused by writes, deletes and
+   * size lookups (default: a copy target, where a planted link sent objects elsewhere and made a
+   * copy skip objects it did not hold), or followed (Cotton's own root: Cotton writes through
+   * links there, an operator may spread it over disks so).
+   */
+  linkedFolders?: 'refuse' | 'follow';
 }
 
 function isMissing(error: unknown): boolean {
@@ -46,12 +54,14 @@ function isMissing(error: unknown): boolean {
  */
 export class FilesystemStore implements StorageBackend {
   readonly #ops: PublishOperations;
+  readonly #refuseLinks: boolean;
 
   constructor(
     readonly root: string,
     options: FilesystemStoreOptions = {},
   ) {
     this.#ops = options.operations ?? { rename, unlink };
+    this.#refuseLinks = options.linkedFolders !== 'follow';
   }
 
   get description(): string {
@@ -82,8 +92,11 @@ export class FilesystemStore implements StorageBackend {
     const tempDirectory = join(this.root, TEMP_DIRECTORY);
     const tempPath = join(tempDirectory, `${key.slice(4)}.${randomBytes(8).toString('hex')}.tmp`);
     try {
+      // Checked before and after the folders are made: a planted link is never created through nor written through.
+      await this.#refuseLinkedFolders(key, tempDirectory);
       await ensureDirectory(tempDirectory);
       await ensureDirectory(dirname(finalPath));
+      await this.#refuseLinkedFolders(key, tempDirectory);
       // flush: fsync before close, so the rename below never publishes unwritten blocks.
       const file = createWriteStream(tempPath, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: IO_CHUNK });
       await pipeline([...stages, file]);
@@ -163,7 +176,9 @@ export class FilesystemStore implements StorageBackend {
 
   async size(key: string): Promise<number | undefined> {
     try {
-      const stats = await lstat(this.path(key)); // a symbolic link is no object: openRead refuses it
+      const path = this.path(key);
+      await this.#refuseLinkedFolders(key); // an object reached through a link is not this storage's
+      const stats = await lstat(path); // a symbolic link is no object: openRead refuses it
       return stats.isFile() ? stats.size : undefined;
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -171,13 +186,62 @@ export class FilesystemStore implements StorageBackend {
     }
   }
 
+  /** `<root>/ab` and `<root>/ab/cd` for key `abcd…` (and the temp folder when given) must be real folders, unless links are followed. */
+  async #refuseLinkedFolders(key: string, tempDirectory?: string): Promise<void> {
+    if (!this.#refuseLinks) return;
+    const [first, second] = objectSegments(key);
+    await refuseLinkedFolders([...(tempDirectory ? [tempDirectory] : []), join(this.root, first), join(this.root, first, second)]);
+  }
+
   async delete(key: string): Promise<boolean> {
     try {
-      await this.#ops.unlink(this.path(key));
+      const path = this.path(key);
+      await this.#refuseLinkedFolders(key);
+      await this.#ops.unlink(path);
       return true;
     } catch (error) {
       if (isMissing(error)) return false;
       throw error;
+    }
+  }
+
+  /** `<root>/<name>`, read without following a link; undefined when absent. */
+  async readMarker(name: string): Promise<Buffer | undefined> {
+    const path = join(this.root, assertMarkerName(name));
+    let handle;
+    try {
+      handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new ObjectNotRegularFileError(name, 'a symbolic link');
+      throw error;
+    }
+    try {
+      const info = await handle.stat();
+      if (!info.isFile() || info.size > 65_536) throw new ObjectNotRegularFileError(name, info.isFile() ? 'a file too large for a marker' : 'not a file');
+      return await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Written in full under tmp, then hard-linked into place: link() fails when one is there, so a racing writer never replaces it. */
+  async createMarker(name: string, bytes: Buffer): Promise<boolean> {
+    const path = join(this.root, assertMarkerName(name));
+    const tempDirectory = join(this.root, TEMP_DIRECTORY);
+    const tempPath = join(tempDirectory, `${name}.${randomBytes(8).toString('hex')}.tmp`);
+    try {
+      if (this.#refuseLinks) await refuseLinkedFolders([tempDirectory]);
+      await ensureDirectory(tempDirectory);
+      await writeFile(tempPath, bytes, { flag: 'wx', mode: 0o600, flush: true });
+      await link(tempPath, path);
+      await syncDirectory(this.root);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw StorageWriteError.wrap(error, name, this.root);
+    } finally {
+      await unlink(tempPath).catch(() => undefined);
     }
   }
 

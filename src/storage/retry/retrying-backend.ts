@@ -30,6 +30,8 @@ export class RetryingBackend implements StorageBackend {
   readonly #sleep: (ms: number) => Promise<void>;
   /** The inner backend's readInto when it has one, retried: a retry writes the caller's region again from its start. */
   readonly readInto?: StorageBackend['readInto'];
+  readonly readMarker?: StorageBackend['readMarker'];
+  readonly createMarker?: StorageBackend['createMarker'];
 
   constructor(
     readonly inner: StorageBackend,
@@ -41,6 +43,11 @@ export class RetryingBackend implements StorageBackend {
     this.#sleep = options.sleep ?? ((ms) => sleep(ms));
     const readInto = inner.readInto?.bind(inner);
     if (readInto) this.readInto = (key, out, offset, maxBytes, signal) => this.#retry(`read ${key}`, () => readInto(key, out, offset, maxBytes, signal));
+    const readMarker = inner.readMarker?.bind(inner);
+    if (readMarker) this.readMarker = (name) => this.#retry(`read ${name}`, () => readMarker(name));
+    // A retry after a lost answer may find its own marker there: false, then the caller reads it back.
+    const createMarker = inner.createMarker?.bind(inner);
+    if (createMarker) this.createMarker = (name, bytes) => this.#retry(`write ${name}`, () => createMarker(name, bytes));
   }
 
   get description(): string {

@@ -12,7 +12,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { BackendWriteOptions, ByteSource, StorageBackend, StoreWriteResult } from '../backend';
+import { assertMarkerName, type BackendWriteOptions, type ByteSource, type StorageBackend, type StoreWriteResult } from '../backend';
 import { assertStorageKey, keyOfObjectName, objectName } from '../layout';
 import { InvalidStorageKeyError, ObjectNotFoundError } from '../object-storage';
 import { SpareBuffers } from '../ctn2/spare-buffers';
@@ -207,6 +207,31 @@ export class S3Backend implements StorageBackend {
 
   async exists(key: string): Promise<boolean> {
     return (await this.size(key)) !== undefined;
+  }
+
+  /** `<prefix><name>`: outside Cotton's key shape, so neither Cotton's listing nor ours sees it. */
+  async readMarker(name: string): Promise<Buffer | undefined> {
+    const key = `${this.settings.prefix}${assertMarkerName(name)}`;
+    try {
+      const answer = await this.#client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: key }));
+      return Buffer.from(await answer.Body!.transformToByteArray());
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw explainS3Error(error, this.settings, `read ${name}`);
+    }
+  }
+
+  /** Put-if-absent where the server enforces it (412: one is there), else a look first (a race of two first uses may rewrite it). */
+  async createMarker(name: string, bytes: Buffer): Promise<boolean> {
+    if ((await this.readMarker(name)) !== undefined) return false;
+    const key = `${this.settings.prefix}${assertMarkerName(name)}`;
+    try {
+      await this.#client.send(new PutObjectCommand({ ...this.#putParams(key, this.#conditionalWrites, bytes), ContentType: 'application/json' }));
+      return true;
+    } catch (error) {
+      if (isAlreadyThere(error)) return false;
+      throw explainS3Error(error, this.settings, `write ${name}`);
+    }
   }
 
   async delete(key: string): Promise<boolean> {

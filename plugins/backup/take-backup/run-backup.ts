@@ -14,6 +14,7 @@ import type { Journal } from '../projections/journal';
 import { failpoint } from '../failpoints';
 import { acquireBackupLock } from './single-flight';
 import { storeChunks, type ChunkProgress } from './store-chunks';
+import { bindStorage } from '../storage-identity/bind-storage';
 import { failStaleBackups } from './fail-stale-backups';
 import { BackupCancelledError } from './backup-cancelled-error';
 import { notifyBackupFailed } from '../notifications/backup-failed';
@@ -77,6 +78,10 @@ export async function runBackup(ctx: BackupContext, options: BackupOptions = {})
 }
 
 async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Promise<BackupOutcome> {
+  // Before anything is written or recorded: the key is proven again and the storage is the one
+  // this database's backups are in (a storage swapped or remounted under a running host is
+  // refused; `serve` refused it at start already, so this is no per-run spam).
+  await bindStorage(ctx.pool, ctx.storage, { create: true, now: ctx.clock.now() });
   const lock = await acquireBackupLock(ctx.pool, ctx.target.database);
   const signal = options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost;
   const backupId = randomUUID().replaceAll('-', '');

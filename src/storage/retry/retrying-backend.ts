@@ -30,6 +30,8 @@ export class RetryingBackend implements StorageBackend {
   readonly #sleep: (ms: number) => Promise<void>;
   /** The inner backend's readInto when it has one, retried: a retry writes the caller's region again from its start. */
   readonly readInto?: StorageBackend['readInto'];
+  readonly readIdentity?: StorageBackend['readIdentity'];
+  readonly writeIdentity?: StorageBackend['writeIdentity'];
 
   constructor(
     readonly inner: StorageBackend,
@@ -40,6 +42,11 @@ export class RetryingBackend implements StorageBackend {
     this.#onRetry = options.onRetry;
     this.#sleep = options.sleep ?? ((ms) => sleep(ms));
     const readInto = inner.readInto?.bind(inner);
+    const readIdentity = inner.readIdentity?.bind(inner);
+    if (readIdentity) this.readIdentity = () => this.#retry('read the storage identity', readIdentity);
+    // Put-if-absent: a retry after a write that landed sees it there (false), never a second one.
+    const writeIdentity = inner.writeIdentity?.bind(inner);
+    if (writeIdentity) this.writeIdentity = (bytes) => this.#retry('write the storage identity', () => writeIdentity(bytes));
     if (readInto) this.readInto = (key, out, offset, maxBytes, signal) => this.#retry(`read ${key}`, () => readInto(key, out, offset, maxBytes, signal));
   }
 

@@ -1,0 +1,113 @@
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedCottonDatabase } from '../../../test/support/cotton-schema';
+import { runCliCaptured } from '../../../test/support/cli';
+import { createBackupFixture, type BackupFixture } from '../../../test/support/backup-fixture';
+import { testServer } from '../../../test/support/database';
+import pg from 'pg';
+
+// Issue 27 points 0, 0b, 14a, through the CLI (the same openStorage `serve` uses).
+const OTHER_KEY = 'another-valid-key-0123456789abcd';
+
+async function countObjects(root: string): Promise<number> {
+  let n = 0;
+  for (const a of await readdir(root).catch(() => [] as string[])) {
+    if (!/^[0-9a-f]{2}$/.test(a)) continue;
+    for (const b of await readdir(join(root, a))) n += (await readdir(join(root, a, b))).length;
+  }
+  return n;
+}
+
+async function databaseExists(name: string): Promise<boolean> {
+  const client = new pg.Client({ ...testServer, database: 'postgres' });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    return rows.length > 0;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('storage identity and key proof (issue 27 points 0, 0b, 14a)', () => {
+  let f: BackupFixture;
+  const events = async (type: string) =>
+    (await f.db.pool.query('SELECT count(*)::int AS n FROM cotton_backup.events WHERE type = $1', [type])).rows[0].n as number;
+
+  beforeAll(async () => {
+    f = await createBackupFixture('keyproof');
+    await seedCottonDatabase(f.db.pool);
+    const first = await runCliCaptured(f.env, 'backup', '--json');
+    expect(first.code, first.stderr).toBe(0);
+  });
+  afterAll(() => f?.cleanup());
+
+  it('a wrong COTTON_MASTER_KEY: the backup is refused in one line naming the variable, and nothing is written', async () => {
+    const objects = await countObjects(f.config.storage.root);
+    const started = await events('BackupStarted');
+    const wrong = await runCliCaptured({ ...f.env, COTTON_MASTER_KEY: OTHER_KEY }, 'backup', '--json');
+    expect(wrong.code).not.toBe(0);
+    const lines = wrong.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('COTTON_MASTER_KEY');
+    expect(lines[0]).toContain(f.config.storage.root);
+    expect(await countObjects(f.config.storage.root)).toBe(objects);
+    expect(await events('BackupStarted')).toBe(started);
+  });
+
+  it('a wrong COTTON_MASTER_KEY: a restore is refused and creates no database', async () => {
+    const target = `${f.db.name}_wrongkey`;
+    const refused = await runCliCaptured({ ...f.env, COTTON_MASTER_KEY: OTHER_KEY }, 'restore', '--target-database', target);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('COTTON_MASTER_KEY');
+    expect(await databaseExists(target)).toBe(false);
+  });
+
+  it('a wrong COTTON_MASTER_KEY: `latest` says the key does not open this storage, not "no backup yet"', async () => {
+    const refused = await runCliCaptured({ ...f.env, COTTON_MASTER_KEY: OTHER_KEY }, 'latest');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('COTTON_MASTER_KEY');
+    expect(refused.stderr).not.toContain('no backup yet');
+  });
+
+  it('a mistyped COTTON_STORAGE_PATH (a new empty folder): the backup is refused naming both storage ids, nothing is written', async () => {
+    const elsewhere = join(f.root, 'files-typo');
+    await mkdir(elsewhere);
+    const started = await events('BackupStarted');
+    const refused = await runCliCaptured({ ...f.env, COTTON_STORAGE_PATH: elsewhere }, 'backup', '--json');
+    expect(refused.code).not.toBe(0);
+    const lines = refused.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const { rows } = await f.db.pool.query('SELECT storage_id FROM cotton_backup.storage_identity');
+    expect(rows).toHaveLength(1);
+    expect(lines[0]).toContain(rows[0].storage_id);
+    expect(lines[0]).toContain(elsewhere);
+    expect(lines[0]).toContain('COTTON_STORAGE_PATH');
+    expect(await countObjects(elsewhere)).toBe(0);
+    expect(await events('BackupStarted')).toBe(started);
+    await rm(elsewhere, { recursive: true, force: true });
+  });
+
+  it('a storage path that does not exist: `latest` names the path, not the key', async () => {
+    const missing = join(f.root, 'no-such-folder');
+    const refused = await runCliCaptured({ ...f.env, COTTON_STORAGE_PATH: missing }, 'latest');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain(`storage root ${missing} is not usable`);
+    expect(refused.stderr).toContain('does not exist');
+    expect(refused.stderr).not.toContain('master key');
+  });
+
+  it('a file as the storage path: one line naming it, no raw ENOTDIR from lstat', async () => {
+    const refused = await runCliCaptured({ ...f.env, COTTON_STORAGE_PATH: '/etc/passwd' }, 'latest');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr.trim()).toBe('cotton-backup: storage root /etc/passwd is not usable: cannot read the folder: a file stands where a folder should be (ENOTDIR)');
+  });
+
+  it('the right key and path still back up, reusing the chunks proven under this key', async () => {
+    const again = await runCliCaptured(f.env, 'backup', '--json');
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).reusedChunks).toBeGreaterThan(0);
+  });
+});

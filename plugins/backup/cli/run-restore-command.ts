@@ -20,6 +20,7 @@ import { backupSettingsOf } from '../settings';
 import { reseedPrimary, type ReseedOutcome } from '../copies/reseed-primary';
 import { targetBehindRecord } from '../copies/target-behind-record';
 import { createJournal } from '../projections/journal';
+import { adoptStorage } from '../storage-identity/bind-storage';
 import { RESTORE_EXIT, type RestoreCommandOptions } from './restore-command';
 
 /** What `cotton-backup restore` does (restore-command.ts registers it). */
@@ -55,7 +56,11 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
   const created = database === config.database.database ? false : await ensureDatabase(runtime.pool(), database);
   const pool = createPool({ ...config.database, database }, runtime.logger(), 4);
   runtime.onClose(() => pool.end());
-  const services = await servicesFromRuntime(runtime, { migrate: false });
+  const intoCottons = database === config.database.database;
+  // From a copy: a test restore into another database never opens the primary (on a bare machine
+  // it may not exist yet); into Cotton's database the primary is re-seeded, so it is opened for
+  // writing (its root created, as `serve` would).
+  const services = await servicesFromRuntime(runtime, { migrate: false, ...(source && (intoCottons ? { write: true } : { storage: source.storage })) });
   const primaryCtx = services.restoreContext(connectionTarget(config, database), pool);
   const ctx = source ? { ...primaryCtx, storage: source.storage, sourceName: source.target.name } : primaryCtx;
 
@@ -79,7 +84,10 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
       },
     }, runtime.logger()));
     if (barStarted) bar.stop();
-    const reseeded = source ? await reseed(source, primaryCtx.storage, report, database === config.database.database, [runtime.pool(), pool], { ...services.copies, clock: systemClock }) : undefined;
+    const reseeded = source ? await reseed(source, primaryCtx.storage, report, intoCottons, [runtime.pool(), pool], { ...services.copies, clock: systemClock }) : undefined;
+    // The restored database records the storage its backup was made in; the re-seeded primary is
+    // where its backups are from now on (else the next start would refuse it as another storage).
+    if (reseeded?.event.type === 'PrimaryReseeded') await adoptStorage(runtime.pool(), primaryCtx.storage, systemClock.now());
     const outcome = {
       status: 'restored',
       database,

@@ -1,4 +1,5 @@
 import type { CliRuntime } from '../../../src/cli/runtime';
+import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { MIGRATIONS_PATH } from '../migrations-path';
 import type { BackupServices } from '../services';
 
@@ -11,14 +12,17 @@ import type { BackupServices } from '../services';
  * (`migrate: false`) checks no record: its target may be a bare database. The services are
  * imported here, when a command runs: registering the commands (and `--help`) does not load them.
  */
-export async function servicesFromRuntime(runtime: CliRuntime, options: { migrate?: boolean; write?: boolean } = {}): Promise<BackupServices> {
+export async function servicesFromRuntime(
+  runtime: CliRuntime,
+  options: { migrate?: boolean; write?: boolean; storage?: ObjectStorage } = {},
+): Promise<BackupServices> {
   const [{ runMigrations }, { systemClock }, { createBackupServices }, { bindStorage }] = await Promise.all([
     import('../../../src/db/migrations/runner'),
     import('../../../src/host/clock'),
     import('../services'),
     import('../storage-identity/bind-storage'),
   ]);
-  const storage = await runtime.storage({ write: options.write });
+  const storage = options.storage ?? (await runtime.storage({ write: options.write }));
   const pool = runtime.pool();
   if (options.migrate !== false) {
     await runMigrations(pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }]);

@@ -68,6 +68,8 @@ export async function adoptStorage(pool: Pool, storage: ObjectStorage, now: Date
   const proof = await handle.prove();
   const identity = proof.identity ?? (await handle.create(now));
   if (!identity) throw new Error(`storage ${handle.where} keeps no identity record`);
+  // A restored database from before identity records has no table: the first start records it.
+  if (!(await tableExists(pool))) return { identity };
   const before = await readRecorded(pool);
   await pool.query(REPLACE_STORAGE_IDENTITY, [identity.storageId, handle.where, identity.createdAtUtc, now]);
   return { identity, replaced: before && before.storage_id !== identity.storageId ? before.storage_id : undefined };

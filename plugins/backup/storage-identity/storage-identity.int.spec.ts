@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCottonDatabase } from '../../../test/support/cotton-schema';
@@ -89,6 +89,24 @@ describe('storage identity and key proof (issue 27 points 0, 0b, 14a)', () => {
     await rm(elsewhere, { recursive: true, force: true });
   });
 
+  it('`adopt-storage` is the deliberate way to another storage: it is then the recorded one, the old id kept', async () => {
+    const moved = join(f.root, 'files-moved');
+    const { rows: before } = await f.db.pool.query('SELECT storage_id FROM cotton_backup.storage_identity');
+    const adopted = await runCliCaptured({ ...f.env, COTTON_STORAGE_PATH: moved }, 'adopt-storage', '--json');
+    expect(adopted.code, adopted.stderr).toBe(0);
+    const out = JSON.parse(adopted.stdout);
+    expect(out).toMatchObject({ where: moved, replaced: before[0].storage_id });
+    const backup = await runCliCaptured({ ...f.env, COTTON_STORAGE_PATH: moved }, 'backup', '--json');
+    expect(backup.code, backup.stderr).toBe(0);
+    // and the old one is now refused in its turn, until adopted back
+    const old = await runCliCaptured(f.env, 'backup', '--json');
+    expect(old.stderr).toContain(`but this database's backups are in storage ${out.storageId}`);
+    const back = await runCliCaptured(f.env, 'adopt-storage');
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toContain(`it replaces storage ${out.storageId}`);
+    await rm(moved, { recursive: true, force: true });
+  });
+
   it('a storage path that does not exist: `latest` names the path, not the key', async () => {
     const missing = join(f.root, 'no-such-folder');
     const refused = await runCliCaptured({ ...f.env, COTTON_STORAGE_PATH: missing }, 'latest');
@@ -103,6 +121,27 @@ describe('storage identity and key proof (issue 27 points 0, 0b, 14a)', () => {
     const refused = await runCliCaptured({ ...f.env, COTTON_STORAGE_PATH: '/etc/passwd' }, 'latest');
     expect(refused.code).not.toBe(0);
     expect(refused.stderr.trim()).toBe('cotton-backup: storage root /etc/passwd is not usable: cannot read the folder: a file stands where a folder should be (ENOTDIR)');
+  });
+
+  it('a storage made before identity records is adopted once its key is proven; under another key it is refused', async () => {
+    const legacy = await createBackupFixture('keylegacy');
+    try {
+      await seedCottonDatabase(legacy.db.pool);
+      // A backup through the plugin's services over a bare folder: objects and a pointer, no identity record.
+      const { runBackup } = await import('../take-backup/run-backup');
+      await runBackup(legacy.services.backup);
+      const wrong = await runCliCaptured({ ...legacy.env, COTTON_MASTER_KEY: OTHER_KEY }, 'backup', '--json');
+      expect(wrong.code).not.toBe(0);
+      expect(wrong.stderr.trim()).toMatch(/^cotton-backup: COTTON_MASTER_KEY does not open storage .*: it has no identity record, no latest-backup pointer under this key, and none of the \d+ objects tried opens under it; nothing was written/);
+      const right = await runCliCaptured(legacy.env, 'backup', '--json');
+      expect(right.code, right.stderr).toBe(0);
+      expect(JSON.parse(right.stdout).reusedChunks).toBeGreaterThan(0);
+      const { rows } = await legacy.db.pool.query('SELECT storage_id FROM cotton_backup.storage_identity');
+      const file = JSON.parse(await readFile(join(legacy.config.storage.root, 'cotton-backup-identity.json'), 'utf8'));
+      expect(rows[0].storage_id).toBe(file.storageId);
+    } finally {
+      await legacy.cleanup();
+    }
   });
 
   it('the right key and path still back up, reusing the chunks proven under this key', async () => {

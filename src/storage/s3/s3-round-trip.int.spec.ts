@@ -151,6 +151,31 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
     expect(restore.stderr).toContain(reason);
   });
 
+  it('another master key, or another bucket than the recorded one: refused in one line, nothing written (issue 27 points 0, 0b)', async () => {
+    const bucket = await newBucket();
+    const env = envFor(bucket);
+    expect((await cli(env, 'backup', '--json')).code).toBe(0);
+    const listed = async (b: string) => (await cli(envFor(b), 'storage', 'ls')).stdout.trim().split('\n').filter(Boolean).length;
+    const objects = await listed(bucket);
+    const identity = JSON.parse((await rawBackend(bucket).readIdentity())!.toString());
+
+    const wrongKey = await cli({ ...env, COTTON_MASTER_KEY: 'another-valid-key-0123456789abcd' }, 'backup', '--json');
+    expect(wrongKey.code).not.toBe(0);
+    expect(wrongKey.stderr.trim()).toBe(
+      `cotton-backup: COTTON_MASTER_KEY does not open storage s3://${bucket}/ at ${server.endpoint}: its identity ${identity.storageId} (created ${identity.createdAtUtc}) was made under another key; nothing was written. Set the key this storage was made with`,
+    );
+    expect(await listed(bucket)).toBe(objects);
+
+    const other = await server.createBucket();
+    const elsewhere = await cli(envFor(other), 'backup', '--json');
+    expect(elsewhere.code).not.toBe(0);
+    expect(elsewhere.stderr.trim().split('\n')).toHaveLength(1);
+    expect(elsewhere.stderr).toContain(`storage s3://${other}/ at ${server.endpoint} is empty and has no identity record, but this database's backups are in storage ${identity.storageId} (at s3://${bucket}/`);
+    expect(elsewhere.stderr).toContain('check the S3 bucket (COTTON_STORAGE_S3_BUCKET');
+    expect(await listed(other)).toBe(0);
+    expect(await rawBackend(other).readIdentity()).toBeUndefined();
+  });
+
   it('the S3 secret never reaches the logs, even at trace level', async () => {
     const bucket = await newBucket();
     const secret = 'distinctive-s3-secret-value-4f1c';

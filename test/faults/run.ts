@@ -17,6 +17,7 @@ import { restoreScenarios } from './restore-scenarios';
 import type { Scenario } from './scenario';
 import { securityScenarios } from './security-scenarios';
 import { storageScenarios } from './storage-scenarios';
+import { storageIdentityScenarios } from './storage-identity-scenarios';
 import { renderReliability, type Outcome } from './report';
 
 const args = process.argv.slice(2);
@@ -33,6 +34,7 @@ const all: Scenario[] = [
   ...restoreScenarios,
   ...corruptionScenarios,
   ...storageScenarios,
+  ...storageIdentityScenarios,
   ...securityScenarios,
   ...hostileScenarios,
   ...copiesScenarios,

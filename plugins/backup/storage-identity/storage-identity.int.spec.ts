@@ -150,3 +150,28 @@ describe('storage identity and key proof (issue 27 points 0, 0b, 14a)', () => {
     expect(JSON.parse(again.stdout).reusedChunks).toBeGreaterThan(0);
   });
 });
+
+describe('a restore from a copy target under another key (issue 27 point 0)', () => {
+  let f: BackupFixture;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    f = await createBackupFixture('keycopy');
+    await seedCottonDatabase(f.db.pool);
+    env = { ...f.env, COTTON_BACKUP_COPIES: `offsite=file://${join(f.root, 'offsite')}` };
+    expect((await runCliCaptured(env, 'backup')).code).toBe(0);
+    const sync = await runCliCaptured(env, 'copies', '--sync');
+    expect(sync.code, sync.stderr).toBe(0);
+  });
+  afterAll(() => f?.cleanup());
+
+  it.each([['into another database', true], ["into Cotton's database", false]] as const)('%s: refused naming COTTON_MASTER_KEY, no database created', async (_what, other) => {
+    const target = other ? `${f.db.name}_copywrong` : `${f.db.name}_copyfresh`;
+    const args = ['restore', '--from', 'offsite', ...(other ? ['--target-database', target] : [])];
+    const wrongEnv = { ...env, COTTON_MASTER_KEY: OTHER_KEY, ...(other ? {} : { COTTON_PG_DATABASE: target }) };
+    const refused = await runCliCaptured(wrongEnv, ...args);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/^cotton-backup: COTTON_MASTER_KEY does not open (storage|copy target)/);
+    expect(await databaseExists(target)).toBe(false);
+  });
+});

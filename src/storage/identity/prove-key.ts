@@ -51,10 +51,10 @@ export async function proveKey(backend: StorageBackend, masterEncryptionKey: Buf
   }
   if (identity) return { identity, by: 'identity' };
   const pointer = pointerStorageKey(masterEncryptionKey);
-  if ((await backend.exists(pointer)) && (await dataKeyUnwraps(backend, pointer, masterEncryptionKey))) return { by: 'pointer' };
+  if ((await backend.exists(pointer)) && (await openableUnder(backend, pointer, masterEncryptionKey))) return { by: 'pointer' };
   let tried = 0;
   for await (const key of backend.list()) {
-    if (await dataKeyUnwraps(backend, key, masterEncryptionKey)) return { by: 'object' };
+    if (await openableUnder(backend, key, masterEncryptionKey)) return { by: 'object' };
     if (++tried >= SAMPLED_OBJECTS) break;
   }
   if (tried === 0) return { by: 'empty' };
@@ -70,8 +70,11 @@ async function sentinelOpens(backend: StorageBackend, masterKey: Buffer): Promis
   }
 }
 
-/** The object's header names a data key this master key unwraps (GCM-authenticated): written under it. */
-async function dataKeyUnwraps(backend: StorageBackend, key: string, masterKey: Buffer): Promise<boolean> {
+/**
+ * The object's header names a data key this master key unwraps (GCM-authenticated): it was
+ * written under this key. Reads its first 84 bytes only; false for a missing or foreign object.
+ */
+export async function openableUnder(backend: StorageBackend, key: string, masterKey: Buffer): Promise<boolean> {
   try {
     const head = await readUpTo(await backend.openRead(key), FILE_HEADER_LENGTH);
     if (head.length < FILE_HEADER_LENGTH || head.toString('latin1', 0, 4) !== 'CTN2') return false;

@@ -7,6 +7,7 @@ import { registerRestoreCommand } from './cli/restore-command';
 import { registerForgetCommand } from './cli/forget-command';
 import { registerCopiesCommand } from './cli/copies-command';
 import { registerPruneCommand } from './cli/prune-command';
+import { registerAdoptStorageCommand } from './cli/adopt-storage-command';
 import { backupSettingsOwner } from './settings';
 
 /** Validated by the CLI with the host's variables, before any command reads the configuration. */
@@ -23,4 +24,5 @@ export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerCopiesCommand(program, runtime);
   registerPruneCommand(program, runtime);
   registerDrillCommand(program, runtime);
+  registerAdoptStorageCommand(program, runtime);
 }

@@ -13,6 +13,7 @@ const CODES = {
   BACKUP_LOCK_LOST: { exitCode: 1, httpStatus: 503 },
   BACKUP_CANCELLED: { exitCode: 1, httpStatus: 503 },
   NO_BACKUP_YET: { exitCode: 4, httpStatus: 404 },
+  STORAGE_MISMATCH: { exitCode: 1, httpStatus: 503 },
   RESTORE_ABORTED: { exitCode: 1, httpStatus: 422 },
   RESTORE_REJECTED: { exitCode: 1, httpStatus: 422 },
   RESTORE_TARGET_NOT_EMPTY: { exitCode: 2, httpStatus: 409 },

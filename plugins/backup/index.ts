@@ -13,6 +13,7 @@ import { backupSettingsOwner, BackupSettingsToken } from './settings';
 import { MIGRATIONS_PATH } from './migrations-path';
 import { drillContext } from './drills/drill-context';
 import { sweepScratchDatabasesAtStart } from './drills/sweep-at-start';
+import { adoptStorage, bindStorage } from './storage-identity/bind-storage';
 
 export { MIGRATIONS_PATH };
 
@@ -76,7 +77,13 @@ export function createBackupPlugin(): CottonPlugin {
         if (state.restored) {
           await recordStartupRestore(s.backup.pool, s.journal, s.backup.clock, state.restored, { logger: s.backup.logger });
           state.restored = undefined;
+          // The database now holds the record of the storage its backup came from; a restore from a
+          // copy re-seeded this primary, so this storage is the one its backups are in from now on.
+          await adoptStorage(s.backup.pool, s.backup.storage, s.backup.clock.now());
         }
+        // Before any schedule starts: a wrong key or another storage than the recorded one is
+        // refused once, naming both, instead of every run failing on a manifest it cannot read.
+        await bindStorage(s.backup.pool, s.backup.storage, { create: true, now: s.backup.clock.now() });
         await sweepScratchDatabasesAtStart(drillContext(s));
         state.triggers = await startTriggers(container, s);
         state.retention = await startRetentionSchedule(resolve(container, HostTokens.Boss), s.retention, resolve(container, HostTokens.Logger));

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { deriveMasterEncryptionKey, pointerStorageKey } from '../keys/keys';
 import { createStorage } from '../storage/create-storage';
-import { objectPath } from '../storage/filesystem/filesystem-store';
+import { FilesystemStore, objectPath } from '../storage/filesystem/filesystem-store';
+import { storageIdentityHandle } from '../storage/identity/storage-identity-handle';
 import { NODE_FLAGS } from './node-flags';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -152,6 +153,9 @@ describe('cotton-backup storage', () => {
 
   it('stops quietly when the reader goes away (`storage ls | head -1`, `storage get | head -c 10`)', async () => {
     const root = join(dir, 'many');
+    // Empty files are no CTN2 objects: the storage's identity record proves the key instead (storage/identity).
+    await mkdir(root, { recursive: true });
+    await storageIdentityHandle(new FilesystemStore(root), deriveMasterEncryptionKey(MASTER_KEY)).create(new Date());
     // More keys than a pipe holds (64 KiB): ls is still writing when head exits. list() reads names only.
     for (const prefix of ['aa/bb', 'cc/dd']) {
       await mkdir(join(root, prefix), { recursive: true });

@@ -7,6 +7,7 @@ import { resolvePluginsPath } from '../host/paths';
 import { deriveMasterEncryptionKey } from '../keys/keys';
 import { configSecrets, createLogger, SecretRedactor, type Logger } from '../logging/logger';
 import type { ObjectStorage } from '../storage/object-storage';
+import type { OpenedStorage } from '../storage/open-storage';
 
 /**
  * What a CLI command gets: everything built lazily on first use, from the same environment the
@@ -27,8 +28,13 @@ export interface CliRuntime {
   logger(): Logger;
   /** The 32-byte master encryption key (COTTON_MASTER_KEY, or the development key file). */
   masterEncryptionKey(): Promise<Buffer>;
-  /** Cotton's storage pipeline over the configured backend (openStorage, as the host opens it). */
-  storage(): Promise<ObjectStorage>;
+  /**
+   * Cotton's storage pipeline over the configured backend (openStorage, as the host opens it: the
+   * root must exist, the master key is proven). `write`: the command writes, so the storage gets
+   * the same write probe as `serve` (which creates a missing root); a reading command skips it, so
+   * that a read-only copy of the root can be read.
+   */
+  storage(options?: { write?: boolean }): Promise<ObjectStorage>;
   /** A pool over Cotton's database; ended by close(). */
   pool(): Pool;
   /** The plugins folder (COTTON_PLUGINS_PATH or `<repo>/plugins`). */
@@ -56,7 +62,8 @@ export function createCliRuntime(options: CliRuntimeOptions = {}): CliRuntime {
   const settingsOwners: SettingsOwner[] = [];
   let logger: Logger | undefined;
   let key: Promise<Buffer> | undefined;
-  let storage: Promise<ObjectStorage> | undefined;
+  let storage: Promise<OpenedStorage> | undefined;
+  let writeProbed: Promise<void> | undefined;
   let pool: Pool | undefined;
 
   const runtime: CliRuntime = {
@@ -88,7 +95,8 @@ export function createCliRuntime(options: CliRuntimeOptions = {}): CliRuntime {
       })();
       return key;
     },
-    storage() {
+    async storage(storageOptions = {}) {
+      const write = storageOptions.write === true;
       storage ??= (async () => {
         const c = runtime.config();
         const masterEncryptionKey = await runtime.masterEncryptionKey();
@@ -100,12 +108,16 @@ export function createCliRuntime(options: CliRuntimeOptions = {}): CliRuntime {
           logger: runtime.logger(),
           cottonSettings: () => readCottonStorageSettings(runtime.pool()),
           addSecret: (secret) => redactor.add(secret),
-          probe: false,
+          probe: write,
         });
         cleanups.push(() => opened.close());
-        return opened.storage;
+        if (write) writeProbed = Promise.resolve();
+        return opened;
       })();
-      return storage;
+      const opened = await storage;
+      // Opened for reading first, written to now: the write probe, once.
+      if (write) await (writeProbed ??= opened.backend.probe());
+      return opened.storage;
     },
     pool() {
       if (!pool) {

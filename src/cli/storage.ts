@@ -19,7 +19,7 @@ export function registerStorageCommands(program: Command, runtime: CliRuntime): 
     .argument('<file>', 'file to store')
     .description("store a file as one object; prints its key, the SHA-256 of the file's content")
     .action(async (file: string) => {
-      const key = await putFile(await runtime.storage(), file);
+      const key = await putFile(await runtime.storage({ write: true }), file);
       runtime.stdout.write(`${key}\n`);
     });
 

@@ -73,6 +73,15 @@ export interface StorageBackend {
   createMarker?(name: string, bytes: Buffer): Promise<boolean>;
   /** Refuses (StorageUnusableError: the place and the reason) a storage that cannot take a write. */
   probe(): Promise<void>;
+  /**
+   * The storage's identity record (storage/identity): a small file beside Cotton's layout, at the
+   * folder root or the bucket prefix, that Cotton's listing and GC never see. Undefined when there
+   * is none; a root that is missing or not a folder is refused (StorageUnusableError). Optional:
+   * a backend without it (test doubles) has its key proven by its objects alone.
+   */
+  readIdentity?(): Promise<Buffer | undefined>;
+  /** Writes the identity record only if there is none; false when one was already there (it wins). */
+  writeIdentity?(bytes: Buffer): Promise<boolean>;
   /** Housekeeping: removes leftovers of writes that never finished; returns how many. Never throws. */
   sweep(): Promise<number>;
   close(): Promise<void>;

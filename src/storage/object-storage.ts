@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { StorageBackend } from './backend';
 import type { DecodePool } from './decode/decode-pool';
+import type { StorageIdentityHandle } from './identity/storage-identity-handle';
 
 export interface WriteResult {
   /** False when the key already existed and nothing was written (deduplication). */
@@ -47,6 +48,11 @@ export interface ObjectStorage {
    * shared ring of `ringBytes`, for reading many objects on every core; the caller closes it.
    */
   openDecodePool?(options: { ringBytes: number }): DecodePool;
+  /**
+   * The storage's identity and key proof (storage/identity), on a storage opened by openStorage
+   * (`serve` and every CLI command); test doubles have none.
+   */
+  readonly identity?: StorageIdentityHandle;
 }
 
 /** Keys are lowercase hex SHA-256 (64 chars); anything else is refused before touching storage. */
@@ -90,6 +96,7 @@ const STORAGE_HINTS: Record<string, string> = {
   ENOTDIR: 'a file stands where a folder should be',
   EEXIST: 'a file stands where a folder should be',
   EIO: 'an I/O error (failing disk?)',
+  ENOENT: 'it does not exist',
 };
 
 /** An errno code in words ('ENOSPC' → 'the disk is full'), or the code itself. */

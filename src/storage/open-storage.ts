@@ -6,6 +6,7 @@ import type { ObjectStorage } from './object-storage';
 import { createPipelineStorage } from './pipeline';
 import type { CottonStorageSettings } from './s3/cotton-storage-settings';
 import { resolveS3Settings } from './s3/resolve-s3-settings';
+import { storageIdentityHandle } from './identity/storage-identity-handle';
 
 export interface OpenStorageOptions {
   config: HostConfig;
@@ -18,8 +19,9 @@ export interface OpenStorageOptions {
   addSecret?: (secret: string) => void;
   /**
    * Refuse a storage that cannot take a write (default true: `serve` must not start healthy on
-   * one). CLI commands pass false: reading a backup from a read-only copy of the root must work,
-   * and a command that writes fails on its write with the same path and reason.
+   * one; it creates a missing root). A CLI command that only reads passes false: reading a backup
+   * from a read-only copy of the root must work. Either way the root must exist and be a folder
+   * (or the bucket answer), and the master key is proven against the storage (storage/identity).
    */
   probe?: boolean;
 }
@@ -36,7 +38,7 @@ export interface OpenedStorage {
  * Opens the configured storage, the same way for the host and every CLI command: chooses the
  * backend (S3 when our variables or Cotton's server_settings say so, else the folder), probes it
  * (refusing a storage that cannot take a write), lets it do its own housekeeping (leftovers of
- * writes that never finished), and puts Cotton's pipeline over it.
+ * writes that never finished), proves the master key against it, and puts Cotton's pipeline over it.
  */
 export async function openStorage(options: OpenStorageOptions): Promise<OpenedStorage> {
   const { config, logger } = options;
@@ -49,7 +51,17 @@ export async function openStorage(options: OpenStorageOptions): Promise<OpenedSt
     await backend.close();
     throw error;
   }
-  const storage = createPipelineStorage(backend, { masterEncryptionKey: options.masterEncryptionKey, zstdLevel: config.storage.zstdLevel });
+  const identity = storageIdentityHandle(backend, options.masterEncryptionKey);
+  try {
+    // Before anything is read or written: a wrong key would make another key's objects look
+    // present (they are keyed by plaintext hash) and every backup "reuse" what it cannot read.
+    const proof = await identity.prove();
+    logger.debug({ storage: backend.description, by: proof.by, storageId: proof.identity?.storageId }, 'master key proven against the storage');
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
+  const storage = { ...createPipelineStorage(backend, { masterEncryptionKey: options.masterEncryptionKey, zstdLevel: config.storage.zstdLevel }), identity };
   return { storage, backend, close: () => backend.close() };
 }
 

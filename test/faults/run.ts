@@ -19,6 +19,7 @@ import { restoreScenarios } from './restore-scenarios';
 import type { Scenario } from './scenario';
 import { securityScenarios } from './security-scenarios';
 import { storageScenarios } from './storage-scenarios';
+import { storageIdentityScenarios } from './storage-identity-scenarios';
 import { renderReliability, type Outcome } from './report';
 
 const args = process.argv.slice(2);
@@ -35,6 +36,7 @@ const all: Scenario[] = [
   ...restoreScenarios,
   ...corruptionScenarios,
   ...storageScenarios,
+  ...storageIdentityScenarios,
   ...securityScenarios,
   ...eventForgeryScenarios,
   ...hostileScenarios,

@@ -43,7 +43,14 @@ async function storageFault(id: string, fault: (f: FaultEnv) => Promise<void>, h
     c.ok(words.test(line), `the message says why in words: ${line.slice(0, 300)}`);
     c.note(`${id}: "${line.replace(/[0-9a-f]{64}/, '<key>').replace(/\/tmp\/[^:]*/, '<root>').slice(0, 200)}"`);
     const failure = await lastFailure(f);
-    c.ok(failure && ['chunk', 'manifest', 'pointer'].includes(failure.step) && words.test(failure.message), `BackupFailed is recorded with the reason (${JSON.stringify(failure)?.slice(0, 200)})`);
+    // `backup` probes the root as `serve` does (issue 27 point 0b): a root already read-only is
+    // refused before the backup starts, so nothing is recorded; a fault met mid-way is BackupFailed.
+    const started = (await f.db.pool.query("SELECT count(*)::int AS n FROM cotton_backup.events WHERE type = 'BackupStarted'")).rows[0].n;
+    const refusedByProbe = !failure && started === 1 && /^cotton-backup: storage root .* is not usable: cannot /.test(line);
+    c.ok(
+      refusedByProbe || (failure && ['chunk', 'manifest', 'pointer'].includes(failure.step) && words.test(failure.message)),
+      `BackupFailed is recorded with the reason, or the probe refused the root before a backup started (${JSON.stringify(failure)?.slice(0, 200)})`,
+    );
     c.ok((await currentPointer(f)) === baseKey, 'the pointer is unchanged');
     await checkPointerComplete(c, f);
     await checkNothingRunning(c, f);
@@ -126,7 +133,7 @@ export const storageScenarios: Scenario[] = [
     id: 'storage: read-only root during a backup',
     group: 'storage',
     how: 'storage root on a tmpfs remounted read-only (`mount -o remount,ro`) after a first backup; `cotton-backup backup`',
-    expect: 'exit 1, "the file system is read-only" (EROFS); BackupFailed; pointer unchanged; next backup succeeds once writable',
+    expect: 'exit 1, "the file system is read-only" (EROFS), refused by the probe before the backup starts (as `serve` is); pointer unchanged; next backup succeeds once writable',
     run: () =>
       storageFault(
         'EROFS on tmpfs',

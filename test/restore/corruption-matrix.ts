@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Pool } from 'pg';
 import type { HostConfig } from '../../src/config/config';
+import type { Host } from '../../src/host/host';
 import { resolve } from '../../src/host/tokens';
 import { deriveMasterEncryptionKey, pointerStorageKey } from '../../src/keys/keys';
 import type { StorageBackend } from '../../src/storage/backend';
@@ -68,6 +70,21 @@ export interface CorruptionCase {
   masterKey?: string;
   /** False when no previous backup can help (a function: it depends on what the backups share). */
   fallbackHelps: boolean | ((b: Backups) => boolean);
+  /** Refused when the host opens the storage, before any restore is tried or recorded (the key proof). */
+  refusedBeforeRestore?: RegExp;
+}
+
+/** The host refuses at start, twice alike, and nothing is restored or recorded in the target. */
+async function refusedBeforeRestore(message: RegExp, host: () => Host, pool: Pool): Promise<void> {
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    const h = host();
+    await expect(h.start()).rejects.toThrow(message);
+    expect(h.state).toBe('failed');
+    expect(h.url).toBeUndefined();
+  }
+  expect(await isCottonDatabaseEmpty(pool)).toBe(true);
+  const { rows } = await pool.query("SELECT to_regclass('cotton_backup.events') IS NOT NULL AS present");
+  if (rows[0].present) expect(await restoreEvents(pool)).toEqual([]);
 }
 
 async function rawBytes(backend: StorageBackend, key: string): Promise<Buffer> {
@@ -165,7 +182,16 @@ export const CORRUPTION_CASES: CorruptionCase[] = [
       }, true),
   },
   { name: 'a pointer to a missing manifest', reason: 'missing_manifest', fallbackHelps: true, corrupt: (s, b) => s.backend.delete(b.b2.manifestKey) },
-  { name: 'the wrong master key', reason: 'no_pointer', fallbackHelps: false, masterKey: OTHER_MASTER_KEY, corrupt: async () => undefined },
+  // The key is proven against the storage before anything is tried (issue 27 point 0): one line
+  // naming the variable, nothing recorded in the database, rather than a restore refused for "no pointer".
+  {
+    name: 'the wrong master key',
+    reason: 'no_pointer',
+    fallbackHelps: false,
+    masterKey: OTHER_MASTER_KEY,
+    refusedBeforeRestore: /^COTTON_MASTER_KEY does not open storage .*; nothing was written\. Set the key this storage was made with$/,
+    corrupt: async () => undefined,
+  },
 ];
 
 /**
@@ -223,6 +249,7 @@ export function describeCorruptionMatrix(title: string, createPlace: () => Promi
       const keyEnv = (): Record<string, string> => (c.masterKey ? { COTTON_MASTER_KEY: c.masterKey } : {});
 
       it(`is refused (${c.reason}): the host does not serve, the database stays Cotton-empty, admins are notified once`, async () => {
+        if (c.refusedBeforeRestore) return refusedBeforeRestore(c.refusedBeforeRestore, () => newHost(copy.hostConfig(target, keyEnv())), target.pool);
         for (let attempt = 1; attempt <= 2; attempt++) {
           const host = newHost(copy.hostConfig(target, keyEnv()));
           const started = host.start();
@@ -252,6 +279,10 @@ export function describeCorruptionMatrix(title: string, createPlace: () => Promi
       it('with COTTON_RESTORE_FALLBACK=previous: restores the previous backup and says so where one can help, else still refuses', async () => {
         const host = newHost(copy.hostConfig(target, { COTTON_RESTORE_FALLBACK: 'previous', ...keyEnv() }));
         const helps = typeof c.fallbackHelps === 'function' ? c.fallbackHelps(backups) : c.fallbackHelps;
+        if (c.refusedBeforeRestore) {
+          await host.stop().catch(() => undefined);
+          return refusedBeforeRestore(c.refusedBeforeRestore, () => newHost(copy.hostConfig(target, { COTTON_RESTORE_FALLBACK: 'previous', ...keyEnv() })), target.pool);
+        }
         if (!helps) {
           await expect(host.start()).rejects.toThrow(/What to do:/);
           expect(await isCottonDatabaseEmpty(target.pool)).toBe(true);

@@ -32,7 +32,7 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
     .action(async (opts: { reason: string; json?: boolean }) => {
       if (opts.reason.length > 500) throw new CliError('--reason must be at most 500 characters');
       const [services, { default: cliProgress }, { runBackup }, { BackupAlreadyRunningError }] = await Promise.all([
-        servicesFromRuntime(runtime),
+        servicesFromRuntime(runtime, { write: true }),
         import('cli-progress'),
         import('../take-backup/run-backup'),
         import('../take-backup/single-flight'),

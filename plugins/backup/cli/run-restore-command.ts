@@ -20,6 +20,8 @@ import { backupSettingsOf } from '../settings';
 import { reseedPrimary, type ReseedOutcome } from '../copies/reseed-primary';
 import { targetBehindRecord } from '../copies/target-behind-record';
 import { createJournal } from '../projections/journal';
+import { adoptStorage } from '../storage-identity/bind-storage';
+import { proveKey } from '../../../src/storage/identity/prove-key';
 import { RESTORE_EXIT, type RestoreCommandOptions } from './restore-command';
 
 /** What `cotton-backup restore` does (restore-command.ts registers it). */
@@ -31,7 +33,15 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
   const database = opts.targetDatabase ?? config.database.database;
   if (!DATABASE_NAME.test(database)) throw new CliError(`--target-database "${database}" is not a plain database name`);
   const source = opts.from === undefined ? undefined : await openNamedTarget(runtime, backupSettingsOf(config).copies, opts.from);
-  const sourceStorage = source?.storage ?? (await runtime.storage());
+  // The key is proven against whatever is read (and the primary, when it is to be re-seeded) before
+  // any database is created: a wrong key is refused in one line naming it, leaving no trace.
+  if (source?.storage.backend) await proveKey(source.storage.backend, await runtime.masterEncryptionKey());
+  const intoCottons = database === config.database.database;
+  // From a copy: a test restore into another database never opens the primary (on a bare machine
+  // it may not exist yet); into Cotton's database the primary is re-seeded, so it is opened for
+  // writing (its root created, as `serve` would).
+  const primary = source && !intoCottons ? source.storage : await runtime.storage({ write: source !== undefined });
+  const sourceStorage = source?.storage ?? primary;
   // Before the target is created or migrated: a copy behind the record, or an unknown id, must leave no trace.
   if (source && opts.backup === undefined) {
     const behind = await targetBehindRecord(runtime.pool(), source.target.name, source.storage, await runtime.masterEncryptionKey()).catch(noRecord);
@@ -55,7 +65,7 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
   const created = database === config.database.database ? false : await ensureDatabase(runtime.pool(), database);
   const pool = createPool({ ...config.database, database }, runtime.logger(), 4);
   runtime.onClose(() => pool.end());
-  const services = await servicesFromRuntime(runtime, { migrate: false });
+  const services = await servicesFromRuntime(runtime, { migrate: false, storage: primary });
   const primaryCtx = services.restoreContext(connectionTarget(config, database), pool);
   const ctx = source ? { ...primaryCtx, storage: source.storage, sourceName: source.target.name } : primaryCtx;
 
@@ -79,7 +89,10 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
       },
     }, runtime.logger()));
     if (barStarted) bar.stop();
-    const reseeded = source ? await reseed(source, primaryCtx.storage, report, database === config.database.database, [runtime.pool(), pool], { ...services.copies, clock: systemClock }) : undefined;
+    const reseeded = source ? await reseed(source, primaryCtx.storage, report, intoCottons, [runtime.pool(), pool], { ...services.copies, clock: systemClock }) : undefined;
+    // The restored database records the storage its backup was made in; the re-seeded primary is
+    // where its backups are from now on (else the next start would refuse it as another storage).
+    if (reseeded?.event.type === 'PrimaryReseeded') await adoptStorage(runtime.pool(), primaryCtx.storage, systemClock.now());
     const outcome = {
       status: 'restored',
       database,

@@ -9,11 +9,13 @@ import { CHUNKING_ALGORITHM, type ChunkingParameters } from '../chunking/fastcdc
 import { checkDumpVersions, startPgDump } from '../dump/pg-dump';
 import { PgToolError, type ConnectionTarget } from '../dump/pg-tools';
 import { formatTimeSpan, type Manifest } from '../manifest/manifest';
-import { readPointer, writeManifest, writePointer } from '../manifest/manifest-store';
+import { readManifest, readPointer, writeManifest, writePointer } from '../manifest/manifest-store';
 import type { Journal } from '../projections/journal';
 import { failpoint } from '../failpoints';
 import { acquireBackupLock } from './single-flight';
 import { storeChunks, type ChunkProgress } from './store-chunks';
+import { bindStorage } from '../storage-identity/bind-storage';
+import { openableUnder } from '../../../src/storage/identity/prove-key';
 import { failStaleBackups } from './fail-stale-backups';
 import { BackupCancelledError } from './backup-cancelled-error';
 import { notifyBackupFailed } from '../notifications/backup-failed';
@@ -77,6 +79,10 @@ export async function runBackup(ctx: BackupContext, options: BackupOptions = {})
 }
 
 async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Promise<BackupOutcome> {
+  // Before anything is written or recorded: the key is proven again and the storage is the one
+  // this database's backups are in (a storage swapped or remounted under a running host is
+  // refused; `serve` refused it at start already, so this is no per-run spam).
+  await bindStorage(ctx.pool, ctx.storage, { create: true, now: ctx.clock.now() });
   const lock = await acquireBackupLock(ctx.pool, ctx.target.database);
   const signal = options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost;
   const backupId = randomUUID().replaceAll('-', '');
@@ -102,6 +108,7 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
 
     const versions = await checkDumpVersions(ctx.pool);
     const snapshot = ctx.countRows === false ? undefined : await openDumpSnapshot(ctx.pool);
+    const reusable = await reusableUnderKey(ctx);
     const dump = startPgDump(ctx.target, signal, snapshot?.id);
     let stored;
     let counted: CountedState | undefined;
@@ -111,6 +118,7 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
           chunking: ctx.chunking,
           concurrency: ctx.uploadConcurrency,
           onProgress: options.onProgress,
+          reusable,
         }),
         dump.done,
         snapshot?.countWhile(dump.done),
@@ -223,6 +231,21 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * Objects are keyed by plaintext hash, so one sealed under another key (a wrong-key backup made
+ * before keys were proven, a foreign copy) looks present: an existing chunk is reused only when
+ * the latest backup's manifest (read under this key) lists it, or its header opens under this key.
+ */
+async function reusableUnderKey(ctx: BackupContext): Promise<((key: string) => Promise<boolean>) | undefined> {
+  const backend = ctx.storage.backend;
+  if (!backend) return undefined;
+  const known = new Set<string>();
+  const pointer = await readPointer(ctx.storage, pointerStorageKey(ctx.masterEncryptionKey)).catch(() => undefined);
+  const latest = pointer && (await readManifest(ctx.storage, pointer.latestManifestStorageKey).catch(() => undefined));
+  for (const chunk of latest?.chunks ?? []) known.add(chunk.storageKey);
+  return async (key) => known.has(key) || openableUnder(backend, key, ctx.masterEncryptionKey);
 }
 
 // A stopped host cancels on purpose; every other failure is something an admin must hear about.

@@ -33,7 +33,17 @@ export interface StoredDump {
 export async function storeChunks(
   dump: Readable,
   storage: ObjectStorage,
-  options: { chunking: ChunkingParameters; concurrency: number; onProgress?: (p: ChunkProgress) => void },
+  options: {
+    chunking: ChunkingParameters;
+    concurrency: number;
+    onProgress?: (p: ChunkProgress) => void;
+    /**
+     * Whether an object already under a chunk's key may be reused: it is known (a backup's
+     * manifest read under this key lists it) or proven readable under this key. One that is not
+     * (sealed under another key) is rewritten, and counts as new.
+     */
+    reusable?: (key: string) => Promise<boolean>;
+  },
 ): Promise<StoredDump> {
   const whole = createHash('sha256');
   const chunks: ManifestChunk[] = [];
@@ -48,7 +58,8 @@ export async function storeChunks(
     // The second write goes through a stream that the fault suite can stop halfway (a temp file
     // half written, as a crash would leave it); the bytes stored are the same either way.
     const source = ++writesStarted === 2 ? Readable.from(halves(chunk, 'backup.midChunkUpload')) : chunk;
-    const { written, storedBytes } = await storage.write(key, source, { replay: () => Readable.from([chunk]) });
+    let { written, storedBytes } = await storage.write(key, source, { replay: () => Readable.from([chunk]) });
+    if (!written && options.reusable && !(await options.reusable(key))) ({ written, storedBytes } = await storage.write(key, chunk, { overwrite: true }));
     if (written) {
       result.newChunks++;
       result.newPlaintextBytes += chunk.length;

@@ -11,6 +11,7 @@ import { ensureDirectory, syncDirectory } from './directories';
 import { isPermanentFsError } from './fs-errors';
 import { refuseLinkedFolders } from './linked-folders';
 import { probeFolder } from './probe-folder';
+import { readIdentityFile, writeIdentityFile } from './identity-file';
 import { sweepStaleTempFiles, TEMP_DIRECTORY } from './sweep-temp';
 
 export { OBJECT_EXTENSION } from '../layout';
@@ -264,6 +265,14 @@ export class FilesystemStore implements StorageBackend {
   /** Create, write, fsync, rename and remove a probe file: refuses a root that cannot take objects. */
   async probe(): Promise<void> {
     await probeFolder(this.root);
+  }
+
+  readIdentity(): Promise<Buffer | undefined> {
+    return readIdentityFile(this.root);
+  }
+
+  writeIdentity(bytes: Buffer): Promise<boolean> {
+    return writeIdentityFile(this.root, bytes);
   }
 
   /** Removes stale `<root>/tmp/*.tmp` files of writes whose process died. */

@@ -60,6 +60,13 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
 
   const cli = runCliCaptured;
 
+  // Each test is a deployment of its own over the one source database: a new bucket is a new
+  // storage, which the database's record of the previous one would refuse (storage identity).
+  async function newBucket(): Promise<string> {
+    await source.pool.query("DELETE FROM cotton_backup.storage_identity WHERE to_regclass('cotton_backup.storage_identity') IS NOT NULL").catch(() => undefined);
+    return server.createBucket();
+  }
+
   function newTarget(): { name: string; pool: () => pg.Pool } {
     const name = uniqueDatabaseName('s3rt_t');
     created.push(name);
@@ -87,7 +94,7 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
   }
 
   it('a CLI backup lands in the bucket (nothing in the folder), verifies, restores equal, and reads back through an independent reader', async () => {
-    const bucket = await server.createBucket();
+    const bucket = await newBucket();
     const env = envFor(bucket);
     const backup = await cli(env, 'backup', '--json');
     expect(backup.stderr).not.toMatch(/cotton-backup:/);
@@ -123,7 +130,7 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
     ['a truncated chunk object', 'decryption_failure', (bytes: Buffer) => bytes.subarray(0, bytes.length >> 1)],
     ['a deleted chunk object', 'missing_chunk', () => undefined],
   ] as const)('%s in the bucket: verify names it, restore refuses (%s)', async (_name, reason, damage) => {
-    const bucket = await server.createBucket();
+    const bucket = await newBucket();
     const env = envFor(bucket);
     const outcome = JSON.parse((await cli(env, 'backup', '--json')).stdout) as { manifestKey: string };
     const backend = rawBackend(bucket);
@@ -144,8 +151,33 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
     expect(restore.stderr).toContain(reason);
   });
 
+  it('another master key, or another bucket than the recorded one: refused in one line, nothing written (issue 27 points 0, 0b)', async () => {
+    const bucket = await newBucket();
+    const env = envFor(bucket);
+    expect((await cli(env, 'backup', '--json')).code).toBe(0);
+    const listed = async (b: string) => (await cli(envFor(b), 'storage', 'ls')).stdout.trim().split('\n').filter(Boolean).length;
+    const objects = await listed(bucket);
+    const identity = JSON.parse((await rawBackend(bucket).readIdentity())!.toString());
+
+    const wrongKey = await cli({ ...env, COTTON_MASTER_KEY: 'another-valid-key-0123456789abcd' }, 'backup', '--json');
+    expect(wrongKey.code).not.toBe(0);
+    expect(wrongKey.stderr.trim()).toBe(
+      `cotton-backup: COTTON_MASTER_KEY does not open storage s3://${bucket}/ at ${server.endpoint}: its identity ${identity.storageId} (created ${identity.createdAtUtc}) was made under another key; nothing was written. Set the key this storage was made with`,
+    );
+    expect(await listed(bucket)).toBe(objects);
+
+    const other = await server.createBucket();
+    const elsewhere = await cli(envFor(other), 'backup', '--json');
+    expect(elsewhere.code).not.toBe(0);
+    expect(elsewhere.stderr.trim().split('\n')).toHaveLength(1);
+    expect(elsewhere.stderr).toContain(`storage s3://${other}/ at ${server.endpoint} is empty and has no identity record, but this database's backups are in storage ${identity.storageId} (at s3://${bucket}/`);
+    expect(elsewhere.stderr).toContain('check the S3 bucket (COTTON_STORAGE_S3_BUCKET');
+    expect(await listed(other)).toBe(0);
+    expect(await rawBackend(other).readIdentity()).toBeUndefined();
+  });
+
   it('the S3 secret never reaches the logs, even at trace level', async () => {
-    const bucket = await server.createBucket();
+    const bucket = await newBucket();
     const secret = 'distinctive-s3-secret-value-4f1c';
     // s3rver does not check signatures, so any secret works against it; a real process, so the logs are its stderr
     const env = envFor(bucket, { COTTON_STORAGE_S3_SECRET_ACCESS_KEY: secret, COTTON_LOG_LEVEL: 'trace', PATH: process.env.PATH ?? '' });
@@ -159,7 +191,7 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
     expect(missing.code).not.toBe(0);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
     expect(missing.stderr).toContain('the bucket does not exist (check COTTON_STORAGE_S3_BUCKET)');
-    const bucket = await server.createBucket();
+    const bucket = await newBucket();
     const refused = await cli(envFor(bucket, { COTTON_STORAGE_S3_ACCESS_KEY_ID: 'nobody', COTTON_STORAGE_S3_SECRET_ACCESS_KEY: 'a-secret-never-shown' }), 'storage', 'ls');
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('check COTTON_STORAGE_S3_ACCESS_KEY_ID');
@@ -167,7 +199,7 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
   });
 
   it("Cotton's own S3 settings (server_settings.storage_type = 1, the secret CTN2-encrypted without zstd) choose the bucket", async () => {
-    const bucket = await server.createBucket();
+    const bucket = await newBucket();
     const db = await createTestDatabase('s3rt_cs');
     try {
       await seedCottonDatabase(db.pool, 1);
@@ -201,7 +233,7 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
   });
 
   it('a bucket laid out the way Cotton writes it (fixed chunks, delete-then-write pointer, sentinel without zstd) restores at start into an empty database', async () => {
-    const bucket = await server.createBucket();
+    const bucket = await newBucket();
     const backend = rawBackend(bucket);
     const sentinel = JSON.stringify({ schemaVersion: 1, purpose: 'cotton.master-key.sentinel.v1', createdAtUtc: new Date().toISOString(), nonce: 'AAECAwQFBgcICQoLDA0ODw==' });
     await backend.write(SENTINEL_KEY, Readable.from([encryptCtn2(Buffer.from(sentinel), { wrappingKey: masterEncryptionKey })]));
@@ -232,7 +264,7 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
   });
 
   it('the server stopped mid-backup: a clean BackupFailed, the pointer unchanged', async () => {
-    const bucket = await server.createBucket();
+    const bucket = await newBucket();
     const db = await createTestDatabase('s3rt_stop');
     try {
       await seedCottonDatabase(db.pool, 2);

@@ -21,6 +21,8 @@ import { PRODUCER, PRODUCER_VERSION } from '../producer';
 import { recordInIndex } from './record-in-index';
 import { recordNotified } from '../notifications/record-notified';
 import { openDumpSnapshot, type CountedState } from '../dump/row-counts';
+import { joinSnapshotToRecord, type RecordedFileChunks } from '../file-chunks/record-referenced-chunks';
+import { forgetRecording } from '../file-chunks/forget-recording';
 
 export interface BackupContext {
   pool: Pool;
@@ -101,21 +103,29 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
     const createdAt = ctx.clock.now();
 
     const versions = await checkDumpVersions(ctx.pool);
-    const snapshot = ctx.countRows === false ? undefined : await openDumpSnapshot(ctx.pool);
-    const dump = startPgDump(ctx.target, signal, snapshot?.id);
+    // Always an exported snapshot: the file-chunk record must see exactly the rows the dump holds.
+    const snapshot = await openDumpSnapshot(ctx.pool);
+    const recorder = await joinSnapshotToRecord(ctx.pool, snapshot.id).catch(async (error: Error) => {
+      await snapshot.holdWhile(Promise.resolve());
+      throw error;
+    });
+    const dump = startPgDump(ctx.target, signal, snapshot.id);
     let stored;
     let counted: CountedState | undefined;
+    let recorded: RecordedFileChunks | undefined;
     try {
-      [stored, , counted] = await Promise.all([
+      [stored, , counted, recorded] = await Promise.all([
         storeChunks(dump.stdout, ctx.storage, {
           chunking: ctx.chunking,
           concurrency: ctx.uploadConcurrency,
           onProgress: options.onProgress,
         }),
         dump.done,
-        snapshot?.countWhile(dump.done),
+        ctx.countRows === false ? snapshot.holdWhile(dump.done).then(() => undefined) : snapshot.countWhile(dump.done),
+        recorder.record(backupId),
       ]);
     } catch (error) {
+      recorder.abandon();
       if (!(error instanceof PgToolError)) step = 'chunk';
       dump.child.kill('SIGTERM');
       await dump.done.catch(() => undefined);
@@ -128,6 +138,7 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
         data: { ...versions, bytes: stored.dumpSizeBytes, sha256: stored.dumpContentHash, durationMs: Math.round(dumpMs) },
       },
       ...(counted ? [{ type: 'RowsCounted' as const, data: { backupId, ...counted.state, durationMs: counted.durationMs, counters: counted.counters } }] : []),
+      ...(recorded ? [{ type: 'FileChunksRecorded' as const, data: { backupId, ...recorded } }] : []),
       {
         type: 'Chunked',
         data: {
@@ -218,6 +229,7 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
       .append(backupId, [{ type: 'BackupFailed', data: { backupId, step, errorClass: err.name ?? 'Error', message } }])
       .catch((recordError: Error) => ctx.logger?.error({ err: recordError.message }, 'could not record BackupFailed'));
     ctx.logger?.error({ backupId, step, err: message }, 'backup failed');
+    await forgetRecording(ctx.pool, backupId).catch(() => undefined); // nothing will pin by a failed backup
     if (!(error instanceof BackupCancelledError)) await tellAdmins(ctx, backupId, message);
     throw error;
   } finally {

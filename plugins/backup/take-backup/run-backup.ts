@@ -23,6 +23,7 @@ import { recordNotified } from '../notifications/record-notified';
 import { openDumpSnapshot, type CountedState } from '../dump/row-counts';
 import { joinSnapshotToRecord, type RecordedFileChunks } from '../file-chunks/record-referenced-chunks';
 import { forgetRecording } from '../file-chunks/forget-recording';
+import { pinReusedChunks } from './pin-reused-chunks';
 
 export interface BackupContext {
   pool: Pool;
@@ -152,6 +153,9 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
       },
     ]);
     await failpoint('backup.afterLastChunk');
+    // Before anything names the chunks: a reused one Cotton's GC had scheduled must not go now.
+    step = 'chunk';
+    await pinReusedChunks(ctx, stored.reusedKeys);
 
     step = 'manifest';
     signal.throwIfAborted();

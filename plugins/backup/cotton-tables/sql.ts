@@ -86,22 +86,30 @@ export const PRESENT_REFERENCE_COLUMNS = `
 export const referencedHashes = (columns: readonly ReferenceColumn[]): string =>
   columns.map((r) => `SELECT ${r.column} AS hash FROM public.${r.table} WHERE ${r.column} IS NOT NULL`).join(' UNION ');
 
-/** True for a chunks row (alias c) that a live file, preview or avatar references now. */
-export const referencedNow = (columns: readonly ReferenceColumn[]): string =>
-  columns.length === 0 ? 'false' : columns.map((r) => `EXISTS (SELECT 1 FROM public.${r.table} x WHERE x.${r.column} = c.hash)`).join(' OR ');
+/**
+ * True for a chunks row (alias c) that no live file, preview or avatar references now. Written as
+ * NOT EXISTS joined by AND (not NOT of an OR) so that PostgreSQL plans each as a hash anti-join
+ * rather than a scan per row: the columns need no index.
+ */
+export const unreferencedNow = (columns: readonly ReferenceColumn[]): string =>
+  columns.length === 0 ? 'true' : columns.map((r) => `NOT EXISTS (SELECT 1 FROM public.${r.table} x WHERE x.${r.column} = c.hash)`).join(' AND ');
 
 /**
  * Pins the chunks the kept backups' databases referenced ($1 backup ids) until $2, like
  * PIN_OBJECTS (a row pinned beyond $3 is left alone). A row a live file references is skipped:
  * Cotton's GC resets those every run, and re-pinning them would rewrite every file's row each time.
+ * Driven from those few candidate rows (neither referenced nor pinned), held in a hash while the
+ * records stream past them: the records are never sorted or made distinct.
  */
 export const pinFileChunks = (columns: readonly ReferenceColumn[]): string => `
+  WITH candidates AS MATERIALIZED (
+    SELECT c.hash FROM public.chunks c
+     WHERE (c.gc_scheduled_after IS NULL OR c.gc_scheduled_after < $3) AND ${unreferencedNow(columns)})
   UPDATE public.chunks c SET gc_scheduled_after = $2
-    FROM (SELECT DISTINCT unnest(r.hashes) AS hash FROM cotton_backup.referenced_chunk_recordings r
-           WHERE r.backup_id = ANY($1::text[])) k
-   WHERE c.hash = k.hash
-     AND (c.gc_scheduled_after IS NULL OR c.gc_scheduled_after < $3)
-     AND NOT (${referencedNow(columns)})`;
+   WHERE c.hash IN (SELECT k.hash FROM (SELECT unnest(r.hashes) AS hash FROM cotton_backup.referenced_chunk_recordings r
+                                         WHERE r.backup_id = ANY($1::text[])) k
+                     WHERE k.hash IN (SELECT hash FROM candidates))
+     AND (c.gc_scheduled_after IS NULL OR c.gc_scheduled_after < $3)`;
 
 /**
  * Hands back to Cotton's GC the chunks only a released backup's database referenced ($1): not

@@ -36,8 +36,9 @@ export interface ProtectionInputs {
 /**
  * Pins every object of every kept backup in Cotton's chunks table, and the file chunks their
  * databases referenced that no live file does now (a restore of them lists those files), then
- * releases the objects and file chunks of expired backups that no kept backup uses. Runs on the caller's connection inside its
- * transaction (under the retention lock); the caller records ObjectsReleased after commit.
+ * releases the objects and file chunks of expired backups that no kept backup uses. Runs on the
+ * caller's connection inside its transaction (under the retention lock); the caller records
+ * ObjectsReleased after commit.
  */
 export async function protectKeptBackups(db: ClientBase, inputs: ProtectionInputs): Promise<ProtectionReport> {
   const { storage, kept, logger } = inputs;

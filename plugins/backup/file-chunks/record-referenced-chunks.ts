@@ -18,8 +18,6 @@ export interface FileChunkRecorder {
    * Cotton's chunks table or any reference column: nothing of Cotton's to protect.
    */
   record(backupId: string): Promise<RecordedFileChunks | undefined>;
-  /** Ends the transaction without recording, unless record was called (it ends it then). */
-  abandon(): void;
 }
 
 /**
@@ -37,30 +35,19 @@ export async function joinSnapshotToRecord(pool: Pool, snapshotId: string): Prom
     client.release(error as Error);
     throw new Error(`could not join pg_dump's snapshot to record the file chunks the database references: ${(error as Error).message}`);
   }
-  let ended = false;
-  let recording = false;
-  const end = (failure?: Error) => {
-    if (ended) return;
-    ended = true;
-    client.release(failure);
-  };
   return {
+    // Called once, right after pg_dump starts; it ends the transaction either way.
     record: async (backupId) => {
-      recording = true;
       try {
         const recorded = await recordIn(client, backupId);
         await client.query('COMMIT');
-        end();
+        client.release();
         return recorded;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
-        end(error as Error);
+        client.release(error as Error);
         throw new Error(`could not record the file chunks the database references: ${(error as Error).message}`);
       }
-    },
-    abandon: () => {
-      if (ended || recording) return; // a record under way ends the transaction itself
-      void client.query('ROLLBACK').then(() => end(), (error: Error) => end(error));
     },
   };
 }

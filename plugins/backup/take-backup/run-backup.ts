@@ -111,6 +111,7 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
       throw error;
     });
     const dump = startPgDump(ctx.target, signal, snapshot.id);
+    const recording = recorder.record(backupId);
     let stored;
     let counted: CountedState | undefined;
     let recorded: RecordedFileChunks | undefined;
@@ -123,13 +124,14 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
         }),
         dump.done,
         ctx.countRows === false ? snapshot.holdWhile(dump.done).then(() => undefined) : snapshot.countWhile(dump.done),
-        recorder.record(backupId),
+        recording,
       ]);
     } catch (error) {
-      recorder.abandon();
       if (!(error instanceof PgToolError)) step = 'chunk';
       dump.child.kill('SIGTERM');
       await dump.done.catch(() => undefined);
+      // Settled before BackupFailed forgets the record, so that no record outlives the failure.
+      await recording.catch(() => undefined);
       throw error;
     }
     const dumpMs = performance.now() - started;

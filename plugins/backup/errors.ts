@@ -26,6 +26,7 @@ const CODES = {
   INVALID_EVENT: { exitCode: 1, httpStatus: 500 },
   INVALID_MANIFEST: { exitCode: 1, httpStatus: 500 },
   INVALID_POINTER: { exitCode: 1, httpStatus: 500 },
+  REUSED_CHUNK_COLLECTED: { exitCode: 1, httpStatus: 503 },
 } as const;
 
 export type BackupErrorCode = keyof typeof CODES;

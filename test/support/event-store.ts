@@ -45,6 +45,7 @@ export const exampleEvents = {
     durationMs: 4,
     counters: 1,
   },
+  FileChunksRecorded: { backupId: bid, chunkCount: 2000, columns: ['file_manifest_chunks.chunk_hash', 'users.avatar_hash'], durationMs: 12 },
   Chunked: { chunkCount: 3, newChunks: 1, reusedChunks: 2, newPlaintextBytes: 10, reusedPlaintextBytes: 20, bytesWritten: 8 },
   ManifestCommitted: { backupId: bid, manifestKey: h64, previousManifestKey: null },
   PointerAdvanced: { backupId: bid, previousManifestKey: h64, manifestKey: 'b'.repeat(64), rerecorded: true },

@@ -21,7 +21,7 @@ export function verifyRoute(backup: BackupContext): RouteOptions {
       if (running) throw new HttpError(409, 'verification_running', 'A verification started from this host is still running.');
       if (!(await readLatestBackup(backup.storage, backup.masterEncryptionKey))) throw new HttpError(404, 'not_found', 'No database backup exists yet.');
       running = (async () => {
-        const report = await whileReading(backup.pool, undefined, () => verifyBackup(backup.storage, backup.masterEncryptionKey));
+        const report = await whileReading(backup.pool, undefined, () => verifyBackup(backup.storage, backup.masterEncryptionKey, { recordings: backup.pool }));
         await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'api' });
       })()
         .catch((error: Error) => backup.logger?.error({ err: error.message }, 'verification requested over the API could not run'))

@@ -33,6 +33,7 @@ export function formatAuditLine(e: AuditEntry): string {
     e.type === 'BackupRequested' ? `${d.source}: ${d.reason} (by ${d.requestedBy}${claimed})`
     : e.type === 'Dumped' ? `${mib(Number(d.bytes))} sha256 ${String(d.sha256).slice(0, 12)}…`
     : e.type === 'Chunked' ? `${d.chunkCount} chunks, ${d.newChunks} new, ${d.reusedChunks} reused`
+    : e.type === 'FileChunksRecorded' ? `${d.chunkCount} file chunks the database references`
     : e.type === 'PointerAdvanced' || e.type === 'ManifestCommitted' ? `manifest ${String(d.manifestKey).slice(0, 12)}…`
     : e.type === 'BackupFailed' ? `${d.step}: ${d.message}`
     : e.type === 'RestoreRejected' ? `${d.reason}: ${d.detail}`

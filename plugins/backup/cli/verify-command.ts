@@ -33,7 +33,7 @@ export function registerVerifyCommand(program: Command, runtime: CliRuntime): vo
       const storage = target?.storage ?? backup.storage;
       const options = { backupId: opts.backup };
       const report = await whileReading(backup.pool, opts.backup, () =>
-        target ? verifyCopy(backup.pool, target.target.name, storage, backup.masterEncryptionKey, options) : verifyBackup(storage, backup.masterEncryptionKey, options),
+        target ? verifyCopy(backup.pool, target.target.name, storage, backup.masterEncryptionKey, options) : verifyBackup(storage, backup.masterEncryptionKey, { ...options, recordings: backup.pool }),
       );
       if (opts.record) await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'cli', target: target?.target.name, logger: runtime.logger() });
       if (opts.json) writeJson(runtime, { ok: report.problems.length === 0, ...report });

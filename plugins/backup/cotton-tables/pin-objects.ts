@@ -19,11 +19,12 @@ export function pinnedUntil(now: Date, years = PIN_YEARS): Date {
 /**
  * Sets `chunks.gc_scheduled_after` far in the future on the rows of `keys` that exist (objects
  * without a row are not collectable yet; Cotton's consistency job gives them one with a 1-day
- * delay, and the next pin catches it). Returns the rows written.
+ * delay, and the next pin catches it). With `holdUntil`, only until then (a row held longer is
+ * left alone): a hold that lapses unrenewed gives the row back to Cotton's GC. Returns the rows written.
  */
-export async function pinObjects(db: Pool | ClientBase, keys: Iterable<string>, now: Date): Promise<number> {
+export async function pinObjects(db: Pool | ClientBase, keys: Iterable<string>, now: Date, holdUntil?: Date): Promise<number> {
   const list = ownKeys(keys);
   if (list.length === 0) return 0;
-  const result = await db.query(PIN_OBJECTS, [list, pinnedUntil(now), pinnedUntil(now, RENEW_BELOW_YEARS)]);
+  const result = await db.query(PIN_OBJECTS, [list, holdUntil ?? pinnedUntil(now), holdUntil ?? pinnedUntil(now, RENEW_BELOW_YEARS)]);
   return result.rowCount ?? 0;
 }

@@ -13,6 +13,7 @@ import { findCandidates } from '../restore/find-candidates';
 import { restoreBackup, type RestoreContext } from '../restore/restore-backup';
 import { RestoreRejectedError } from '../restore/restore-rejection';
 import { compareState, type DrillProblem, type TableReport } from './compare-state';
+import { missingFileChunks } from '../file-chunks/missing-file-chunks';
 import { createScratchDatabaseFor, scratchDatabaseName } from './scratch-database';
 import { sweepLeftovers } from './sweep-leftovers';
 import { DRILL_UNLOCK, TRY_DRILL_LOCK } from './sql';
@@ -110,6 +111,10 @@ async function drillLocked(ctx: DrillContext, options: DrillOptions): Promise<Om
         problems = [{ problem: 'no_counts', subject: 'manifest', expected: 'row counts of the dump', actual: null }];
       } else {
         ({ tables, problems } = compareState(restored.manifest.sourceState, await readDatabaseState(scratch.pool)));
+      }
+      // The restored database's files must have their bytes: a kept backup's pins hold them (issue 27, 0c).
+      for (const key of (await missingFileChunks(ctx.pool, ctx.storage, manifest.backupId)).missing) {
+        problems.push({ problem: 'missing_file_chunk', subject: key, expected: 'in storage', actual: 'missing' });
       }
     } finally {
       // Never lost: a scratch database that would not drop is the next drill's leftover to sweep.

@@ -3,6 +3,12 @@ import { connectionArguments, databaseArguments, PgToolError, runTool, toolVersi
 
 /** pg-boss keeps transient job state; restoring it would replay or resurrect jobs. */
 export const EXCLUDED_SCHEMAS = ['pgboss'];
+/**
+ * Tables whose definition is dumped but not their rows. The file-chunk records hold 32 bytes per
+ * referenced chunk per backup: in the dump they would add a whole new record's bytes to every
+ * backup (tens of MB at a million files), and a restore brings back the records its own time had.
+ */
+export const EXCLUDED_TABLE_DATA = ['cotton_backup.referenced_chunk_recordings'];
 
 export interface DumpVersions {
   pgDumpVersion: string;
@@ -45,6 +51,7 @@ export function startPgDump(target: ConnectionTarget, signal?: AbortSignal, snap
     // The exported snapshot the row counts were read in (row-counts.ts): the dump holds exactly those rows.
     ...(snapshotId ? [`--snapshot=${snapshotId}`] : []),
     ...EXCLUDED_SCHEMAS.map((schema) => `--exclude-schema=${schema}`),
+    ...EXCLUDED_TABLE_DATA.map((table) => `--exclude-table-data=${table}`),
     ...connectionArguments(target),
     ...databaseArguments(target.database),
   ];

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { EXCLUDED_SCHEMAS } from './pg-dump';
+import { EXCLUDED_SCHEMAS, EXCLUDED_TABLE_DATA } from './pg-dump';
 import type { SourceState, TableCount } from './source-state';
 import { BEGIN_SNAPSHOT, countRows, DUMPED_TABLES, EF_MIGRATIONS, EXPORT_SNAPSHOT, EXTENSIONS, HAS_EF_MIGRATIONS, importSnapshot } from './sql';
 
@@ -24,6 +24,8 @@ export interface DumpSnapshot {
    * (pg_dump must import the snapshot before it goes away), then ends.
    */
   countWhile(dumpDone: Promise<unknown>): Promise<CountedState>;
+  /** Counts nothing: only keeps the snapshot open until `dumpDone` settles (COTTON_BACKUP_ROW_COUNTS off). */
+  holdWhile(dumpDone: Promise<unknown>): Promise<void>;
 }
 
 /** Opens a REPEATABLE READ transaction on the source and exports its snapshot for pg_dump. */
@@ -54,6 +56,11 @@ export async function openDumpSnapshot(pool: Pool, parallelBytes = PARALLEL_COUN
         client.release(failure);
       }
     },
+    async holdWhile(dumpDone) {
+      await dumpDone.catch(() => undefined);
+      const ended = await client.query('COMMIT').then(() => undefined, (error: Error) => error);
+      client.release(ended);
+    },
   };
 }
 
@@ -66,7 +73,7 @@ export async function readSourceState(
   joinHelper?: () => Promise<PoolClient>,
   parallelBytes = PARALLEL_COUNT_BYTES,
 ): Promise<{ state: SourceState; counters: number }> {
-  const { rows: tables } = await client.query<{ schema: string; table: string; bytes: string }>(DUMPED_TABLES, [EXCLUDED_SCHEMAS]);
+  const { rows: tables } = await client.query<{ schema: string; table: string; bytes: string }>(DUMPED_TABLES, [EXCLUDED_SCHEMAS, EXCLUDED_TABLE_DATA]);
   const { rows: extensions } = await client.query<{ name: string; version: string }>(EXTENSIONS);
   const hasEf = (await client.query<{ present: boolean }>(HAS_EF_MIGRATIONS)).rows[0]!.present;
   const efMigrations = hasEf ? (await client.query<{ id: string }>(EF_MIGRATIONS)).rows.map((r) => r.id) : null;

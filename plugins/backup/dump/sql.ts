@@ -11,7 +11,7 @@ export const importSnapshot = (id: string) => `SET TRANSACTION SNAPSHOT '${id.re
 
 /**
  * The tables whose rows pg_dump writes: ordinary tables (a partitioned table's rows live in its
- * partitions), minus the schemas the dump excludes, the system's, and extension members (their
+ * partitions), minus the schemas and table data ($2, `schema.table`) the dump excludes, the system's, and extension members (their
  * data is the extension's, not the dump's). Largest first, so parallel counters balance.
  */
 export const DUMPED_TABLES = `
@@ -19,6 +19,7 @@ export const DUMPED_TABLES = `
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
    WHERE c.relkind = 'r'
      AND n.nspname <> ALL($1::text[])
+     AND format('%s.%s', n.nspname, c.relname) <> ALL($2::text[])
      AND n.nspname NOT IN ('pg_catalog', 'information_schema')
      AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
      AND NOT EXISTS (SELECT 1 FROM pg_depend d

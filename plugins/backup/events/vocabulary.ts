@@ -47,8 +47,8 @@ export const RESTORE_REJECTION_REASONS = [
 export const NOTIFICATION_KINDS = ['restore_completed', 'restore_refused', 'backup_failed', 'verification_failed', 'drill_failed', 'copy_overdue'] as const;
 export const DRILL_TRIGGERS = ['cli', 'schedule'] as const;
 /** What a restore drill found different from the source at dump time (plugins/backup/drills/compare-state.ts). */
-export const DRILL_PROBLEMS = ['row_count', 'missing_table', 'extra_table', 'missing_extension', 'ef_migrations', 'no_counts', 'restore_failed'] as const;
-export const VERIFICATION_PROBLEMS = ['missing', 'truncated', 'hash_mismatch', 'size_mismatch', 'unreadable', 'pointer_behind'] as const;
+export const DRILL_PROBLEMS = ['row_count', 'missing_table', 'extra_table', 'missing_extension', 'ef_migrations', 'no_counts', 'restore_failed', 'missing_file_chunk'] as const;
+export const VERIFICATION_PROBLEMS = ['missing', 'truncated', 'hash_mismatch', 'size_mismatch', 'unreadable', 'pointer_behind', 'missing_file_chunk'] as const;
 /** Why retention keeps a backup: restic's rules, then ours (plugins/backup/retention/plan-retention.ts). */
 export const KEEP_RULES = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly', 'within', 'latest', 'in-use', 'no-policy'] as const;
 
@@ -92,6 +92,18 @@ export const eventSchemas = {
     durationMs,
     /** Connections that counted in the snapshot (a second one joins only for large data). */
     counters: z.number().int().min(1).max(16),
+  }),
+  /**
+   * The chunk hashes the backup's database referenced (files, previews, avatars), read in
+   * pg_dump's own snapshot and kept in cotton_backup.referenced_chunk_recordings: retention pins
+   * them while the backup is kept. Absent for a database without Cotton's chunks table.
+   */
+  FileChunksRecorded: z.strictObject({
+    backupId,
+    chunkCount: count,
+    /** The reference columns read, as `table.column`. */
+    columns: z.array(z.string().min(1).max(200)).max(20),
+    durationMs,
   }),
   Chunked: z.strictObject({
     chunkCount: count,

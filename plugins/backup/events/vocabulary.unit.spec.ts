@@ -51,6 +51,7 @@ const invalidExamples: { type: EventType; data: unknown; path: string }[] = [
   { type: 'PrimaryReseedSkipped', data: { ...validExamples.PrimaryReseedSkipped, reason: 'felt like it' }, path: 'reason' },
   { type: 'TargetPruned', data: { ...validExamples.TargetPruned, deletedKeys: ['x'] }, path: 'deletedKeys.0' },
   { type: 'RowsCounted', data: { ...validExamples.RowsCounted, tables: [{ schema: 'public', table: 'users', rows: -1 }] }, path: 'tables.0.rows' },
+  { type: 'FileChunksRecorded', data: { ...validExamples.FileChunksRecorded, chunkCount: -1 }, path: 'chunkCount' },
   { type: 'DrillStarted', data: { ...validExamples.DrillStarted, trigger: 'api' }, path: 'trigger' },
   { type: 'DrillPassed', data: { ...validExamples.DrillPassed, rows: 1.5 }, path: 'rows' },
   { type: 'DrillFailed', data: { ...validExamples.DrillFailed, problems: [] }, path: 'problems' },

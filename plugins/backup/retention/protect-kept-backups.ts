@@ -4,6 +4,8 @@ import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { hasChunksTable } from '../cotton-tables/chunks-table';
 import { pinObjects } from '../cotton-tables/pin-objects';
 import { releaseObjects } from '../cotton-tables/release-objects';
+import { pinFileChunks } from '../cotton-tables/pin-file-chunks';
+import { releaseFileChunks } from '../cotton-tables/release-file-chunks';
 import { backupIndexKey } from '../manifest/backup-index';
 import { objectsOfBackup } from './backup-objects';
 import { UNRELEASED_EXPIRED } from './sql';
@@ -15,7 +17,9 @@ export interface ProtectionReport {
   keptObjects: number;
   /** chunks rows written by this pin (rows already pinned are not rewritten). */
   pinnedRows: number;
-  /** Expired backups handed back to Cotton's GC in this run. */
+  /** Of them, file chunks a kept backup's database referenced that no live file does any more. */
+  pinnedFileChunks: number;
+  /** Expired backups handed back to Cotton's GC in this run (releasedObjects counts their file chunks too). */
   released: { backupId: string; releasedObjects: number; sharedObjects: number }[];
   /** Kept backups whose manifest could not be read: their objects are unknown, so nothing was released. */
   unreadable: { backupId: string; manifestKey: string; message: string }[];
@@ -30,9 +34,11 @@ export interface ProtectionInputs {
 }
 
 /**
- * Pins every object of every kept backup in Cotton's chunks table, then releases the objects of
- * expired backups that no kept backup uses. Runs on the caller's connection inside its
- * transaction (under the retention lock); the caller records ObjectsReleased after commit.
+ * Pins every object of every kept backup in Cotton's chunks table, and the file chunks their
+ * databases referenced that no live file does now (a restore of them lists those files), then
+ * releases the objects and file chunks of expired backups that no kept backup uses. Runs on the
+ * caller's connection inside its transaction (under the retention lock); the caller records
+ * ObjectsReleased after commit.
  */
 export async function protectKeptBackups(db: ClientBase, inputs: ProtectionInputs): Promise<ProtectionReport> {
   const { storage, kept, logger } = inputs;
@@ -45,7 +51,7 @@ export async function protectKeptBackups(db: ClientBase, inputs: ProtectionInput
       unreadable.push({ ...backup, message: (error as Error).message });
     }
   }
-  const report: ProtectionReport = { chunksTable: await hasChunksTable(db), keptObjects: keptKeys.size, pinnedRows: 0, released: [], unreadable };
+  const report: ProtectionReport = { chunksTable: await hasChunksTable(db), keptObjects: keptKeys.size, pinnedRows: 0, pinnedFileChunks: 0, released: [], unreadable };
   for (const u of unreadable) logger?.error({ backupId: u.backupId, manifestKey: u.manifestKey, err: u.message }, 'a kept backup\'s manifest is unreadable: its chunks cannot be pinned');
   const expired = (await db.query<{ backup_id: string; manifest_key: string }>(UNRELEASED_EXPIRED)).rows;
   if (!report.chunksTable) {
@@ -53,14 +59,17 @@ export async function protectKeptBackups(db: ClientBase, inputs: ProtectionInput
     report.released = expired.map((e) => ({ backupId: e.backup_id, releasedObjects: 0, sharedObjects: 0 }));
     return report;
   }
-  report.pinnedRows = await pinObjects(db, keptKeys, inputs.now);
+  const keptIds = kept.map((k) => k.backupId);
+  report.pinnedFileChunks = await pinFileChunks(db, keptIds, inputs.now);
+  report.pinnedRows = (await pinObjects(db, keptKeys, inputs.now)) + report.pinnedFileChunks;
   if (unreadable.length > 0) return report; // a release now could free a chunk the unreadable backup needs
   for (const e of expired) {
     // Its manifest is still pinned until this release, so it is normally readable; if not, only
     // the manifest itself is known to be its own.
     const objects = await objectsOfBackup(storage, e.manifest_key).then((o) => o.keys, () => [e.manifest_key]);
     const own = objects.filter((k) => !keptKeys.has(k));
-    report.released.push({ backupId: e.backup_id, releasedObjects: await releaseObjects(db, own), sharedObjects: objects.length - own.length });
+    const releasedObjects = (await releaseObjects(db, own)) + (await releaseFileChunks(db, e.backup_id, keptIds, keptKeys, inputs.now));
+    report.released.push({ backupId: e.backup_id, releasedObjects, sharedObjects: objects.length - own.length });
   }
   return report;
 }

@@ -51,13 +51,15 @@ describe('runBackup against a Cotton-shaped database', () => {
     }
 
     const events = await readStream(f.db.pool, outcome.backupId);
-    expect(events.map((e) => e.type)).toEqual(['BackupStarted', 'Dumped', 'RowsCounted', 'Chunked', 'ManifestCommitted', 'PointerAdvanced']);
+    expect(events.map((e) => e.type)).toEqual(['BackupStarted', 'Dumped', 'RowsCounted', 'FileChunksRecorded', 'Chunked', 'ManifestCommitted', 'PointerAdvanced']);
     // The counts of the dump's own snapshot, in the manifest and in the event alike.
     const counts = Object.fromEntries(manifest.sourceState!.tables.map((t) => [`${t.schema}.${t.table}`, t.rows]));
     expect(counts).toMatchObject({ 'public.users': 3, 'public.notifications': 50, 'public.chunks': 10_000, 'public.__EFMigrationsHistory': 2 });
     expect(manifest.sourceState!.efMigrations).toEqual(['20260101000000_Initial', '20260301000000_Notifications']);
     expect(manifest.sourceState!.extensions.map((e) => e.name)).toEqual(expect.arrayContaining(['citext', 'hstore']));
     expect(events.find((e) => e.type === 'RowsCounted')!.data).toMatchObject({ backupId: outcome.backupId, tables: manifest.sourceState!.tables });
+    // Every chunk a file names, read in the same snapshot (issue 27, 0c).
+    expect(events.find((e) => e.type === 'FileChunksRecorded')!.data).toMatchObject({ backupId: outcome.backupId, chunkCount: 10_000 });
     const history = await f.db.pool.query('SELECT status, manifest_key FROM cotton_backup.backup_history WHERE backup_id = $1', [outcome.backupId]);
     expect(history.rows[0]).toEqual({ status: 'succeeded', manifest_key: outcome.manifestKey });
     const latest = await f.db.pool.query('SELECT backup_id FROM cotton_backup.latest_backup');

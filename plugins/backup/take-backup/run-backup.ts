@@ -23,6 +23,9 @@ import { PRODUCER, PRODUCER_VERSION } from '../producer';
 import { recordInIndex } from './record-in-index';
 import { recordNotified } from '../notifications/record-notified';
 import { openDumpSnapshot, type CountedState } from '../dump/row-counts';
+import { joinSnapshotToRecord, type RecordedFileChunks } from '../file-chunks/record-referenced-chunks';
+import { forgetRecording } from '../file-chunks/forget-recording';
+import { pinReusedChunks } from './pin-reused-chunks';
 
 export interface BackupContext {
   pool: Pool;
@@ -107,13 +110,20 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
     const createdAt = ctx.clock.now();
 
     const versions = await checkDumpVersions(ctx.pool);
-    const snapshot = ctx.countRows === false ? undefined : await openDumpSnapshot(ctx.pool);
     const reusable = await reusableUnderKey(ctx);
-    const dump = startPgDump(ctx.target, signal, snapshot?.id);
+    // Always an exported snapshot: the file-chunk record must see exactly the rows the dump holds.
+    const snapshot = await openDumpSnapshot(ctx.pool);
+    const recorder = await joinSnapshotToRecord(ctx.pool, snapshot.id).catch(async (error: Error) => {
+      await snapshot.holdWhile(Promise.resolve());
+      throw error;
+    });
+    const dump = startPgDump(ctx.target, signal, snapshot.id);
+    const recording = recorder.record(backupId);
     let stored;
     let counted: CountedState | undefined;
+    let recorded: RecordedFileChunks | undefined;
     try {
-      [stored, , counted] = await Promise.all([
+      [stored, , counted, recorded] = await Promise.all([
         storeChunks(dump.stdout, ctx.storage, {
           chunking: ctx.chunking,
           concurrency: ctx.uploadConcurrency,
@@ -121,12 +131,15 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
           reusable,
         }),
         dump.done,
-        snapshot?.countWhile(dump.done),
+        ctx.countRows === false ? snapshot.holdWhile(dump.done).then(() => undefined) : snapshot.countWhile(dump.done),
+        recording,
       ]);
     } catch (error) {
       if (!(error instanceof PgToolError)) step = 'chunk';
       dump.child.kill('SIGTERM');
       await dump.done.catch(() => undefined);
+      // Settled before BackupFailed forgets the record, so that no record outlives the failure.
+      await recording.catch(() => undefined);
       throw error;
     }
     const dumpMs = performance.now() - started;
@@ -136,6 +149,7 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
         data: { ...versions, bytes: stored.dumpSizeBytes, sha256: stored.dumpContentHash, durationMs: Math.round(dumpMs) },
       },
       ...(counted ? [{ type: 'RowsCounted' as const, data: { backupId, ...counted.state, durationMs: counted.durationMs, counters: counted.counters } }] : []),
+      ...(recorded ? [{ type: 'FileChunksRecorded' as const, data: { backupId, ...recorded } }] : []),
       {
         type: 'Chunked',
         data: {
@@ -149,6 +163,9 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
       },
     ]);
     await failpoint('backup.afterLastChunk');
+    // Before anything names the chunks: a reused one Cotton's GC had scheduled must not go now.
+    step = 'chunk';
+    await pinReusedChunks(ctx, stored.reusedKeys);
 
     step = 'manifest';
     signal.throwIfAborted();
@@ -226,6 +243,7 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
       .append(backupId, [{ type: 'BackupFailed', data: { backupId, step, errorClass: err.name ?? 'Error', message } }])
       .catch((recordError: Error) => ctx.logger?.error({ err: recordError.message }, 'could not record BackupFailed'));
     ctx.logger?.error({ backupId, step, err: message }, 'backup failed');
+    await forgetRecording(ctx.pool, backupId).catch(() => undefined); // nothing will pin by a failed backup
     if (!(error instanceof BackupCancelledError)) await tellAdmins(ctx, backupId, message);
     throw error;
   } finally {

@@ -23,6 +23,8 @@ export interface StoredDump {
   reusedPlaintextBytes: number;
   /** Stored (compressed, encrypted) bytes of the objects this run wrote. */
   bytesWritten: number;
+  /** Keys whose object was already in storage (not written): Cotton's GC may have scheduled them. */
+  reusedKeys: string[];
 }
 
 /**
@@ -53,6 +55,7 @@ export async function storeChunks(
   const inFlight = new Set<Promise<void>>();
   let firstError: unknown;
 
+  const reusedKeys: string[] = [];
   let writesStarted = 0;
   const store = async (key: string, chunk: Buffer) => {
     // The second write goes through a stream that the fault suite can stop halfway (a temp file
@@ -67,6 +70,7 @@ export async function storeChunks(
     } else {
       result.reusedChunks++;
       result.reusedPlaintextBytes += chunk.length;
+      reusedKeys.push(key);
     }
   };
 
@@ -107,5 +111,5 @@ export async function storeChunks(
     dump.destroy();
     throw firstError;
   }
-  return { chunks, dumpSizeBytes: dumpedBytes, dumpContentHash: whole.digest('hex'), ...result };
+  return { chunks, dumpSizeBytes: dumpedBytes, dumpContentHash: whole.digest('hex'), ...result, reusedKeys };
 }

@@ -17,7 +17,7 @@ export interface VerificationSchedule {
 /** One scheduled verification: the latest backup, recorded, admins told on failure. */
 export async function runScheduledVerification(services: BackupServices): Promise<VerificationReport | undefined> {
   const { backup } = services;
-  const report = await verifyBackup(backup.storage, backup.masterEncryptionKey);
+  const report = await verifyBackup(backup.storage, backup.masterEncryptionKey, { recordings: backup.pool });
   // Copies too: a damaged copy is found before the day it is needed.
   await verifyTargets(services.copies).catch((error: Error) => backup.logger?.error({ err: error.message }, 'scheduled verification of the copy targets could not run'));
   const nothingYet = report.problems.length === 1 && report.problems[0]!.problem === 'missing' && !report.manifestKey && !report.backupId;

@@ -9,6 +9,8 @@ import { readChunk, type ChunkRead } from '../restore/read-chunk';
 import type { Manifest } from '../manifest/manifest';
 import { discoverLatestBackup, loadManifest } from '../restore/discover-backup';
 import { RestoreRejectedError } from '../restore/restore-rejection';
+import type { ClientBase, Pool } from 'pg';
+import { missingFileChunks } from '../file-chunks/missing-file-chunks';
 
 export type ProblemKind = (typeof VERIFICATION_PROBLEMS)[number];
 
@@ -35,6 +37,8 @@ export interface VerifyOptions {
   /** A backup known to the pointer or the backup index; default the pointer's. */
   backupId?: string;
   onChunk?: (done: number, total: number) => void;
+  /** The plugin's database: also check that the file chunks the backup's database referenced exist. */
+  recordings?: Pool | ClientBase;
 }
 
 /**
@@ -76,6 +80,11 @@ export async function verifyBackup(storage: ObjectStorage, masterEncryptionKey: 
     return report({ backupId: options.backupId, problems: [{ key, problem, detail: error.detail }] });
   }
   const problems = await verifyChunks(storage, manifest, manifestKey, options.onChunk);
+  if (options.recordings) {
+    for (const key of (await missingFileChunks(options.recordings, storage, manifest.backupId)).missing) {
+      problems.list.push({ key, problem: 'missing_file_chunk', detail: 'a file chunk the backup\'s database references does not exist in storage: a restore would list a file without its bytes' });
+    }
+  }
   return report({
     backupId: manifest.backupId,
     manifestKey,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { copiesScenarios } from './copies-scenarios';
 import { copyTrustScenarios } from './copy-trust-scenarios';
 import { corruptionScenarios } from './corruption-scenarios';
+import { eventTamperScenarios } from './event-tamper-scenarios';
 import { crashScenarios, s3CrashScenarios } from './crash-scenarios';
 import { REPO } from './harness';
 import { hostileScenarios } from './hostile-scenarios';
@@ -37,6 +38,7 @@ const all: Scenario[] = [
   ...hostileScenarios,
   ...copiesScenarios,
   ...copyTrustScenarios,
+  ...eventTamperScenarios,
 ].filter((s) => !only || s.id.includes(only));
 const skipRestarts = args.includes('--no-restart');
 

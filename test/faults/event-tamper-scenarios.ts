@@ -51,7 +51,10 @@ async function expectFound(c: Checks, f: FaultEnv, reason: string, names: RegExp
 
 async function expectClean(c: Checks, f: FaultEnv, what: string): Promise<void> {
   const r = await cli(f, ['events', 'verify', '--json']);
-  c.ok(r.code === 0, `${what}: \`events verify\` exits 0 (exit ${r.code}: ${r.stdout.slice(0, 400)} ${r.stderr.slice(-200)})`);
+  if (!c.ok(r.code === 0, `${what}: \`events verify\` exits 0 (exit ${r.code}: ${r.stdout.slice(0, 400)} ${r.stderr.slice(-200)})`)) return;
+  const report = JSON.parse(r.stdout) as { sealed: number; unsealed: number; anchor: string };
+  c.ok(report.sealed > 0 && /matches backup/.test(report.anchor), `${what}: the seals are checked against the newest backup (${report.sealed} sealed, ${report.anchor})`);
+  c.note(`${what}: ${report.sealed} sealed, ${report.unsealed} unsealed; ${report.anchor}`);
 }
 
 function scenario(id: string, how: string, expect: string, body: (c: Checks, f: FaultEnv) => Promise<void>): Scenario {

@@ -198,4 +198,27 @@ export const eventTamperScenarios: Scenario[] = [
       await expectClean(c, f, 'after the next backup');
     },
   ),
+  scenario(
+    'events: a restore from an older backup is no tampering',
+    'backup 1; backup 2 (the pointer names it); the database dropped and recreated empty; `restore --backup <backup 1>` into it',
+    "`events verify` exits 0: the log lacks backup 2's chain head, and says it was restored (a sealed Restored event) after backup 2",
+    async (c, f) => {
+      const r1 = await cli(f, ['backup', '--json']);
+      if (!c.ok(r1.code === 0, `backup 1 succeeds (${r1.stderr.slice(-300)})`)) return;
+      const first = (JSON.parse(r1.stdout) as { backupId: string }).backupId;
+      if (!(await backup(c, f, 'backup 2'))) return;
+      await f.db.pool.end();
+      await dropDatabase(f.db.name);
+      await adminQuery(`CREATE DATABASE "${f.db.name}"`);
+      const pool = new pg.Pool({ ...testServer, database: f.db.name, max: 2 });
+      pool.on('error', () => undefined);
+      (f.db as { pool: pg.Pool }).pool = pool;
+      const restore = await cli(f, ['restore', '--backup', first]);
+      if (!c.ok(restore.code === 0, `restore --backup <backup 1> succeeds (${restore.stderr.slice(-300)})`)) return;
+      const r = await cli(f, ['events', 'verify', '--json']);
+      c.ok(r.code === 0, `\`events verify\` exits 0 (exit ${r.code}: ${r.stdout.slice(0, 600)})`);
+      const report = JSON.parse(r.stdout || '{}') as { anchor?: string };
+      c.ok(new RegExp(`restored from backup ${first}`).test(report.anchor ?? ''), `it says the log was restored from backup 1 after backup 2 (${report.anchor})`);
+    },
+  ),
 ];

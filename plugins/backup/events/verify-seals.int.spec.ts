@@ -6,6 +6,7 @@ import { withTransaction } from '../../../src/db/with-transaction';
 import { appendToStream } from './append-to-stream';
 import { readSealHead, sealPendingEvents } from './seal-events';
 import { verifySeals, type SealAnchor } from './verify-seals';
+import * as sql from './sql';
 import type { NewEvent } from './types';
 
 let db: TestDatabase;
@@ -61,6 +62,17 @@ describe('the seal chain', () => {
     const problems = await reasons(undefined, randomBytes(32));
     expect(problems.filter((r) => r === 'seal_mismatch')).toHaveLength(15);
     expect(problems.filter((r) => r === 'sealed_event_changed')).toHaveLength(15);
+  });
+
+  it('leaves transaction ids out, so a restore that rebases them (rebase-transaction-ids.ts) raises no alarm', async () => {
+    await withTransaction(db.pool, async (client) => {
+      await client.query(sql.DISABLE_EVENTS_UPDATE_GUARD);
+      await client.query(sql.REBASE_TRANSACTION_IDS);
+      await client.query(sql.ENABLE_EVENTS_UPDATE_GUARD);
+    });
+    const { rows } = await db.pool.query(`select max(transaction_id::text::bigint) as top from cotton_backup.events`);
+    expect(Number(rows[0].top)).toBeLessThan(30);
+    expect(await reasons()).toEqual([]);
   });
 
   it('finds a seal deleted (seal_gap) and a seal edited (seal_mismatch)', async () => {

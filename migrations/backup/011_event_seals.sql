@@ -40,7 +40,13 @@ create table cotton_backup.event_seals (
   event_mac      text not null check (event_mac ~ '^[0-9a-f]{64}$'),
   -- HMAC-SHA256(seal key, previous seal's chain_mac + this seal's fields), hex.
   chain_mac      text not null check (chain_mac ~ '^[0-9a-f]{64}$'),
-  sealed_at      timestamptz not null default now()
+  sealed_at      timestamptz not null default now(),
+  -- The sealing statement's snapshot: every event it did not see belongs to a transaction it
+  -- lists as in progress or to a later one (pg_snapshot_xip, >= pg_snapshot_xmax), so the next
+  -- sealing looks only at those transaction ids (index lookups, not a scan of the whole log,
+  -- however long another transaction on the server runs). A hint, not evidence: outside the
+  -- MACs, and ignored when ahead of the current transaction id (a dump restored on another server).
+  sealed_after   pg_snapshot not null
 );
 
 comment on table cotton_backup.event_seals is

@@ -5,6 +5,7 @@ import { chainMac, eventMac } from './seal-mac';
 interface UnsealedRow {
   head_position: string | null;
   head_mac: string | null;
+  sealed_after: string;
   own_append: boolean;
   global_position: string;
   stream_id: string;
@@ -51,7 +52,7 @@ export async function sealPendingEvents(client: pg.PoolClient | pg.Client, sealK
     const values = [fields.position, fields.eventPosition, fields.streamId, fields.streamVersion, fields.ownAppend, fields.eventMac, previous] as const;
     values.forEach((v, i) => (columns[i] as unknown[]).push(v));
   }
-  await client.query(sql.INSERT_SEALS, columns);
+  await client.query(sql.INSERT_SEALS, [...columns, rows[0]!.sealed_after]);
   return rows.length;
 }
 

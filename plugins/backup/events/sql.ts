@@ -183,22 +183,40 @@ const SEALABLE_COLUMNS = `
 export const SEAL_LOCK = "select pg_advisory_xact_lock(hashtextextended('cotton_backup.event_seals', 0))";
 
 /**
- * Every visible event without a seal (an anti-join on the two primary keys), with the current
- * chain head on each row. Run after SEAL_LOCK, in a later statement, so the head is the latest.
+ * Every visible event without a seal, with the current chain head on each row. An event the last
+ * sealing did not see is of a transaction in its snapshot's in-progress list or a later one
+ * (migration 011, event_seals.sealed_after), or of ours; only those transaction ids are looked
+ * up. With no usable snapshot (no seal yet, or one from another server's xids) every event is.
+ * Run after SEAL_LOCK, in a later statement, so the head is the latest.
  */
 export const UNSEALED_EVENTS = `
-  select (select s.position::text from cotton_backup.event_seals s order by s.position desc limit 1) as head_position,
-         (select s.chain_mac from cotton_backup.event_seals s order by s.position desc limit 1) as head_mac,
+  with head as (select s.position, s.chain_mac, s.sealed_after from cotton_backup.event_seals s order by s.position desc limit 1),
+       since as (select pg_snapshot_xmax(h.sealed_after) as xmax, array(select pg_snapshot_xip(h.sealed_after)) as xip
+                   from head h where pg_snapshot_xmax(h.sealed_after) <= pg_current_xact_id())
+  select (select position::text from head) as head_position,
+         (select chain_mac from head) as head_mac,
+         pg_current_snapshot()::text as sealed_after,
          coalesce(e.transaction_id = pg_current_xact_id_if_assigned(), false) as own_append,
          ${SEALABLE_COLUMNS}
     from cotton_backup.events e
-   where not exists (select 1 from cotton_backup.event_seals s where s.event_position = e.global_position)
+   where e.global_position = any (array(
+           select c.global_position from cotton_backup.events c where not exists (select 1 from since)
+           union
+           select c.global_position from cotton_backup.events c where c.transaction_id >= (select xmax from since)
+           union
+           select c.global_position from cotton_backup.events c where c.transaction_id = any ((select xip from since)::xid8[])
+           union
+           select c.global_position from cotton_backup.events c where c.transaction_id = pg_current_xact_id_if_assigned()))
+     -- An array and OFFSET 0: without statistics on xid8 ranges PostgreSQL guesses a third of the
+     -- log as candidates and would scan it, or hash every seal, on each append; this way each
+     -- candidate is one index probe.
+     and not exists (select 1 from cotton_backup.event_seals s where s.event_position = e.global_position offset 0)
    order by e.global_position`;
 
-/** $1..$7 parallel arrays: position, event position, stream id, stream version, own append, event mac, chain mac. */
+/** $1..$7 parallel arrays: position, event position, stream id, stream version, own append, event mac, chain mac; $8 the snapshot. */
 export const INSERT_SEALS = `
-  insert into cotton_backup.event_seals (position, event_position, stream_id, stream_version, own_append, event_mac, chain_mac)
-  select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::boolean[], $6::text[], $7::text[])`;
+  insert into cotton_backup.event_seals (position, event_position, stream_id, stream_version, own_append, event_mac, chain_mac, sealed_after)
+  select u.*, $8::pg_snapshot from unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::boolean[], $6::text[], $7::text[]) as u`;
 
 export const SEAL_HEAD = `
   select s.position::text as position, s.chain_mac from cotton_backup.event_seals s order by s.position desc limit 1`;

@@ -11,11 +11,14 @@
 --   * a seal deleted, edited, reordered or forged: seal_gap / seal_mismatch;
 --   * events and seals cut back past the newest backup: that backup's manifest records the chain
 --     head (eventSeal), and a log without it is behind_backup (unless this database was restored
---     after that backup, which the sealed Restored event says).
+--     after that backup: a Restored event the application appended and sealed, dated after the
+--     backup's createdAtUtc);
+--   * the seal table dropped while events remain: seals_missing.
 -- It does not find: changes to events not sealed yet (appended in SQL, e.g. by
--- request_checkpoint(), and not sealed until the application's next append); the newest events
--- cut together with their seals back to no earlier than the newest backup's chain head; anything
--- done by someone who holds the master key.
+-- request_checkpoint(), and not sealed until the application's next append; a seal says the event
+-- was in the log when sealed, not who wrote it); the newest events cut together with their seals
+-- back to no earlier than the newest backup's chain head; cuts when the newest backup records no
+-- head (Cotton's own job, an older plugin); anything done by someone who holds the master key.
 --
 -- Migration 001 says an edit made with the triggers disabled "is found by verification": with its
 -- unkeyed chain alone it is not (see above); the seals below are what finds it.

@@ -3,7 +3,6 @@ import * as sql from '../events/sql';
 import { verifyChain, type ChainBreak } from '../events/verify-chain';
 import { verifySeals, type SealAnchor, type SealProblem } from '../events/verify-seals';
 
-
 /** What the seal check needs: the key (deriveEventSealKey) and the newest backup's recorded chain head. */
 export interface SealCheck {
   sealKey: Buffer;

@@ -9,6 +9,7 @@ import { runBackup, type BackupContext } from './take-backup/run-backup';
 import { closeStaleRunsIfIdle } from './take-backup/fail-stale-backups';
 import type { ConnectionTarget } from './dump/pg-tools';
 import { createJournal, type Journal } from './projections/journal';
+import { deriveEventSealKey } from '../../src/keys/keys';
 import type { RestoreContext } from './restore/restore-backup';
 import { BackupCoordinator } from './triggers/backup-coordinator';
 import { applyRetention, type RetentionContext } from './retention/apply-retention';
@@ -53,7 +54,7 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
   const copyProblems = copyTargetProblems(settings.copies, primaryPlaceOf(storage.backend, variables) ?? variables);
   if (copyProblems.length > 0) throw new ConfigError(copyProblems);
   const secrets = [...secretValues(config), ...(settings.copies.aws.secretAccessKey ? [settings.copies.aws.secretAccessKey] : [])];
-  const journal = createJournal(pool);
+  const journal = createJournal(pool, deriveEventSealKey(masterEncryptionKey));
   const backup: BackupContext = {
     pool,
     journal,

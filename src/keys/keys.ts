@@ -19,3 +19,12 @@ export const STORAGE_KEY_PATTERN = /^[0-9a-f]{64}$/;
 export function isStorageKey(value: string): boolean {
   return STORAGE_KEY_PATTERN.test(value);
 }
+
+/**
+ * The key of the event log's seals (plugins/backup/events/seal-events.ts): HKDF-SHA256(master
+ * encryption key, no salt, "CottonBackupEventSeal"), 32 bytes. Its own label, so a seal never
+ * doubles as any other MAC or key; derived in the application, never sent to the database.
+ */
+export function deriveEventSealKey(masterEncryptionKey: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', masterEncryptionKey, Buffer.alloc(0), Buffer.from('CottonBackupEventSeal', 'utf8'), 32));
+}

@@ -12,6 +12,7 @@ import { copyTrustScenarios } from './copy-trust-scenarios';
 import { corruptionScenarios } from './corruption-scenarios';
 import { crashScenarios, s3CrashScenarios } from './crash-scenarios';
 import { eventForgeryScenarios } from './event-forgery-scenarios';
+import { eventTamperScenarios } from './event-tamper-scenarios';
 import { REPO } from './harness';
 import { hostileScenarios } from './hostile-scenarios';
 import { connectionCutScenarios, restartScenarios } from './restart-scenarios';
@@ -43,6 +44,7 @@ const all: Scenario[] = [
   ...copiesScenarios,
   ...copyTrustScenarios,
   ...copyAliasScenarios,
+  ...eventTamperScenarios,
 ].filter((s) => !only || s.id.includes(only));
 const skipRestarts = args.includes('--no-restart');
 

@@ -1,6 +1,6 @@
 import type { Checks } from './checks';
 
-export type ScenarioGroup = 'crash' | 'restore crash' | 'corruption' | 'storage' | 'PostgreSQL restart' | 'hostile input' | 'security' | 'copies';
+export type ScenarioGroup = 'crash' | 'restore crash' | 'corruption' | 'storage' | 'PostgreSQL restart' | 'hostile input' | 'security' | 'copies' | 'event log';
 
 /** One fault: how it is produced, and the checks of what must hold after it. */
 export interface Scenario {

@@ -7,6 +7,13 @@ import type { EventData, EventType } from '../../plugins/backup/events/vocabular
 export const EVENT_STORE_MIGRATION = fileURLToPath(new URL('../../migrations/backup/001_event_store.sql', import.meta.url));
 
 /** Applies the event store's migration the way the host's runner does: the whole file in one transaction. */
+export const SEAL_MIGRATION = fileURLToPath(new URL('../../migrations/backup/011_event_seals.sql', import.meta.url));
+
+/** Migration 011 (the seal chain), on top of applyEventStoreMigration. */
+export async function applySealMigration(pool: pg.Pool): Promise<void> {
+  await pool.query(await readFile(SEAL_MIGRATION, 'utf8'));
+}
+
 export async function applyEventStoreMigration(pool: pg.Pool): Promise<void> {
   const text = await readFile(EVENT_STORE_MIGRATION, 'utf8');
   const client = await pool.connect();

@@ -126,11 +126,18 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
   const events = program.command('events').description('the event log itself');
   events
     .command('verify')
-    .description('check the hash chain of every stream; reports the first broken link')
+    .description("check every stream's hash chain and the log's seal chain (needs the master key) against the newest backup")
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const { verifyEventsCommand } = await import('./events-verify');
-      const { output, exitCode } = await verifyEventsCommand(runtime.pool(), { json: opts.json });
+      const [{ verifyEventsCommand }, { newestSealAnchor }, { deriveEventSealKey }] = await Promise.all([
+        import('./events-verify'),
+        import('../manifest/newest-seal-anchor'),
+        import('../../../src/keys/keys'),
+      ]);
+      const masterEncryptionKey = await runtime.masterEncryptionKey();
+      const storage = await runtime.storage();
+      const seals = { sealKey: deriveEventSealKey(masterEncryptionKey), anchor: () => newestSealAnchor(storage, masterEncryptionKey) };
+      const { output, exitCode } = await verifyEventsCommand(runtime.pool(), seals, { json: opts.json });
       runtime.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
       if (exitCode !== 0) throw new CliError('the event log failed verification', exitCode);
     });

@@ -173,3 +173,86 @@ export const LAST_EVENTS = `
     from cotton_backup.events e
    order by e.global_position desc
    limit $1`;
+
+/** Event columns in the text forms a seal covers (seal-mac.ts); `e` is cotton_backup.events. */
+const SEALABLE_COLUMNS = `
+  e.global_position::text as global_position,
+  e.stream_id,
+  e.stream_version::text  as stream_version,
+  e.type,
+  e.data::text            as data_text,
+  e.metadata::text        as metadata_text,
+  to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as occurred_at_text`;
+
+/** Numbers seals one after another: held by the sealing transaction until it ends. */
+export const SEAL_LOCK = "select pg_advisory_xact_lock(hashtextextended('cotton_backup.event_seals', 0))";
+
+/**
+ * Every visible event without a seal, with the current chain head on each row. An event the last
+ * sealing did not see is of a transaction in its snapshot's in-progress list or a later one
+ * (migration 011, event_seals.sealed_after), or of ours; only those transaction ids are looked
+ * up. With no usable snapshot (no seal yet, or one from another server's xids) every event is.
+ * Run after SEAL_LOCK, in a later statement, so the head is the latest.
+ */
+export const UNSEALED_EVENTS = `
+  with head as (select s.position, s.chain_mac, s.sealed_after from cotton_backup.event_seals s order by s.position desc limit 1),
+       since as (select pg_snapshot_xmax(h.sealed_after) as xmax, array(select pg_snapshot_xip(h.sealed_after)) as xip
+                   from head h where pg_snapshot_xmax(h.sealed_after) <= pg_current_xact_id())
+  select (select position::text from head) as head_position,
+         (select chain_mac from head) as head_mac,
+         pg_current_snapshot()::text as sealed_after,
+         coalesce(e.transaction_id = pg_current_xact_id_if_assigned(), false) as own_append,
+         ${SEALABLE_COLUMNS}
+    from cotton_backup.events e
+   where e.global_position = any (array(
+           select c.global_position from cotton_backup.events c where not exists (select 1 from since)
+           union
+           select c.global_position from cotton_backup.events c where c.transaction_id >= (select xmax from since)
+           union
+           select c.global_position from cotton_backup.events c where c.transaction_id = any ((select xip from since)::xid8[])
+           union
+           select c.global_position from cotton_backup.events c where c.transaction_id = pg_current_xact_id_if_assigned()))
+     -- An array and OFFSET 0: without statistics on xid8 ranges PostgreSQL guesses a third of the
+     -- log as candidates and would scan it, or hash every seal, on each append; this way each
+     -- candidate is one index probe.
+     and not exists (select 1 from cotton_backup.event_seals s where s.event_position = e.global_position offset 0)
+   order by e.global_position`;
+
+/** $1..$7 parallel arrays: position, event position, stream id, stream version, own append, event mac, chain mac; $8 the snapshot. */
+export const INSERT_SEALS = `
+  insert into cotton_backup.event_seals (position, event_position, stream_id, stream_version, own_append, event_mac, chain_mac, sealed_after)
+  select u.*, $8::pg_snapshot from unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::boolean[], $6::text[], $7::text[]) as u`;
+
+export const SEAL_HEAD = `
+  select s.position::text as position, s.chain_mac from cotton_backup.event_seals s order by s.position desc limit 1`;
+
+export const SEALS_PRESENT = "SELECT to_regclass('cotton_backup.event_seals') IS NOT NULL AS present";
+
+/** Seals after position $1 with the events they name (absent when deleted), $2 per page. */
+export const VERIFY_SEALS_PAGE = `
+  select s.position::text as position, s.event_position::text as event_position,
+         s.stream_id as seal_stream_id, s.stream_version::text as seal_stream_version,
+         s.own_append, s.event_mac, s.chain_mac,
+         e.global_position is not null as present,
+         ${SEALABLE_COLUMNS}
+    from cotton_backup.event_seals s
+    left join cotton_backup.events e on e.global_position = s.event_position
+   where s.position > $1::bigint
+   order by s.position
+   limit $2`;
+
+export const UNSEALED_COUNT = `
+  select count(*)::int as n from cotton_backup.events e
+   where not exists (select 1 from cotton_backup.event_seals s where s.event_position = e.global_position)`;
+
+/** $1 seal position. */
+export const SEAL_AT = 'select chain_mac from cotton_backup.event_seals where position = $1::bigint';
+
+/** The newest Restored event that is sealed (an unsealed one proves nothing). */
+export const LAST_SEALED_RESTORE = `
+  select e.data ->> 'backupId' as backup_id, e.occurred_at
+    from cotton_backup.events e
+    join cotton_backup.event_seals s on s.event_position = e.global_position
+   where e.type = 'Restored' and s.own_append
+   order by e.occurred_at desc
+   limit 1`;

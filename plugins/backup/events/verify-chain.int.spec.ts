@@ -1,12 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
 import { formatEventsVerify, runEventsVerify, verifyEventsCommand } from '../cli/events-verify';
 import { appendToStream } from './append-to-stream';
 import { readStream } from './read-stream';
-import { applyEventStoreMigration, exampleEvents } from '../../../test/support/event-store';
+import { applyEventStoreMigration, applySealMigration, exampleEvents } from '../../../test/support/event-store';
 import { verifyChain } from './verify-chain';
 
 let db: TestDatabase;
+// No seals here (the per-stream chain alone): verify-seals.int.spec.ts covers them.
+const seals = { sealKey: randomBytes(32), anchor: async () => undefined };
 
 beforeAll(async () => {
   db = await createTestDatabase('ct_chain');
@@ -36,13 +39,14 @@ async function tamper(...statements: string[]): Promise<void> {
 
 describe('verifyChain and `events verify`', () => {
   it('reports a missing event store', async () => {
-    const report = await runEventsVerify(db.pool);
+    const report = await runEventsVerify(db.pool, seals);
     expect(report).toMatchObject({ status: 'missing', exitCode: 2 });
     expect(formatEventsVerify(report, false)).toMatch(/no event store.*cotton-backup serve/s);
   });
 
   it('passes an untouched log, with timestamps hashed the same whatever the session time zone', async () => {
     await applyEventStoreMigration(db.pool);
+    await applySealMigration(db.pool);
     expect(await verifyChain(db.pool)).toEqual({ ok: true, checked: 0, streams: 0, problems: [] });
     await appendToStream(db.pool, 's1', [restored(1), restored(2), restored(3)]);
     await appendToStream(db.pool, 's2', [restored(4)]);
@@ -58,10 +62,13 @@ describe('verifyChain and `events verify`', () => {
       await client.query('reset time zone');
       client.release();
     }
-    const { output, exitCode, report } = await verifyEventsCommand(db.pool);
+    const { output, exitCode, report } = await verifyEventsCommand(db.pool, seals);
     expect(exitCode).toBe(0);
     expect(report.status).toBe('ok');
-    expect(output).toBe('events verify: OK — 6 event(s) in 3 stream(s), every hash chain intact.');
+    expect(output).toBe(
+      'events verify: OK — 6 event(s) in 3 stream(s), every hash chain intact; 0 seal(s) intact, 6 event(s) not sealed yet ' +
+        '(appended in SQL; sealed at the next append); the newest backup records no chain head (no backup yet, or one written by Cotton or an older plugin): cuts are not checked.',
+    );
   });
 
   it('catches a hand-edited event (triggers disabled by a superuser), naming its global position', async () => {
@@ -73,7 +80,7 @@ describe('verifyChain and `events verify`', () => {
     expect(result.firstBroken).toMatchObject({ globalPosition: second!.globalPosition, streamId: 's1', streamVersion: 2n, reason: 'hash_mismatch' });
     expect(result.problems).toHaveLength(1);
 
-    const { output, exitCode, report } = await verifyEventsCommand(db.pool);
+    const { output, exitCode, report } = await verifyEventsCommand(db.pool, seals);
     expect(exitCode).toBe(1);
     expect(report.firstBroken?.globalPosition).toBe(second!.globalPosition.toString());
     expect(output).toContain(`First broken event: global position ${second!.globalPosition} (stream "s1" version 2): hash_mismatch.`);

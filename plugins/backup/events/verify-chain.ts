@@ -70,7 +70,8 @@ export function eventHash(input: {
  * from PostgreSQL's canonical text forms, so it does not trust functions stored in the database.
  *
  * Given a Pool, it reads one consistent snapshot (a read-only REPEATABLE READ transaction).
- * What it cannot see: removal of a stream's LAST events, or of whole streams (nothing links to them).
+ * What it cannot see: removal of a stream's LAST events, or of whole streams (nothing links to them),
+ * nor an edit whose hashes were recomputed (the chain is unkeyed): the seal chain (verify-seals.ts) finds those.
  */
 export async function verifyChain(db: EventDb, options: VerifyChainOptions = {}): Promise<ChainVerification> {
   if (isPool(db)) {

@@ -46,6 +46,12 @@ export const manifestSchema = z
     serverVersion: z.string().optional(),
     /** Row counts, extensions and EF migrations in the dump's own snapshot (dump/row-counts.ts). */
     sourceState: sourceStateSchema.optional(),
+    /**
+     * The event log's seal chain head just before the dump (events/seal-events.ts): the seal at
+     * `position` must be in the live log with this chain MAC, else the log was cut back
+     * (events/verify-seals.ts). Absent in Cotton's manifests and in older ones of ours.
+     */
+    eventSeal: z.object({ position: z.string().regex(/^[1-9][0-9]{0,18}$/, 'a seal position'), chainMac: hex64 }).optional(),
   })
   .superRefine((m, ctx) => {
     if (m.chunkCount !== m.chunks.length) {

@@ -5,6 +5,7 @@ import type { Clock } from '../../../src/host/services';
 import type { Logger } from '../../../src/logging/logger';
 import { MIGRATIONS_PATH } from '../migrations-path';
 import { createJournal } from '../projections/journal';
+import { deriveEventSealKey } from '../../../src/keys/keys';
 import { appendCarriedEvents } from '../events/carry-over-events';
 import { restoreBackup, RestoreAbortedError, type RestoreContext, type RestoreOptions, type RestoreReport } from './restore-backup';
 import { recordStartupRestore } from './startup-restore';
@@ -47,12 +48,12 @@ export async function explicitRestore(
     // A half-done restore is still there: no place to migrate and record into (the caller says so).
     if (!error.databaseIsClean) throw error;
     await runMigrations(ctx.pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }], logger);
-    const journal = createJournal(ctx.pool);
+    const journal = createJournal(ctx.pool, deriveEventSealKey(ctx.masterEncryptionKey));
     await appendCarriedEvents(journal, error.carried);
     await journal.append(`restore-${error.restoreId}`, error.events, { expectedVersion: 'no_stream' });
     throw error;
   }
   await runMigrations(ctx.pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }], logger);
-  await recordStartupRestore(ctx.pool, createJournal(ctx.pool), clock, report, { notify: false });
+  await recordStartupRestore(ctx.pool, createJournal(ctx.pool, deriveEventSealKey(ctx.masterEncryptionKey)), clock, report, { notify: false });
   return report;
 }

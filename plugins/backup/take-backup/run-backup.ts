@@ -11,6 +11,7 @@ import { PgToolError, type ConnectionTarget } from '../dump/pg-tools';
 import { formatTimeSpan, type Manifest } from '../manifest/manifest';
 import { readManifest, readPointer, writeManifest, writePointer } from '../manifest/manifest-store';
 import type { Journal } from '../projections/journal';
+import { readSealHead } from '../events/seal-events';
 import { failpoint } from '../failpoints';
 import { acquireBackupLock } from './single-flight';
 import { storeChunks, type ChunkProgress } from './store-chunks';
@@ -108,6 +109,8 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
     ], { expectedVersion: 'no_stream' });
     await failpoint('backup.afterStarted');
     const createdAt = ctx.clock.now();
+    // Read before the dump's snapshot is taken, so the dump holds this seal: restoring it is never behind.
+    const eventSeal = await readSealHead(ctx.pool);
 
     const versions = await checkDumpVersions(ctx.pool);
     const reusable = await reusableUnderKey(ctx);
@@ -200,6 +203,7 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
       previousManifestStorageKey: previousManifestKey,
       ...versions,
       ...(counted && { sourceState: counted.state }),
+      ...(eventSeal && { eventSeal }),
     };
     const manifestKey = await writeManifest(ctx.storage, manifest);
     await ctx.journal.append(backupId, [

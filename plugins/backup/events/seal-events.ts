@@ -1,19 +1,12 @@
 import type pg from 'pg';
 import * as sql from './sql';
-import { chainMac, eventMac } from './seal-mac';
+import { chainMac, eventMac, sealableEvent, type SealableRow } from './seal-mac';
 
-interface UnsealedRow {
+interface UnsealedRow extends SealableRow {
   head_position: string | null;
   head_mac: string | null;
   sealed_after: string;
   own_append: boolean;
-  global_position: string;
-  stream_id: string;
-  stream_version: string;
-  type: string;
-  data_text: string;
-  metadata_text: string;
-  occurred_at_text: string;
 }
 
 /**
@@ -38,15 +31,7 @@ export async function sealPendingEvents(client: pg.PoolClient | pg.Client, sealK
       streamId: row.stream_id,
       streamVersion: row.stream_version,
       ownAppend: row.own_append,
-      eventMac: eventMac(sealKey, {
-        globalPosition: row.global_position,
-        streamId: row.stream_id,
-        streamVersion: row.stream_version,
-        type: row.type,
-        dataText: row.data_text,
-        metadataText: row.metadata_text,
-        occurredAtText: row.occurred_at_text,
-      }),
+      eventMac: eventMac(sealKey, sealableEvent(row)),
     };
     previous = chainMac(sealKey, previous, fields);
     const values = [fields.position, fields.eventPosition, fields.streamId, fields.streamVersion, fields.ownAppend, fields.eventMac, previous] as const;

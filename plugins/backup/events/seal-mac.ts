@@ -11,6 +11,29 @@ export interface SealableEvent {
   occurredAtText: string;
 }
 
+/** The columns sql.SEALABLE_COLUMNS selects, as PostgreSQL hands them back. */
+export interface SealableRow {
+  global_position: string;
+  stream_id: string;
+  stream_version: string;
+  type: string;
+  data_text: string;
+  metadata_text: string;
+  occurred_at_text: string;
+}
+
+export function sealableEvent(row: SealableRow): SealableEvent {
+  return {
+    globalPosition: row.global_position,
+    streamId: row.stream_id,
+    streamVersion: row.stream_version,
+    type: row.type,
+    dataText: row.data_text,
+    metadataText: row.metadata_text,
+    occurredAtText: row.occurred_at_text,
+  };
+}
+
 export interface SealFields {
   position: string;
   eventPosition: string;

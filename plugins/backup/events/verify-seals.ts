@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import * as sql from './sql';
-import { chainMac, eventMac } from './seal-mac';
+import { chainMac, eventMac, sealableEvent, type SealableRow } from './seal-mac';
 
 export type SealProblemReason = 'sealed_event_missing' | 'sealed_event_changed' | 'seal_mismatch' | 'seal_gap' | 'behind_backup';
 
@@ -33,7 +33,7 @@ export interface SealVerification {
   problems: SealProblem[];
 }
 
-interface SealRow {
+interface SealRow extends SealableRow {
   position: string;
   event_position: string;
   seal_stream_id: string;
@@ -42,13 +42,6 @@ interface SealRow {
   event_mac: string;
   chain_mac: string;
   present: boolean;
-  global_position: string;
-  stream_id: string;
-  stream_version: string;
-  type: string;
-  data_text: string;
-  metadata_text: string;
-  occurred_at_text: string;
 }
 
 /**
@@ -80,15 +73,7 @@ export async function verifySeals(db: pg.Pool | pg.PoolClient, sealKey: Buffer, 
       if (!row.present) {
         report({ reason: 'sealed_event_missing', ...where, detail: `${named} was sealed but is no longer in the log: it was deleted` });
       } else if (
-        eventMac(sealKey, {
-          globalPosition: row.global_position,
-          streamId: row.stream_id,
-          streamVersion: row.stream_version,
-          type: row.type,
-          dataText: row.data_text,
-          metadataText: row.metadata_text,
-          occurredAtText: row.occurred_at_text,
-        }) !== row.event_mac
+        eventMac(sealKey, sealableEvent(row)) !== row.event_mac
       ) {
         report({ reason: 'sealed_event_changed', ...where, detail: `${named} differs from what was sealed: it was edited after it was written` });
       }

@@ -64,24 +64,21 @@ export interface StorageBackend {
   /** True when list() gives keys in ascending order and honours `startAfter` (S3's ListObjectsV2 does). */
   readonly listsInKeyOrder?: boolean;
   /**
-   * Optional: the bytes of a small named file beside the objects, outside Cotton's key shape
-   * (Cotton's listing and GC never see it), or undefined when there is none. The storage's
-   * identity marker lives there (plugins/backup/copies/prove-target-identity.ts).
+   * Optional: the bytes of a small named file beside the objects (at the folder root or the bucket
+   * prefix), outside Cotton's key shape, so Cotton's listing, consistency job and GC never see it;
+   * undefined when there is none. A root that is missing or not a folder is refused
+   * (StorageUnusableError), as a missing bucket is. Two live there: the storage's identity record
+   * (storage/identity, the key proof) and its role marker (plugins/backup/copies).
    */
   readMarker?(name: string): Promise<Buffer | undefined>;
-  /** Optional: creates that named file unless one is there; false when one was (left as it is). */
+  /**
+   * Optional: creates that named file unless one is there, atomically (a reader never sees half of
+   * it); false when one was, left as it is. Never a replace: nothing rewrites a marker (an S3
+   * server without conditional writes leaves a narrow race of two first writers, see S3Backend).
+   */
   createMarker?(name: string, bytes: Buffer): Promise<boolean>;
   /** Refuses (StorageUnusableError: the place and the reason) a storage that cannot take a write. */
   probe(): Promise<void>;
-  /**
-   * The storage's identity record (storage/identity): a small file beside Cotton's layout, at the
-   * folder root or the bucket prefix, that Cotton's listing and GC never see. Undefined when there
-   * is none; a root that is missing or not a folder is refused (StorageUnusableError). Optional:
-   * a backend without it (test doubles) has its key proven by its objects alone.
-   */
-  readIdentity?(): Promise<Buffer | undefined>;
-  /** Writes the identity record only if there is none; false when one was already there (it wins). */
-  writeIdentity?(bytes: Buffer): Promise<boolean>;
   /** Housekeeping: removes leftovers of writes that never finished; returns how many. Never throws. */
   sweep(): Promise<number>;
   close(): Promise<void>;
@@ -96,6 +93,8 @@ export interface StorageBackend {
 }
 
 const MARKER_NAME = /^[a-z0-9][a-z0-9.-]{0,63}\.json$/;
+/** A marker is a few hundred bytes; anything larger is not one (refused when read). */
+export const MARKER_MAX_BYTES = 64 * 1024;
 
 /** A marker's name: a plain file name ending in .json, never a path nor anything of Cotton's key shape. */
 export function assertMarkerName(name: string): string {

@@ -59,14 +59,31 @@ export function describeBackendContract(
       expect((await readAll(await backend.openRead(keyA))).equals(data)).toBe(true);
     });
 
-    it('a marker (where the backend has them): absent, created once, never listed as an object', async (ctx) => {
+    it('a marker (where the backend has them): absent, created once, first bytes kept, never listed as an object', async (ctx) => {
       if (!backend.readMarker || !backend.createMarker) return ctx.skip();
       expect(await backend.readMarker('contract-marker.json')).toBeUndefined();
       expect(await backend.createMarker('contract-marker.json', Buffer.from('{"first":1}'))).toBe(true);
       expect(await backend.createMarker('contract-marker.json', Buffer.from('{"second":2}'))).toBe(false);
       expect((await backend.readMarker('contract-marker.json'))?.toString()).toBe('{"first":1}');
       expect(await keysOf(backend)).toEqual([]);
-      await expect(backend.readMarker('../escape.json')).rejects.toThrow(/invalid storage marker name/);
+    });
+
+    it('markers of two names (the identity record and the role marker) are apart; neither is an object', async (ctx) => {
+      if (!backend.readMarker || !backend.createMarker) return ctx.skip();
+      expect(await backend.createMarker('cotton-backup-identity.json', Buffer.from('{"identity":1}'))).toBe(true);
+      expect(await backend.readMarker('cotton-backup-role.json')).toBeUndefined();
+      expect(await backend.createMarker('cotton-backup-role.json', Buffer.from('{"role":1}'))).toBe(true);
+      expect((await backend.readMarker('cotton-backup-identity.json'))?.toString()).toBe('{"identity":1}');
+      expect((await backend.readMarker('cotton-backup-role.json'))?.toString()).toBe('{"role":1}');
+      expect(await keysOf(backend)).toEqual([]);
+    });
+
+    it('a marker name that is a path, or of no marker shape, is refused by both calls', async (ctx) => {
+      if (!backend.readMarker || !backend.createMarker) return ctx.skip();
+      for (const bad of ['../escape.json', 'tmp/x.json', '/etc/passwd.json', 'marker.txt']) {
+        await expect(backend.readMarker(bad)).rejects.toThrow(/invalid storage marker name/);
+        await expect(backend.createMarker(bad, Buffer.from('{}'))).rejects.toThrow(/invalid storage marker name/);
+      }
     });
 
     it('stores an empty object', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { StorageBackend } from '../../../src/storage/backend';
+import { StorageUnusableError } from '../../../src/storage/object-storage';
 import type { CopyContext } from './copy-to-targets';
 import type { OpenedTarget } from './open-target';
 import { primaryPlaceOf, targetProblem } from './validate-targets';
@@ -59,7 +60,7 @@ export async function proveTargetIdentity(ctx: CopyContext, opened: OpenedTarget
   const place = primaryPlace && targetProblem(opened.target, ctx.settings, primaryPlace);
   if (place) throw new TargetIdentityError(name, place);
   const primary = await primaryIdentity(name, primaryBackend, options.readOnly === true);
-  const marker = await readIdentity(name, opened.backend, 'the target');
+  const marker = await readIdentity(name, opened.backend, 'the target').catch(folderNotMadeYet);
   if (marker?.role === 'primary') {
     throw new TargetIdentityError(
       name,
@@ -114,6 +115,15 @@ async function writeIdentity(target: string, backend: StorageBackend, marker: Ma
   const raced = await readIdentity(target, backend, backend.description);
   if (!raced || raced.role !== marker.role) throw new TargetIdentityError(target, `another process wrote a different ${IDENTITY_MARKER} to ${backend.description} at the same moment`);
   return raced;
+}
+
+/**
+ * A folder target not made yet is a first use, as an empty one is: no marker (the marker's write
+ * creates the folder). The primary's folder must exist; only the target's read comes through here.
+ */
+function folderNotMadeYet(error: unknown): undefined {
+  if (error instanceof StorageUnusableError && error.code === 'ENOENT' && error.step === 'read the folder') return undefined;
+  throw error;
 }
 
 async function holdsObjects(backend: StorageBackend): Promise<boolean> {

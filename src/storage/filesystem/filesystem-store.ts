@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { constants, createWriteStream } from 'node:fs';
-import { link, lstat, open, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { lstat, open, readdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertMarkerName, type BackendWriteOptions, type ByteSource, type StorageBackend, type StoreWriteResult } from '../backend';
+import { type BackendWriteOptions, type ByteSource, type StorageBackend, type StoreWriteResult } from '../backend';
 import { isLayoutFile, isLayoutFolder, keyOfObjectName, objectSegments } from '../layout';
 import { ObjectNotFoundError, ObjectNotRegularFileError, StorageWriteError } from '../object-storage';
 import { ensureDirectory, syncDirectory } from './directories';
 import { isPermanentFsError } from './fs-errors';
 import { refuseLinkedFolders } from './linked-folders';
 import { probeFolder } from './probe-folder';
-import { readIdentityFile, writeIdentityFile } from './identity-file';
+import { createMarkerFile, readMarkerFile } from './marker-file';
 import { sweepStaleTempFiles, TEMP_DIRECTORY } from './sweep-temp';
 
 export { OBJECT_EXTENSION } from '../layout';
@@ -206,44 +206,12 @@ export class FilesystemStore implements StorageBackend {
     }
   }
 
-  /** `<root>/<name>`, read without following a link; undefined when absent. */
-  async readMarker(name: string): Promise<Buffer | undefined> {
-    const path = join(this.root, assertMarkerName(name));
-    let handle;
-    try {
-      handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    } catch (error) {
-      if (isMissing(error)) return undefined;
-      if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new ObjectNotRegularFileError(name, 'a symbolic link');
-      throw error;
-    }
-    try {
-      const info = await handle.stat();
-      if (!info.isFile() || info.size > 65_536) throw new ObjectNotRegularFileError(name, info.isFile() ? 'a file too large for a marker' : 'not a file');
-      return await handle.readFile();
-    } finally {
-      await handle.close();
-    }
+  readMarker(name: string): Promise<Buffer | undefined> {
+    return readMarkerFile(this.root, name);
   }
 
-  /** Written in full under tmp, then hard-linked into place: link() fails when one is there, so a racing writer never replaces it. */
-  async createMarker(name: string, bytes: Buffer): Promise<boolean> {
-    const path = join(this.root, assertMarkerName(name));
-    const tempDirectory = join(this.root, TEMP_DIRECTORY);
-    const tempPath = join(tempDirectory, `${name}.${randomBytes(8).toString('hex')}.tmp`);
-    try {
-      if (this.#refuseLinks) await refuseLinkedFolders([tempDirectory]);
-      await ensureDirectory(tempDirectory);
-      await writeFile(tempPath, bytes, { flag: 'wx', mode: 0o600, flush: true });
-      await link(tempPath, path);
-      await syncDirectory(this.root);
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw StorageWriteError.wrap(error, name, this.root);
-    } finally {
-      await unlink(tempPath).catch(() => undefined);
-    }
+  createMarker(name: string, bytes: Buffer): Promise<boolean> {
+    return createMarkerFile(this.root, name, bytes, this.#refuseLinks);
   }
 
   /** Keys of `*.ctn` files exactly three levels deep (Cotton's enumeration), in no particular order. */
@@ -265,14 +233,6 @@ export class FilesystemStore implements StorageBackend {
   /** Create, write, fsync, rename and remove a probe file: refuses a root that cannot take objects. */
   async probe(): Promise<void> {
     await probeFolder(this.root);
-  }
-
-  readIdentity(): Promise<Buffer | undefined> {
-    return readIdentityFile(this.root);
-  }
-
-  writeIdentity(bytes: Buffer): Promise<boolean> {
-    return writeIdentityFile(this.root, bytes);
   }
 
   /** Removes stale `<root>/tmp/*.tmp` files of writes whose process died. */

@@ -5,5 +5,3 @@
  * given a `chunks` row and collected as garbage a few days later.
  */
 export const IDENTITY_NAME = 'cotton-backup-identity.json';
-/** An identity record is a few hundred bytes; anything larger is not one. */
-export const IDENTITY_MAX_BYTES = 64 * 1024;

@@ -112,7 +112,7 @@ proofCases('S3 (s3rver)', async () => {
   const raw = new S3Backend(server.settings(bucket));
   return {
     backend,
-    rawIdentity: () => raw.readIdentity(),
+    rawIdentity: () => raw.readMarker(IDENTITY_NAME),
     putRawIdentity: async (b) => {
       const { PutObjectCommand } = await import('@aws-sdk/client-s3');
       await raw.client.send(new PutObjectCommand({ Bucket: bucket, Key: IDENTITY_NAME, Body: b }));
@@ -123,11 +123,11 @@ proofCases('S3 (s3rver)', async () => {
 describe('the folder backend names a root that is missing or a file', () => {
   it('a missing root', async () => {
     const missing = join(folder, 'nowhere');
-    await expect(new FilesystemStore(missing).readIdentity()).rejects.toThrow(`storage root ${missing} is not usable: cannot read the folder: it does not exist (ENOENT)`);
+    await expect(new FilesystemStore(missing).readMarker(IDENTITY_NAME)).rejects.toThrow(`storage root ${missing} is not usable: cannot read the folder: it does not exist (ENOENT)`);
   });
   it('a file as the root', async () => {
     const file = join(folder, 'a-file');
     await writeFile(file, 'x');
-    await expect(new FilesystemStore(file).readIdentity()).rejects.toThrow(`storage root ${file} is not usable: cannot read the folder: a file stands where a folder should be (ENOTDIR)`);
+    await expect(new FilesystemStore(file).readMarker(IDENTITY_NAME)).rejects.toThrow(`storage root ${file} is not usable: cannot read the folder: a file stands where a folder should be (ENOTDIR)`);
   });
 });

@@ -3,6 +3,7 @@ import { pointerStorageKey, sha256Hex } from '../../keys/keys';
 import type { StorageBackend } from '../backend';
 import { decryptCtn2 } from '../ctn2/decrypt';
 import { FILE_HEADER_LENGTH, unwrapDataKey } from '../ctn2/format';
+import { IDENTITY_NAME } from './identity-name';
 import { madeUnderKey, parseIdentity, type StorageIdentity } from './identity-record';
 
 /** Cotton's master-key sentinel (COTTON.md §8): CTN2 without zstd, never rewritten or deleted. */
@@ -40,7 +41,7 @@ export class MasterKeyMismatchError extends Error {
  */
 export async function proveKey(backend: StorageBackend, masterEncryptionKey: Buffer): Promise<KeyProof> {
   const where = backend.description;
-  const raw = await backend.readIdentity?.();
+  const raw = await backend.readMarker?.(IDENTITY_NAME);
   const identity = raw ? parseIdentity(raw, where) : undefined;
   if (identity && !madeUnderKey(identity, masterEncryptionKey)) {
     throw new MasterKeyMismatchError(where, `its identity ${identity.storageId} (created ${identity.createdAtUtc}) was made under another key`);

@@ -1,4 +1,5 @@
 import type { StorageBackend } from '../backend';
+import { IDENTITY_NAME } from './identity-name';
 import { madeUnderKey, newIdentity, parseIdentity, serializeIdentity, type StorageIdentity } from './identity-record';
 import { MasterKeyMismatchError, proveKey, type KeyProof } from './prove-key';
 
@@ -11,7 +12,7 @@ export interface StorageIdentityHandle {
   /**
    * Writes an identity record if there is none (first use, or adopting a storage made before
    * identity records, after prove() passed) and returns the one now there. Undefined when the
-   * backend keeps no identity (test doubles).
+   * backend keeps no markers.
    */
   create(now: Date): Promise<StorageIdentity | undefined>;
 }
@@ -22,11 +23,12 @@ export function storageIdentityHandle(backend: StorageBackend, masterEncryptionK
     where,
     prove: () => proveKey(backend, masterEncryptionKey),
     async create(now) {
-      if (!backend.writeIdentity || !backend.readIdentity) return undefined;
+      if (!backend.createMarker || !backend.readMarker) return undefined;
       const fresh = newIdentity(masterEncryptionKey, now);
-      if (await backend.writeIdentity(serializeIdentity(fresh))) return fresh;
+      // Put-if-absent, never a replace: adopt-storage too only creates a record that is missing.
+      if (await backend.createMarker(IDENTITY_NAME, serializeIdentity(fresh))) return fresh;
       // Another writer's record won the race: it must be under this key too.
-      const raw = await backend.readIdentity();
+      const raw = await backend.readMarker(IDENTITY_NAME);
       const there = raw ? parseIdentity(raw, where) : undefined;
       if (!there) throw new Error(`storage ${where}: the identity record vanished while it was written`);
       if (!madeUnderKey(there, masterEncryptionKey)) throw new MasterKeyMismatchError(where, `its identity ${there.storageId} was made under another key`);

@@ -32,8 +32,6 @@ export class RetryingBackend implements StorageBackend {
   readonly readInto?: StorageBackend['readInto'];
   readonly readMarker?: StorageBackend['readMarker'];
   readonly createMarker?: StorageBackend['createMarker'];
-  readonly readIdentity?: StorageBackend['readIdentity'];
-  readonly writeIdentity?: StorageBackend['writeIdentity'];
 
   constructor(
     readonly inner: StorageBackend,
@@ -44,11 +42,6 @@ export class RetryingBackend implements StorageBackend {
     this.#onRetry = options.onRetry;
     this.#sleep = options.sleep ?? ((ms) => sleep(ms));
     const readInto = inner.readInto?.bind(inner);
-    const readIdentity = inner.readIdentity?.bind(inner);
-    if (readIdentity) this.readIdentity = () => this.#retry('read the storage identity', readIdentity);
-    // Put-if-absent: a retry after a write that landed sees it there (false), never a second one.
-    const writeIdentity = inner.writeIdentity?.bind(inner);
-    if (writeIdentity) this.writeIdentity = (bytes) => this.#retry('write the storage identity', () => writeIdentity(bytes));
     if (readInto) this.readInto = (key, out, offset, maxBytes, signal) => this.#retry(`read ${key}`, () => readInto(key, out, offset, maxBytes, signal));
     const readMarker = inner.readMarker?.bind(inner);
     if (readMarker) this.readMarker = (name) => this.#retry(`read ${name}`, () => readMarker(name));

@@ -12,14 +12,13 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { assertMarkerName, type BackendWriteOptions, type ByteSource, type StorageBackend, type StoreWriteResult } from '../backend';
+import { assertMarkerName, MARKER_MAX_BYTES, type BackendWriteOptions, type ByteSource, type StorageBackend, type StoreWriteResult } from '../backend';
 import { assertStorageKey, keyOfObjectName, objectName } from '../layout';
 import { InvalidStorageKeyError, ObjectNotFoundError } from '../object-storage';
 import { SpareBuffers } from '../ctn2/spare-buffers';
 import { createS3Client, type S3ClientOptions } from './s3-client';
 import { explainS3Error, isAlreadyThere, isConditionalWriteUnsupported, isNotFound, isPermanentS3Error } from './s3-errors';
 import type { S3Settings } from './s3-settings';
-import { IDENTITY_MAX_BYTES, IDENTITY_NAME } from '../identity/identity-name';
 
 export interface S3BackendOptions extends S3ClientOptions {
   /** A client of one's own (tests); default createS3Client(settings, options). */
@@ -215,7 +214,9 @@ export class S3Backend implements StorageBackend {
     const key = `${this.settings.prefix}${assertMarkerName(name)}`;
     try {
       const answer = await this.#client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: key }));
-      return Buffer.from(await answer.Body!.transformToByteArray());
+      const bytes = Buffer.from(await answer.Body!.transformToByteArray());
+      if (bytes.length > MARKER_MAX_BYTES) throw new Error(`${key} holds ${bytes.length} bytes: not a marker`);
+      return bytes;
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw explainS3Error(error, this.settings, `read ${name}`);
@@ -298,33 +299,6 @@ export class S3Backend implements StorageBackend {
       await this.#client.send(new DeleteObjectCommand({ Bucket: bucket, Key: probeName }));
     } catch (error) {
       throw explainS3Error(error, this.settings, doing);
-    }
-  }
-
-  /** The identity record at the prefix (outside Cotton's key shape), or undefined. */
-  async readIdentity(): Promise<Buffer | undefined> {
-    const name = `${this.settings.prefix}${IDENTITY_NAME}`;
-    try {
-      const answer = await this.#client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: name }));
-      const bytes = Buffer.from(await answer.Body!.transformToByteArray());
-      if (bytes.length > IDENTITY_MAX_BYTES) throw new Error(`${name} holds ${bytes.length} bytes: not an identity record`);
-      return bytes;
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw explainS3Error(error, this.settings, 'read the storage identity');
-    }
-  }
-
-  /** Put-if-absent, as object writes are: a HEAD, then a PUT with If-None-Match where honoured. */
-  async writeIdentity(bytes: Buffer): Promise<boolean> {
-    const name = `${this.settings.prefix}${IDENTITY_NAME}`;
-    try {
-      if (await this.readIdentity()) return false;
-      await this.#client.send(new PutObjectCommand(this.#putParams(name, this.#conditionalWrites, bytes)));
-      return true;
-    } catch (error) {
-      if (isAlreadyThere(error)) return false;
-      throw explainS3Error(error, this.settings, 'write the storage identity');
     }
   }
 

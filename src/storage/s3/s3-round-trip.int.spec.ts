@@ -21,6 +21,7 @@ import { hostConfig, MASTER_KEY, newHost, PLUGINS_PATH, removeRoot, REPO, SMALL_
 import { encryptCtn2 } from '../../../test/support/independent-cotton/ctn2';
 import { createPipelineStorage } from '../pipeline';
 import { S3Backend } from './s3-backend';
+import { IDENTITY_NAME } from '../identity/identity-name';
 
 const masterEncryptionKey = deriveMasterEncryptionKey(MASTER_KEY);
 const SENTINEL_KEY = '71093c6b8c3823f8c6db5b5c2e84f4cb3af922a5ac1252753357b4b97c00f9bc';
@@ -157,7 +158,7 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
     expect((await cli(env, 'backup', '--json')).code).toBe(0);
     const listed = async (b: string) => (await cli(envFor(b), 'storage', 'ls')).stdout.trim().split('\n').filter(Boolean).length;
     const objects = await listed(bucket);
-    const identity = JSON.parse((await rawBackend(bucket).readIdentity())!.toString());
+    const identity = JSON.parse((await rawBackend(bucket).readMarker(IDENTITY_NAME))!.toString());
 
     const wrongKey = await cli({ ...env, COTTON_MASTER_KEY: 'another-valid-key-0123456789abcd' }, 'backup', '--json');
     expect(wrongKey.code).not.toBe(0);
@@ -173,7 +174,7 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
     expect(elsewhere.stderr).toContain(`storage s3://${other}/ at ${server.endpoint} is empty and has no identity record, but this database's backups are in storage ${identity.storageId} (at s3://${bucket}/`);
     expect(elsewhere.stderr).toContain('check the S3 bucket (COTTON_STORAGE_S3_BUCKET');
     expect(await listed(other)).toBe(0);
-    expect(await rawBackend(other).readIdentity()).toBeUndefined();
+    expect(await rawBackend(other).readMarker(IDENTITY_NAME)).toBeUndefined();
   });
 
   it('the S3 secret never reaches the logs, even at trace level', async () => {

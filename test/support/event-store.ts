@@ -82,6 +82,7 @@ export const exampleEvents = {
   BackupDiscovered: { backupId: bid, manifestKey: h64, createdAtUtc: '2026-11-28T03:00:00.000Z', sourceDatabase: 'cotton', dumpSizeBytes: 1024, chunkCount: 1, producer: null },
   CopyStarted: { target: 'file:///mnt/copy', backupId: bid, manifestKey: h64, attempt: 1 },
   CopyCompleted: { target: 'file:///mnt/copy', backupId: bid, manifestKey: h64, objectsSent: 2, bytesSent: 2048, objectsSkipped: 1, bytesSkipped: 10, pointerAdvanced: true, durationMs: 12 },
+  CopyTargetAdopted: { target: 'file:///mnt/copy', by: 'record', markerId: '6f1c0d6e-1b4a-4d1e-9a53-1c1c1c1c1c1c', backupId: bid },
   TargetPruned: { target: 'file:///mnt/copy', policy: 'last 7', keptBackups: 3, expiredBackupIds: [bid], deletedObjects: 1, bytesFreed: 100, deletedKeys: [h64], waitingObjects: 0 },
   PrimaryReseeded: { source: 'offsite', backupId: bid, manifestKey: h64, objectsSent: 3, bytesSent: 4096, pointerAdvanced: true },
   PrimaryReseedSkipped: { source: 'offsite', backupId: bid, reason: 'primary_has_newer', detail: 'the primary pointer names a newer backup' },

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { StorageBackend } from '../../../src/storage/backend';
 import { StorageUnusableError } from '../../../src/storage/object-storage';
 import type { CopyContext } from './copy-to-targets';
+import { copyStream } from './copy-stream';
 import type { OpenedTarget } from './open-target';
+import { recordedCopyInTarget } from './recorded-copy-in-target';
 import { primaryPlaceOf, targetProblem } from './validate-targets';
 
 /**
@@ -49,7 +51,8 @@ export interface ProveOptions {
 /**
  * Refuses (TargetIdentityError) a target that is, or may be, the primary storage: by place (real
  * path, device and inode, the primary's bucket as opened), then by marker. First use of an
- * empty target marks it a copy; a target with objects but no marker waits for `copies --adopt`.
+ * empty target marks it a copy; a target with objects but no marker is adopted when it holds a
+ * backup the database records as copied there, else waits for `copies --adopt`.
  * Run before every copy and prune: a link or a mount may change while the host runs.
  */
 export async function proveTargetIdentity(ctx: CopyContext, opened: OpenedTarget, options: ProveOptions = {}): Promise<void> {
@@ -70,14 +73,25 @@ export async function proveTargetIdentity(ctx: CopyContext, opened: OpenedTarget
     );
   }
   if (marker) return;
+  let recorded: string | undefined;
   if (!options.adopt && (await holdsObjects(opened.backend))) {
-    throw new TargetIdentityError(
-      name,
-      `it holds objects but no copy target marker (${IDENTITY_MARKER}): a target must be empty at its first use. If it genuinely holds copies of this deployment's backups (made before markers existed, or moved), run \`cotton-backup copies --adopt ${name}\``,
-    );
+    // Only with the primary's marker in place: an alias of the primary would show it, so a target
+    // without it that holds a recorded copy is a storage of its own (one copied to before markers).
+    recorded = primary && (await recordedCopyInTarget(ctx.pool, name, opened.storage));
+    if (!recorded) {
+      throw new TargetIdentityError(
+        name,
+        `it holds objects but no copy target marker (${IDENTITY_MARKER}), and no backup the database records as copied there: a target must be empty at its first use. If it genuinely holds copies of this deployment's backups (moved, or from another database), run \`cotton-backup copies --adopt ${name}\``,
+      );
+    }
   }
   if (options.readOnly) return;
-  await writeIdentity(name, opened.backend, { purpose: PURPOSE, role: 'copy', id: randomUUID(), target: name, primaryId: primary?.id, createdAtUtc: new Date().toISOString() });
+  const copy: Marker = { purpose: PURPOSE, role: 'copy', id: randomUUID(), target: name, primaryId: primary?.id, createdAtUtc: new Date().toISOString() };
+  const written = await writeIdentity(name, opened.backend, copy);
+  if (written.id !== copy.id || (!options.adopt && !recorded)) return;
+  const data = { target: name, by: options.adopt ? ('operator' as const) : ('record' as const), markerId: copy.id, ...(recorded ? { backupId: recorded } : {}) };
+  ctx.logger?.warn(data, 'copy target adopted: it held objects but no copy marker');
+  await ctx.journal.append(copyStream(name), [{ type: 'CopyTargetAdopted', data }]);
 }
 
 /** The primary's marker, written at its first need; refused when the primary carries a copy's marker. */

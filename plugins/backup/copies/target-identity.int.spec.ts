@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,9 @@ import { copyToTargets } from './copy-to-targets';
 import { copyTargetProblems } from './validate-targets';
 import { parseCopyTarget, type CopyTarget } from './settings';
 import { adoptTarget } from './adopt-target';
+import { copyStream } from './copy-stream';
+import { IDENTITY_MARKER } from './prove-target-identity';
+import { readStream } from '../events';
 import { openTarget } from './open-target';
 import { runCliCaptured } from '../../../test/support/cli';
 import { PLUGINS_PATH } from '../../../test/restore/fixtures';
@@ -147,6 +150,29 @@ describe('a copy target that is really the primary storage (or a copy of it) is 
     await adoptTarget(ctx(0, [old]), old);
     const [copied] = await copyToTargets(ctx(0, [old]), [old]);
     expect(copied!.status).toBe('copied');
+  });
+
+  it("a target copied to before markers existed is adopted by the database's record; another storage under its name is not", async () => {
+    const legacy = folder('legacy', join(dir, 'legacy'));
+    const [first] = await copyToTargets(ctx(0, [legacy]), [legacy]);
+    expect(first!.status).toBe('copied');
+    // The state of a target an older version copied to: its objects, no marker.
+    await rm(join(legacy.path, IDENTITY_MARKER));
+    const [again] = await copyToTargets(ctx(0, [legacy]), [legacy]);
+    expect(again!.failed).toEqual([]);
+    expect(['copied', 'nothing']).toContain(again!.status);
+    const adopted = (await readStream(f.db.pool, copyStream('legacy'))).filter((e) => e.type === 'CopyTargetAdopted');
+    expect(adopted.map((e) => e.data)).toEqual([expect.objectContaining({ target: 'legacy', by: 'record', backupId: first!.copied[0] })]);
+    expect(JSON.parse(await readFile(join(legacy.path, IDENTITY_MARKER), 'utf8'))).toMatchObject({ role: 'copy', target: 'legacy' });
+
+    // The same name pointed at another deployment's storage: objects, no marker, no recorded backup in it.
+    const elsewhere = folder('legacy', join(dir, 'their-storage'));
+    await createStorage({ root: elsewhere.path, masterEncryptionKey: randomBytes(32) }).write(randomBytes(32).toString('hex'), Buffer.from('theirs'));
+    const [refused] = await copyToTargets(ctx(0, [elsewhere]), [elsewhere]);
+    expect(refused!.status).toBe('failed');
+    expect(refused!.failed[0]!.message).toContain('no backup the database records as copied there');
+    await expect(pruneTarget(ctx(2 * DAY, [elsewhere]), elsewhere)).rejects.toThrow(/copies --adopt legacy/);
+    expect(await keysOf(elsewhere.path)).toHaveLength(1);
   });
 
   it('a copy refuses folders of the target planted as symbolic links: nothing lands where they point (#27 point 7)', async () => {

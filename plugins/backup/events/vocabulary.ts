@@ -308,6 +308,18 @@ export const eventSchemas = {
     reason: z.enum(['not_cottons_database', 'primary_has_newer']),
     detail: message,
   }),
+  /**
+   * A target holding objects but no copy marker was marked a copy: by the operator (`copies --adopt`),
+   * or by the database's record (a backup recorded as copied there reads under this key, and the
+   * primary's own marker is not in it: a target copied to before markers existed).
+   */
+  CopyTargetAdopted: z.strictObject({
+    target: z.string().min(1).max(300),
+    by: z.enum(['operator', 'record']),
+    markerId: z.string().min(1).max(100),
+    /** With by = record: the recorded backup found there. */
+    backupId: backupId.optional(),
+  }),
   /** A prune of a copy target (mark-and-sweep from every kept manifest): what retention expired there, and what was deleted. */
   TargetPruned: z.strictObject({
     target: z.string().min(1).max(300),

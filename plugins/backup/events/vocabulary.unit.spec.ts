@@ -49,6 +49,7 @@ const invalidExamples: { type: EventType; data: unknown; path: string }[] = [
   { type: 'CopyFailed', data: { ...validExamples.CopyFailed, target: '' }, path: 'target' },
   { type: 'PrimaryReseeded', data: { ...validExamples.PrimaryReseeded, pointerAdvanced: 'yes' }, path: 'pointerAdvanced' },
   { type: 'PrimaryReseedSkipped', data: { ...validExamples.PrimaryReseedSkipped, reason: 'felt like it' }, path: 'reason' },
+  { type: 'CopyTargetAdopted', data: { ...validExamples.CopyTargetAdopted, by: 'anyone' }, path: 'by' },
   { type: 'TargetPruned', data: { ...validExamples.TargetPruned, deletedKeys: ['x'] }, path: 'deletedKeys.0' },
   { type: 'RowsCounted', data: { ...validExamples.RowsCounted, tables: [{ schema: 'public', table: 'users', rows: -1 }] }, path: 'tables.0.rows' },
   { type: 'FileChunksRecorded', data: { ...validExamples.FileChunksRecorded, chunkCount: -1 }, path: 'chunkCount' },

@@ -3,7 +3,6 @@
  * backup without a word. Each scenario is the fault the review produced, end to end through the CLI.
  */
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
-import pg from 'pg';
 import { pointerStorageKey } from '../../src/keys/keys';
 import { createStorage } from '../../src/storage/create-storage';
 import { digestStream } from '../../src/storage/digest';
@@ -12,9 +11,10 @@ import { backupIndexKey } from '../../plugins/backup/manifest/backup-index';
 import { readManifest } from '../../plugins/backup/manifest/manifest-store';
 import { verifyBackup } from '../../plugins/backup/verify/verify-backup';
 import { snapshotTables } from '../support/cotton-schema';
-import { adminQuery, dropDatabase, testServer } from '../support/database';
+import { adminQuery } from '../support/database';
 import { checkPointerComplete, type Checks } from './checks';
-import { cli, currentPointer, spawnCli, type FaultEnv } from './harness';
+import { cli, currentPointer, type FaultEnv } from './harness';
+import { startupRestore } from './startup-restore';
 import type { Scenario } from './scenario';
 import { lastEvent, OFFSITE, targetPointer, withCopyEnv } from './copies-harness';
 
@@ -28,25 +28,6 @@ async function backup(c: Checks, f: FaultEnv, what: string, options = {}): Promi
   return JSON.parse(r.stdout);
 }
 
-/** Drops and recreates the database empty, runs `serve` with the startup restore, and hands back a pool on the result. */
-async function startupRestore(c: Checks, f: FaultEnv): Promise<pg.Pool> {
-  await f.db.pool.end();
-  await dropDatabase(f.db.name);
-  await adminQuery(`CREATE DATABASE "${f.db.name}"`);
-  const pool = new pg.Pool({ ...testServer, database: f.db.name, max: 2 });
-  pool.on('error', () => undefined);
-  pool.on('connect', (client) => client.on('error', () => undefined));
-  const host = spawnCli(f, ['serve'], { env: { COTTON_RESTORE_DATABASE_IF_EMPTY: 'true' } });
-  try {
-    await host.waitFor(/"msg":"host serving"/, 120_000);
-  } catch (error) {
-    c.ok(false, `the host restores and serves (${(error as Error).message.slice(-300)})`);
-  } finally {
-    host.killGroup('SIGTERM');
-    await host.done;
-  }
-  return pool;
-}
 
 /** Keys of the backup's manifest and chunks that the storage lacks or holds damaged (each must decrypt and hash to its key). */
 async function damagedObjects(storage: ObjectStorage, manifestKey: string): Promise<string[]> {

@@ -6,7 +6,8 @@
 import pg from 'pg';
 import { adminQuery, dropDatabase, testServer } from '../support/database';
 import { checks, type Checks } from './checks';
-import { cli, createFaultEnv, spawnCli, type FaultEnv } from './harness';
+import { cli, createFaultEnv, type FaultEnv } from './harness';
+import { startupRestore } from './startup-restore';
 import type { Scenario } from './scenario';
 
 interface Problem {
@@ -84,23 +85,9 @@ const lastOfStream = (f: FaultEnv, like: string) =>
     )
     .then((r) => r.rows[0]!);
 
-/** Drops the database, `serve` restores it from the newest backup, and hands the pool back to `f`. */
-async function startupRestore(c: Checks, f: FaultEnv): Promise<void> {
-  await f.db.pool.end();
-  await dropDatabase(f.db.name);
-  await adminQuery(`CREATE DATABASE "${f.db.name}"`);
-  const pool = new pg.Pool({ ...testServer, database: f.db.name, max: 2 });
-  pool.on('error', () => undefined);
-  (f.db as { pool: pg.Pool }).pool = pool;
-  const host = spawnCli(f, ['serve'], { env: { COTTON_RESTORE_DATABASE_IF_EMPTY: 'true' } });
-  try {
-    await host.waitFor(/"msg":"host serving"/, 120_000);
-  } catch (error) {
-    c.ok(false, `the host restores and serves (${(error as Error).message.slice(-300)})`);
-  } finally {
-    host.killGroup('SIGTERM');
-    await host.done;
-  }
+/** The startup restore, its pool handed to `f` (the scenario's later steps query it). */
+async function restoreAtStartup(c: Checks, f: FaultEnv): Promise<void> {
+  (f.db as { pool: pg.Pool }).pool = await startupRestore(c, f);
 }
 
 export const eventTamperScenarios: Scenario[] = [
@@ -192,7 +179,7 @@ export const eventTamperScenarios: Scenario[] = [
     async (c, f) => {
       if (!(await backup(c, f, 'backup 1'))) return;
       if (!(await backup(c, f, 'backup 2'))) return;
-      await startupRestore(c, f);
+      await restoreAtStartup(c, f);
       await expectClean(c, f, 'after the startup restore');
       if (!(await backup(c, f, 'a backup of the restored database'))) return;
       await expectClean(c, f, 'after the next backup');

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SealableRow } from './seal-mac';
 import * as sql from './sql';
 import { isPool, type EventDb } from './types';
 
@@ -30,14 +31,7 @@ export interface VerifyChainOptions {
   maxProblems?: number;
 }
 
-interface VerifyRow {
-  global_position: string;
-  stream_id: string;
-  stream_version: string;
-  type: string;
-  data_text: string;
-  metadata_text: string;
-  occurred_at_text: string;
+interface VerifyRow extends SealableRow {
   previous_hash: string | null;
   hash: string;
 }

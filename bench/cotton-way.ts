@@ -13,7 +13,7 @@ import { pointerStorageKey, sha256Hex } from '../src/keys/keys';
 import type { ObjectStorage } from '../src/storage/object-storage';
 import { EXCLUDED_SCHEMAS } from '../plugins/backup/dump/pg-dump';
 import { connectionArguments, runTool, type ConnectionTarget } from '../plugins/backup/dump/pg-tools';
-import { formatTimeSpan } from '../plugins/backup/manifest/manifest';
+import { formatTimeSpan } from '../plugins/backup/repository/manifest';
 
 export const COTTON_CHUNK_SIZE = 16 * 1024 * 1024;
 

@@ -16,8 +16,8 @@ export async function openCheckout(checkout, { database, storageRoot, dataPath }
   const { default: pg } = await import(pathToFileURL(join(checkout, 'node_modules/pg/lib/index.js')).href);
   const { loadConfig } = await fromCheckout(checkout, 'src/config/config.js');
   const { deriveMasterEncryptionKey } = await fromCheckout(checkout, 'src/keys/keys.js');
-  const { createStorage } = await fromCheckout(checkout, 'src/storage/create-storage.js');
-  const { createBackupServices } = await fromCheckout(checkout, 'plugins/backup/services.js');
+  const { createStorage } = await fromCheckout(checkout, 'src/storage/open/create-storage.js').catch(() => fromCheckout(checkout, 'src/storage/create-storage.js'));
+  const { createBackupServices } = await fromCheckout(checkout, 'plugins/backup/runtime/services.js').catch(() => fromCheckout(checkout, 'plugins/backup/services.js'));
   const config = loadConfig({
     COTTON_PG_HOST: process.env.TEST_PG_HOST ?? '127.0.0.1',
     COTTON_PG_PORT: process.env.TEST_PG_PORT ?? '5432',

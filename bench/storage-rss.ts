@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { deriveMasterEncryptionKey, sha256Hex } from '../src/keys/keys';
-import { createStorage, digestStream } from '../src/storage/create-storage';
+import { createStorage, digestStream } from '../src/storage/open/create-storage';
 import { RssSampler } from './rss';
 
 const MiB = 1024 * 1024;

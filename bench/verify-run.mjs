@@ -11,8 +11,8 @@ import { countMajorGcs, fromCheckout, processCpu, threads, threadsSince } from '
 const KEY = 'bench-cpu-ab-master-key-01234567';
 const [checkout, storageRoot, destination] = process.argv.slice(2);
 const { deriveMasterEncryptionKey } = await fromCheckout(checkout, 'src/keys/keys.js');
-const { createStorage } = await fromCheckout(checkout, 'src/storage/create-storage.js');
-const { discoverLatestBackup } = await fromCheckout(checkout, 'plugins/backup/restore/discover-backup.js');
+const { createStorage } = await fromCheckout(checkout, 'src/storage/open/create-storage.js').catch(() => fromCheckout(checkout, 'src/storage/create-storage.js'));
+const { discoverLatestBackup } = await fromCheckout(checkout, 'plugins/backup/repository/discover-latest-backup.js').catch(() => fromCheckout(checkout, 'plugins/backup/restore/discover-backup.js'));
 const { rebuildVerifiedDump } = await fromCheckout(checkout, 'plugins/backup/restore/rebuild-verified-dump.js');
 const masterEncryptionKey = deriveMasterEncryptionKey(KEY);
 const storage = createStorage({ root: storageRoot, masterEncryptionKey });

@@ -11,10 +11,10 @@ import pg from 'pg';
 import { loadConfig } from '../src/config/config';
 import { deriveMasterEncryptionKey } from '../src/keys/keys';
 import { createLogger } from '../src/logging/logger';
-import { openStorage } from '../src/storage/open-storage';
+import { openStorage } from '../src/storage/open/open-storage';
 import { runBackup } from '../plugins/backup/take-backup/run-backup';
 import { restoreBackup } from '../plugins/backup/restore/restore-backup';
-import { connectionTarget, createBackupServices } from '../plugins/backup/services';
+import { connectionTarget, createBackupServices } from '../plugins/backup/runtime/services';
 import { cottonWayBackup } from './cotton-way';
 import { RssSampler } from './rss';
 

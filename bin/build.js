@@ -90,7 +90,7 @@ export async function build() {
     renameSync(temp, file.path);
   }
   for (const folder of SOURCE_FOLDERS) removeOrphans(join(DIST, folder), outputs);
-  // Plugins find their SQL next to themselves (`../../migrations/<plugin>`), compiled or not.
+  // Plugins find their SQL next to themselves (`../../migrations/<plugin>` from the plugin's root), compiled or not.
   const migrations = join(DIST, 'migrations');
   if (!existsSync(migrations)) {
     try {

@@ -13,10 +13,10 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { loadConfig } from '../src/config/config';
 import { Host } from '../src/host/host';
-import { resolve } from '../src/host/tokens';
+import { resolve } from '../src/contract/tokens';
 import { createLogger } from '../src/logging/logger';
 import { runBackup } from '../plugins/backup/take-backup/run-backup';
-import { BackupTokens } from '../plugins/backup/tokens';
+import { BackupTokens } from '../plugins/backup/runtime/tokens';
 import { seedCottonDatabase } from '../test/support/cotton-schema';
 
 const server = {

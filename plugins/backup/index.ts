@@ -1,17 +1,17 @@
-import type { CottonPlugin } from '../../src/host/plugin';
-import { HostTokens } from '../../src/host/services';
-import { provide, resolve, token } from '../../src/host/tokens';
-import { createBackupServices, type BackupServices } from './services';
-import { BackupTokens } from './tokens';
+import type { CottonPlugin } from '../../src/contract/plugin';
+import { HostTokens } from '../../src/contract/services';
+import { provide, resolve, token } from '../../src/contract/tokens';
+import { createBackupServices, type BackupServices } from './runtime/services';
+import { BackupTokens } from './runtime/tokens';
 import { recordRefusedRestore, recordStartupRestore } from './restore/startup-restore';
-import { startupRestoreFromAnywhere } from './copies/restore-from-copies';
+import { startupRestoreFromAnywhere } from './restore/restore-from-copies';
 import { RestoreAbortedError, type RestoreReport } from './restore/restore-backup';
-import { startTriggers, type Triggers } from './triggers/start-triggers';
+import { startTriggers, type Triggers } from './runtime/start-triggers';
 import { runMigrations } from '../../src/db/migrations/runner';
-import { startRetentionSchedule, type RetentionSchedule } from './retention/retention-schedule';
-import { backupSettingsOwner, BackupSettingsToken } from './settings';
-import { MIGRATIONS_PATH } from './migrations-path';
-import { drillContext } from './drills/drill-context';
+import { startRetentionSchedule, type RetentionSchedule } from './runtime/retention-schedule';
+import { backupSettingsOwner, BackupSettingsToken } from './settings/backup-settings';
+import { MIGRATIONS_PATH } from './core/migrations-path';
+import { drillContext } from './runtime/drill-context';
 import { sweepScratchDatabasesAtStart } from './drills/sweep-at-start';
 import { adoptStorage, bindStorage } from './storage-identity/bind-storage';
 

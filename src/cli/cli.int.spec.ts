@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { deriveMasterEncryptionKey, pointerStorageKey } from '../keys/keys';
-import { createStorage } from '../storage/create-storage';
+import { createStorage } from '../storage/open/create-storage';
 import { FilesystemStore, objectPath } from '../storage/filesystem/filesystem-store';
 import { storageIdentityHandle } from '../storage/identity/storage-identity-handle';
 import { NODE_FLAGS } from './node-flags';

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { isCodedFailure } from '../host/coded-failure';
+import { isCodedFailure } from '../contract/coded-failure';
 import { HOST_VERSION } from '../host/paths';
 import { CliError, formatCliError } from './errors';
 import { tolerateClosedOutput } from './output';

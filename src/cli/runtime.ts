@@ -7,7 +7,7 @@ import { resolvePluginsPath } from '../host/paths';
 import { deriveMasterEncryptionKey } from '../keys/keys';
 import { configSecrets, createLogger, SecretRedactor, type Logger } from '../logging/logger';
 import type { ObjectStorage } from '../storage/object-storage';
-import type { OpenedStorage } from '../storage/open-storage';
+import type { OpenedStorage } from '../storage/open/open-storage';
 
 /**
  * What a CLI command gets: everything built lazily on first use, from the same environment the
@@ -100,7 +100,7 @@ export function createCliRuntime(options: CliRuntimeOptions = {}): CliRuntime {
       storage ??= (async () => {
         const c = runtime.config();
         const masterEncryptionKey = await runtime.masterEncryptionKey();
-        const { openStorage } = await import('../storage/open-storage');
+        const { openStorage } = await import('../storage/open/open-storage');
         const { readCottonStorageSettings } = await import('../storage/s3/cotton-storage-settings');
         const opened = await openStorage({
           config: c,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { isCodedFailure } from '../host/coded-failure';
+import { isCodedFailure } from '../contract/coded-failure';
 import { CliError, formatCliError } from './errors';
 import { missingNodeFlags } from './node-flags';
 import type { CliRuntime } from './runtime';

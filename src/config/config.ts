@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DATABASE_HOST, DATABASE_NAME, DATABASE_NAME_RULE } from './database-name';
 import { booleanVariable as boolean } from './variables';
-import type { PluginSettings } from '../host/plugin-settings';
+import type { PluginSettings } from './plugin-settings';
 
 /** A configuration problem found at start; names the variable and what was expected, never the value of a secret. */
 export class ConfigError extends Error {

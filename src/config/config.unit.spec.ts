@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig as loadHostConfig } from './config';
-import { backupSettingsOf, backupSettingsOwner } from '../../plugins/backup/settings';
+import { backupSettingsOf, backupSettingsOwner } from '../../plugins/backup/settings/backup-settings';
 import { DEV_MASTER_KEY_FILE, resolveMasterKey } from './master-key';
 
 /** The host's configuration with the backup plugin's settings, as the host validates them at start. */

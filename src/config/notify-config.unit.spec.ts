@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig as loadHostConfig } from './config';
-import { backupSettingsOf, backupSettingsOwner } from '../../plugins/backup/settings';
+import { backupSettingsOf, backupSettingsOwner } from '../../plugins/backup/settings/backup-settings';
 
 function loadConfig(env: NodeJS.ProcessEnv) {
   return { backup: backupSettingsOf(loadHostConfig(env, [backupSettingsOwner])) };

@@ -8,8 +8,8 @@ import { MemoryStorage } from '../../test/host/memory-storage';
 import { recorder, resetRecorder } from '../../test/host/fixtures/recorder';
 import { loadConfig } from '../config/config';
 import { Host } from './host';
-import { HostTokens } from './services';
-import { resolve } from './tokens';
+import { HostTokens } from '../contract/services';
+import { resolve } from '../contract/tokens';
 
 const fixtures = fileURLToPath(new URL('../../test/host/fixtures/', import.meta.url));
 const TOKEN = 'host-spec-admin-token-0123456789';

@@ -15,12 +15,12 @@ import { deriveMasterEncryptionKey } from '../keys/keys';
 import { configSecrets, createLogger, SecretRedactor, type Logger } from '../logging/logger';
 import type { PgListenSubscriber } from '../notify/subscriber';
 import type { ObjectStorage } from '../storage/object-storage';
-import { systemClock } from './clock';
+import { systemClock } from '../contract/clock';
 import { loadPlugins, type LoadedPlugin } from './load-plugins';
 import { HOST_VERSION, resolvePluginsPath } from './paths';
-import type { CottonPlugin, PluginContext } from './plugin';
-import { HostTokens, type Clock } from './services';
-import { provide } from './tokens';
+import type { CottonPlugin, PluginContext } from '../contract/plugin';
+import { HostTokens, type Clock } from '../contract/services';
+import { provide } from '../contract/tokens';
 
 /** pg-boss keeps its tables in a schema of its own inside Cotton's database. */
 export const PGBOSS_SCHEMA = 'pgboss';
@@ -37,7 +37,7 @@ export interface HostOptions {
   /** Logger to use; default a pino logger on stderr at config.logLevel with the config's secrets redacted. */
   logger?: Logger;
   clock?: Clock;
-  /** Storage for tests (a test double); default openStorage from src/storage/open-storage, the configured backend. */
+  /** Storage for tests (a test double); default openStorage from src/storage/open/open-storage, the configured backend. */
   createStorage?: StorageFactory;
   /** How long stop() lets pg-boss finish active jobs (ms, default 30 s). */
   stopTimeoutMs?: number;
@@ -278,7 +278,7 @@ export class Host {
   }
 
   async #openStorage(config: HostConfig, masterEncryptionKey: Buffer, logger: Logger, pool: Pool): Promise<ObjectStorage> {
-    const { openStorage } = await import('../storage/open-storage');
+    const { openStorage } = await import('../storage/open/open-storage');
     const { readCottonStorageSettings } = await import('../storage/s3/cotton-storage-settings');
     const opened = await openStorage({
       config,

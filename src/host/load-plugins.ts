@@ -2,7 +2,7 @@ import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { COMPILED } from './paths';
-import { isCottonPlugin, type CottonPlugin } from './plugin';
+import { isCottonPlugin, type CottonPlugin } from '../contract/plugin';
 
 export interface LoadedPlugin {
   /** The plugin's folder name under the plugins directory. */

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { HttpRejection } from '../host/services';
+import type { HttpRejection } from '../contract/services';
 import { errorBody } from './errors';
 
 /** What Node's parser refuses before fastify sees a request, in our one error shape. */

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { HttpRejection } from '../host/services';
+import type { HttpRejection } from '../contract/services';
 
 const codes = new WeakMap<FastifyRequest, string>();
 

@@ -1,12 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Logger } from '../logging/logger';
-import type { Clock, HttpRejection, RouteRegistrar } from '../host/services';
+import type { Clock, HttpRejection, RouteRegistrar } from '../contract/services';
 import { adminAuthHook } from './auth';
 import { answeredCode, rejectionOf } from './rejections';
 import { clientErrorHandler } from './client-error';
 import { errorBody, HttpError } from './errors';
-import { isCodedFailure } from '../host/coded-failure';
+import { isCodedFailure } from '../contract/coded-failure';
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger';
 import { bearerMatches, UNAUTHORIZED_BODY } from './auth';
 import { HttpServer } from './server';
-import type { HttpRejection } from '../host/services';
+import type { HttpRejection } from '../contract/services';
 
 const TOKEN = 'an-admin-token-of-some-length';
 const servers: HttpServer[] = [];

@@ -1,7 +1,7 @@
 import createPostgresSubscriberModule, { type Subscriber } from 'pg-listen';
 import type { ClientConfig } from 'pg';
 import type { Logger } from '../logging/logger';
-import type { NotificationSender, NotificationSubscriber } from '../host/services';
+import type { NotificationSender, NotificationSubscriber } from '../contract/services';
 
 // pg-listen is CommonJS with `exports.default`; depending on the loader the default import is the
 // function itself or the module object holding it.

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { FilesystemStore } from '../../src/storage/filesystem/filesystem-store';
 import { sweepStaleTempFiles } from '../../src/storage/filesystem/sweep-temp';
 import { verifyChain } from '../../plugins/backup/events/verify-chain';
-import { readManifest } from '../../plugins/backup/manifest/manifest-store';
+import { readManifest } from '../../plugins/backup/repository/manifest-store';
 import { verifyBackup } from '../../plugins/backup/verify/verify-backup';
 import { snapshotTables } from '../support/cotton-schema';
 import { createTestDatabase, testServer } from '../support/database';

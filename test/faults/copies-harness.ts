@@ -1,8 +1,8 @@
 /** What the copies fault scenarios share: a deployment with a folder copy target, and checks on it. */
 import { join } from 'node:path';
 import { pointerStorageKey } from '../../src/keys/keys';
-import { createStorage, type FilesystemObjectStorage } from '../../src/storage/create-storage';
-import { readPointer } from '../../plugins/backup/manifest/manifest-store';
+import { createStorage, type FilesystemObjectStorage } from '../../src/storage/open/create-storage';
+import { readPointer } from '../../plugins/backup/repository/manifest-store';
 import { verifyBackup } from '../../plugins/backup/verify/verify-backup';
 import { checks, type Checks } from './checks';
 import { cli, createFaultEnv, type FaultEnv } from './harness';

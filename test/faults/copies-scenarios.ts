@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, rm, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readManifest } from '../../plugins/backup/manifest/manifest-store';
+import { readManifest } from '../../plugins/backup/repository/manifest-store';
 import { snapshotTables } from '../support/cotton-schema';
 import pg from 'pg';
 import { adminQuery, dropDatabase, testServer } from '../support/database';

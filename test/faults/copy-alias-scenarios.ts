@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, symlink } from 'node:fs/promises';
-import type { StorageBackend } from '../../src/storage/backend';
+import type { StorageBackend } from '../../src/storage/backend/storage-backend';
 import type { Checks } from './checks';
 import { cli, type FaultEnv } from './harness';
 import type { Scenario } from './scenario';

@@ -4,11 +4,11 @@
  */
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { pointerStorageKey } from '../../src/keys/keys';
-import { createStorage } from '../../src/storage/create-storage';
+import { createStorage } from '../../src/storage/open/create-storage';
 import { digestStream } from '../../src/storage/digest';
 import type { ObjectStorage } from '../../src/storage/object-storage';
-import { backupIndexKey } from '../../plugins/backup/manifest/backup-index';
-import { readManifest } from '../../plugins/backup/manifest/manifest-store';
+import { backupIndexKey } from '../../plugins/backup/repository/backup-index';
+import { readManifest } from '../../plugins/backup/repository/manifest-store';
 import { verifyBackup } from '../../plugins/backup/verify/verify-backup';
 import { snapshotTables } from '../support/cotton-schema';
 import { adminQuery } from '../support/database';

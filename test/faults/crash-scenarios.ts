@@ -1,5 +1,5 @@
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
-import { keyOfObjectName } from '../../src/storage/layout';
+import { keyOfObjectName } from '../../src/storage/backend/layout';
 import { S3Backend } from '../../src/storage/s3/s3-backend';
 import { snapshotTables } from '../support/cotton-schema';
 import { checkEventChain, checkEveryObjectWhole, checkNoLeaks, checkNothingRunning, checkPointerComplete, checks, checkStorageSweep, restoreSnapshot } from './checks';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { PgBoss } from 'pg-boss';
 import pg from 'pg';
-import { VERIFY_QUEUE } from '../../plugins/backup/verify/verification-schedule';
+import { VERIFY_QUEUE } from '../../plugins/backup/core/queues';
 import { testServer } from '../support/database';
 import { checkEventChain, checkNoLeaks, checkNothingRunning, checkPointerComplete, checks, client, type Checks } from './checks';
 import { backupStatuses, cli, createFaultEnv, currentPointer, spawnCli, type FaultEnv } from './harness';

@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { assertMarkerName, type BackendWriteOptions, type ByteSource, type StorageBackend, type StoreWriteResult } from '../../src/storage/backend';
-import { assertStorageKey } from '../../src/storage/layout';
-import { ObjectNotFoundError, type ObjectStorage, type WriteOptions, type WriteResult } from '../../src/storage/object-storage';
+import { assertMarkerName, type BackendWriteOptions, type ByteSource, type StorageBackend, type StoreWriteResult } from '../../src/storage/backend/storage-backend';
+import { assertStorageKey } from '../../src/storage/backend/layout';
+import { type ObjectStorage, type WriteOptions, type WriteResult } from '../../src/storage/object-storage';
+import { ObjectNotFoundError } from '../../src/storage/backend/errors';
 
 /** An in-memory storage backend (the test double): passes the same contract as the real ones. */
 export class MemoryBackend implements StorageBackend {

@@ -9,7 +9,7 @@ import { loadConfig, type HostConfig } from '../../src/config/config';
 import { Host } from '../../src/host/host';
 import { deriveMasterEncryptionKey } from '../../src/keys/keys';
 import { createLogger } from '../../src/logging/logger';
-import { createStorage, type FilesystemObjectStorage } from '../../src/storage/create-storage';
+import { createStorage, type FilesystemObjectStorage } from '../../src/storage/open/create-storage';
 import { COTTON_SCHEMA, ADMIN_ID } from '../support/cotton-schema';
 import { writeCottonBackup } from '../support/independent-cotton/cotton-job';
 import { createTestDatabase, testServer, type TestDatabase } from '../support/database';

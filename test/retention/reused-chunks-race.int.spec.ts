@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pointerStorageKey } from '../../src/keys/keys';
 import type { ObjectStorage } from '../../src/storage/object-storage';
-import { readManifest, readPointer } from '../../plugins/backup/manifest/manifest-store';
+import { readManifest, readPointer } from '../../plugins/backup/repository/manifest-store';
 import { runBackup, type BackupContext } from '../../plugins/backup/take-backup/run-backup';
 import { verifyBackup } from '../../plugins/backup/verify/verify-backup';
 import { createBackupFixture, type BackupFixture } from '../support/backup-fixture';

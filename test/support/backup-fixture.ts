@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { loadConfig, type HostConfig } from '../../src/config/config';
 import { runMigrations } from '../../src/db/migrations/runner';
 import { deriveMasterEncryptionKey } from '../../src/keys/keys';
-import { createStorage } from '../../src/storage/create-storage';
+import { createStorage } from '../../src/storage/open/create-storage';
 import { createTestDatabase, type TestDatabase } from './database';
 import { MIGRATIONS_PATH } from '../../plugins/backup/index';
-import { createBackupServices, type BackupServices } from '../../plugins/backup/services';
+import { createBackupServices, type BackupServices } from '../../plugins/backup/runtime/services';
 
 export const TEST_MASTER_KEY = 'test-master-key-0123456789abcdef';
 

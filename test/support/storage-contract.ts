@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/keys/keys';
-import type { StorageBackend } from '../../src/storage/backend';
-import { InvalidStorageKeyError, ObjectNotFoundError } from '../../src/storage/object-storage';
+import type { StorageBackend } from '../../src/storage/backend/storage-backend';
+import { InvalidStorageKeyError, ObjectNotFoundError } from '../../src/storage/backend/errors';
 
 export interface BackendFixture {
   backend: StorageBackend;

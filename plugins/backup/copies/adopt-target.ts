@@ -1,7 +1,7 @@
 import type { CopyContext } from './copy-to-targets';
 import { openTarget } from './open-target';
 import { proveTargetIdentity } from './prove-target-identity';
-import type { CopyTarget } from './settings';
+import type { CopyTarget } from '../settings/copies';
 
 /**
  * `copies --adopt <target>`: the operator's word that a target holding objects but no identity

@@ -1,9 +1,9 @@
 import type { ObjectStorage } from '../../../src/storage/object-storage';
-import type { Clock } from '../../../src/host/services';
+import type { Clock } from '../../../src/contract/services';
 import { pointerStorageKey } from '../../../src/keys/keys';
-import { recordInBackupIndex, type IndexEntry } from '../manifest/backup-index';
-import { readManifest, readPointer, writePointer } from '../manifest/manifest-store';
-import { failpoint } from '../failpoints';
+import { recordInBackupIndex, type IndexEntry } from '../repository/backup-index';
+import { readManifest, readPointer, writePointer } from '../repository/manifest-store';
+import { failpoint } from '../core/failpoints';
 import { digestStream } from '../../../src/storage/digest';
 import { copyObjects, emptyTally, type ObjectCopyTally } from './copy-objects';
 import type { OpenedTarget } from './open-target';

@@ -1,4 +1,4 @@
-import type { StorageBackend } from '../../../src/storage/backend';
+import type { StorageBackend } from '../../../src/storage/backend/storage-backend';
 
 export interface ObjectCopyTally {
   objectsSent: number;

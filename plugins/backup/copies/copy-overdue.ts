@@ -1,9 +1,9 @@
 import type { Pool } from 'pg';
-import type { Clock } from '../../../src/host/services';
+import type { Clock } from '../../../src/contract/services';
 import type { Journal } from '../projections/journal';
 import { notifyAdmins, Priority } from '../notifications/notify-admins';
 import { roundTripUtc, instantOf } from '../notifications/dotnet-time';
-import type { CopySettings } from './settings';
+import type { CopySettings } from '../settings/copies';
 import { TARGET_LAST_SUCCESS } from './sql';
 import { copyStream } from './copy-stream';
 

@@ -3,17 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pointerStorageKey } from '../../../src/keys/keys';
-import { createStorage } from '../../../src/storage/create-storage';
+import { createStorage } from '../../../src/storage/open/create-storage';
 import { appendBulkRows, seedCottonDatabase } from '../../../test/support/cotton-schema';
 import { startS3Server, TEST_S3_ACCESS_KEY_ID, TEST_S3_SECRET, type TestS3Server } from '../../../test/support/s3-server';
 import { runBackup } from '../take-backup/run-backup';
-import { setFailpoints } from '../failpoints';
-import { readBackupIndex } from '../manifest/backup-index';
-import { readPointer } from '../manifest/manifest-store';
+import { setFailpoints } from '../core/failpoints';
+import { readBackupIndex } from '../repository/backup-index';
+import { readPointer } from '../repository/manifest-store';
 import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../../../test/support/backup-fixture';
 import { runCliCaptured } from '../../../test/support/cli';
 import { flipByte, PLUGINS_PATH } from '../../../test/restore/fixtures';
-import { runScheduledVerification } from '../verify/verification-schedule';
+import { runScheduledVerification } from '../runtime/verification-schedule';
 import { verifyBackup } from '../verify/verify-backup';
 import { openTarget } from './open-target';
 import { copyToTargets } from './copy-to-targets';
@@ -118,7 +118,7 @@ describe('copies to a folder target after every backup', () => {
     const manifestKey = (await readPointer(target(), pointerStorageKey(f.masterEncryptionKey)))!.latestManifestStorageKey;
     const report = await verifyBackup(target(), f.masterEncryptionKey);
     expect(report.manifestKey).toBe(manifestKey);
-    const { readManifest } = await import('../manifest/manifest-store');
+    const { readManifest } = await import('../repository/manifest-store');
     const chunk = (await readManifest(target(), manifestKey)).chunks[0]!.storageKey;
     await truncate(target().objectPath(chunk), 40);
     expect((await verifyBackup(target(), f.masterEncryptionKey)).problems.map((p) => p.key)).toEqual([chunk]);
@@ -128,7 +128,7 @@ describe('copies to a folder target after every backup', () => {
 
   it('a bit flipped in the target: `verify --target` finds it, the scheduled verification too, and the next copy replaces it', async () => {
     const manifestKey = (await readPointer(target(), pointerStorageKey(f.masterEncryptionKey)))!.latestManifestStorageKey;
-    const { readManifest } = await import('../manifest/manifest-store');
+    const { readManifest } = await import('../repository/manifest-store');
     const chunk = (await readManifest(target(), manifestKey)).chunks.at(-1)!.storageKey;
     await flipByte(target().objectPath(chunk));
     const env = {
@@ -176,7 +176,7 @@ describe('copies to a folder target after every backup', () => {
 
   it('a damaged-keys list forged in the database never replaces a good copy with a damaged original', async () => {
     const manifestKey = (await readPointer(target(), pointerStorageKey(f.masterEncryptionKey)))!.latestManifestStorageKey;
-    const { readManifest } = await import('../manifest/manifest-store');
+    const { readManifest } = await import('../repository/manifest-store');
     const chunk = (await readManifest(target(), manifestKey)).chunks[0]!.storageKey;
     const original = await readFile(f.storage.objectPath(chunk));
     await flipByte(f.storage.objectPath(chunk));

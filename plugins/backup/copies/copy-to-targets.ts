@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { holdOnDedicatedConnection } from '../../../src/db/dedicated-connection';
 import { redactSecrets } from '../../../src/config/secrets';
-import type { Clock } from '../../../src/host/services';
+import type { Clock } from '../../../src/contract/services';
 import { copyStream } from './copy-stream';
 import { pruneLocked, type PrunePolicy } from './prune-target';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
@@ -12,7 +12,7 @@ import { copyBackup } from './copy-backup';
 import { openTarget, type OpenedTarget } from './open-target';
 import { notifyCopyOverdue } from './copy-overdue';
 import { proveTargetIdentity, TargetIdentityError } from './prove-target-identity';
-import type { CopySettings, CopyTarget } from './settings';
+import type { CopySettings, CopyTarget } from '../settings/copies';
 import { BACKUPS_TO_HOLD, DAMAGED_KEYS, HELD_BY_TARGET, TARGET_UNLOCK, TRY_TARGET_LOCK } from './sql';
 
 export interface CopyContext {

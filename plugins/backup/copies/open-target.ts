@@ -1,10 +1,20 @@
-import type { StorageBackend } from '../../../src/storage/backend';
+import type { StorageBackend } from '../../../src/storage/backend/storage-backend';
 import { FilesystemStore } from '../../../src/storage/filesystem/filesystem-store';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
-import { createPipelineStorage } from '../../../src/storage/pipeline';
-import type { CopySettings, CopyTarget } from './settings';
-import { CliError } from '../../../src/cli/errors';
-import type { CliRuntime } from '../../../src/cli/runtime';
+import { createPipelineStorage } from '../../../src/storage/pipeline/pipeline';
+import type { CopySettings, CopyTarget } from '../settings/copies';
+import type { Logger } from 'pino';
+import type { Clock } from '../../../src/contract/services';
+
+/** What reading backups from the copy targets needs: their settings, the key, and how to open one (a test opens its own). */
+export interface CopiesRestoreInputs {
+  settings: CopySettings;
+  masterEncryptionKey: Buffer;
+  clock: Clock;
+  zstdLevel?: number;
+  logger?: Logger;
+  open?: (target: CopyTarget) => Promise<OpenedTarget>;
+}
 
 /** A copy target opened: the raw backend (objects are copied as container bytes) and the pipeline over it (manifest, index, pointer). */
 export interface OpenedTarget {
@@ -49,15 +59,6 @@ async function targetBackend(target: CopyTarget, settings: CopySettings): Promis
     // The copy has its own retries with backoff around whole copies; one SDK retry per request.
     { maxAttempts: 2 },
   );
-}
-
-/** Opens the target of that name (or URL) for a command, closed with the command; a CliError names the configured ones. */
-export async function openNamedTarget(runtime: CliRuntime, settings: CopySettings, name: string): Promise<OpenedTarget> {
-  const target = findTarget(settings, name);
-  if (!target) throw new CliError(`no copy target "${name}": COTTON_BACKUP_COPIES names ${settings.targets.map((t) => t.name).join(', ') || 'none'}`);
-  const opened = await openTarget(target, settings, await runtime.masterEncryptionKey(), runtime.config().storage.zstdLevel);
-  runtime.onClose(() => opened.close());
-  return opened;
 }
 
 /** The target of that name (or URL); undefined when none. */

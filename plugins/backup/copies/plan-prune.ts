@@ -1,5 +1,5 @@
 import { planRetention, type KeepRule } from '../retention/plan-retention';
-import type { RetentionPolicy } from '../retention/settings';
+import type { RetentionPolicy } from '../settings/retention';
 
 export interface TargetBackup {
   backupId: string;

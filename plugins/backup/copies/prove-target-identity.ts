@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { StorageBackend } from '../../../src/storage/backend';
-import { StorageUnusableError } from '../../../src/storage/object-storage';
+import type { StorageBackend } from '../../../src/storage/backend/storage-backend';
+import { StorageUnusableError } from '../../../src/storage/backend/errors';
 import type { CopyContext } from './copy-to-targets';
 import { copyStream } from './copy-stream';
 import type { OpenedTarget } from './open-target';

@@ -1,9 +1,9 @@
-import { BackupIndexUnreadableError, backupIndexKey, readBackupIndex, writeBackupIndex, type IndexEntry } from '../manifest/backup-index';
+import { BackupIndexUnreadableError, backupIndexKey, readBackupIndex, writeBackupIndex, type IndexEntry } from '../repository/backup-index';
 import { targetBehindRecord } from './target-behind-record';
-import { readManifest, readPointer } from '../manifest/manifest-store';
+import { readManifest, readPointer } from '../repository/manifest-store';
 import { MASTER_KEY_SENTINEL } from '../cotton-tables/never-touched';
-import { describePolicy, type RetentionPolicy } from '../retention/settings';
-import { failpoint } from '../failpoints';
+import { describePolicy, type RetentionPolicy } from '../settings/retention';
+import { failpoint } from '../core/failpoints';
 import { holdOnDedicatedConnection } from '../../../src/db/dedicated-connection';
 import { pointerStorageKey } from '../../../src/keys/keys';
 import type { CopyContext } from './copy-to-targets';
@@ -11,7 +11,7 @@ import { copyStream } from './copy-stream';
 import { openTarget, type OpenedTarget } from './open-target';
 import { proveTargetIdentity, TargetIdentityError } from './prove-target-identity';
 import { planPrune, type PrunePlan, type TargetBackup } from './plan-prune';
-import type { CopyTarget } from './settings';
+import type { CopyTarget } from '../settings/copies';
 import { ABSOLVE, CONDEMN, CONDEMNED, TARGET_UNLOCK, TRY_TARGET_LOCK } from './sql';
 import { keysCottonKnows } from './keys-cotton-knows';
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { pointerStorageKey } from '../../../src/keys/keys';
-import { readManifest, readPointer } from '../manifest/manifest-store';
+import { readManifest, readPointer } from '../repository/manifest-store';
 
 export interface RestoreSource {
   /** Undefined for the primary storage; else the copy target's name. */

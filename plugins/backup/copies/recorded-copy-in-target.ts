@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
-import { readManifest } from '../manifest/manifest-store';
+import { readManifest } from '../repository/manifest-store';
 import { HELD_BY_TARGET } from './sql';
 
 /**

@@ -1,9 +1,9 @@
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { pointerStorageKey } from '../../../src/keys/keys';
 import type { NewEvent } from '../events';
-import { readManifest, readPointer } from '../manifest/manifest-store';
+import { readManifest, readPointer } from '../repository/manifest-store';
 import { copyBackup, type CopyResult } from './copy-backup';
-import type { CopiesRestoreInputs } from './restore-from-copies';
+import type { CopiesRestoreInputs } from './open-target';
 
 export interface ReseedOutcome {
   /** Set when the primary was re-seeded. */

@@ -1,38 +1,11 @@
 /** The copy targets' read model (migration 007) and the copy run's lock. */
 
-export const COPY_STARTED = `
-  INSERT INTO cotton_backup.copy_targets (target, first_seen_at, last_started_at) VALUES ($1, $2, $2)
-  ON CONFLICT (target) DO UPDATE SET last_started_at = excluded.last_started_at`;
-
-export const COPY_COMPLETED = `
-  INSERT INTO cotton_backup.copy_targets AS t
-         (target, first_seen_at, last_success_at, last_backup_id, last_manifest_key, copies_completed, objects_sent, bytes_sent, objects_skipped, bytes_skipped)
-  VALUES ($1, $2, $2, $3, $4, 1, $5, $6, $7, $8)
-  ON CONFLICT (target) DO UPDATE SET
-         last_success_at = excluded.last_success_at,
-         last_backup_id = CASE WHEN $9 THEN excluded.last_backup_id ELSE coalesce(t.last_backup_id, excluded.last_backup_id) END,
-         last_manifest_key = CASE WHEN $9 THEN excluded.last_manifest_key ELSE coalesce(t.last_manifest_key, excluded.last_manifest_key) END,
-         copies_completed = t.copies_completed + 1,
-         objects_sent = t.objects_sent + excluded.objects_sent,
-         bytes_sent = t.bytes_sent + excluded.bytes_sent,
-         objects_skipped = t.objects_skipped + excluded.objects_skipped,
-         bytes_skipped = t.bytes_skipped + excluded.bytes_skipped`;
-
-export const COPIED_BACKUP = `
-  INSERT INTO cotton_backup.copied_backups (target, backup_id, manifest_key, copied_at) VALUES ($1, $2, $3, $4)
-  ON CONFLICT (target, backup_id) DO UPDATE SET copied_at = excluded.copied_at`;
-
 /** The backups the database records this target holds, newest copy first (an index rebuild's candidates, what a target must not fall behind). */
 export const HELD_BY_TARGET = `
   SELECT backup_id, manifest_key, to_char(copied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS copied_at
     FROM cotton_backup.copied_backups WHERE target = $1 ORDER BY copied_at DESC LIMIT 100`;
 
 export const TARGET_LAST_COPIED = 'SELECT last_backup_id, last_manifest_key FROM cotton_backup.copy_targets WHERE target = $1';
-
-export const COPY_FAILED = `
-  INSERT INTO cotton_backup.copy_targets AS t (target, first_seen_at, last_failure_at, last_error, copies_failed) VALUES ($1, $2, $2, $3, 1)
-  ON CONFLICT (target) DO UPDATE SET last_failure_at = excluded.last_failure_at, last_error = excluded.last_error,
-         copies_failed = t.copies_failed + 1`;
 
 export const TARGET_STATES = `
   SELECT target, first_seen_at, last_started_at, last_success_at, last_backup_id, last_manifest_key, last_failure_at, last_error,
@@ -58,15 +31,6 @@ export const TARGET_UNLOCK = "SELECT pg_advisory_unlock(hashtextextended('cotton
 export const TARGET_LAST_SUCCESS = `
   SELECT last_success_at, first_seen_at FROM cotton_backup.copy_targets WHERE target = $1`;
 
-export const TARGET_VERIFIED = `
-  INSERT INTO cotton_backup.copy_targets (target, first_seen_at, damaged_keys) VALUES ($1, $2, $3)
-  ON CONFLICT (target) DO UPDATE SET damaged_keys = excluded.damaged_keys`;
-
-export const DAMAGE_REPAIRED = `
-  UPDATE cotton_backup.copy_targets
-     SET damaged_keys = ARRAY(SELECT k FROM unnest(damaged_keys) AS k WHERE k <> ALL ($2::text[]))
-   WHERE target = $1`;
-
 export const DAMAGED_KEYS = 'SELECT damaged_keys FROM cotton_backup.copy_targets WHERE target = $1';
 
 export const CONDEMNED = 'SELECT key, since FROM cotton_backup.copy_condemned WHERE target = $1';
@@ -77,13 +41,6 @@ export const CONDEMN = `
 
 /** Rows of keys no longer unmarked (marked again, or deleted). */
 export const ABSOLVE = 'DELETE FROM cotton_backup.copy_condemned WHERE target = $1 AND NOT (key = ANY ($2::text[]))';
-
-export const TARGET_PRUNED = `
-  INSERT INTO cotton_backup.copy_targets AS t (target, first_seen_at, last_pruned_at, objects_deleted, bytes_freed) VALUES ($1, $2, $2, $3, $4)
-  ON CONFLICT (target) DO UPDATE SET last_pruned_at = excluded.last_pruned_at,
-         objects_deleted = t.objects_deleted + excluded.objects_deleted, bytes_freed = t.bytes_freed + excluded.bytes_freed`;
-
-export const FORGET_COPIED_BACKUPS = 'DELETE FROM cotton_backup.copied_backups WHERE target = $1 AND backup_id = ANY ($2::text[])';
 
 /** Whether the database has Cotton's chunks table (a prune's last check reads it). */
 export const COTTON_CHUNKS_PRESENT = "SELECT to_regclass('public.chunks') IS NOT NULL AS present";

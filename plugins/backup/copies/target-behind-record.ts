@@ -1,8 +1,8 @@
 import type { Pool } from 'pg';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { pointerStorageKey } from '../../../src/keys/keys';
-import { readBackupIndex, type IndexEntry } from '../manifest/backup-index';
-import { readManifest, readPointer } from '../manifest/manifest-store';
+import { readBackupIndex, type IndexEntry } from '../repository/backup-index';
+import { readManifest, readPointer } from '../repository/manifest-store';
 import { HELD_BY_TARGET, TARGET_LAST_COPIED } from './sql';
 
 /**

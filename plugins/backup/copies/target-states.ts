@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { CopySettings } from './settings';
+import type { CopySettings } from '../settings/copies';
 import { TARGET_STATES } from './sql';
 
 export interface TargetState {

@@ -1,7 +1,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import type { StorageBackend } from '../../../src/storage/backend';
-import type { CopySettings, CopyTarget } from './settings';
+import type { StorageBackend } from '../../../src/storage/backend/storage-backend';
+import type { CopySettings, CopyTarget } from '../settings/copies';
 import { TARGET_BUCKET_SOURCE } from './open-target';
 
 /** What the copy targets are checked against: the primary storage, as opened (Cotton's server_settings included) or as the variables name it. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
-import { resolveScheduleTimeZone } from '../triggers/schedule-timezone';
+import { resolveScheduleTimeZone } from '../runtime/schedule-timezone';
 import { readCottonTimeZone } from './server-settings';
 
 describe("Cotton's time zone (server_settings)", () => {

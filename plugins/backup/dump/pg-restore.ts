@@ -1,4 +1,4 @@
-import { RESTORE_MARKER_SCHEMA } from '../restore/sql';
+import { RESTORE_MARKER_SCHEMA } from './sql';
 import { connectionArguments, databaseArguments, runTool, type ConnectionTarget } from './pg-tools';
 
 export interface PgRestoreOptions {

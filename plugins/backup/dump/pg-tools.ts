@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { BackupPluginError } from '../errors';
+import { BackupPluginError } from '../core/errors';
 import { toolEnvironment } from './child-environment';
 
 export interface ConnectionTarget {

@@ -32,3 +32,11 @@ export const countRows = (schema: string, table: string) =>
 export const EXTENSIONS = 'SELECT extname AS name, extversion AS version FROM pg_extension ORDER BY extname';
 export const HAS_EF_MIGRATIONS = `SELECT to_regclass('public."__EFMigrationsHistory"') IS NOT NULL AS present`;
 export const EF_MIGRATIONS = 'SELECT "MigrationId" AS id FROM public."__EFMigrationsHistory" ORDER BY "MigrationId"';
+
+/**
+ * Present only while pg_restore runs: a database holding it was left half-restored by a crash.
+ * Its name proves nothing (any role with CREATE can make a schema): the one row of its table says
+ * which restore of which backup wrote it, under a MAC only the master key can make
+ * (restore/restore-marker.ts). pg_restore --clean never drops it (excluded from the restore); wipeDatabase does.
+ */
+export const RESTORE_MARKER_SCHEMA = 'cotton_restore_in_progress';

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { ConcurrencyError } from './errors';
-import type { Journal, NewEvent } from '../projections/journal';
+import type { AppendOptions } from './append-to-stream';
+import type { NewEvent } from './types';
 import { storedEventRejected } from './record-rejection';
 import { EVENTS_TO_CARRY, EVENT_STORE_OURS } from './sql';
 import { InvalidEventError, parseEvent } from './vocabulary';
@@ -57,7 +58,12 @@ export async function readEventsToCarry(pool: Pool): Promise<CarriedStream[]> {
  * Appends the carried streams the restored store does not have; a stream that exists (it was
  * in the dump too, or a retry already carried it) is left alone. Returns the streams appended.
  */
-export async function appendCarriedEvents(journal: Journal, carried: readonly CarriedStream[]): Promise<string[]> {
+/** What carrying events over needs of the journal (projections/journal.ts): appending, projections applied. */
+export interface EventAppender {
+  append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<void>;
+}
+
+export async function appendCarriedEvents(journal: EventAppender, carried: readonly CarriedStream[]): Promise<string[]> {
   const appended: string[] = [];
   for (const stream of carried) {
     try {

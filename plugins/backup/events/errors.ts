@@ -1,4 +1,4 @@
-import { BackupPluginError } from '../errors';
+import { BackupPluginError } from '../core/errors';
 
 /** An append lost an optimistic-concurrency race, or was made against a stale version. */
 export class ConcurrencyError extends BackupPluginError {

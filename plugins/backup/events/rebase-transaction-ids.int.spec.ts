@@ -6,7 +6,7 @@ import { MIGRATIONS_PATH } from '../index';
 import { rebaseRestoredTransactionIds } from './rebase-transaction-ids';
 import { createEmptyTarget, hostConfig, MASTER_KEY, removeRoot, storageOf, tempRoot, writeCottonStyleBackup } from '../../../test/restore/fixtures';
 import { deriveMasterEncryptionKey } from '../../../src/keys/keys';
-import { createBackupServices } from '../services';
+import { createBackupServices } from '../runtime/services';
 import { restoreBackup } from '../restore/restore-backup';
 
 const requested = (n: number) => ({

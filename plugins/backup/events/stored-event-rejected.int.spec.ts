@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program';
 import type { Host } from '../../../src/host/host';
-import { API_PREFIX } from '../triggers/api/context';
+import { API_PREFIX } from '../edges/http/api/context';
 import { ADMIN_TOKEN, cliEnv, createHostFixture, eventsOfType, servedBackupOf, waitUntil, type HostFixture } from '../../../test/support/host-fixture';
 import { readStream } from './read-stream';
 

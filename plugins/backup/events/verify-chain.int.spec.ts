@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
-import { formatEventsVerify, runEventsVerify, verifyEventsCommand } from '../cli/events-verify';
+import { formatEventsVerify, runEventsVerify, verifyEventsCommand } from '../edges/cli/events-verify';
 import { appendToStream } from './append-to-stream';
 import { readStream } from './read-stream';
 import { applyEventStoreMigration, applySealMigration, exampleEvents } from '../../../test/support/event-store';

@@ -8,7 +8,7 @@
  * password, admin token).
  */
 import { z } from 'zod';
-import { BackupPluginError } from '../errors';
+import { BackupPluginError } from '../core/errors';
 import { sourceStateSchema } from '../dump/source-state';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters (a SHA-256 key)');

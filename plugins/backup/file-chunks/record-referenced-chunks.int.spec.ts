@@ -6,7 +6,7 @@ import { createTestDatabase } from '../../../test/support/database';
 import { readStream } from '../events';
 import { explicitRestore } from '../restore/explicit-restore';
 import { runBackup } from '../take-backup/run-backup';
-import { setFailpoints } from '../failpoints';
+import { setFailpoints } from '../core/failpoints';
 
 const RECORDED = `SELECT encode(h, 'hex') AS key FROM cotton_backup.referenced_chunk_recordings r, unnest(r.hashes) h WHERE r.backup_id = $1 ORDER BY 1`;
 const REFERENCED = `

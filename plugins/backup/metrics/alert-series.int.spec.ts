@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Host } from '../../../src/host/host';
-import { API_PREFIX } from '../triggers/api/context';
+import { API_PREFIX } from '../edges/http/api/context';
 import { runCliCaptured } from '../../../test/support/cli';
 import { ADMIN_TOKEN, cliEnv, createHostFixture, servedBackupOf, waitUntil, type HostFixture } from '../../../test/support/host-fixture';
 

@@ -1,7 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { Pool } from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import { SCHEDULE_QUEUE } from '../triggers/schedule';
+import { SCHEDULE_QUEUE } from '../core/queues';
 import { BACKUP_SCHEDULE, BACKUP_TOTALS, CHECK_TOTALS, LATEST_SUCCEEDED_BACKUP, PENDING_REQUEST_COUNT } from './sql';
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Host } from '../../../src/host/host';
 import { runCliCaptured } from '../../../test/support/cli';
-import { API_PREFIX } from '../triggers/api/context';
+import { API_PREFIX } from '../edges/http/api/context';
 import { ADMIN_TOKEN, cliEnv, createHostFixture, servedBackupOf, type HostFixture } from '../../../test/support/host-fixture';
 
 /** `name{labels} value` lines of a Prometheus text exposition, keyed by `name{labels}`. */

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { Clock } from '../../../src/host/services';
+import type { Clock } from '../../../src/contract/services';
 import type { NewEvent } from '../projections/journal';
 import { instantOf, roundTripUtc } from './dotnet-time';
 import { notifyAdmins, Priority } from './notify-admins';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_ID, COTTON_SCHEMA } from '../../../test/support/cotton-schema';
 import { renderCottonNotification } from '../../../test/support/cotton-notification-render';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
-import type { Manifest } from '../manifest/manifest';
+import type { Manifest } from '../repository/manifest';
 import { parseEvent } from '../events/vocabulary';
 import { BACKUP_FAILED_TITLE, notifyBackupFailed } from './backup-failed';
 import { notifyAdmins } from './notify-admins';

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import type { Clock } from '../../../src/host/services';
-import type { Manifest } from '../manifest/manifest';
+import type { Clock } from '../../../src/contract/services';
+import type { Manifest } from '../repository/manifest';
 import type { NewEvent } from '../projections/journal';
 import { display, instantOf, knownTimeZone, parseInstant, roundTripLocal, roundTripUtc } from './dotnet-time';
 import { notifyAdmins, Priority } from './notify-admins';

@@ -1,7 +1,7 @@
 import type { ClientBase } from 'pg';
 import * as sql from './sql';
-import { PRODUCER } from '../producer';
-import { projectCopyEvent } from '../copies/project-copies';
+import { PRODUCER } from '../core/producer';
+import { projectCopyEvent } from './project-copies';
 
 /** What a projection needs of a recorded event. */
 export interface ProjectedEvent {

@@ -71,3 +71,48 @@ export const TRUNCATE_PROJECTIONS =
   'TRUNCATE cotton_backup.backup_history, cotton_backup.latest_backup, cotton_backup.admin_notifications, cotton_backup.copy_targets, cotton_backup.copied_backups';
 
 export const SELECT_RUNNING = "SELECT backup_id FROM cotton_backup.backup_history WHERE status = 'running'";
+
+// copy_targets and copied_backups: written only by the copy events' projection (project-copies.ts).
+export const COPY_STARTED = `
+  INSERT INTO cotton_backup.copy_targets (target, first_seen_at, last_started_at) VALUES ($1, $2, $2)
+  ON CONFLICT (target) DO UPDATE SET last_started_at = excluded.last_started_at`;
+
+export const COPY_COMPLETED = `
+  INSERT INTO cotton_backup.copy_targets AS t
+         (target, first_seen_at, last_success_at, last_backup_id, last_manifest_key, copies_completed, objects_sent, bytes_sent, objects_skipped, bytes_skipped)
+  VALUES ($1, $2, $2, $3, $4, 1, $5, $6, $7, $8)
+  ON CONFLICT (target) DO UPDATE SET
+         last_success_at = excluded.last_success_at,
+         last_backup_id = CASE WHEN $9 THEN excluded.last_backup_id ELSE coalesce(t.last_backup_id, excluded.last_backup_id) END,
+         last_manifest_key = CASE WHEN $9 THEN excluded.last_manifest_key ELSE coalesce(t.last_manifest_key, excluded.last_manifest_key) END,
+         copies_completed = t.copies_completed + 1,
+         objects_sent = t.objects_sent + excluded.objects_sent,
+         bytes_sent = t.bytes_sent + excluded.bytes_sent,
+         objects_skipped = t.objects_skipped + excluded.objects_skipped,
+         bytes_skipped = t.bytes_skipped + excluded.bytes_skipped`;
+
+export const COPIED_BACKUP = `
+  INSERT INTO cotton_backup.copied_backups (target, backup_id, manifest_key, copied_at) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (target, backup_id) DO UPDATE SET copied_at = excluded.copied_at`;
+
+export const COPY_FAILED = `
+  INSERT INTO cotton_backup.copy_targets AS t (target, first_seen_at, last_failure_at, last_error, copies_failed) VALUES ($1, $2, $2, $3, 1)
+  ON CONFLICT (target) DO UPDATE SET last_failure_at = excluded.last_failure_at, last_error = excluded.last_error,
+         copies_failed = t.copies_failed + 1`;
+
+export const TARGET_VERIFIED = `
+  INSERT INTO cotton_backup.copy_targets (target, first_seen_at, damaged_keys) VALUES ($1, $2, $3)
+  ON CONFLICT (target) DO UPDATE SET damaged_keys = excluded.damaged_keys`;
+
+export const DAMAGE_REPAIRED = `
+  UPDATE cotton_backup.copy_targets
+     SET damaged_keys = ARRAY(SELECT k FROM unnest(damaged_keys) AS k WHERE k <> ALL ($2::text[]))
+   WHERE target = $1`;
+
+export const TARGET_PRUNED = `
+  INSERT INTO cotton_backup.copy_targets AS t (target, first_seen_at, last_pruned_at, objects_deleted, bytes_freed) VALUES ($1, $2, $2, $3, $4)
+  ON CONFLICT (target) DO UPDATE SET last_pruned_at = excluded.last_pruned_at,
+         objects_deleted = t.objects_deleted + excluded.objects_deleted, bytes_freed = t.bytes_freed + excluded.bytes_freed`;
+
+export const FORGET_COPIED_BACKUPS = 'DELETE FROM cotton_backup.copied_backups WHERE target = $1 AND backup_id = ANY ($2::text[])';
+

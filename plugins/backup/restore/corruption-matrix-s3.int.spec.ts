@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { deriveMasterEncryptionKey } from '../../../src/keys/keys';
-import { createPipelineStorage } from '../../../src/storage/pipeline';
+import { createPipelineStorage } from '../../../src/storage/pipeline/pipeline';
 import { S3Backend } from '../../../src/storage/s3/s3-backend';
 import { describeCorruptionMatrix, type StoragePlace } from '../../../test/restore/corruption-matrix';
 import { hostConfig, MASTER_KEY, removeRoot, tempRoot } from '../../../test/restore/fixtures';

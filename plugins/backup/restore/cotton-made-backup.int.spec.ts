@@ -3,7 +3,7 @@ import { seedCottonDatabase, snapshotTables } from '../../../test/support/cotton
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
 import { createEmptyTarget, hostConfig, newHost, removeRoot, restoreEvents, snapshotWithoutNotices, storageOf, tempRoot, writeCottonStyleBackup } from '../../../test/restore/fixtures';
 import { readStream, verifyChain } from '../events';
-import { manifestSchema } from '../manifest/manifest';
+import { manifestSchema } from '../repository/manifest';
 import { RESTORED_TITLE } from '../notifications/restore-completed';
 
 describe("a backup written by Cotton's own C# job (COTTON.md §4) restores at startup", () => {

@@ -1,7 +1,7 @@
 import { DecodeFailedError, type DecodePool, type DecodedInRing } from '../../../src/storage/decode/decode-pool';
 import { containerLimit, readContainerInto } from '../../../src/storage/decode/read-container';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
-import type { ManifestChunk } from '../manifest/manifest';
+import type { ManifestChunk } from '../repository/manifest';
 import { DumpFileWriteError } from './dump-file-write-error';
 
 /** Chunks read and decoded ahead of the one being hashed, at most (the ring bounds their bytes). */

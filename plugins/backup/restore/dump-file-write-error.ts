@@ -1,4 +1,4 @@
-import { errnoInWords } from '../../../src/storage/object-storage';
+import { errnoInWords } from '../../../src/storage/backend/errors';
 
 /**
  * The restore's verified dump file (under COTTON_DATA_PATH) could not take the plaintext: a fault

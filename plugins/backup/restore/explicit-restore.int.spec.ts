@@ -11,8 +11,8 @@ import { createTestDatabase, dropDatabase, testPool, uniqueDatabaseName, type Te
 import { flipByte, hostConfig, MASTER_KEY, PLUGINS_PATH, removeRoot, restoreEvents, storageOf, tempRoot } from '../../../test/restore/fixtures';
 import { runBackup, type BackupOutcome } from '../take-backup/run-backup';
 import { MIGRATIONS_PATH } from '../index';
-import { readManifest } from '../manifest/manifest-store';
-import { createBackupServices } from '../services';
+import { readManifest } from '../repository/manifest-store';
+import { createBackupServices } from '../runtime/services';
 import { explicitRestore } from './explicit-restore';
 
 describe('cotton-backup restore', () => {

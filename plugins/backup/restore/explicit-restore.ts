@@ -1,9 +1,9 @@
 import type { Pool } from 'pg';
 import { DATABASE_NAME } from '../../../src/config/database-name';
 import { runMigrations } from '../../../src/db/migrations/runner';
-import type { Clock } from '../../../src/host/services';
+import type { Clock } from '../../../src/contract/services';
 import type { Logger } from '../../../src/logging/logger';
-import { MIGRATIONS_PATH } from '../migrations-path';
+import { MIGRATIONS_PATH } from '../core/migrations-path';
 import { createJournal } from '../projections/journal';
 import { deriveEventSealKey } from '../../../src/keys/keys';
 import { appendCarriedEvents } from '../events/carry-over-events';

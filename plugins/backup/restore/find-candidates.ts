@@ -1,9 +1,9 @@
 import type { ObjectStorage } from '../../../src/storage/object-storage';
-import type { Manifest } from '../manifest/manifest';
-import { listKnownManifests, readBackupIndex } from '../manifest/backup-index';
-import { backupsNewerThanPointer, pointerBehindDetail } from '../manifest/pointer-rollback';
-import { loadManifest, readLatestPointer } from './discover-backup';
-import { RestoreRejectedError } from './restore-rejection';
+import type { Manifest } from '../repository/manifest';
+import { listKnownManifests, readBackupIndex } from '../repository/backup-index';
+import { backupsNewerThanPointer, pointerBehindDetail } from '../repository/pointer-rollback';
+import { loadManifest, readLatestPointer } from '../repository/discover-latest-backup';
+import { RestoreRejectedError } from '../repository/restore-rejection';
 
 export function unknownBackupDetail(backupId: string, knownCount: number): string {
   return `backup ${backupId} is known neither to the latest-backup pointer nor to the backup index (${knownCount} backups known)`;

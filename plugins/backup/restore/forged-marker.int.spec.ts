@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStorage } from '../../../src/storage/create-storage';
+import { createStorage } from '../../../src/storage/open/create-storage';
 import { seedCottonDatabase, snapshotTables } from '../../../test/support/cotton-schema';
 import { adminQuery } from '../../../test/support/database';
 import { runBackup } from '../take-backup/run-backup';

@@ -8,7 +8,7 @@ import { createBackupFixture, type BackupFixture } from '../../../test/support/b
 import { verifyBackup } from '../verify/verify-backup';
 import { restoreBackup } from './restore-backup';
 import { RestoreAbortedError } from './restore-errors';
-import { RestoreRejectedError } from './restore-rejection';
+import { RestoreRejectedError } from '../repository/restore-rejection';
 
 /**
  * Issue 10 point 12: the pointer replaced by an older copy of itself (still a valid pointer)

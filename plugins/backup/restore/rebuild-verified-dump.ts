@@ -2,9 +2,9 @@ import { createHash, type Hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { writeAt } from '../../../src/storage/filesystem/write-at';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
-import type { Manifest } from '../manifest/manifest';
-import { rejectionForReadError, RestoreRejectedError } from './restore-rejection';
-import { readChunk, type ChunkRead } from './read-chunk';
+import type { Manifest } from '../repository/manifest';
+import { rejectionForReadError, RestoreRejectedError } from '../repository/restore-rejection';
+import { readChunk, type ChunkRead } from '../repository/read-chunk';
 import { decodeChunksAhead } from './decode-chunks-ahead';
 import { DumpFileWriteError } from './dump-file-write-error';
 

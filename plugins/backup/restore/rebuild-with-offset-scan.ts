@@ -1,5 +1,5 @@
 import { scanArchive, type ArchiveScan, type GrowingFile } from '../dump/archive-offsets';
-import type { Manifest } from '../manifest/manifest';
+import type { Manifest } from '../repository/manifest';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { rebuildVerifiedDump, type VerifiedDump, type VerifyProgress } from './rebuild-verified-dump';
 

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { readStream } from '../events';
 import type { Journal, NewEvent } from '../projections/journal';
-import type { Manifest } from '../manifest/manifest';
+import type { Manifest } from '../repository/manifest';
 
 /**
  * The dump was taken while its own backup ran, so the restored event log holds that backup's

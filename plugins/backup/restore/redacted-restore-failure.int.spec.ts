@@ -3,7 +3,7 @@ import { seedCottonDatabase } from '../../../test/support/cotton-schema';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
 import { withFailingPgTool } from '../../../test/support/failing-pg-tool';
 import { runBackup } from '../take-backup/run-backup';
-import { connectionTarget } from '../services';
+import { connectionTarget } from '../runtime/services';
 import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../../../test/support/backup-fixture';
 import { restoreBackup, RestoreAbortedError } from './restore-backup';
 

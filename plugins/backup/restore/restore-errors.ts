@@ -1,8 +1,8 @@
 import type { NewEvent } from '../projections/journal';
 import type { CarriedStream } from '../events/carry-over-events';
 import type { MarkerClaim, MarkerState } from './restore-marker';
-import type { RestoreRejectedError } from './restore-rejection';
-import { BackupPluginError } from '../errors';
+import type { RestoreRejectedError } from '../repository/restore-rejection';
+import { BackupPluginError } from '../core/errors';
 
 /**
  * What a failed restore left in the target database, so that no message claims an outcome that

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { holdOnDedicatedConnection, type Held } from '../../../src/db/dedicated-connection';
 import { RESTORE_UNLOCK, TRY_RESTORE_LOCK } from './sql';
-import { BackupPluginError } from '../errors';
+import { BackupPluginError } from '../core/errors';
 
 export class RestoreInProgressError extends BackupPluginError {
   constructor(database: string) {

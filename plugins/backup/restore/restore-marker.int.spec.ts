@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../../src/db/migrations/runner';
 import { deriveMasterEncryptionKey } from '../../../src/keys/keys';
-import { createStorage } from '../../../src/storage/create-storage';
+import { createStorage } from '../../../src/storage/open/create-storage';
 import { seedCottonDatabase, snapshotTables } from '../../../test/support/cotton-schema';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
 import { runBackup } from '../take-backup/run-backup';

@@ -1,6 +1,7 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { Pool } from 'pg';
 import * as sql from './sql';
+import { RESTORE_MARKER_SCHEMA } from '../dump/sql';
 import { streamRecorded } from '../events/stream-recorded';
 
 /**
@@ -69,7 +70,7 @@ export async function clearRestoreMarker(pool: Pool): Promise<void> {
 export async function readRestoreMarker(pool: Pool, key: Buffer): Promise<MarkerState> {
   const { rows: present } = await pool.query<{ present: boolean }>(sql.RESTORE_MARKER_PRESENT);
   if (!present[0]!.present) return { kind: 'absent' };
-  const unverified = (why: string): MarkerState => ({ kind: 'unverified', detail: `schema ${sql.RESTORE_MARKER_SCHEMA} ${why}` });
+  const unverified = (why: string): MarkerState => ({ kind: 'unverified', detail: `schema ${RESTORE_MARKER_SCHEMA} ${why}` });
   const { rows: ownership } = await pool.query<{ owner: string; schema_ours: boolean; table_ours: boolean }>(sql.RESTORE_MARKER_OWNERSHIP);
   const own = ownership[0];
   if (!own) return { kind: 'absent' }; // dropped since we looked

@@ -1,3 +1,5 @@
+import { RESTORE_MARKER_SCHEMA } from '../dump/sql';
+
 /**
  * Schemas a failed restore may have left behind; system and extension-owned ones excluded.
  * pg_toast/pg_temp variants are the server's own. The half-restored marker comes last: a wipe
@@ -20,13 +22,6 @@ export const INSTALLED_EXTENSIONS = 'SELECT extname AS name FROM pg_extension WH
 export const TRY_RESTORE_LOCK = "SELECT pg_try_advisory_lock(hashtextextended('cotton_backup.restore/' || current_database(), 0)) AS locked";
 export const RESTORE_UNLOCK = "SELECT pg_advisory_unlock(hashtextextended('cotton_backup.restore/' || current_database(), 0))";
 
-/**
- * Present only while pg_restore runs: a database holding it was left half-restored by a crash.
- * Its name proves nothing (any role with CREATE can make a schema): the one row of its table says
- * which restore of which backup wrote it, under a MAC only the master key can make
- * (restore-marker.ts). pg_restore --clean never drops it (excluded from the restore); wipeDatabase does.
- */
-export const RESTORE_MARKER_SCHEMA = 'cotton_restore_in_progress';
 /** Without IF NOT EXISTS: a schema of that name we did not write is never adopted as ours. */
 export const CREATE_RESTORE_MARKER = `
   CREATE SCHEMA ${RESTORE_MARKER_SCHEMA};

@@ -3,7 +3,7 @@ import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolve } from '../../../src/host/tokens';
+import { resolve } from '../../../src/contract/tokens';
 import { ADMIN_ID, seedCottonDatabase, snapshotTables } from '../../../test/support/cotton-schema';
 import { adminQuery, createTestDatabase, dropDatabase, testPool, testServer, type TestDatabase } from '../../../test/support/database';
 import {
@@ -19,8 +19,8 @@ import {
 import { readAll, readStream, verifyChain } from '../events';
 import { runBackup, type BackupOutcome } from '../take-backup/run-backup';
 import { RESTORED_TITLE, notifyRestoreCompleted } from '../notifications/restore-completed';
-import { readManifest } from '../manifest/manifest-store';
-import { BackupTokens } from '../tokens';
+import { readManifest } from '../repository/manifest-store';
+import { BackupTokens } from '../runtime/tokens';
 import { isCottonDatabaseEmpty } from './database-state';
 
 describe('startup restore: backup → empty database → host start', () => {
@@ -97,7 +97,7 @@ describe('startup restore: backup → empty database → host start', () => {
 
       const notes = await cottonNotifications(pool, RESTORED_TITLE);
       expect(notes.map((n) => n.user_id)).toEqual([ADMIN_ID, SECOND_ADMIN_ID]);
-      const manifest = await readManifest(resolve(host.container, (await import('../../../src/host/services')).HostTokens.Storage), outcome.manifestKey);
+      const manifest = await readManifest(resolve(host.container, (await import('../../../src/contract/services')).HostTokens.Storage), outcome.manifestKey);
       for (const n of notes) {
         expect(n.priority).toBe(3);
         expect(n.metadata).toMatchObject({

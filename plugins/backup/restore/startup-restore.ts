@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import type { Clock } from '../../../src/host/services';
+import type { Clock } from '../../../src/contract/services';
 import type { Journal } from '../projections/journal';
 import { notifyRestoreCompleted } from '../notifications/restore-completed';
 import { notifyRestoreRefused } from '../notifications/restore-refused';
@@ -12,10 +12,10 @@ import { restoreBackup, type RestoreContext, type RestoreReport } from './restor
 import { leftDatabaseSentence, RestoreAbortedError, TargetNotEmptyError } from './restore-errors';
 import { restoreMarkerKey } from './restore-marker';
 import { sweepStaleWorkFiles } from './work-dir';
-import { RestoreRejectedError } from './restore-rejection';
+import { RestoreRejectedError } from '../repository/restore-rejection';
 import { recordNotified } from '../notifications/record-notified';
 import { redactSecrets } from '../../../src/config/secrets';
-import { BackupPluginError } from '../errors';
+import { BackupPluginError } from '../core/errors';
 
 export class StartupRestoreError extends BackupPluginError {
   constructor(message: string, options?: ErrorOptions) {

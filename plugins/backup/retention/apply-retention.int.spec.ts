@@ -9,14 +9,14 @@ import { PLUGINS_PATH, writeCottonStyleBackup } from '../../../test/restore/fixt
 import { runBackup } from '../take-backup/run-backup';
 import { MASTER_KEY_SENTINEL } from '../cotton-tables/never-touched';
 import { pinObjects } from '../cotton-tables/pin-objects';
-import { readManifest } from '../manifest/manifest-store';
+import { readManifest } from '../repository/manifest-store';
 import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../../../test/support/backup-fixture';
 import { verifyBackup } from '../verify/verify-backup';
 import { applyRetention } from './apply-retention';
 import { runMigrations } from '../../../src/db/migrations/runner';
 import { createTestDatabase } from '../../../test/support/database';
 import { MIGRATIONS_PATH } from '../index';
-import { createBackupServices } from '../services';
+import { createBackupServices } from '../runtime/services';
 import { holdBackupForReading } from './reading-lease';
 
 const KEEP_LAST_2 = {

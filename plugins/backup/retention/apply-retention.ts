@@ -1,14 +1,14 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import type { Clock } from '../../../src/host/services';
+import type { Clock } from '../../../src/contract/services';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { NewEvent } from '../events';
 import type { Journal } from '../projections/journal';
 import { objectsOfBackup } from './backup-objects';
-import { currentPointer, discoverUncatalogued } from './discover-backup';
+import { currentPointer, discoverUncatalogued } from './discover-uncatalogued';
 import { planRetention, type KeepRule } from './plan-retention';
 import { protectKeptBackups, type ProtectionReport } from './protect-kept-backups';
-import { describePolicy, type RetentionPolicy } from './settings';
+import { describePolicy, type RetentionPolicy } from '../settings/retention';
 import { LATEST_PROJECTED, RETENTION_CANDIDATES, RETENTION_LOCK, TRY_EXPIRE_LOCK } from './sql';
 
 export interface RetentionContext {

@@ -1,5 +1,5 @@
 import type { ObjectStorage } from '../../../src/storage/object-storage';
-import { readManifest } from '../manifest/manifest-store';
+import { readManifest } from '../repository/manifest-store';
 
 export interface BackupObjects {
   /** When the backup was taken, as its manifest says (what the policy's buckets count). */

@@ -1,6 +1,6 @@
 import type { KEEP_RULES } from '../events/vocabulary';
 import { isoWeek, localTime, type LocalTime } from './local-time';
-import type { RetentionPolicy, Within } from './settings';
+import type { RetentionPolicy, Within } from '../settings/retention';
 
 /** Why a backup is kept: one of restic's rules, or one of ours that no policy can override. */
 export type KeepRule = (typeof KEEP_RULES)[number];

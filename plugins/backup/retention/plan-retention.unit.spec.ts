@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, ConfigError } from '../../../src/config/config';
 import { planRetention, type RetentionCandidate } from './plan-retention';
-import { describePolicy, type RetentionPolicy } from './settings';
-import { backupSettingsOf, backupSettingsOwner } from '../settings';
+import { describePolicy, type RetentionPolicy } from '../settings/retention';
+import { backupSettingsOf, backupSettingsOwner } from '../settings/backup-settings';
 
 const OFF: RetentionPolicy = { last: 0, hourly: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0 };
 

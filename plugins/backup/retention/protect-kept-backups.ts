@@ -4,9 +4,9 @@ import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { hasChunksTable } from '../cotton-tables/chunks-table';
 import { pinObjects } from '../cotton-tables/pin-objects';
 import { releaseObjects } from '../cotton-tables/release-objects';
-import { pinFileChunks } from '../cotton-tables/pin-file-chunks';
-import { releaseFileChunks } from '../cotton-tables/release-file-chunks';
-import { backupIndexKey } from '../manifest/backup-index';
+import { pinFileChunks } from '../file-chunks/pin-file-chunks';
+import { releaseFileChunks } from '../file-chunks/release-file-chunks';
+import { backupIndexKey } from '../repository/backup-index';
 import { objectsOfBackup } from './backup-objects';
 import { UNRELEASED_EXPIRED } from './sql';
 

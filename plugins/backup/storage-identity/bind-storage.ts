@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { StorageIdentity } from '../../../src/storage/identity/identity-record';
-import { BackupPluginError } from '../errors';
+import { BackupPluginError } from '../core/errors';
 import { READ_STORAGE_IDENTITY, RECORD_STORAGE_IDENTITY, REPLACE_STORAGE_IDENTITY, STORAGE_IDENTITY_TABLE_EXISTS } from './sql';
 
 interface Recorded {

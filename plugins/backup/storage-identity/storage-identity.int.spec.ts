@@ -186,9 +186,9 @@ describe("objects another key left in the storage (a wrong-key backup made befor
     expect((await runCliCaptured(f.env, 'backup')).code).toBe(0);
     await appendBulkRows(f.db.pool, 100_000, 3000);
     // What the unchecked version did under another key: new chunks sealed under that key, in this storage.
-    const { createStorage } = await import('../../../src/storage/create-storage');
+    const { createStorage } = await import('../../../src/storage/open/create-storage');
     const { deriveMasterEncryptionKey } = await import('../../../src/keys/keys');
-    const { createBackupServices } = await import('../services');
+    const { createBackupServices } = await import('../runtime/services');
     const { runBackup } = await import('../take-backup/run-backup');
     const otherKey = deriveMasterEncryptionKey(OTHER_KEY);
     const wrong = createBackupServices({ config: f.config, pool: f.db.pool, storage: createStorage({ root: f.config.storage.root, masterEncryptionKey: otherKey }), masterEncryptionKey: otherKey, clock: { now: () => new Date() } });

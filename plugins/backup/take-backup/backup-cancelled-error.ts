@@ -1,4 +1,4 @@
-import { BackupPluginError } from '../errors';
+import { BackupPluginError } from '../core/errors';
 /** The backup was stopped on purpose (host stopping, operator); not a fault of the database or storage. */
 export class BackupCancelledError extends BackupPluginError {
   constructor(reason: unknown) {

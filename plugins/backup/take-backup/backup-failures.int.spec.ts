@@ -5,7 +5,7 @@ import { pointerStorageKey } from '../../../src/keys/keys';
 import { seedCottonDatabase } from '../../../test/support/cotton-schema';
 import { withFailingPgTool } from '../../../test/support/failing-pg-tool';
 import { readStream } from '../events';
-import { readPointer } from '../manifest/manifest-store';
+import { readPointer } from '../repository/manifest-store';
 import { createBackupFixture, TEST_MASTER_KEY, type BackupFixture } from '../../../test/support/backup-fixture';
 import { runBackup } from './run-backup';
 

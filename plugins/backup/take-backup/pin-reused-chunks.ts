@@ -1,6 +1,6 @@
 import { hasChunksTable } from '../cotton-tables/chunks-table';
 import { pinObjects } from '../cotton-tables/pin-objects';
-import { BackupPluginError } from '../errors';
+import { BackupPluginError } from '../core/errors';
 import type { BackupContext } from './run-backup';
 
 const EXISTS_CONCURRENCY = 16;

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
-import { recordInBackupIndex, type IndexEntry } from '../manifest/backup-index';
+import { recordInBackupIndex, type IndexEntry } from '../repository/backup-index';
 import { RETENTION_CANDIDATES } from '../retention/sql';
 
 interface IndexContext {

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { holdOnDedicatedConnection } from '../../../src/db/dedicated-connection';
-import { BackupPluginError } from '../errors';
+import { BackupPluginError } from '../core/errors';
 
 // One backup at a time per database, across processes and hosts. Advisory locks are scoped to
 // the current database, so a fixed key is enough. The two-int form keeps clear of other users

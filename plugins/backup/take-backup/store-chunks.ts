@@ -4,8 +4,8 @@ import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { sha256Hex } from '../../../src/keys/keys';
 import { ChunkBufferPool } from '../chunking/chunk-buffer-pool';
 import { createChunkStream, type ChunkingParameters } from '../chunking/fastcdc';
-import type { ManifestChunk } from '../manifest/manifest';
-import { failpoint, halves } from '../failpoints';
+import type { ManifestChunk } from '../repository/manifest';
+import { failpoint, halves } from '../core/failpoints';
 
 export interface ChunkProgress {
   dumpedBytes: number;

@@ -4,11 +4,11 @@ import { pointerStorageKey } from '../../../src/keys/keys';
 import { seedCottonDatabase } from '../../../test/support/cotton-schema';
 import { runCliCaptured } from '../../../test/support/cli';
 import { runBackup } from '../take-backup/run-backup';
-import { readManifest, writeManifest, writePointer } from '../manifest/manifest-store';
-import type { Manifest } from '../manifest/manifest';
+import { readManifest, writeManifest, writePointer } from '../repository/manifest-store';
+import type { Manifest } from '../repository/manifest';
 import { createBackupFixture, type BackupFixture } from '../../../test/support/backup-fixture';
-import { VERIFY_FAILED_EXIT } from '../cli/verify-command';
-import { runScheduledVerification } from './verification-schedule';
+import { VERIFY_FAILED_EXIT } from '../edges/cli/verify-command';
+import { runScheduledVerification } from '../runtime/verification-schedule';
 
 const SMALL_CHUNKS = { COTTON_CHUNK_MIN_BYTES: '16384', COTTON_CHUNK_AVG_BYTES: '65536', COTTON_CHUNK_MAX_BYTES: '262144' };
 

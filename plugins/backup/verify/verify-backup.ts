@@ -3,12 +3,12 @@ import { pointerStorageKey } from '../../../src/keys/keys';
 import { TruncatedError, Ctn2Error } from '../../../src/storage/ctn2/errors';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { VERIFICATION_PROBLEMS } from '../events/vocabulary';
-import { listKnownManifests } from '../manifest/backup-index';
-import { backupsNewerThanPointer, pointerBehindDetail } from '../manifest/pointer-rollback';
-import { readChunk, type ChunkRead } from '../restore/read-chunk';
-import type { Manifest } from '../manifest/manifest';
-import { discoverLatestBackup, loadManifest } from '../restore/discover-backup';
-import { RestoreRejectedError } from '../restore/restore-rejection';
+import { listKnownManifests } from '../repository/backup-index';
+import { backupsNewerThanPointer, pointerBehindDetail } from '../repository/pointer-rollback';
+import { readChunk, type ChunkRead } from '../repository/read-chunk';
+import type { Manifest } from '../repository/manifest';
+import { discoverLatestBackup, loadManifest } from '../repository/discover-latest-backup';
+import { RestoreRejectedError } from '../repository/restore-rejection';
 import type { ClientBase, Pool } from 'pg';
 import { missingFileChunks } from '../file-chunks/missing-file-chunks';
 

@@ -1,5 +1,5 @@
 import { addAbortSignal, type Readable } from 'node:stream';
-import type { StorageBackend } from '../backend';
+import type { StorageBackend } from '../backend/storage-backend';
 
 /**
  * Container bytes one object can take for `plaintextLimit` bytes of plaintext: zstd's worst-case

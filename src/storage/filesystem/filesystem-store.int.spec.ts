@@ -7,7 +7,7 @@ import { dirname, join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../keys/keys';
-import { InvalidStorageKeyError, ObjectNotFoundError, ObjectNotRegularFileError } from '../object-storage';
+import { InvalidStorageKeyError, ObjectNotFoundError, ObjectNotRegularFileError } from '../backend/errors';
 import { FilesystemStore, objectPath } from './filesystem-store';
 
 let root: string;

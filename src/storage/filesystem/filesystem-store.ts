@@ -4,9 +4,9 @@ import { lstat, open, readdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type BackendWriteOptions, type ByteSource, type StorageBackend, type StoreWriteResult } from '../backend';
-import { isLayoutFile, isLayoutFolder, keyOfObjectName, objectSegments } from '../layout';
-import { ObjectNotFoundError, ObjectNotRegularFileError, StorageWriteError } from '../object-storage';
+import { type BackendWriteOptions, type ByteSource, type StorageBackend, type StoreWriteResult } from '../backend/storage-backend';
+import { isLayoutFile, isLayoutFolder, keyOfObjectName, objectSegments } from '../backend/layout';
+import { ObjectNotFoundError, ObjectNotRegularFileError, StorageWriteError } from '../backend/errors';
 import { ensureDirectory, syncDirectory } from './directories';
 import { isPermanentFsError } from './fs-errors';
 import { refuseLinkedFolders } from './linked-folders';
@@ -14,9 +14,9 @@ import { probeFolder } from './probe-folder';
 import { createMarkerFile, readMarkerFile } from './marker-file';
 import { sweepStaleTempFiles, TEMP_DIRECTORY } from './sweep-temp';
 
-export { OBJECT_EXTENSION } from '../layout';
+export { OBJECT_EXTENSION } from '../backend/layout';
 export { TEMP_DIRECTORY } from './sweep-temp';
-export type { StoreWriteResult } from '../backend';
+export type { StoreWriteResult } from '../backend/storage-backend';
 const IO_CHUNK = 1024 * 1024;
 
 /** Cotton's layout (COTTON.md §2): `<root>/<k[0:2]>/<k[2:4]>/<k[4:]>.ctn`. */

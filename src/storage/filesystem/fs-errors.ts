@@ -1,4 +1,4 @@
-import { InvalidStorageKeyError, ObjectNotFoundError, ObjectNotRegularFileError, StorageWriteError } from '../object-storage';
+import { InvalidStorageKeyError, ObjectNotFoundError, ObjectNotRegularFileError, StorageWriteError } from '../backend/errors';
 
 /** Errors of the file system that may pass if the operation is tried again. */
 const TRANSIENT_CODES = new Set(['EAGAIN', 'EBUSY', 'EINTR', 'EMFILE', 'ENFILE', 'ETIMEDOUT', 'EIO']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidStorageKeyError, ObjectNotFoundError, ObjectNotRegularFileError, StorageWriteError } from '../object-storage';
+import { InvalidStorageKeyError, ObjectNotFoundError, ObjectNotRegularFileError, StorageWriteError } from '../backend/errors';
 import { isPermanentFsError } from './fs-errors';
 
 const errno = (code: string) => Object.assign(new Error(code), { code, syscall: 'open' });

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ObjectNotRegularFileError, StorageUnusableError } from '../object-storage';
+import { ObjectNotRegularFileError, StorageUnusableError } from '../backend/errors';
 import { FilesystemStore } from './filesystem-store';
 
 /** The folder's side of the one marker seam (identity record and role marker alike). */

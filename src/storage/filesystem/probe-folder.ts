@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StorageUnusableError } from '../object-storage';
+import { StorageUnusableError } from '../backend/errors';
 import { ensureDirectory, syncDirectory } from './directories';
 import { TEMP_DIRECTORY } from './sweep-temp';
 

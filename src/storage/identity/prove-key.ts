@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { pointerStorageKey, sha256Hex } from '../../keys/keys';
-import type { StorageBackend } from '../backend';
+import type { StorageBackend } from '../backend/storage-backend';
 import { decryptCtn2 } from '../ctn2/decrypt';
 import { FILE_HEADER_LENGTH, unwrapDataKey } from '../ctn2/format';
 import { IDENTITY_NAME } from './identity-name';

@@ -1,4 +1,4 @@
-import type { StorageBackend } from '../backend';
+import type { StorageBackend } from '../backend/storage-backend';
 import { IDENTITY_NAME } from './identity-name';
 import { madeUnderKey, newIdentity, parseIdentity, serializeIdentity, type StorageIdentity } from './identity-record';
 import { MasterKeyMismatchError, proveKey, type KeyProof } from './prove-key';

@@ -10,9 +10,9 @@ import { createLogger } from '../../logging/logger';
 import { startS3Server, TEST_S3_ACCESS_KEY_ID, TEST_S3_SECRET, type TestS3Server } from '../../../test/support/s3-server';
 import { describeBackendContract } from '../../../test/support/storage-contract';
 import { FilesystemStore } from '../filesystem/filesystem-store';
-import { ObjectNotFoundError } from '../object-storage';
-import { openStorage } from '../open-storage';
-import { createPipelineStorage } from '../pipeline';
+import { ObjectNotFoundError } from '../backend/errors';
+import { openStorage } from '../open/open-storage';
+import { createPipelineStorage } from '../pipeline/pipeline';
 import { S3Backend } from '../s3/s3-backend';
 import { RetryingBackend } from './retrying-backend';
 

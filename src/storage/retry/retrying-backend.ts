@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BackendWriteOptions, ByteSource, StorageBackend, StoreWriteResult } from '../backend';
+import type { BackendWriteOptions, ByteSource, StorageBackend, StoreWriteResult } from '../backend/storage-backend';
 import { backoffDelay, type BackoffOptions } from './backoff';
 
 export interface RetryOptions extends Partial<BackoffOptions> {

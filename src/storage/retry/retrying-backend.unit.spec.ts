@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StorageBackend } from '../backend';
+import type { StorageBackend } from '../backend/storage-backend';
 import { RetryingBackend } from './retrying-backend';
 
 const KEYS = ['0a', '1b', '2c', '3d', '4e'].map((k) => k.repeat(32));

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { CreateMultipartUploadCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deriveMasterEncryptionKey, sha256Hex } from '../../keys/keys';
-import { createPipelineStorage } from '../pipeline';
+import { createPipelineStorage } from '../pipeline/pipeline';
 import { startS3Server, type TestS3Server } from '../../../test/support/s3-server';
 import { describeBackendContract } from '../../../test/support/storage-contract';
 import { S3Backend } from './s3-backend';

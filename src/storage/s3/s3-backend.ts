@@ -12,9 +12,9 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { assertMarkerName, MARKER_MAX_BYTES, type BackendWriteOptions, type ByteSource, type StorageBackend, type StoreWriteResult } from '../backend';
-import { assertStorageKey, keyOfObjectName, objectName } from '../layout';
-import { InvalidStorageKeyError, ObjectNotFoundError } from '../object-storage';
+import { assertMarkerName, MARKER_MAX_BYTES, type BackendWriteOptions, type ByteSource, type StorageBackend, type StoreWriteResult } from '../backend/storage-backend';
+import { assertStorageKey, keyOfObjectName, objectName } from '../backend/layout';
+import { InvalidStorageKeyError, ObjectNotFoundError } from '../backend/errors';
 import { SpareBuffers } from '../ctn2/spare-buffers';
 import { createS3Client, type S3ClientOptions } from './s3-client';
 import { explainS3Error, isAlreadyThere, isConditionalWriteUnsupported, isNotFound, isPermanentS3Error } from './s3-errors';

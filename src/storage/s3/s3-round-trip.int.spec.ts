@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../db/migrations/runner';
 import { deriveMasterEncryptionKey, pointerStorageKey } from '../../keys/keys';
 import { MIGRATIONS_PATH } from '../../../plugins/backup/index';
-import { readPointer } from '../../../plugins/backup/manifest/manifest-store';
+import { readPointer } from '../../../plugins/backup/repository/manifest-store';
 import { runBackup } from '../../../plugins/backup/take-backup/run-backup';
-import { createBackupServices } from '../../../plugins/backup/services';
+import { createBackupServices } from '../../../plugins/backup/runtime/services';
 import { seedCottonDatabase, snapshotTables } from '../../../test/support/cotton-schema';
 import { createTestDatabase, dropDatabase, testPool, uniqueDatabaseName, type TestDatabase } from '../../../test/support/database';
 import { cliEnvironment, runCliCaptured } from '../../../test/support/cli';
@@ -19,7 +19,7 @@ import { cottonBucketObjectName, openCottonObject } from '../../../test/support/
 import { startS3Server, TEST_S3_ACCESS_KEY_ID, TEST_S3_SECRET, type TestS3Server } from '../../../test/support/s3-server';
 import { hostConfig, MASTER_KEY, newHost, PLUGINS_PATH, removeRoot, REPO, SMALL_CHUNKS, tempRoot, writeCottonStyleBackup } from '../../../test/restore/fixtures';
 import { encryptCtn2 } from '../../../test/support/independent-cotton/ctn2';
-import { createPipelineStorage } from '../pipeline';
+import { createPipelineStorage } from '../pipeline/pipeline';
 import { S3Backend } from './s3-backend';
 import { IDENTITY_NAME } from '../identity/identity-name';
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../../../src/host/services';
+import type { Clock } from '../../../src/contract/services';
 
 /** A clock the test moves: the plugin's and Cotton's model jobs read the same simulated time. */
 export class ControllableClock implements Clock {

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { pointerStorageKey } from '../../../src/keys/keys';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
-import { readManifest, readPointer } from '../../../plugins/backup/manifest/manifest-store';
+import { readManifest, readPointer } from '../../../plugins/backup/repository/manifest-store';
 import { localTime } from '../../../plugins/backup/retention/local-time';
 import { MASTER_KEY_SENTINEL } from '../../../plugins/backup/cotton-tables/never-touched';
 import type { ControllableClock } from './clock';

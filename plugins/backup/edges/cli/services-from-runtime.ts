@@ -1,0 +1,44 @@
+import type { CliRuntime } from '../../../../src/cli/runtime';
+import type { ObjectStorage } from '../../../../src/storage/object-storage';
+import { MIGRATIONS_PATH } from '../../core/migrations-path';
+import type { BackupServices } from '../../runtime/services';
+
+/**
+ * The plugin's services for a CLI command, over the same configuration as the host. The storage
+ * is opened first (its root must exist, the master key is proven against it), so a refused key
+ * or path leaves the database untouched; then the plugin's schema is brought up to date
+ * (idempotent, under the runner's lock), so a command works on a database no host has started on
+ * yet, and the storage is checked to be the one the database records (bindStorage). A restore
+ * (`migrate: false`) checks no record: its target may be a bare database. The services are
+ * imported here, when a command runs: registering the commands (and `--help`) does not load them.
+ */
+export async function servicesFromRuntime(
+  runtime: CliRuntime,
+  options: { migrate?: boolean; write?: boolean; storage?: ObjectStorage } = {},
+): Promise<BackupServices> {
+  const [{ runMigrations }, { systemClock }, { createBackupServices }, { bindStorage }] = await Promise.all([
+    import('../../../../src/db/migrations/runner'),
+    import('../../../../src/contract/clock'),
+    import('../../runtime/services'),
+    import('../../storage-identity/bind-storage'),
+  ]);
+  const storage = options.storage ?? (await runtime.storage({ write: options.write }));
+  const pool = runtime.pool();
+  if (options.migrate !== false) {
+    await runMigrations(pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }]);
+    await bindStorage(pool, storage, { create: options.write === true, now: systemClock.now() });
+  }
+  return createBackupServices({
+    config: runtime.config(),
+    pool,
+    storage,
+    masterEncryptionKey: await runtime.masterEncryptionKey(),
+    logger: runtime.logger(),
+    clock: systemClock,
+  });
+}
+
+/** `--json` output: one JSON document on stdout. */
+export function writeJson(runtime: CliRuntime, value: unknown): void {
+  runtime.stdout.write(`${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
+}

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { CliError } from '../../../../src/cli/errors';
+import type { CliRuntime } from '../../../../src/cli/runtime';
+import { servicesFromRuntime, writeJson } from './services-from-runtime';
+import { exitCodeOf } from '../../core/errors';
+
+/** Exit code of `verify` when the backup has problems (each is listed). */
+export const VERIFY_FAILED_EXIT = exitCodeOf('VERIFICATION_FAILED');
+
+/** `cotton-backup verify [--backup <id>] [--json]`: read a backup end to end, report every damaged object. */
+export function registerVerifyCommand(program: Command, runtime: CliRuntime): void {
+  program
+    .command('verify')
+    .description('read a backup end to end (every chunk decrypted, sized and hashed) and report every problem by key; exits 5 when any')
+    .option('--backup <id>', 'backup id (32 hex characters); default the latest')
+    .option('--target <name>', 'read the copy in this copy target (its name or URL in COTTON_BACKUP_COPIES) instead of the primary storage')
+    .option('--json', 'print the report as JSON')
+    .option('--no-record', 'do not record Verified/VerificationFailed in the event log')
+    .action(async (opts: { backup?: string; target?: string; json?: boolean; record: boolean }) => {
+      if (opts.backup !== undefined && !/^[0-9a-f]{32}$/.test(opts.backup)) {
+        throw new CliError(`--backup must be a backup id of 32 lowercase hex characters, got "${opts.backup}"`);
+      }
+      const [services, { recordVerification }, { verifyBackup }, { whileReading }, { openNamedTarget }, { verifyCopy }] = await Promise.all([
+        servicesFromRuntime(runtime),
+        import('../../verify/record-verification'),
+        import('../../verify/verify-backup'),
+        import('../../retention/reading-lease'),
+        import('./open-named-target'),
+        import('../../copies/verify-targets'),
+      ]);
+      const { backup } = services;
+      const target = opts.target === undefined ? undefined : await openNamedTarget(runtime, services.copies.settings, opts.target);
+      const storage = target?.storage ?? backup.storage;
+      const options = { backupId: opts.backup };
+      const report = await whileReading(backup.pool, opts.backup, () =>
+        target ? verifyCopy(backup.pool, target.target.name, storage, backup.masterEncryptionKey, options) : verifyBackup(storage, backup.masterEncryptionKey, { ...options, recordings: backup.pool }),
+      );
+      if (opts.record) await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'cli', target: target?.target.name, logger: runtime.logger() });
+      if (opts.json) writeJson(runtime, { ok: report.problems.length === 0, ...report });
+      else {
+        const what = `${target ? `copy target ${target.target.name}: ` : ''}backup ${report.backupId ?? '(none)'}${report.manifestKey ? ` (manifest ${report.manifestKey})` : ''}`;
+        if (report.problems.length === 0) {
+          runtime.stdout.write(`${what}: OK, ${report.chunkCount} chunks, ${report.bytes} bytes, sha256 ${report.sha256} in ${report.durationMs} ms\n`);
+        } else {
+          runtime.stdout.write(`${what}: ${report.problems.length} problem(s)\n`);
+          for (const p of report.problems) runtime.stdout.write(`  ${p.key}  ${p.problem.padEnd(13)}  ${p.detail}\n`);
+        }
+      }
+      if (report.problems.length > 0) throw new CliError(`verification failed: ${report.problems.length} problem(s)`, VERIFY_FAILED_EXIT);
+    });
+}

@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Host } from '../../../../../src/host/host';
+import { API_PREFIX } from '../api/context';
+import { ADMIN_TOKEN, createHostFixture, eventsOfType, servedBackupOf, waitUntil, type HostFixture } from '../../../../../test/support/host-fixture';
+
+describe('the admin page’s routes: GET …/status and POST …/verify', () => {
+  let f: HostFixture;
+  let host: Host;
+  const call = (method: string, path: string, token = ADMIN_TOKEN) =>
+    fetch(`${host.url}${API_PREFIX}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+
+  beforeAll(async () => {
+    f = await createHostFixture('admroutes');
+    host = await f.startHost();
+  });
+  afterAll(() => f.cleanup());
+
+  it('are admin routes', async () => {
+    expect((await call('GET', '/status', 'wrong-token-wrong-token')).status).toBe(401);
+    expect((await call('POST', '/verify', 'wrong-token-wrong-token')).status).toBe(401);
+  });
+
+  it('before any backup: nothing to show, nothing to verify (404, no verification recorded)', async () => {
+    const status = (await (await call('GET', '/status')).json()) as Record<string, unknown>;
+    expect(status).toMatchObject({ latest: null, running: false, verification: null, drill: null, timeline: [] });
+    expect(status.schedule).toMatchObject({ cron: '0 3 * * *', nextRunAt: expect.any(String) });
+    expect((await call('POST', '/verify')).status).toBe(404);
+    expect(await eventsOfType(f.db.pool, 'VerificationFailed')).toEqual([]);
+  });
+
+  it('after a backup: shows it, and a verification requested over the API is recorded', async () => {
+    const res = await call('PATCH', '/trigger');
+    const backupId = await servedBackupOf(f.db.pool, ((await res.json()) as { requestId: string }).requestId);
+    const verify = await call('POST', '/verify');
+    expect(verify.status).toBe(202);
+    const [verified] = await waitUntil(async () => {
+      const events = await eventsOfType(f.db.pool, 'Verified');
+      return events.length > 0 && events;
+    }, 'the verification');
+    expect(verified!.data).toMatchObject({ backupId });
+    const status = (await (await call('GET', '/status')).json()) as any;
+    expect(status.latest).toMatchObject({ backupId, dumpSizeBytes: expect.any(Number) });
+    expect(status.verification).toMatchObject({ ok: true, backupId });
+    expect(status.timeline).toEqual([expect.objectContaining({ backupId, status: 'succeeded' })]);
+    expect(status.events[0].globalPosition > status.events.at(-1).globalPosition || status.events.length === 1).toBe(true);
+  });
+});

@@ -1,0 +1,15 @@
+import type { Pool } from 'pg';
+import type { ObjectStorage } from '../../../../../src/storage/object-storage';
+import type { BackupCoordinator } from '../../../requests/backup-coordinator';
+import type { RejectionAudit } from '../../../requests/rejection-audit';
+
+export const API_PREFIX = '/api/v1/server/database-backup';
+
+/** What the admin routes read and write. */
+export interface ApiContext {
+  pool: Pool;
+  storage: ObjectStorage;
+  masterEncryptionKey: Buffer;
+  coordinator: BackupCoordinator;
+  audit: RejectionAudit;
+}

@@ -1,0 +1,30 @@
+import { Readable } from 'node:stream';
+import type { ObjectStorage } from '../../../src/storage/object-storage';
+import { parseManifest, serializeManifest, type Manifest } from './manifest';
+import { halves } from '../core/failpoints';
+import { parsePointer, serializePointer, type Pointer } from './pointer';
+
+const MAX_METADATA_BYTES = 64 * 1024 * 1024;
+
+export async function writeManifest(storage: ObjectStorage, manifest: Manifest): Promise<string> {
+  const { bytes, storageKey } = serializeManifest(manifest);
+  await storage.write(storageKey, bytes);
+  return storageKey;
+}
+
+export async function readManifest(storage: ObjectStorage, storageKey: string): Promise<Manifest> {
+  return parseManifest(await storage.readBuffer(storageKey, MAX_METADATA_BYTES), storageKey);
+}
+
+/** The current pointer, or undefined when none was ever written. */
+export async function readPointer(storage: ObjectStorage, pointerKey: string): Promise<Pointer | undefined> {
+  if (!(await storage.exists(pointerKey))) return undefined;
+  return parsePointer(await storage.readBuffer(pointerKey, 64 * 1024));
+}
+
+/** Replaces the pointer atomically (rename over the old one): there is never a moment without one. */
+export async function writePointer(storage: ObjectStorage, pointerKey: string, pointer: Pointer): Promise<void> {
+  const bytes = serializePointer(pointer);
+  // The first attempt can be stopped halfway by the fault suite; a retry writes the bytes whole.
+  await storage.write(pointerKey, Readable.from(halves(bytes, 'backup.midPointerWrite')), { overwrite: true, replay: () => Readable.from([bytes]) });
+}

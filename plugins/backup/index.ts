@@ -3,8 +3,8 @@ import { HostTokens } from '../../src/contract/services';
 import { provide, resolve, token } from '../../src/contract/tokens';
 import { createBackupServices, type BackupServices } from './runtime/services';
 import { BackupTokens } from './runtime/tokens';
-import { recordRefusedRestore, recordStartupRestore } from './restore/startup-restore';
-import { startupRestoreFromAnywhere } from './restore/restore-from-copies';
+import { recordRefusedRestore, recordStartupRestore } from './restore/record-startup-restore';
+import { startupRestore } from './restore/startup-restore';
 import { RestoreAbortedError, type RestoreReport } from './restore/restore-backup';
 import { startTriggers, type Triggers } from './runtime/start-triggers';
 import { runMigrations } from '../../src/db/migrations/runner';
@@ -59,7 +59,7 @@ export function createBackupPlugin(): CottonPlugin {
         const state = resolve(container, State);
         const s = state.services;
         try {
-          state.restored = await startupRestoreFromAnywhere(
+          state.restored = await startupRestore(
             s.restoreContext(),
             { enabled: s.settings.restore.ifEmpty, fallback: s.settings.restore.fallback, logger },
             { settings: s.settings.copies, masterEncryptionKey: s.backup.masterEncryptionKey, clock: s.backup.clock, zstdLevel: config.storage.zstdLevel, logger },

@@ -13,7 +13,7 @@ import { InvalidManifestError } from '../repository/manifest';
 import { InvalidPointerError } from '../repository/pointer';
 import { PgToolError } from '../dump/pg-tools';
 import { PgDumpTooOldError } from '../dump/pg-dump';
-import { StartupRestoreError } from '../restore/startup-restore';
+import { StartupRestoreError } from '../restore/restore-errors';
 
 describe("the backup plugin's error family", () => {
   it('gives every error a stable code, the exit code and the HTTP status', () => {

@@ -8,7 +8,7 @@ import { createJournal } from '../projections/journal';
 import { deriveEventSealKey } from '../../../src/keys/keys';
 import { appendCarriedEvents } from '../events/carry-over-events';
 import { restoreBackup, RestoreAbortedError, type RestoreContext, type RestoreOptions, type RestoreReport } from './restore-backup';
-import { recordStartupRestore } from './startup-restore';
+import { recordStartupRestore } from './record-startup-restore';
 import { DATABASE_EXISTS } from '../../../src/db/sql';
 
 /** One rule for every database name (COTTON_PG_DATABASE, --target-database): see database-name.ts. */

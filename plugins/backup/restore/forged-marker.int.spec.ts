@@ -11,7 +11,7 @@ import { createBackupFixture, type BackupFixture } from '../../../test/support/b
 import { restoreTargetState } from './database-state';
 import { restoreBackup, TargetNotEmptyError } from './restore-backup';
 import { restoreMarkerKey } from './restore-marker';
-import { startupRestore } from './startup-restore';
+import { restoreFromStorage } from './restore-from-storage';
 
 const LATER_ROW = "INSERT INTO users (id, username, role) VALUES ('00000000-0000-4000-8000-0000000000ff', 'later', 1)";
 const MARKER_SCHEMA_PRESENT = "SELECT to_regnamespace('cotton_restore_in_progress') IS NOT NULL AS present";
@@ -46,7 +46,7 @@ describe('a forged cotton_restore_in_progress schema never wipes a populated dat
       try {
         const before = await snapshotTables(f.db.pool);
         const ctx = f.services.restoreContext();
-        expect(await startupRestore(ctx, { enabled: true, fallback: 'none' })).toBeUndefined();
+        expect(await restoreFromStorage(ctx, { enabled: true, fallback: 'none' })).toBeUndefined();
         expect(await snapshotTables(f.db.pool)).toEqual(before);
         expect((await f.db.pool.query("SELECT count(*)::int AS n FROM users WHERE username = 'later'")).rows[0].n).toBe(1);
         // Not ours to drop either: nothing is touched.
@@ -94,7 +94,7 @@ describe('a forged cotton_restore_in_progress schema never wipes a populated dat
       const before = await snapshotTables(f.db.pool);
       const storage = createStorage({ root: join(emptyRoot, 'files'), masterEncryptionKey: f.masterEncryptionKey });
       const ctx = { ...f.services.restoreContext(), storage };
-      const outcome = await startupRestore(ctx, { enabled: true, fallback: 'none' }).catch((e: Error) => e);
+      const outcome = await restoreFromStorage(ctx, { enabled: true, fallback: 'none' }).catch((e: Error) => e);
       expect(outcome).toBeUndefined();
       expect(await snapshotTables(f.db.pool)).toEqual(before);
       const refused = await restoreBackup(ctx, { trigger: 'cli' }).catch((e: Error) => e);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RestoreAbortedError } from './restore-errors';
-import { refusalMessage } from './startup-restore';
+import { refusalMessage } from './restore-errors';
 
 describe('refusalMessage (it becomes an admin notification)', () => {
   it('redacts every secret a failing tool quoted', () => {

@@ -1,7 +1,8 @@
 import type { NewEvent } from '../projections/journal';
 import type { CarriedStream } from '../events/carry-over-events';
 import type { MarkerClaim, MarkerState } from './restore-marker';
-import type { RestoreRejectedError } from '../repository/restore-rejection';
+import { RestoreRejectedError } from '../repository/restore-rejection';
+import { redactSecrets } from '../../../src/config/secrets';
 import { BackupPluginError } from '../core/errors';
 
 /**
@@ -70,4 +71,36 @@ export class TargetNotEmptyError extends BackupPluginError {
     );
     this.name = 'TargetNotEmptyError';
   }
+}
+
+export class StartupRestoreError extends BackupPluginError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('STARTUP_RESTORE_FAILED', message, options);
+    this.name = 'StartupRestoreError';
+  }
+}
+
+/**
+ * What an operator reads when no backup could be restored: what was wrong, what to do. It also
+ * becomes an admin notification, so every secret is redacted (a tool's message may quote one).
+ */
+export function refusalMessage(error: RestoreAbortedError, database: string, secrets: readonly string[] = []): string {
+  const reason = error.reason;
+  const rejection = reason instanceof RestoreRejectedError ? reason : undefined;
+  const todo =
+    rejection?.reason === 'no_pointer'
+      ? 'check that COTTON_MASTER_KEY and COTTON_STORAGE_PATH are those of the deployment that made the backups'
+      : rejection?.reason === 'pointer_behind'
+        ? 'choose the backup: set COTTON_RESTORE_FALLBACK=previous to restore the newest backup that verifies (the newer one named above first), ' +
+          'or restore a chosen one with `cotton-backup restore --backup <id>`'
+      : rejection
+        ? 'set COTTON_RESTORE_FALLBACK=previous to restore the newest backup that still verifies, ' +
+          'or restore a chosen one with `cotton-backup restore --backup <id>`; the damaged object is named above'
+        : 'fix the cause named above (pg_restore output, disk space, permissions), then start again';
+  return redactSecrets(
+    `Startup restore into database "${database}" failed: ${reason.message}. ` +
+    `${leftDatabaseSentence(error, database)} The host did not start. ` +
+    `What to do: ${todo}; ${error.databaseIsClean ? 'or set COTTON_RESTORE_DATABASE_IF_EMPTY=false to start with an empty database' : 'or drop and recreate the database to start with an empty one'}.`,
+    secrets,
+  );
 }

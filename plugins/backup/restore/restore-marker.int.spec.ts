@@ -15,7 +15,8 @@ import { restoreTargetState } from './database-state';
 import { restoreBackup } from './restore-backup';
 import { leftDatabaseSentence, RestoreAbortedError } from './restore-errors';
 import { markRestoreInProgress, readRestoreMarker, restoreMarkerKey } from './restore-marker';
-import { startupRestore, StartupRestoreError } from './startup-restore';
+import { restoreFromStorage } from './restore-from-storage';
+import { StartupRestoreError } from './restore-errors';
 
 const LEFTOVER_PRESENT = "SELECT to_regclass('public.half_restored_leftover') IS NOT NULL AS present";
 const claim = (restoreId = '3f2b8c4e-6a1d-4f7e-9b2a-1c3d5e7f9a0b') => ({ restoreId, backupId: '0'.repeat(32), manifestKey: 'a'.repeat(64) });
@@ -74,7 +75,7 @@ describe('a restore interrupted mid-pg_restore (the half-restored marker)', () =
       expect((await db.pool.query(LEFTOVER_PRESENT)).rows[0].present).toBe(true);
       expect((await readRestoreMarker(db.pool, key)).kind).toBe('verified');
 
-      const startup = await startupRestore(ctx, { enabled: true, fallback: 'none' }).catch((e: Error) => e);
+      const startup = await restoreFromStorage(ctx, { enabled: true, fallback: 'none' }).catch((e: Error) => e);
       expect(startup).toBeInstanceOf(StartupRestoreError);
       expect((startup as Error).message).not.toMatch(/left empty|was wiped|wiped again|COTTON_RESTORE_DATABASE_IF_EMPTY=false/);
       expect((startup as Error).message).toMatch(/not recorded in the database/);

@@ -9,7 +9,7 @@ import { pruneLocked, type PrunePolicy } from './prune-target';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { Journal } from '../projections/journal';
 import { copyBackup } from './copy-backup';
-import { openTarget, type OpenedTarget } from './open-target';
+import { openTargetFor, type OpenedTarget } from './open-target';
 import { notifyCopyOverdue } from './copy-overdue';
 import { proveTargetIdentity, TargetIdentityError } from './prove-target-identity';
 import type { CopySettings, CopyTarget } from '../settings/copies';
@@ -28,7 +28,7 @@ export interface CopyContext {
   zstdLevel?: number;
   /** First retry's delay (ms), doubled each time; default 2 s. */
   retryBaseMs?: number;
-  /** Opens a target (tests); default openTarget. */
+  /** Opens a target (tests); default openTarget (openTargetFor). */
   open?: (target: CopyTarget) => Promise<OpenedTarget>;
   /** Prune each target after a copy run that completed, under the same lock (the host's retention policy). */
   prune?: PrunePolicy;
@@ -77,7 +77,7 @@ async function copyPlan(ctx: CopyContext, target: CopyTarget): Promise<TargetOut
   const { rows } = await ctx.pool.query<{ backup_id: string; manifest_key: string; held: boolean }>(BACKUPS_TO_HOLD, [target.name]);
   const plan = rows.filter((r, i) => !r.held || i === rows.length - 1).reverse();
   if (plan.length === 0) return { target: target.name, status: 'nothing', copied: [], failed: [] };
-  const opened = await (ctx.open ?? ((t) => openTarget(t, ctx.settings, ctx.masterEncryptionKey, ctx.zstdLevel)))(target);
+  const opened = await openTargetFor(ctx, target);
   const copied: string[] = [];
   const failed: TargetOutcome['failed'] = [];
   const damaged = await ctx.pool.query<{ damaged_keys: string[] }>(DAMAGED_KEYS, [target.name]);

@@ -63,6 +63,15 @@ function targetChoice(target: CopyTarget, settings: CopySettings): BackendChoice
   };
 }
 
+/** What opening a target needs: a copy run's context and a restore's inputs both carry it. */
+export type TargetOpening = Pick<CopiesRestoreInputs, 'settings' | 'masterEncryptionKey' | 'zstdLevel' | 'logger' | 'open'>;
+
+/** Opens `target` the way these inputs say: their own opener (a test's), else openTarget. */
+export function openTargetFor(inputs: TargetOpening, target: CopyTarget): Promise<OpenedTarget> {
+  if (inputs.open) return inputs.open(target);
+  return openTarget(target, inputs.settings, inputs.masterEncryptionKey, inputs.zstdLevel, inputs.logger);
+}
+
 /** The target of that name (or URL); undefined when none. */
 export function findTarget(settings: CopySettings, name: string): CopyTarget | undefined {
   return settings.targets.find((t) => t.name === name || t.url === name);

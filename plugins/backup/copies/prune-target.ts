@@ -8,7 +8,7 @@ import { holdOnDedicatedConnection } from '../../../src/db/dedicated-connection'
 import { pointerStorageKey } from '../../../src/keys/keys';
 import type { CopyContext } from './copy-to-targets';
 import { copyStream } from './copy-stream';
-import { openTarget, type OpenedTarget } from './open-target';
+import { openTargetFor, type OpenedTarget } from './open-target';
 import { proveTargetIdentity, TargetIdentityError } from './prove-target-identity';
 import { planPrune, type PrunePlan, type TargetBackup } from './plan-prune';
 import type { CopyTarget } from '../settings/copies';
@@ -66,7 +66,7 @@ export async function pruneTarget(ctx: PruneContext, target: CopyTarget, options
   );
   try {
     if (!locked) throw new TargetBusyError(target.name);
-    const opened = await (ctx.open ?? ((t) => openTarget(t, ctx.settings, ctx.masterEncryptionKey, ctx.zstdLevel)))(target);
+    const opened = await openTargetFor(ctx, target);
     try {
       return await pruneLocked(ctx, opened, dryRun);
     } finally {

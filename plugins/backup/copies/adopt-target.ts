@@ -1,4 +1,4 @@
-import type { CopyContext } from './copy-to-targets';
+import type { CopyContext } from './copy-context';
 import { openTargetFor } from './open-target';
 import { proveTargetIdentity } from './prove-target-identity';
 import type { CopyTarget } from '../settings/copies';

@@ -4,7 +4,7 @@ import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { pointerStorageKey } from '../../../src/keys/keys';
 import { verifyBackup, type VerificationReport, type VerifyOptions } from '../verify/verify-backup';
 import { targetBehindRecord } from './target-behind-record';
-import type { CopyContext } from './copy-to-targets';
+import type { CopyContext } from './copy-context';
 import { openTargetFor } from './open-target';
 import { notifyCopyOverdue } from './copy-overdue';
 

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
-import { holdOnDedicatedConnection, type Held } from '../../../src/db/dedicated-connection';
+import type { Held } from '../../../src/db/dedicated-connection';
+import { trySessionLock } from '../../../src/db/session-lock';
 import { TARGET_UNLOCK, TRY_TARGET_LOCK } from './sql';
 
 /**
@@ -7,14 +8,6 @@ import { TARGET_UNLOCK, TRY_TARGET_LOCK } from './sql';
  * target never overlap (a prune would sweep objects a copy in flight has just sent). Undefined
  * when another session holds it; else release() lets it go.
  */
-export async function tryTargetLock(pool: Pool, target: string): Promise<Held | undefined> {
-  let locked = false;
-  const held = await holdOnDedicatedConnection(
-    pool,
-    async (client) => void (locked = (await client.query<{ locked: boolean }>(TRY_TARGET_LOCK, [target])).rows[0]!.locked),
-    (client) => (locked ? client.query(TARGET_UNLOCK, [target]) : Promise.resolve()),
-  );
-  if (locked) return held;
-  await held.release();
-  return undefined;
+export function tryTargetLock(pool: Pool, target: string): Promise<Held | undefined> {
+  return trySessionLock(pool, { tryLock: TRY_TARGET_LOCK, unlock: TARGET_UNLOCK, params: [target] });
 }

@@ -1,5 +1,5 @@
-import type { CopyContext } from './copy-to-targets';
-import { openTarget } from './open-target';
+import type { CopyContext } from './copy-context';
+import { openTargetFor } from './open-target';
 import { proveTargetIdentity } from './prove-target-identity';
 import type { CopyTarget } from '../settings/copies';
 
@@ -9,7 +9,7 @@ import type { CopyTarget } from '../settings/copies';
  * Every other check still applies: a target that is, or holds a marker of, the primary is refused.
  */
 export async function adoptTarget(ctx: CopyContext, target: CopyTarget): Promise<void> {
-  const opened = await (ctx.open ?? ((t) => openTarget(t, ctx.settings, ctx.masterEncryptionKey, ctx.zstdLevel)))(target);
+  const opened = await openTargetFor(ctx, target);
   try {
     await proveTargetIdentity(ctx, opened, { adopt: true });
   } finally {

@@ -15,6 +15,9 @@ import { runCliCaptured } from '../../../test/support/cli';
 import { flipByte, PLUGINS_PATH } from '../../../test/restore/fixtures';
 import { runScheduledVerification } from '../runtime/verification-schedule';
 import { verifyBackup } from '../verify/verify-backup';
+import { describeBackendContract } from '../../../test/support/storage-contract';
+import { sha256Hex } from '../../../src/keys/keys';
+import type { CopyTarget } from '../settings/copies';
 import { openTarget } from './open-target';
 import { copyToTargets } from './copy-to-targets';
 
@@ -211,6 +214,28 @@ describe('copies to an S3 target (s3rver)', () => {
   afterAll(async () => {
     await f.cleanup();
     await s3.stop();
+  });
+
+  const s3Target = async (prefix: string) => {
+    const target: CopyTarget = { name: 'offsite', kind: 's3', url: `s3://${bucket}/${prefix}`, bucket, prefix };
+    return openTarget(target, f.services.settings.copies, f.masterEncryptionKey);
+  };
+
+  describeBackendContract('an S3 copy target, opened as copies open it', async () => {
+    const opened = await s3Target(`contract-${sha256Hex(String(Math.random())).slice(0, 8)}/`);
+    return { backend: opened.backend, dispose: async () => undefined };
+  });
+
+  it("a target's S3 operations are retried as the primary's are: more failed answers than the SDK's two tries pass", async () => {
+    const opened = await s3Target('retried/');
+    try {
+      const key = sha256Hex('retried on the target');
+      await opened.storage.write(key, Buffer.from('bytes'));
+      s3.failNext(3, 503, 'SlowDown', (method) => method === 'HEAD');
+      expect(await opened.backend.exists(key)).toBe(true);
+    } finally {
+      await opened.close();
+    }
   });
 
   it('copies under the prefix and the copy verifies; a server that is down fails the copy and is caught up after', async () => {

@@ -1,38 +1,15 @@
-import type { Pool } from 'pg';
-import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { holdOnDedicatedConnection } from '../../../src/db/dedicated-connection';
 import { redactSecrets } from '../../../src/config/secrets';
-import type { Clock } from '../../../src/contract/services';
 import { copyStream } from './copy-stream';
-import { pruneLocked, type PrunePolicy } from './prune-target';
-import type { ObjectStorage } from '../../../src/storage/object-storage';
-import type { Journal } from '../projections/journal';
+import { pruneLocked } from './prune-target';
+import type { CopyContext } from './copy-context';
+import { tryTargetLock } from './target-lock';
 import { copyBackup } from './copy-backup';
-import { openTarget, type OpenedTarget } from './open-target';
+import { openTargetFor, type OpenedTarget } from './open-target';
 import { notifyCopyOverdue } from './copy-overdue';
 import { proveTargetIdentity, TargetIdentityError } from './prove-target-identity';
-import type { CopySettings, CopyTarget } from '../settings/copies';
-import { BACKUPS_TO_HOLD, DAMAGED_KEYS, HELD_BY_TARGET, TARGET_UNLOCK, TRY_TARGET_LOCK } from './sql';
-
-export interface CopyContext {
-  pool: Pool;
-  journal: Journal;
-  /** The primary storage (its backend gives the container bytes). */
-  storage: ObjectStorage;
-  masterEncryptionKey: Buffer;
-  settings: CopySettings;
-  clock: Clock;
-  logger?: Logger;
-  secrets: readonly string[];
-  zstdLevel?: number;
-  /** First retry's delay (ms), doubled each time; default 2 s. */
-  retryBaseMs?: number;
-  /** Opens a target (tests); default openTarget. */
-  open?: (target: CopyTarget) => Promise<OpenedTarget>;
-  /** Prune each target after a copy run that completed, under the same lock (the host's retention policy). */
-  prune?: PrunePolicy;
-}
+import type { CopyTarget } from '../settings/copies';
+import { BACKUPS_TO_HOLD, DAMAGED_KEYS, HELD_BY_TARGET } from './sql';
 
 export interface TargetOutcome {
   target: string;
@@ -57,14 +34,9 @@ export async function copyToTargets(ctx: CopyContext, only?: readonly CopyTarget
 }
 
 async function copyToTarget(ctx: CopyContext, target: CopyTarget): Promise<TargetOutcome> {
-  const locked = { value: false };
-  const held = await holdOnDedicatedConnection(
-    ctx.pool,
-    async (client) => void (locked.value = (await client.query<{ locked: boolean }>(TRY_TARGET_LOCK, [target.name])).rows[0]!.locked),
-    (client) => (locked.value ? client.query(TARGET_UNLOCK, [target.name]) : Promise.resolve()),
-  );
+  const held = await tryTargetLock(ctx.pool, target.name);
+  if (!held) return { target: target.name, status: 'busy', copied: [], failed: [] };
   try {
-    if (!locked.value) return { target: target.name, status: 'busy', copied: [], failed: [] };
     const outcome = await copyPlan(ctx, target);
     await notifyCopyOverdue(ctx, target.name).catch((error: Error) => ctx.logger?.error({ target: target.name, err: error.message }, 'could not check whether the copy target is overdue'));
     return outcome;
@@ -77,7 +49,7 @@ async function copyPlan(ctx: CopyContext, target: CopyTarget): Promise<TargetOut
   const { rows } = await ctx.pool.query<{ backup_id: string; manifest_key: string; held: boolean }>(BACKUPS_TO_HOLD, [target.name]);
   const plan = rows.filter((r, i) => !r.held || i === rows.length - 1).reverse();
   if (plan.length === 0) return { target: target.name, status: 'nothing', copied: [], failed: [] };
-  const opened = await (ctx.open ?? ((t) => openTarget(t, ctx.settings, ctx.masterEncryptionKey, ctx.zstdLevel)))(target);
+  const opened = await openTargetFor(ctx, target);
   const copied: string[] = [];
   const failed: TargetOutcome['failed'] = [];
   const damaged = await ctx.pool.query<{ damaged_keys: string[] }>(DAMAGED_KEYS, [target.name]);

@@ -1,7 +1,6 @@
 import type { StorageBackend } from '../../../src/storage/backend/storage-backend';
-import { FilesystemStore } from '../../../src/storage/filesystem/filesystem-store';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
-import { createPipelineStorage } from '../../../src/storage/pipeline/pipeline';
+import { openBackendStorage, type BackendChoice } from '../../../src/storage/open/open-backend';
 import type { CopySettings, CopyTarget } from '../settings/copies';
 import type { Logger } from 'pino';
 import type { Clock } from '../../../src/contract/services';
@@ -35,18 +34,21 @@ const AWS_NAMES = {
   secretAccessKey: 'AWS_SECRET_ACCESS_KEY',
 };
 
-/** Opens one target; nothing is probed or written (the copy's first write says what is wrong). */
-export async function openTarget(target: CopyTarget, settings: CopySettings, masterEncryptionKey: Buffer, zstdLevel = 1): Promise<OpenedTarget> {
-  const backend = await targetBackend(target, settings);
-  const storage = createPipelineStorage(backend, { masterEncryptionKey, zstdLevel });
-  return { target, backend, storage, close: () => backend.close() };
+/**
+ * Opens one target through the storage factory (the primary's wrappers: S3 retried, listings
+ * resumed); nothing is probed or written (the copy's first write says what is wrong).
+ */
+export async function openTarget(target: CopyTarget, settings: CopySettings, masterEncryptionKey: Buffer, zstdLevel = 1, logger?: Logger): Promise<OpenedTarget> {
+  const opened = await openBackendStorage(targetChoice(target, settings), { masterEncryptionKey, zstdLevel, logger });
+  return { target, ...opened };
 }
 
-async function targetBackend(target: CopyTarget, settings: CopySettings): Promise<StorageBackend> {
-  if (target.kind === 'folder') return new FilesystemStore(target.path);
-  const { S3Backend } = await import('../../../src/storage/s3/s3-backend');
-  return new S3Backend(
-    {
+function targetChoice(target: CopyTarget, settings: CopySettings): BackendChoice {
+  // A target refuses links in its layout (the factory's folder default): a planted one sent objects elsewhere.
+  if (target.kind === 'folder') return { kind: 'folder', root: target.path };
+  return {
+    kind: 's3',
+    settings: {
       endpoint: settings.aws.endpoint,
       region: settings.aws.region ?? 'us-east-1',
       bucket: target.bucket,
@@ -57,8 +59,17 @@ async function targetBackend(target: CopyTarget, settings: CopySettings): Promis
       names: AWS_NAMES,
     },
     // The copy has its own retries with backoff around whole copies; one SDK retry per request.
-    { maxAttempts: 2 },
-  );
+    sdkMaxAttempts: 2,
+  };
+}
+
+/** What opening a target needs: a copy run's context and a restore's inputs both carry it. */
+export type TargetOpening = Pick<CopiesRestoreInputs, 'settings' | 'masterEncryptionKey' | 'zstdLevel' | 'logger' | 'open'>;
+
+/** Opens `target` the way these inputs say: their own opener (a test's), else openTarget. */
+export function openTargetFor(inputs: TargetOpening, target: CopyTarget): Promise<OpenedTarget> {
+  if (inputs.open) return inputs.open(target);
+  return openTarget(target, inputs.settings, inputs.masterEncryptionKey, inputs.zstdLevel, inputs.logger);
 }
 
 /** The target of that name (or URL); undefined when none. */

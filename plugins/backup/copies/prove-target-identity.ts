@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { StorageBackend } from '../../../src/storage/backend/storage-backend';
 import { StorageUnusableError } from '../../../src/storage/backend/errors';
-import type { CopyContext } from './copy-to-targets';
+import type { CopyContext } from './copy-context';
 import { copyStream } from './copy-stream';
 import type { OpenedTarget } from './open-target';
 import { recordedCopyInTarget } from './recorded-copy-in-target';

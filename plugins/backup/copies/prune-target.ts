@@ -2,17 +2,17 @@ import { BackupIndexUnreadableError, backupIndexKey, readBackupIndex, writeBacku
 import { targetBehindRecord } from './target-behind-record';
 import { readManifest, readPointer } from '../repository/manifest-store';
 import { MASTER_KEY_SENTINEL } from '../cotton-tables/never-touched';
-import { describePolicy, type RetentionPolicy } from '../settings/retention';
+import { describePolicy } from '../settings/retention';
 import { failpoint } from '../core/failpoints';
-import { holdOnDedicatedConnection } from '../../../src/db/dedicated-connection';
 import { pointerStorageKey } from '../../../src/keys/keys';
-import type { CopyContext } from './copy-to-targets';
+import type { CopyContext, PrunePolicy } from './copy-context';
+import { tryTargetLock } from './target-lock';
 import { copyStream } from './copy-stream';
-import { openTarget, type OpenedTarget } from './open-target';
+import { openTargetFor, type OpenedTarget } from './open-target';
 import { proveTargetIdentity, TargetIdentityError } from './prove-target-identity';
 import { planPrune, type PrunePlan, type TargetBackup } from './plan-prune';
 import type { CopyTarget } from '../settings/copies';
-import { ABSOLVE, CONDEMN, CONDEMNED, TARGET_UNLOCK, TRY_TARGET_LOCK } from './sql';
+import { ABSOLVE, CONDEMN, CONDEMNED } from './sql';
 import { keysCottonKnows } from './keys-cotton-knows';
 
 export interface PruneReport extends PrunePlan {
@@ -50,23 +50,12 @@ export class TargetBusyError extends Error {
  */
 export type PruneContext = CopyContext & PrunePolicy;
 
-/** The policy a prune applies, and the zone its day/week/month buckets are cut in. */
-export interface PrunePolicy {
-  policy: RetentionPolicy;
-  timeZone: () => Promise<string>;
-}
-
 export async function pruneTarget(ctx: PruneContext, target: CopyTarget, options: { dryRun?: boolean } = {}): Promise<PruneReport> {
   const dryRun = options.dryRun === true;
-  let locked = false;
-  const held = await holdOnDedicatedConnection(
-    ctx.pool,
-    async (client) => void (locked = (await client.query<{ locked: boolean }>(TRY_TARGET_LOCK, [target.name])).rows[0]!.locked),
-    (client) => (locked ? client.query(TARGET_UNLOCK, [target.name]) : Promise.resolve()),
-  );
+  const held = await tryTargetLock(ctx.pool, target.name);
+  if (!held) throw new TargetBusyError(target.name);
   try {
-    if (!locked) throw new TargetBusyError(target.name);
-    const opened = await (ctx.open ?? ((t) => openTarget(t, ctx.settings, ctx.masterEncryptionKey, ctx.zstdLevel)))(target);
+    const opened = await openTargetFor(ctx, target);
     try {
       return await pruneLocked(ctx, opened, dryRun);
     } finally {

@@ -4,8 +4,8 @@ import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { pointerStorageKey } from '../../../src/keys/keys';
 import { verifyBackup, type VerificationReport, type VerifyOptions } from '../verify/verify-backup';
 import { targetBehindRecord } from './target-behind-record';
-import type { CopyContext } from './copy-to-targets';
-import { openTarget } from './open-target';
+import type { CopyContext } from './copy-context';
+import { openTargetFor } from './open-target';
 import { notifyCopyOverdue } from './copy-overdue';
 
 /**
@@ -16,7 +16,7 @@ import { notifyCopyOverdue } from './copy-overdue';
 export async function verifyTargets(ctx: CopyContext): Promise<{ target: string; report: VerificationReport }[]> {
   const out: { target: string; report: VerificationReport }[] = [];
   for (const target of ctx.settings.targets) {
-    const opened = await (ctx.open ?? ((t) => openTarget(t, ctx.settings, ctx.masterEncryptionKey, ctx.zstdLevel)))(target);
+    const opened = await openTargetFor(ctx, target);
     try {
       const report = await verifyCopy(ctx.pool, target.name, opened.storage, ctx.masterEncryptionKey);
       await recordVerification(ctx.pool, ctx.journal, report, { secrets: ctx.secrets, trigger: 'schedule', target: target.name });

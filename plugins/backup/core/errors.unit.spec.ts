@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logging/logger';
 import { HttpServer } from '../../../src/http/server';
 import { BackupCancelledError } from '../take-backup/backup-cancelled-error';
-import { BackupAlreadyRunningError, BackupLockLostError } from '../take-backup/single-flight';
+import { BackupAlreadyRunningError, BackupLockLostError } from '../take-backup/backup-lock';
 import { RestoreInProgressError, RestoreLockLostError } from '../restore/restore-lock';
 import { RestoreAbortedError, TargetNotEmptyError } from '../restore/restore-errors';
 import { RestoreRejectedError } from '../repository/restore-rejection';

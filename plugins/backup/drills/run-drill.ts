@@ -16,7 +16,7 @@ import { compareState, type DrillProblem, type TableReport } from './compare-sta
 import { missingFileChunks } from '../file-chunks/missing-file-chunks';
 import { createScratchDatabaseFor, scratchDatabaseName } from './scratch-database';
 import { sweepLeftovers } from './sweep-leftovers';
-import { DRILL_UNLOCK, TRY_DRILL_LOCK } from './sql';
+import { tryDrillLock } from './drill-lock';
 
 export interface DrillContext {
   /** A pool on the source database: the journal, the lock, and where scratch databases are created from. */
@@ -68,18 +68,13 @@ export class DrillAlreadyRunningError extends Error {
  * @throws DrillAlreadyRunningError; RestoreRejectedError when there is no backup to drill
  */
 export async function runDrill(ctx: DrillContext, options: DrillOptions): Promise<DrillReport> {
-  const lock = await ctx.pool.connect();
+  const held = await tryDrillLock(ctx.pool);
+  if (!held) throw new DrillAlreadyRunningError(ctx.target.database);
   try {
-    const { rows } = await lock.query<{ locked: boolean }>(TRY_DRILL_LOCK);
-    if (!rows[0]!.locked) throw new DrillAlreadyRunningError(ctx.target.database);
-    try {
-      const sweptLeftovers = await sweepLeftovers(ctx);
-      return { ...(await drillLocked(ctx, options)), sweptLeftovers };
-    } finally {
-      await lock.query(DRILL_UNLOCK);
-    }
+    const sweptLeftovers = await sweepLeftovers(ctx);
+    return { ...(await drillLocked(ctx, options)), sweptLeftovers };
   } finally {
-    lock.release();
+    await held.release();
   }
 }
 

@@ -1,5 +1,5 @@
 import type { DrillContext } from './run-drill';
-import { DRILL_UNLOCK, TRY_DRILL_LOCK } from './sql';
+import { tryDrillLock } from './drill-lock';
 import { sweepLeftovers } from './sweep-leftovers';
 
 /**
@@ -8,30 +8,26 @@ import { sweepLeftovers } from './sweep-leftovers';
  * own sweep; when another host's drill holds the lock it is left alone. Never stops the start.
  */
 export async function sweepScratchDatabasesAtStart(ctx: DrillContext): Promise<string[]> {
-  let client;
-  try {
-    client = await ctx.pool.connect();
-  } catch (error) {
+  const failed = (error: unknown): string[] => {
     ctx.logger?.error({ err: (error as Error).message }, 'could not sweep leftover drill scratch databases at start; the next drill will');
+    return [];
+  };
+  let held;
+  try {
+    held = await tryDrillLock(ctx.pool);
+  } catch (error) {
+    return failed(error);
+  }
+  if (!held) {
+    ctx.logger?.info('a restore drill is running (this or another host): its scratch database is left to it');
     return [];
   }
-  let broken: Error | undefined;
   try {
-    if (!(await client.query<{ locked: boolean }>(TRY_DRILL_LOCK)).rows[0]!.locked) {
-      ctx.logger?.info('a restore drill is running (this or another host): its scratch database is left to it');
-      return [];
-    }
-    try {
-      return await sweepLeftovers(ctx);
-    } finally {
-      await client.query(DRILL_UNLOCK).catch((error: Error) => (broken = error));
-    }
+    return await sweepLeftovers(ctx);
   } catch (error) {
-    broken ??= error as Error;
-    ctx.logger?.error({ err: (error as Error).message }, 'could not sweep leftover drill scratch databases at start; the next drill will');
-    return [];
+    return failed(error);
   } finally {
-    // A connection whose unlock failed may still hold the lock: closed, not pooled.
-    client.release(broken);
+    // A connection whose unlock fails may still hold the lock: release() closes it, not pooled.
+    await held.release();
   }
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCottonDatabase } from '../../../test/support/cotton-schema';
 import { runBackup } from '../take-backup/run-backup';
-import { acquireBackupLock, BackupAlreadyRunningError } from '../take-backup/single-flight';
+import { acquireBackupLock, BackupAlreadyRunningError } from '../take-backup/backup-lock';
 import { createBackupFixture, type BackupFixture } from '../../../test/support/backup-fixture';
 import { BackupCoordinator } from './backup-coordinator';
 import { servedBackupOf } from '../../../test/support/host-fixture';

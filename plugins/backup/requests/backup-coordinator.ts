@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { ConcurrencyError } from '../events';
 import type { Journal } from '../projections/journal';
 import type { BackupOptions, BackupOutcome } from '../take-backup/run-backup';
-import { BackupAlreadyRunningError } from '../take-backup/single-flight';
+import { BackupAlreadyRunningError } from '../take-backup/backup-lock';
 import { PENDING_REQUESTS, REQUEST_STATUS } from './sql';
 
 export type RequestSource = 'schedule' | 'notify' | 'sql' | 'api' | 'cli' | 'startup';

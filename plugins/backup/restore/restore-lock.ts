@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
-import { holdOnDedicatedConnection, type Held } from '../../../src/db/dedicated-connection';
+import type { Held } from '../../../src/db/dedicated-connection';
+import { trySessionLock } from '../../../src/db/session-lock';
 import { RESTORE_UNLOCK, TRY_RESTORE_LOCK } from './sql';
 import { BackupPluginError } from '../core/errors';
 
@@ -19,13 +20,7 @@ export class RestoreLockLostError extends BackupPluginError {
 
 /** One restore per database: a session advisory lock on a connection held until release(); `lost` when its session is. */
 export async function acquireRestoreLock(pool: Pool, database: string): Promise<Held> {
-  return holdOnDedicatedConnection(
-    pool,
-    async (client) => {
-      const { rows } = await client.query<{ locked: boolean }>(TRY_RESTORE_LOCK);
-      if (!rows[0]!.locked) throw new RestoreInProgressError(database);
-    },
-    (client) => client.query(RESTORE_UNLOCK),
-    { lostError: (cause) => new RestoreLockLostError(cause) },
-  );
+  const held = await trySessionLock(pool, { tryLock: TRY_RESTORE_LOCK, unlock: RESTORE_UNLOCK }, { lostError: (cause) => new RestoreLockLostError(cause) });
+  if (!held) throw new RestoreInProgressError(database);
+  return held;
 }

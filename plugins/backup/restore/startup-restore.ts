@@ -6,7 +6,7 @@ import { restoreMarkerKey } from './restore-marker';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { rankSources, sourceChoice, type RankedSource } from '../copies/rank-sources';
 import { reseedPrimary } from '../copies/reseed-primary';
-import { openTarget, type CopiesRestoreInputs, type OpenedTarget } from '../copies/open-target';
+import { openTargetFor, type CopiesRestoreInputs, type OpenedTarget } from '../copies/open-target';
 
 /**
  * Startup restore on a bare machine: every source's pointer is read first (the primary storage
@@ -28,7 +28,7 @@ export async function startupRestore(
   try {
     for (const target of inputs.settings.targets) {
       try {
-        opened.push(await (inputs.open ?? ((t) => openTarget(t, inputs.settings, inputs.masterEncryptionKey, inputs.zstdLevel)))(target));
+        opened.push(await openTargetFor(inputs, target));
       } catch (error) {
         options.logger?.warn({ source: target.name, err: (error as Error).message }, `startup restore: copy target ${target.name} cannot be opened; it is not tried`);
       }

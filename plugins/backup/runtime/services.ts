@@ -15,7 +15,8 @@ import { BackupCoordinator } from '../requests/backup-coordinator';
 import { applyRetention, type RetentionContext } from '../retention/apply-retention';
 import { resolveScheduleTimeZone } from './schedule-timezone';
 import { backupSettingsOf, type BackupSettings } from '../settings/backup-settings';
-import { copyToTargets, type CopyContext } from '../copies/copy-to-targets';
+import { copyToTargets } from '../copies/copy-to-targets';
+import type { CopyContext } from '../copies/copy-context';
 import { copyTargetProblems, primaryPlaceOf } from '../copies/validate-targets';
 import { ConfigError } from '../../../src/config/config';
 

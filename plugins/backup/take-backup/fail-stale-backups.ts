@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { Journal } from '../projections/journal';
 import { SELECT_RUNNING } from '../projections/sql';
-import { acquireBackupLock, BackupAlreadyRunningError } from './single-flight';
+import { acquireBackupLock, BackupAlreadyRunningError } from './backup-lock';
 
 /**
  * Runs marked "running" while the caller holds the backup lock cannot be running: their

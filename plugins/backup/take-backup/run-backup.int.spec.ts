@@ -12,7 +12,7 @@ import { rebuildVerifiedDump } from '../restore/rebuild-verified-dump';
 import { runPgRestore } from '../dump/pg-restore';
 import { createBackupFixture, type BackupFixture } from '../../../test/support/backup-fixture';
 import { runBackup } from './run-backup';
-import { BackupAlreadyRunningError, acquireBackupLock } from './single-flight';
+import { BackupAlreadyRunningError, acquireBackupLock } from './backup-lock';
 
 describe('runBackup against a Cotton-shaped database', () => {
   let f: BackupFixture;

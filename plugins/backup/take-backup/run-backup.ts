@@ -13,7 +13,7 @@ import { readManifest, readPointer, writeManifest, writePointer } from '../repos
 import type { Journal } from '../projections/journal';
 import { readSealHead } from '../events/seal-events';
 import { failpoint } from '../core/failpoints';
-import { acquireBackupLock } from './single-flight';
+import { acquireBackupLock } from './backup-lock';
 import { storeChunks, type ChunkProgress } from './store-chunks';
 import { bindStorage } from '../storage-identity/bind-storage';
 import { openableUnder } from '../../../src/storage/identity/prove-key';

@@ -1,6 +1,6 @@
-import { FilesystemStore } from '../filesystem/filesystem-store';
 import type { ObjectStorage } from '../object-storage';
-import { createPipelineStorage, type PipelineOptions } from '../pipeline/pipeline';
+import type { PipelineOptions } from '../pipeline/pipeline';
+import { folderStorage } from './open-backend';
 
 export { InvalidStorageKeyError, ObjectNotFoundError, ObjectTooLargeError } from '../backend/errors';
 export { DEFAULT_READ_BUFFER_LIMIT } from '../pipeline/pipeline';
@@ -20,6 +20,6 @@ export interface FilesystemObjectStorage extends ObjectStorage {
 
 /** Cotton's storage pipeline over a folder (COTTON.md §2): `<root>/ab/cd/<rest>.ctn`. */
 export function createStorage(options: CreateStorageOptions): FilesystemObjectStorage {
-  const store = new FilesystemStore(options.root);
-  return { ...createPipelineStorage(store, options), root: store.root, objectPath: (key) => store.path(key) };
+  const { backend, storage } = folderStorage(options.root, options);
+  return { ...storage, root: backend.root, objectPath: (key) => backend.path(key) };
 }

@@ -1,12 +1,11 @@
 import type { HostConfig } from '../../config/config';
 import type { Logger } from '../../logging/logger';
 import type { StorageBackend } from '../backend/storage-backend';
-import { FilesystemStore } from '../filesystem/filesystem-store';
 import type { ObjectStorage } from '../object-storage';
-import { createPipelineStorage } from '../pipeline/pipeline';
 import type { CottonStorageSettings } from '../s3/cotton-storage-settings';
 import { resolveS3Settings } from '../s3/resolve-s3-settings';
 import { storageIdentityHandle } from '../identity/storage-identity-handle';
+import { openBackendStorage, type BackendChoice, type BackendStorage } from './open-backend';
 
 export interface OpenStorageOptions {
   config: HostConfig;
@@ -41,8 +40,9 @@ export interface OpenedStorage {
  * writes that never finished), proves the master key against it, and puts Cotton's pipeline over it.
  */
 export async function openStorage(options: OpenStorageOptions): Promise<OpenedStorage> {
-  const { config, logger } = options;
-  const backend = await chooseBackend(options);
+  const { logger } = options;
+  const opened = await chooseStorage(options);
+  const backend = opened.backend;
   try {
     if (options.probe ?? true) await backend.probe();
     const swept = await backend.sweep();
@@ -61,28 +61,22 @@ export async function openStorage(options: OpenStorageOptions): Promise<OpenedSt
     await backend.close();
     throw error;
   }
-  const storage = { ...createPipelineStorage(backend, { masterEncryptionKey: options.masterEncryptionKey, zstdLevel: config.storage.zstdLevel }), identity };
-  return { storage, backend, close: () => backend.close() };
+  return { storage: { ...opened.storage, identity }, backend, close: opened.close };
 }
 
-async function chooseBackend(options: OpenStorageOptions): Promise<StorageBackend> {
+async function chooseStorage(options: OpenStorageOptions): Promise<BackendStorage> {
   const { config } = options;
+  const pipeline = { masterEncryptionKey: options.masterEncryptionKey, zstdLevel: config.storage.zstdLevel, logger: options.logger };
   const cotton = await options.cottonSettings?.();
   const s3 = resolveS3Settings(config.s3, cotton, options.masterEncryptionKey);
   // Cotton's own root: links in its layout are followed, as Cotton does (copy targets refuse them).
-  if (!s3) return new FilesystemStore(config.storage.root, { linkedFolders: 'follow' });
+  if (!s3) return openBackendStorage({ kind: 'folder', root: config.storage.root, linkedFolders: 'follow' }, pipeline);
   options.addSecret?.(s3.secretAccessKey);
-  const { S3Backend } = await import('../s3/s3-backend');
-  const { RetryingBackend } = await import('../retry/retrying-backend');
   // Two layers of retries, bounded together: the SDK tries each request twice (a dropped
-  // connection, a throttled answer), the wrapper repeats the whole operation up to 4 times with
-  // a longer backoff (a server away for seconds): at most 8 requests per operation.
-  const s3Backend = new S3Backend(s3, { maxAttempts: 2 });
-  const backend = new RetryingBackend(s3Backend, {
-    maxAttempts: 4,
-    onRetry: ({ operation, attempt, delayMs, error }) =>
-      options.logger.warn({ storage: s3Backend.description, operation, attempt, delayMs, error: (error as Error)?.message }, 'storage operation failed for a moment; retrying'),
-  });
-  options.logger.info({ storage: backend.description, from: s3.names.bucket }, 'storage is S3');
-  return backend;
+  // connection, a throttled answer), the factory's wrapper repeats the whole operation up to 4
+  // times with a longer backoff (a server away for seconds): at most 8 requests per operation.
+  const choice: BackendChoice = { kind: 's3', settings: s3, sdkMaxAttempts: 2 };
+  const opened = await openBackendStorage(choice, pipeline);
+  options.logger.info({ storage: opened.backend.description, from: s3.names.bucket }, 'storage is S3');
+  return opened;
 }

@@ -5,7 +5,7 @@ import { createTestDatabase, testServer, type TestDatabase } from '../../../../t
 import { runCliCaptured } from '../../../../test/support/cli';
 import { createBackupFixture, type BackupFixture } from '../../../../test/support/backup-fixture';
 
-// The lock a running backup holds (backup/single-flight.ts): "CTNB", 1.
+// The lock a running backup holds (take-backup/backup-lock.ts): "CTNB", 1.
 const LOCK_CLASS = 0x43544e42;
 
 describe('cotton-backup backup while another backup holds the lock', () => {

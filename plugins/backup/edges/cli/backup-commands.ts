@@ -35,7 +35,7 @@ export function registerBackupCommands(program: Command, runtime: CliRuntime): v
         servicesFromRuntime(runtime, { write: true }),
         import('cli-progress'),
         import('../../take-backup/run-backup'),
-        import('../../take-backup/single-flight'),
+        import('../../take-backup/backup-lock'),
       ]);
       // Recorded here and served by this process at once (not through the coordinator, which
       // would start a second, competing run for the same request).

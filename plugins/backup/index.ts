@@ -8,7 +8,6 @@ import { startupRestore } from './restore/startup-restore';
 import { RestoreAbortedError, type RestoreReport } from './restore/restore-backup';
 import { startTriggers, type Triggers } from './runtime/start-triggers';
 import { runMigrations } from '../../src/db/migrations/runner';
-import { startRetentionSchedule, type RetentionSchedule } from './runtime/retention-schedule';
 import { backupSettingsOwner, BackupSettingsToken } from './settings/backup-settings';
 import { MIGRATIONS_PATH } from './core/migrations-path';
 import { drillContext } from './runtime/drill-context';
@@ -24,7 +23,6 @@ interface PluginState {
   services: BackupServices;
   restored?: RestoreReport;
   triggers?: Triggers;
-  retention?: RetentionSchedule;
 }
 const State = token<PluginState>('backup.PluginState');
 
@@ -86,12 +84,9 @@ export function createBackupPlugin(): CottonPlugin {
         await bindStorage(s.backup.pool, s.backup.storage, { create: true, now: s.backup.clock.now() });
         await sweepScratchDatabasesAtStart(drillContext(s));
         state.triggers = await startTriggers(container, s);
-        state.retention = await startRetentionSchedule(resolve(container, HostTokens.Boss), s.retention, resolve(container, HostTokens.Logger));
       },
       async stop({ container }) {
         const state = resolve(container, State);
-        await state.retention?.stop();
-        state.retention = undefined;
         await state.triggers?.stop();
         state.triggers = undefined;
       },

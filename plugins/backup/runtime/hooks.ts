@@ -38,9 +38,7 @@ export function registerBackup(container: DependencyContainer): void {
     masterEncryptionKey: resolve(container, HostTokens.MasterEncryptionKey),
     logger: resolve(container, HostTokens.Logger),
   });
-  provide(container, BackupTokens.Journal, services.journal);
   provide(container, BackupTokens.Context, services.backup);
-  provide(container, BackupTokens.Coordinator, services.coordinator);
   provide(container, State, { services });
 }
 

@@ -58,10 +58,11 @@ export async function startTriggers(container: DependencyContainer, services: Ba
   let queues: Queues;
   try {
     await applyRetentionAtStart(services.retention, logger);
+    // One zone for the backup, verification and drill crons, as the settings promise.
     const timezone = await resolveScheduleTimeZone(backup.pool, settings.timezone, logger);
     queues = await startQueues(resolve(container, HostTokens.Boss), [
       backupSchedule({ coordinator, cron: settings.schedule, timezone, staggerMaxMs: settings.staggerMaxMs }),
-      verificationSchedule(services, settings.timezone ?? 'UTC'),
+      verificationSchedule(services, timezone),
       drillSchedule(services, timezone),
       retentionSchedule(services.retention, logger),
     ], logger);

@@ -1,101 +1,19 @@
 import type { CottonPlugin } from '../../src/contract/plugin';
-import { HostTokens } from '../../src/contract/services';
-import { provide, resolve, token } from '../../src/contract/tokens';
-import { createBackupServices, type BackupServices } from './runtime/services';
-import { BackupTokens } from './runtime/tokens';
-import { recordRefusedRestore, recordStartupRestore } from './restore/record-startup-restore';
-import { startupRestore } from './restore/startup-restore';
-import { RestoreAbortedError, type RestoreReport } from './restore/restore-backup';
-import { startTriggers, type Triggers } from './runtime/start-triggers';
-import { runMigrations } from '../../src/db/migrations/runner';
-import { startRetentionSchedule, type RetentionSchedule } from './runtime/retention-schedule';
-import { backupSettingsOwner, BackupSettingsToken } from './settings/backup-settings';
+import { backupSettingsOwner } from './settings/backup-settings';
 import { MIGRATIONS_PATH } from './core/migrations-path';
-import { drillContext } from './runtime/drill-context';
-import { sweepScratchDatabasesAtStart } from './drills/sweep-at-start';
-import { adoptStorage, bindStorage } from './storage-identity/bind-storage';
+import { backupHooks, registerBackup } from './runtime/hooks';
 
 export { MIGRATIONS_PATH };
 
 /** The backup plugin: pg_dump → Cotton storage, event-sourced, restored by itself into an empty database. */
-// Hooks keep their state in the plugin's own container, so that several hosts in one process
-// (tests) each have theirs.
-interface PluginState {
-  services: BackupServices;
-  restored?: RestoreReport;
-  triggers?: Triggers;
-  retention?: RetentionSchedule;
-}
-const State = token<PluginState>('backup.PluginState');
-
 export function createBackupPlugin(): CottonPlugin {
   return {
     name: backupSettingsOwner.name,
     version: '0.1.0',
     migrationsPath: MIGRATIONS_PATH,
     settings: backupSettingsOwner.settings,
-    register(container) {
-      const config = resolve(container, HostTokens.Config);
-      const pool = resolve(container, HostTokens.Pool);
-      const clock = resolve(container, HostTokens.Clock);
-      const services = createBackupServices({
-        config,
-        settings: resolve(container, BackupSettingsToken),
-        pool,
-        clock,
-        storage: resolve(container, HostTokens.Storage),
-        masterEncryptionKey: resolve(container, HostTokens.MasterEncryptionKey),
-        logger: resolve(container, HostTokens.Logger),
-      });
-      provide(container, BackupTokens.Journal, services.journal);
-      provide(container, BackupTokens.Context, services.backup);
-      provide(container, BackupTokens.Coordinator, services.coordinator);
-      provide(container, State, { services });
-    },
-    hooks: {
-      async startupRestore({ container }) {
-        const config = resolve(container, HostTokens.Config);
-        const logger = resolve(container, HostTokens.Logger);
-        const state = resolve(container, State);
-        const s = state.services;
-        try {
-          state.restored = await startupRestore(
-            s.restoreContext(),
-            { enabled: s.settings.restore.ifEmpty, fallback: s.settings.restore.fallback, logger },
-            { settings: s.settings.copies, masterEncryptionKey: s.backup.masterEncryptionKey, clock: s.backup.clock, zstdLevel: config.storage.zstdLevel, logger },
-          );
-        } catch (error) {
-          if (!(error instanceof RestoreAbortedError)) throw error;
-          // Our own schema does not make the database non-empty for Cotton: create it to record why.
-          await runMigrations(s.backup.pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }], logger);
-          throw await recordRefusedRestore(s.backup.pool, s.journal, s.backup.clock, error, s.backup.target.database, { secrets: s.backup.secrets, logger });
-        }
-      },
-      async start({ container }) {
-        const state = resolve(container, State);
-        const s = state.services;
-        if (state.restored) {
-          await recordStartupRestore(s.backup.pool, s.journal, s.backup.clock, state.restored, { logger: s.backup.logger });
-          state.restored = undefined;
-          // The database now holds the record of the storage its backup came from; a restore from a
-          // copy re-seeded this primary, so this storage is the one its backups are in from now on.
-          await adoptStorage(s.backup.pool, s.backup.storage, s.backup.clock.now());
-        }
-        // Before any schedule starts: a wrong key or another storage than the recorded one is
-        // refused once, naming both, instead of every run failing on a manifest it cannot read.
-        await bindStorage(s.backup.pool, s.backup.storage, { create: true, now: s.backup.clock.now() });
-        await sweepScratchDatabasesAtStart(drillContext(s));
-        state.triggers = await startTriggers(container, s);
-        state.retention = await startRetentionSchedule(resolve(container, HostTokens.Boss), s.retention, resolve(container, HostTokens.Logger));
-      },
-      async stop({ container }) {
-        const state = resolve(container, State);
-        await state.retention?.stop();
-        state.retention = undefined;
-        await state.triggers?.stop();
-        state.triggers = undefined;
-      },
-    },
+    register: registerBackup,
+    hooks: backupHooks,
   };
 }
 

@@ -4,7 +4,7 @@ import type { Host } from '../../../src/host/host';
 import { HostTokens } from '../../../src/contract/services';
 import { resolve } from '../../../src/contract/tokens';
 import { setFailpoints } from '../core/failpoints';
-import { SCHEDULE_QUEUE } from '../core/queues';
+import { SCHEDULE_QUEUE, VERIFY_QUEUE } from '../core/queues';
 import { createHostFixture, eventsOfType, servedBackupOf, waitUntil, type HostFixture } from '../../../test/support/host-fixture';
 
 describe('the pg-boss backup schedule', () => {
@@ -26,6 +26,11 @@ describe('the pg-boss backup schedule', () => {
     expect(schedule).toMatchObject({ cron: '0 3 * * *', timezone: 'Europe/Berlin' });
     const queue = await boss.getQueue(SCHEDULE_QUEUE);
     expect(queue).toMatchObject({ retryLimit: 4, retryBackoff: true });
+  });
+
+  it("schedules the verification cron in the same zone, Cotton's (it fell back to UTC)", async () => {
+    const [schedule] = await boss.getSchedules(VERIFY_QUEUE);
+    expect(schedule).toMatchObject({ cron: '30 4 * * *', timezone: 'Europe/Berlin' });
   });
 
   it('a job on the scheduled queue records a request with the job id and completes once a backup served it', async () => {
@@ -66,6 +71,8 @@ describe('schedule time zone from configuration', () => {
       const host = await f.startHost({ COTTON_BACKUP_TIMEZONE: 'America/New_York', COTTON_BACKUP_SCHEDULE: '30 2 * * 1' });
       const [schedule] = await resolve(host.container, HostTokens.Boss).getSchedules(SCHEDULE_QUEUE);
       expect(schedule).toMatchObject({ cron: '30 2 * * 1', timezone: 'America/New_York' });
+      const [verify] = await resolve(host.container, HostTokens.Boss).getSchedules(VERIFY_QUEUE);
+      expect(verify).toMatchObject({ timezone: 'America/New_York' });
       await host.stop();
       await expect(f.startHost({ COTTON_BACKUP_TIMEZONE: 'Mars/Olympus' })).rejects.toThrow(/COTTON_BACKUP_TIMEZONE/);
     } finally {

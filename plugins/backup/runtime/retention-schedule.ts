@@ -1,7 +1,7 @@
-import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { applyRetention, type RetentionContext } from '../retention/apply-retention';
 import { RETENTION_QUEUE } from '../core/queues';
+import type { ScheduledQueue } from './start-queues';
 
 /**
  * Hourly. Cotton's consistency job gives an object without a row one with `now + 1 day`, and its GC
@@ -10,30 +10,30 @@ import { RETENTION_QUEUE } from '../core/queues';
  */
 export const RETENTION_CRON = '7 * * * *';
 
-export interface RetentionSchedule {
-  stop(): Promise<void>;
+async function runRetention(retention: RetentionContext, why: string, logger?: Logger): Promise<void> {
+  const report = await applyRetention(retention);
+  const p = report.protection;
+  logger?.info(
+    { why, kept: report.decisions.filter((d) => d.keep).length, expired: report.decisions.filter((d) => d.change === 'expire').length,
+      chunksTable: p?.chunksTable, pinnedRows: p?.pinnedRows, released: p?.released.length, unreadable: p?.unreadable.length },
+    'retention applied',
+  );
 }
 
-/** Applies retention once at start (pinning what a stopped host may have missed), then hourly through pg-boss. */
-export async function startRetentionSchedule(boss: PgBoss, retention: RetentionContext, logger?: Logger): Promise<RetentionSchedule> {
-  const run = async (why: string) => {
-    const report = await applyRetention(retention);
-    const p = report.protection;
-    logger?.info(
-      { why, kept: report.decisions.filter((d) => d.keep).length, expired: report.decisions.filter((d) => d.change === 'expire').length,
-        chunksTable: p?.chunksTable, pinnedRows: p?.pinnedRows, released: p?.released.length, unreadable: p?.unreadable.length },
-      'retention applied',
-    );
-  };
-  await run('start').catch((error: Error) => logger?.error({ err: error.message }, 'retention at start failed; the hourly job retries'));
-  await boss.createQueue(RETENTION_QUEUE, { retryLimit: 3, retryDelay: 300, expireInSeconds: 3600 });
-  await boss.schedule(RETENTION_QUEUE, RETENTION_CRON, {}, { tz: 'UTC' });
-  await boss.work(RETENTION_QUEUE, { batchSize: 1, pollingIntervalSeconds: 30 }, async (jobs) => {
-    for (const _job of jobs) await run('schedule');
-  });
+/** Once at start, before the hourly job: pins what a stopped host may have missed. */
+export async function applyRetentionAtStart(retention: RetentionContext, logger?: Logger): Promise<void> {
+  await runRetention(retention, 'start', logger).catch((error: Error) => logger?.error({ err: error.message }, 'retention at start failed; the hourly job retries'));
+}
+
+/** The hourly retention job. */
+export function retentionSchedule(retention: RetentionContext, logger?: Logger): ScheduledQueue {
   return {
-    async stop() {
-      await boss.offWork(RETENTION_QUEUE, { wait: true }).catch((error: Error) => logger?.warn({ err: error.message }, 'stopping the retention worker'));
-    },
+    queue: RETENTION_QUEUE,
+    what: 'retention',
+    cron: RETENTION_CRON,
+    timezone: 'UTC',
+    options: { retryLimit: 3, retryDelay: 300, expireInSeconds: 3600 },
+    pollingIntervalSeconds: 30,
+    work: () => runRetention(retention, 'schedule', logger),
   };
 }

@@ -7,16 +7,18 @@ import { listenForCheckpointRequests } from '../edges/notify/notify-listener';
 import { createSenderResolver } from '../edges/notify/notify-sender';
 import { RequestRateLimit } from '../requests/request-rate-limit';
 import { RejectionAudit } from '../requests/rejection-audit';
-import { startSchedule, type Schedule } from './backup-schedule';
-import { startVerificationSchedule } from './verification-schedule';
-import { startDrillSchedule } from './drill-schedule';
+import { backupSchedule } from './backup-schedule';
+import { verificationSchedule } from './verification-schedule';
+import { drillSchedule } from './drill-schedule';
+import { applyRetentionAtStart, retentionSchedule } from './retention-schedule';
+import { resolveScheduleTimeZone } from './schedule-timezone';
+import { startQueues, type Queues } from './start-queues';
 import { createMetricsRegistry } from '../metrics/metrics-registry';
 import { copyMetrics } from '../metrics/copy-metrics';
 import { registerMetricsRoute } from '../edges/http/metrics-route';
 import { registerAdminPage } from '../edges/http/admin-page/page-routes';
 
 export interface Triggers {
-  schedule: Schedule;
   audit: RejectionAudit;
   stop(): Promise<void>;
 }
@@ -24,7 +26,8 @@ export interface Triggers {
 /**
  * Starts every way a backup can be asked for: admin routes, NOTIFY, the pg-boss schedule, and the
  * coordinator that serves them (which first serves requests recorded while no host ran, e.g. by
- * request_checkpoint()). Must run in the plugin's start(): routes freeze when serving begins.
+ * request_checkpoint()); then retention once and every other schedule. Must run in the plugin's
+ * start(): routes freeze when serving begins.
  */
 export async function startTriggers(container: DependencyContainer, services: BackupServices): Promise<Triggers> {
   const { settings } = services;
@@ -52,28 +55,25 @@ export async function startTriggers(container: DependencyContainer, services: Ba
     logger,
   });
   coordinator.start();
-  let schedule: Schedule;
+  let queues: Queues;
   try {
-    schedule = await startSchedule({
-      boss: resolve(container, HostTokens.Boss),
-      pool: backup.pool,
-      coordinator,
-      cron: settings.schedule,
-      timezone: settings.timezone,
-      staggerMaxMs: settings.staggerMaxMs,
-      logger,
-    });
-    await startVerificationSchedule(container, services); // its worker stops with pg-boss
-    await startDrillSchedule(container, services); // likewise
+    await applyRetentionAtStart(services.retention, logger);
+    // One zone for the backup, verification and drill crons, as the settings promise.
+    const timezone = await resolveScheduleTimeZone(backup.pool, settings.timezone, logger);
+    queues = await startQueues(resolve(container, HostTokens.Boss), [
+      backupSchedule({ coordinator, cron: settings.schedule, timezone, staggerMaxMs: settings.staggerMaxMs }),
+      verificationSchedule(services, timezone),
+      drillSchedule(services, timezone),
+      retentionSchedule(services.retention, logger),
+    ], logger);
   } catch (error) {
     await coordinator.stop(0);
     throw error;
   }
   return {
-    schedule,
     audit,
     async stop() {
-      await schedule.stop();
+      await queues.stop();
       await coordinator.stop();
       await audit.flush();
     },

@@ -1,18 +1,9 @@
-import type { Job } from 'pg-boss';
-import type { DependencyContainer } from 'tsyringe';
-import { HostTokens } from '../../../src/contract/services';
-import { resolve } from '../../../src/contract/tokens';
 import type { BackupServices } from './services';
 import { recordVerification } from '../verify/record-verification';
 import { verifyBackup, type VerificationReport } from '../verify/verify-backup';
 import { verifyTargets } from '../copies/verify-targets';
 import { VERIFY_QUEUE } from '../core/queues';
-
-/** The pg-boss queue the verification cron sends to: one job per slot across every host. */
-
-export interface VerificationSchedule {
-  stop(): Promise<void>;
-}
+import type { ScheduledQueue } from './start-queues';
 
 /** One scheduled verification: the latest backup, recorded, admins told on failure. */
 export async function runScheduledVerification(services: BackupServices): Promise<VerificationReport | undefined> {
@@ -32,24 +23,19 @@ export async function runScheduledVerification(services: BackupServices): Promis
 }
 
 /**
- * Creates the queue, (re)writes the COTTON_VERIFY_SCHEDULE cron, and works the queue. Called
- * from the plugin's start (triggers/start-triggers.ts), after pg-boss is up.
+ * The COTTON_VERIFY_SCHEDULE cron: one job per slot across every host. Failures of the backup
+ * itself are recorded, not thrown: only an error in reading or recording makes pg-boss retry.
  */
-export async function startVerificationSchedule(container: DependencyContainer, services: BackupServices): Promise<VerificationSchedule> {
-  const { settings } = services;
-  const boss = resolve(container, HostTokens.Boss);
-  const logger = services.backup.logger;
-  await boss.createQueue(VERIFY_QUEUE, { retryLimit: 2, retryDelay: 300, expireInSeconds: 6 * 3600 });
-  await boss.schedule(VERIFY_QUEUE, settings.verifySchedule, {}, { tz: settings.timezone ?? 'UTC' });
-  // Failures of the backup itself are recorded, not thrown: only an error in reading or
-  // recording makes pg-boss retry.
-  await boss.work(VERIFY_QUEUE, { batchSize: 1, pollingIntervalSeconds: 10 }, async (jobs: Job[]) => {
-    for (const _job of jobs) await runScheduledVerification(services);
-  });
-  logger?.info({ cron: settings.verifySchedule }, 'verification schedule set');
+export function verificationSchedule(services: BackupServices, timezone: string): ScheduledQueue {
   return {
-    async stop() {
-      await boss.offWork(VERIFY_QUEUE, { wait: true }).catch((error: Error) => logger?.warn({ err: error.message }, 'stopping the verification worker'));
+    queue: VERIFY_QUEUE,
+    what: 'verification',
+    cron: services.settings.verifySchedule,
+    timezone,
+    options: { retryLimit: 2, retryDelay: 300, expireInSeconds: 6 * 3600 },
+    pollingIntervalSeconds: 10,
+    work: async () => {
+      await runScheduledVerification(services);
     },
   };
 }

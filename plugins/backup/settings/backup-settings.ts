@@ -42,7 +42,7 @@ const schema = z
 
 export interface BackupSettings {
   schedule: string;
-  /** IANA zone of both schedules; undefined: Cotton's server_settings, else UTC (triggers/schedule-timezone.ts). */
+  /** IANA zone of the backup, verification and drill schedules; undefined: Cotton's server_settings, else UTC (runtime/schedule-timezone.ts). */
   timezone?: string;
   /** Upper bound of the random delay before this process starts taking scheduled jobs (ms). */
   staggerMaxMs: number;

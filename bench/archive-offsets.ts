@@ -1,6 +1,7 @@
 /**
  * pg_restore -j 2 on a pipe-written custom-format archive (no data offsets), on the same file after
- * patchArchiveOffsets, and on a file pg_dump wrote itself (offsets set by pg_dump), for reference.
+ * patchArchiveOffsets (test/support), and on a file pg_dump wrote itself (offsets set by pg_dump),
+ * for reference.
  *
  *   node --import tsx bench/archive-offsets.ts [--scale 100] [--rounds 3]
  *
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { patchArchiveOffsets } from '../plugins/backup/dump/archive-offsets';
+import { patchArchiveOffsets } from '../test/support/patch-archive-offsets';
 import { seedCottonDatabase } from '../test/support/cotton-schema';
 import { createTestDatabase, testServer, type TestDatabase } from '../test/support/database';
 

@@ -7,6 +7,7 @@ import { failpoint } from '../core/failpoints';
 import { digestStream } from '../../../src/storage/digest';
 import { copyObjects, emptyTally, type ObjectCopyTally } from './copy-objects';
 import type { OpenedTarget } from './open-target';
+import { BackupPluginError } from '../core/errors';
 
 export interface CopyResult extends ObjectCopyTally {
   backupId: string;
@@ -32,11 +33,9 @@ export interface CopyOptions {
   indexCandidates?: readonly IndexEntry[];
 }
 
-export class NoRawAccessError extends Error {
-  readonly code = 'COPY_NO_RAW_ACCESS';
+export class NoRawAccessError extends BackupPluginError {
   constructor() {
-    super('the primary storage gives no access to its container bytes: copies need the folder or S3 backend');
-    this.name = 'NoRawAccessError';
+    super('COPY_NO_RAW_ACCESS', 'the primary storage gives no access to its container bytes: copies need the folder or S3 backend');
   }
 }
 

@@ -14,6 +14,7 @@ import { planPrune, type PrunePlan, type TargetBackup } from './plan-prune';
 import type { CopyTarget } from '../settings/copies';
 import { ABSOLVE, CONDEMN, CONDEMNED } from './sql';
 import { keysCottonKnows } from './keys-cotton-knows';
+import { BackupPluginError } from '../core/errors';
 
 export interface PruneReport extends PrunePlan {
   target: string;
@@ -25,19 +26,15 @@ export interface PruneReport extends PrunePlan {
   keptForCotton: number;
 }
 
-export class PruneRefusedError extends Error {
-  readonly code = 'COPY_PRUNE_REFUSED';
+export class PruneRefusedError extends BackupPluginError {
   constructor(target: string, why: string) {
-    super(`prune of copy target ${target} refused, nothing deleted: ${why}`);
-    this.name = 'PruneRefusedError';
+    super('COPY_PRUNE_REFUSED', `prune of copy target ${target} refused, nothing deleted: ${why}`);
   }
 }
 
-export class TargetBusyError extends Error {
-  readonly code = 'COPY_TARGET_BUSY';
+export class TargetBusyError extends BackupPluginError {
   constructor(target: string) {
-    super(`copy target ${target} is being copied to or pruned by another process right now; try again when it is done`);
-    this.name = 'TargetBusyError';
+    super('COPY_TARGET_BUSY', `copy target ${target} is being copied to or pruned by another process right now; try again when it is done`);
   }
 }
 

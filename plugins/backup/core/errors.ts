@@ -27,6 +27,15 @@ const CODES = {
   INVALID_MANIFEST: { exitCode: 1, httpStatus: 500 },
   INVALID_POINTER: { exitCode: 1, httpStatus: 500 },
   REUSED_CHUNK_COLLECTED: { exitCode: 1, httpStatus: 503 },
+  DRILL_ALREADY_RUNNING: { exitCode: 3, httpStatus: 409 },
+  COPY_TARGET_BUSY: { exitCode: 3, httpStatus: 409 },
+  // The target does not prove it holds this database's copies, or is behind what was copied there:
+  // the request cannot be done against the target as it is; nothing was deleted.
+  COPY_PRUNE_REFUSED: { exitCode: 1, httpStatus: 409 },
+  // The configured primary storage cannot hand out container bytes: copies cannot run on it.
+  COPY_NO_RAW_ACCESS: { exitCode: 1, httpStatus: 503 },
+  // A fault of the restoring machine's disk (full, no permission), not of the backup.
+  DUMP_FILE_WRITE_FAILED: { exitCode: 1, httpStatus: 503 },
 } as const;
 
 export type BackupErrorCode = keyof typeof CODES;

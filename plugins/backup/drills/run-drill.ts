@@ -17,6 +17,7 @@ import { missingFileChunks } from '../file-chunks/missing-file-chunks';
 import { createScratchDatabaseFor, scratchDatabaseName } from './scratch-database';
 import { sweepLeftovers } from './sweep-leftovers';
 import { tryDrillLock } from './drill-lock';
+import { BackupPluginError } from '../core/errors';
 
 export interface DrillContext {
   /** A pool on the source database: the journal, the lock, and where scratch databases are created from. */
@@ -52,10 +53,9 @@ export interface DrillReport {
   sweptLeftovers: string[];
 }
 
-export class DrillAlreadyRunningError extends Error {
+export class DrillAlreadyRunningError extends BackupPluginError {
   constructor(database: string) {
-    super(`a restore drill of database "${database}" is already running (on this or another host)`);
-    this.name = 'DrillAlreadyRunningError';
+    super('DRILL_ALREADY_RUNNING', `a restore drill of database "${database}" is already running (on this or another host)`);
   }
 }
 

@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testServer, type TestDatabase } from '../../../test/support/database';
 import { seedCottonDatabase, snapshotTables } from '../../../test/support/cotton-schema';
-import { ArchiveOffsetsError, patchArchiveOffsets, readArchiveToc, scanArchive, writeArchiveOffsets } from './archive-offsets';
+import { patchArchiveOffsets } from '../../../test/support/patch-archive-offsets';
+import { ArchiveOffsetsError, readArchiveToc, scanArchive, writeArchiveOffsets } from './archive-offsets';
 
 const run = promisify(execFile);
 const connection = ['--host', testServer.host, '--port', String(testServer.port), '--username', testServer.user, '--no-password'];

@@ -11,11 +11,11 @@ import { writeAt } from '../../../src/storage/filesystem/write-at';
  * a file has each worker scan the data area for its table's block, which makes the pg_restore step
  * of a restore ~1.3x slower than on a file pg_dump wrote directly.
  *
- * patchArchiveOffsets does, in place, what pg_dump does at the end of a seekable dump: it reads the
- * header and the TOC (formats K_VERS_1_14 to K_VERS_1_16, i.e. pg_dump 12 to 17), scans the data
- * area once from start to end with a bounded buffer, records where each block starts, and only when
- * that whole scan succeeded writes the offsets into the TOC entries' offset fields. Nothing else in
- * the file changes; its length never does.
+ * scanArchive then writeArchiveOffsets do, in place, what pg_dump does at the end of a seekable
+ * dump: scanArchive reads the header and the TOC (formats K_VERS_1_14 to K_VERS_1_16, i.e. pg_dump
+ * 12 to 17) and scans the data area once from start to end with a bounded buffer, recording where
+ * each block starts; only when that whole scan succeeded does writeArchiveOffsets write the offsets
+ * into the TOC entries' offset fields. Nothing else in the file changes; its length never does.
  *
  * Layout facts (from PostgreSQL's pg_backup_archiver.c ReadHead/ReadToc/ReadInt/ReadStr/ReadOffset
  * and pg_backup_custom.c _ReadExtraToc/_StartData/_StartLOs/_skipData/_skipLOs):
@@ -201,17 +201,6 @@ class Reader {
   }
 }
 
-/**
- * Writes the file offset of every data block into its TOC entry, in place, as pg_dump does when
- * its output is seekable. Throws ArchiveOffsetsError, with the file unchanged, for anything that is
- * not a custom-format archive of version 1.14–1.16 laid out as pg_dump writes it (wrong magic,
- * other format or version, truncated, a block for an unknown entry, an offset that disagrees with
- * the layout). Writes nothing unless the whole file was read and understood first.
- */
-export async function patchArchiveOffsets(file: string, options: { signal?: AbortSignal; durable?: boolean } = {}): Promise<ArchiveOffsetsResult> {
-  return writeArchiveOffsets(file, await scanArchive(file, options), options);
-}
-
 /** What a scan of the whole archive found: its TOC entries and where each data block starts. */
 export interface ArchiveScan {
   file: string;
@@ -222,7 +211,7 @@ export interface ArchiveScan {
 }
 
 /**
- * Writes what `scan` found into the TOC (patchArchiveOffsets' second half), after checking it
+ * Writes what `scan` found into the TOC (the second half of patching), after checking it
  * against the TOC; the file must still have the size scanned. `durable: false` skips the fsyncs,
  * for a work file no one reads after a crash.
  */
@@ -306,7 +295,7 @@ export async function readArchiveToc(file: string): Promise<ArchiveToc> {
 }
 
 /**
- * Reads the header and TOC and walks every data block (patchArchiveOffsets' first half). With
+ * Reads the header and TOC and walks every data block (the first half of patching). With
  * `growing`, the file is still being written: the scan opens it once its first bytes are there
  * and reads only as far as readable, waiting for more.
  */

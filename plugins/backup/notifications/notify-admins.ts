@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { withTransaction } from '../../../src/db/with-transaction';
 import { InvalidEventError, parseEvent } from '../events/vocabulary';
-import type { NewEvent } from '../projections/journal';
+import type { NewEvent } from '../events';
 import { insertNotification, listAdmins, notificationsTablePresent } from '../cotton-tables/notifications';
 
 export type NotificationKind = 'restore_completed' | 'restore_refused' | 'backup_failed' | 'verification_failed' | 'drill_failed' | 'copy_overdue';

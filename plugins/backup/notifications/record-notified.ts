@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { Journal, NewEvent } from '../projections/journal';
+import type { NewEvent } from '../events';
+import type { Journal } from '../projections/journal';
 
 /**
  * Records what notifyAdmins returned on the operation's stream. An EventRejected there means the

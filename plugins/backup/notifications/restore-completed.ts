@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { Clock } from '../../../src/contract/services';
 import type { Manifest } from '../repository/manifest';
-import type { NewEvent } from '../projections/journal';
+import type { NewEvent } from '../events';
 import { display, instantOf, knownTimeZone, parseInstant, roundTripLocal, roundTripUtc } from './dotnet-time';
 import { notifyAdmins, Priority } from './notify-admins';
 import { readCottonTimeZone } from '../cotton-tables/server-settings';

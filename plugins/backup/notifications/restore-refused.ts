@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { Clock } from '../../../src/contract/services';
-import type { NewEvent } from '../projections/journal';
+import type { NewEvent } from '../events';
 import { instantOf, roundTripUtc } from './dotnet-time';
 import { notifyAdmins, Priority } from './notify-admins';
 

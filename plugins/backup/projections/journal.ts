@@ -4,8 +4,6 @@ import { applyProjections } from './apply-projections';
 import { sealPendingEvents } from '../events/seal-events';
 import { withTransaction } from '../../../src/db/with-transaction';
 
-export type { NewEvent };
-
 /**
  * Appends events and folds them into the read models in one transaction: a reader of
  * latest_backup or backup_history never sees a state the events do not explain.

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { readStream } from '../events';
-import type { Journal, NewEvent } from '../projections/journal';
+import { readStream, type NewEvent } from '../events';
+import type { Journal } from '../projections/journal';
 import type { Manifest } from '../repository/manifest';
 
 /**

@@ -8,7 +8,7 @@ import { pointerStorageKey } from '../../../src/keys/keys';
 import { redactSecrets } from '../../../src/config/secrets';
 import type { ConnectionTarget } from '../dump/pg-tools';
 import type { Manifest } from '../repository/manifest';
-import type { NewEvent } from '../projections/journal';
+import type { NewEvent } from '../events';
 import { failpoint } from '../core/failpoints';
 import { readEventsToCarry, type CarriedStream } from '../events/carry-over-events';
 import { findCandidates } from './find-candidates';

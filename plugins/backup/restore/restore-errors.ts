@@ -1,4 +1,4 @@
-import type { NewEvent } from '../projections/journal';
+import type { NewEvent } from '../events';
 import type { CarriedStream } from '../events/carry-over-events';
 import type { MarkerClaim, MarkerState } from './restore-marker';
 import { RestoreRejectedError } from '../repository/restore-rejection';

@@ -52,12 +52,12 @@ export interface BackupSettings {
   uploadConcurrency: number;
   /** `NOTIFY cotton_backup`: off, or only from these login roles (undefined: any role). */
   notify: { enabled: boolean; roles?: string[]; perMinute: number };
-  /** restic-style keep rules (retention/settings.ts). */
+  /** restic-style keep rules (settings/retention.ts). */
   retention: RetentionPolicy;
   restore: { ifEmpty: boolean; fallback: 'none' | 'previous'; extensions: string[] };
-  /** Copy targets off the box (copies/settings.ts). */
+  /** Copy targets off the box (settings/copies.ts). */
   copies: CopySettings;
-  /** Row counts, restore drills, metrics (drills/settings.ts). */
+  /** Row counts, restore drills, metrics (settings/proofs.ts). */
   proof: ProofSettings;
 }
 

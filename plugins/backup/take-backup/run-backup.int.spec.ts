@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pointerStorageKey } from '../../../src/keys/keys';
 import { createTestDatabase } from '../../../test/support/database';
@@ -91,6 +93,20 @@ describe('runBackup against a Cotton-shaped database', () => {
     const manifest = await readManifest(f.storage, outcome.manifestKey);
     expect(manifest.sourceState).toBeUndefined();
     expect((await readStream(f.db.pool, outcome.backupId)).map((e) => e.type)).not.toContain('RowsCounted');
+  });
+
+  it('logs a failure after the backup without naming a step that may not have failed, and still succeeds', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'error' }, new Writable({ write: (chunk, _e, done) => void (lines.push(String(chunk)), done()) }));
+    const afterBackup = async () => {
+      throw new Error('copy target offsite unreachable');
+    };
+    const outcome = await runBackup({ ...f.services.backup, logger, afterBackup });
+    expect(outcome.backupId).toMatch(/^[0-9a-f]{32}$/);
+    const logged = lines.map((l) => JSON.parse(l) as { msg: string; err: string; backupId: string });
+    expect(logged).toEqual([
+      expect.objectContaining({ msg: 'after the backup: retention or the copy to the targets failed', err: 'copy target offsite unreachable', backupId: outcome.backupId }),
+    ]);
   });
 
   it('refuses a second backup while one holds the lock, naming it', async () => {

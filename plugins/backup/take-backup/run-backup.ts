@@ -77,8 +77,9 @@ type Step = 'dump' | 'chunk' | 'manifest' | 'pointer';
 export async function runBackup(ctx: BackupContext, options: BackupOptions = {}): Promise<BackupOutcome> {
   const outcome = await runBackupLocked(ctx, options);
   // After the backup lock is released: retention takes its own lock, and a backup requested
-  // meanwhile must not be told that one is still running.
-  await ctx.afterBackup?.(outcome).catch((error: Error) => ctx.logger?.error({ backupId: outcome.backupId, err: error.message }, 'after the backup: retention could not run'));
+  // meanwhile must not be told that one is still running. The hook is retention then the copy to
+  // the targets (runtime/services.ts); from here the two cannot be told apart, so the line names both.
+  await ctx.afterBackup?.(outcome).catch((error: Error) => ctx.logger?.error({ backupId: outcome.backupId, err: error.message }, 'after the backup: retention or the copy to the targets failed'));
   return outcome;
 }
 

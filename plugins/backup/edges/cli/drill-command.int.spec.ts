@@ -5,6 +5,7 @@ import { createStorage } from '../../../../src/storage/open/create-storage';
 import { readManifest, readPointer, writeManifest, writePointer } from '../../repository/manifest-store';
 import { runCliCaptured } from '../../../../test/support/cli';
 import { cliEnv, createHostFixture, type HostFixture } from '../../../../test/support/host-fixture';
+import { DRILL_UNLOCK, TRY_DRILL_LOCK } from '../../drills/sql';
 
 describe('cotton-backup drill', () => {
   let f: HostFixture;
@@ -63,5 +64,18 @@ describe('cotton-backup drill', () => {
     const unknown = await run('drill', '--backup', '0'.repeat(32));
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/known neither/);
+  });
+
+  it('exits 3, as the other busy errors do, while another drill holds the lock', async () => {
+    const client = await f.db.pool.connect();
+    try {
+      await client.query(TRY_DRILL_LOCK);
+      const result = await run('drill');
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/a restore drill of database ".*" is already running/);
+    } finally {
+      await client.query(DRILL_UNLOCK);
+      client.release();
+    }
   });
 });

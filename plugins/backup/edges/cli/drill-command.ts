@@ -21,18 +21,13 @@ export function registerDrillCommand(program: Command, runtime: CliRuntime): voi
       if (opts.backup !== undefined && !/^[0-9a-f]{32}$/.test(opts.backup)) {
         throw new CliError(`--backup must be a backup id of 32 lowercase hex characters, got "${opts.backup}"`);
       }
-      const [services, { drillContext }, { DrillAlreadyRunningError, runDrill }] = await Promise.all([
+      const [services, { drillContext }, { runDrill }] = await Promise.all([
         servicesFromRuntime(runtime),
         import('../../runtime/drill-context'),
         import('../../drills/run-drill'),
       ]);
-      let report: DrillReport;
-      try {
-        report = await runDrill(drillContext(services), { backupId: opts.backup, trigger: 'cli' });
-      } catch (error) {
-        if (error instanceof DrillAlreadyRunningError) throw new CliError(error.message);
-        throw error;
-      }
+      // A drill already running is DRILL_ALREADY_RUNNING: exit 3, as for the other busy errors.
+      const report = await runDrill(drillContext(services), { backupId: opts.backup, trigger: 'cli' });
       if (opts.json) writeJson(runtime, report);
       else runtime.stdout.write(formatDrillReport(report));
       if (!report.passed) throw new CliError(`restore drill failed: ${report.problems.length} difference(s)`, DRILL_FAILED_EXIT);

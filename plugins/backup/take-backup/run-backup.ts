@@ -10,6 +10,7 @@ import { checkDumpVersions, startPgDump } from '../dump/pg-dump';
 import { PgToolError, type ConnectionTarget } from '../dump/pg-tools';
 import { formatTimeSpan, type Manifest } from '../repository/manifest';
 import { readManifest, readPointer, writeManifest, writePointer } from '../repository/manifest-store';
+import { pointerTo } from '../repository/pointer';
 import type { Journal } from '../projections/journal';
 import { readSealHead } from '../events/seal-events';
 import { failpoint } from '../core/failpoints';
@@ -214,13 +215,7 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
 
     step = 'pointer';
     signal.throwIfAborted(); // never advance the pointer without holding the lock
-    await writePointer(ctx.storage, pointerKey, {
-      schemaVersion: 1,
-      logicalKey: 'database.ctn',
-      updatedAtUtc: ctx.clock.now().toISOString(),
-      latestManifestStorageKey: manifestKey,
-      latestBackupId: backupId,
-    });
+    await writePointer(ctx.storage, pointerKey, pointerTo(manifestKey, backupId, ctx.clock.now()));
     await ctx.journal.append(backupId, [
       { type: 'PointerAdvanced', data: { backupId, previousManifestKey, manifestKey } },
     ]);

@@ -1,6 +1,6 @@
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { pointerStorageKey } from '../../../src/keys/keys';
-import { InvalidManifestError, parseManifest, type Manifest } from './manifest';
+import { InvalidManifestError, MAX_MANIFEST_BYTES, parseManifest, type Manifest } from './manifest';
 import { InvalidPointerError, type Pointer } from './pointer';
 import { loadPointer } from './manifest-store';
 import { rejectionForReadError, RestoreRejectedError } from './restore-rejection';
@@ -11,8 +11,6 @@ export interface DiscoveredBackup {
   manifestKey: string;
   manifest: Manifest;
 }
-
-const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 
 /**
  * Storage, not the database, says what the latest backup is: the master key gives the pointer's

@@ -1,10 +1,8 @@
 import { Readable } from 'node:stream';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
-import { parseManifest, serializeManifest, type Manifest } from './manifest';
+import { MAX_MANIFEST_BYTES, parseManifest, serializeManifest, type Manifest } from './manifest';
 import { halves } from '../core/failpoints';
 import { MAX_POINTER_BYTES, parsePointer, serializePointer, type Pointer } from './pointer';
-
-const MAX_METADATA_BYTES = 64 * 1024 * 1024;
 
 export async function writeManifest(storage: ObjectStorage, manifest: Manifest): Promise<string> {
   const { bytes, storageKey } = serializeManifest(manifest);
@@ -13,7 +11,7 @@ export async function writeManifest(storage: ObjectStorage, manifest: Manifest):
 }
 
 export async function readManifest(storage: ObjectStorage, storageKey: string): Promise<Manifest> {
-  return parseManifest(await storage.readBuffer(storageKey, MAX_METADATA_BYTES), storageKey);
+  return parseManifest(await storage.readBuffer(storageKey, MAX_MANIFEST_BYTES), storageKey);
 }
 
 /**

@@ -9,7 +9,7 @@ import { deriveEventSealKey } from '../../../src/keys/keys';
 import { appendCarriedEvents } from '../events/carry-over-events';
 import { restoreBackup, RestoreAbortedError, type RestoreContext, type RestoreOptions, type RestoreReport } from './restore-backup';
 import { recordStartupRestore } from './record-startup-restore';
-import { DATABASE_EXISTS } from '../../../src/db/sql';
+import { createDatabaseIfMissing } from '../../../src/db/ensure-database';
 
 /** One rule for every database name (COTTON_PG_DATABASE, --target-database): see database-name.ts. */
 export { DATABASE_NAME };
@@ -21,10 +21,7 @@ export { DATABASE_NAME };
  */
 export async function ensureDatabase(maintenance: Pool, name: string): Promise<boolean> {
   if (!DATABASE_NAME.test(name)) throw new Error(`"${name}" is not a database name this tool creates (letters, digits, _ and -, at most 63)`);
-  const { rows } = await maintenance.query<{ present: boolean }>(DATABASE_EXISTS, [name]);
-  if (rows[0]!.present) return false;
-  await maintenance.query(`CREATE DATABASE "${name}"`);
-  return true;
+  return createDatabaseIfMissing(maintenance, name);
 }
 
 /**

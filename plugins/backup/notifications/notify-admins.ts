@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { withTransaction } from '../../../src/db/with-transaction';
-import { InvalidEventError, parseEvent } from '../events/vocabulary';
+import { InvalidEventError, parseEvent, type NOTIFICATION_KINDS } from '../events/vocabulary';
 import type { NewEvent } from '../projections/journal';
 import { insertNotification, listAdmins, notificationsTablePresent } from '../cotton-tables/notifications';
 
-export type NotificationKind = 'restore_completed' | 'restore_refused' | 'backup_failed' | 'verification_failed' | 'drill_failed' | 'copy_overdue';
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** Cotton's notification priorities (COTTON.md §5). */
 export const Priority = { None: 0, Low: 1, Medium: 2, High: 3 } as const;

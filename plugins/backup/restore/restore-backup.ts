@@ -23,6 +23,7 @@ import { writeArchiveOffsets, type ArchiveScan } from '../dump/archive-offsets';
 import { clearRestoreMarker, markRestoreInProgress, readRestoreMarker, restoreMarkerKey, type MarkerClaim } from './restore-marker';
 import { RestoreAbortedError, TargetNotEmptyError, type LeftDatabase } from './restore-errors';
 import { prepareWorkDir, sweepStaleWorkFiles, workFilePath } from './work-dir';
+import type { RestoreFallback } from '../settings/backup-settings';
 
 /** pg_restore workers: tables and indexes rebuild in parallel from the verified (seekable) file. */
 export const RESTORE_JOBS = Math.min(4, Math.max(2, availableParallelism()));
@@ -46,7 +47,7 @@ export interface RestoreOptions {
   trigger: 'startup' | 'cli';
   /** A specific backup instead of the latest. */
   backupId?: string;
-  fallback?: 'none' | 'previous';
+  fallback?: RestoreFallback;
   onProgress?: (phase: 'verify', progress: VerifyProgress) => void;
   signal?: AbortSignal;
 }

@@ -7,6 +7,7 @@ import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { rankSources, sourceChoice, type RankedSource } from '../copies/rank-sources';
 import { reseedPrimary } from '../copies/reseed-primary';
 import { openTarget, type CopiesRestoreInputs, type OpenedTarget } from '../copies/open-target';
+import type { RestoreFallback } from '../settings/backup-settings';
 
 /**
  * Startup restore on a bare machine: every source's pointer is read first (the primary storage
@@ -18,7 +19,7 @@ import { openTarget, type CopiesRestoreInputs, type OpenedTarget } from '../copi
  */
 export async function startupRestore(
   ctx: RestoreContext,
-  options: { enabled: boolean; fallback: 'none' | 'previous'; logger?: Logger },
+  options: { enabled: boolean; fallback: RestoreFallback; logger?: Logger },
   inputs: CopiesRestoreInputs,
 ): Promise<RestoreReport | undefined> {
   if (inputs.settings.targets.length === 0 || !options.enabled) return restoreFromStorage(ctx, options);

@@ -7,7 +7,7 @@ import { recordRefusedRestore, recordStartupRestore } from './restore/record-sta
 import { startupRestore } from './restore/startup-restore';
 import { RestoreAbortedError, type RestoreReport } from './restore/restore-backup';
 import { startTriggers, type Triggers } from './runtime/start-triggers';
-import { runMigrations } from '../../src/db/migrations/runner';
+import { migrateBackupSchema } from './core/migrate-backup-schema';
 import { startRetentionSchedule, type RetentionSchedule } from './runtime/retention-schedule';
 import { backupSettingsOwner, BackupSettingsToken } from './settings/backup-settings';
 import { MIGRATIONS_PATH } from './core/migrations-path';
@@ -67,7 +67,7 @@ export function createBackupPlugin(): CottonPlugin {
         } catch (error) {
           if (!(error instanceof RestoreAbortedError)) throw error;
           // Our own schema does not make the database non-empty for Cotton: create it to record why.
-          await runMigrations(s.backup.pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }], logger);
+          await migrateBackupSchema(s.backup.pool, logger);
           throw await recordRefusedRestore(s.backup.pool, s.journal, s.backup.clock, error, s.backup.target.database, { secrets: s.backup.secrets, logger });
         }
       },

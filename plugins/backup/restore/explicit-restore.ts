@@ -1,9 +1,8 @@
 import type { Pool } from 'pg';
 import { DATABASE_NAME } from '../../../src/config/database-name';
-import { runMigrations } from '../../../src/db/migrations/runner';
 import type { Clock } from '../../../src/contract/services';
 import type { Logger } from '../../../src/logging/logger';
-import { MIGRATIONS_PATH } from '../core/migrations-path';
+import { migrateBackupSchema } from '../core/migrate-backup-schema';
 import { createJournal } from '../projections/journal';
 import { deriveEventSealKey } from '../../../src/keys/keys';
 import { appendCarriedEvents } from '../events/carry-over-events';
@@ -44,13 +43,13 @@ export async function explicitRestore(
     if (!(error instanceof RestoreAbortedError)) throw error;
     // A half-done restore is still there: no place to migrate and record into (the caller says so).
     if (!error.databaseIsClean) throw error;
-    await runMigrations(ctx.pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }], logger);
+    await migrateBackupSchema(ctx.pool, logger);
     const journal = createJournal(ctx.pool, deriveEventSealKey(ctx.masterEncryptionKey));
     await appendCarriedEvents(journal, error.carried);
     await journal.append(`restore-${error.restoreId}`, error.events, { expectedVersion: 'no_stream' });
     throw error;
   }
-  await runMigrations(ctx.pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }], logger);
+  await migrateBackupSchema(ctx.pool, logger);
   await recordStartupRestore(ctx.pool, createJournal(ctx.pool, deriveEventSealKey(ctx.masterEncryptionKey)), clock, report, { notify: false });
   return report;
 }

@@ -4,6 +4,7 @@ import { withTransaction } from '../../../src/db/with-transaction';
 import { InvalidEventError, parseEvent, type NOTIFICATION_KINDS } from '../events/vocabulary';
 import type { NewEvent } from '../projections/journal';
 import { insertNotification, listAdmins, notificationsTablePresent } from '../cotton-tables/notifications';
+import { clipMessage } from '../core/message-limit';
 
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -66,13 +67,14 @@ export async function notifyAdmins(pool: Pool, notice: AdminNotice): Promise<New
       type: 'EventRejected',
       data: {
         rejectedType: 'AdminsNotified',
-        problem: error.message.slice(0, 4000),
-        summary: `${recipients.length} ${notice.kind} notification(s) written to Cotton's notifications table for ${adminCount} admin(s): ${recipients
-          .map((r) => `${r.notificationId} → user ${r.userId}`)
-          .join(', ')}`
-          .toWellFormed()
-          .replaceAll('\u0000', '\uFFFD')
-          .slice(0, 4000),
+        problem: clipMessage(error.message),
+        summary: clipMessage(
+          `${recipients.length} ${notice.kind} notification(s) written to Cotton's notifications table for ${adminCount} admin(s): ${recipients
+            .map((r) => `${r.notificationId} → user ${r.userId}`)
+            .join(', ')}`
+            .toWellFormed()
+            .replaceAll('\u0000', '\uFFFD'),
+        ),
       },
     };
   }

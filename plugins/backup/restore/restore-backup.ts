@@ -24,6 +24,7 @@ import { clearRestoreMarker, markRestoreInProgress, readRestoreMarker, restoreMa
 import { RestoreAbortedError, TargetNotEmptyError, type LeftDatabase } from './restore-errors';
 import { prepareWorkDir, sweepStaleWorkFiles, workFilePath } from './work-dir';
 import type { RestoreFallback } from '../settings/backup-settings';
+import { clipMessage } from '../core/message-limit';
 
 /** pg_restore workers: tables and indexes rebuild in parallel from the verified (seekable) file. */
 export const RESTORE_JOBS = Math.min(4, Math.max(2, availableParallelism()));
@@ -287,7 +288,7 @@ async function wipeAfterFailure(ctx: RestoreContext, state: RestoreState): Promi
 function failedEvent(step: string, error: Error, secrets: readonly string[]): NewEvent {
   return {
     type: 'RestoreFailed',
-    data: { step, errorClass: error.name || 'Error', message: redactSecrets(error.message ?? String(error), secrets).slice(0, 4000) },
+    data: { step, errorClass: error.name || 'Error', message: clipMessage(redactSecrets(error.message ?? String(error), secrets)) },
   };
 }
 
@@ -296,7 +297,7 @@ function rejectedEvent(error: RestoreRejectedError): NewEvent {
     type: 'RestoreRejected',
     data: {
       reason: error.reason,
-      detail: error.detail.slice(0, 4000),
+      detail: clipMessage(error.detail),
       ...(error.keys.manifestKey ? { manifestKey: error.keys.manifestKey } : {}),
       ...(error.keys.chunkKey ? { chunkKey: error.keys.chunkKey } : {}),
     },

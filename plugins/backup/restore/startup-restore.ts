@@ -8,6 +8,7 @@ import { rankSources, sourceChoice, type RankedSource } from '../copies/rank-sou
 import { reseedPrimary } from '../copies/reseed-primary';
 import { openTarget, type CopiesRestoreInputs, type OpenedTarget } from '../copies/open-target';
 import type { RestoreFallback } from '../settings/backup-settings';
+import { clipMessage } from '../core/message-limit';
 
 /**
  * Startup restore on a bare machine: every source's pointer is read first (the primary storage
@@ -64,7 +65,7 @@ function passOver(report: RestoreReport, refusals: readonly { source: RankedSour
   for (const { source, error } of [...refusals].reverse()) {
     const label = source.name ? `copy target ${source.name}` : 'primary storage';
     const rejected = error.events.filter((e) => e.type === 'RestoreRejected');
-    report.events.unshift(...rejected.map((e) => ({ ...e, data: { ...e.data, detail: `${label}: ${String(e.data.detail)}`.slice(0, 4000) } })));
+    report.events.unshift(...rejected.map((e) => ({ ...e, data: { ...e.data, detail: clipMessage(`${label}: ${String(e.data.detail)}`) } })));
     report.refused.unshift(...error.refused);
   }
 }

@@ -28,6 +28,7 @@ import { openDumpSnapshot, type CountedState } from '../dump/row-counts';
 import { joinSnapshotToRecord, type RecordedFileChunks } from '../file-chunks/record-referenced-chunks';
 import { forgetRecording } from '../file-chunks/forget-recording';
 import { pinReusedChunks } from './pin-reused-chunks';
+import { clipMessage } from '../core/message-limit';
 
 export interface BackupContext {
   pool: Pool;
@@ -237,7 +238,7 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
   } catch (caught) {
     const error = lock.lost.aborted ? lock.lost.reason : options.signal?.aborted ? new BackupCancelledError(options.signal.reason) : caught;
     const err = error as Error;
-    const message = redactSecrets(err.message ?? String(error), ctx.secrets).slice(0, 2000);
+    const message = clipMessage(redactSecrets(err.message ?? String(error), ctx.secrets));
     await ctx.journal
       .append(backupId, [{ type: 'BackupFailed', data: { backupId, step, errorClass: err.name ?? 'Error', message } }])
       .catch((recordError: Error) => ctx.logger?.error({ err: recordError.message }, 'could not record BackupFailed'));

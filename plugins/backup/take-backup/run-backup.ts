@@ -147,26 +147,7 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
       await recording.catch(() => undefined);
       throw error;
     }
-    const dumpMs = performance.now() - started;
-    await ctx.journal.append(backupId, [
-      {
-        type: 'Dumped',
-        data: { ...versions, bytes: stored.dumpSizeBytes, sha256: stored.dumpContentHash, durationMs: Math.round(dumpMs) },
-      },
-      ...(counted ? [{ type: 'RowsCounted' as const, data: { backupId, ...counted.state, durationMs: counted.durationMs, counters: counted.counters } }] : []),
-      ...(recorded ? [{ type: 'FileChunksRecorded' as const, data: { backupId, ...recorded } }] : []),
-      {
-        type: 'Chunked',
-        data: {
-          chunkCount: stored.chunks.length,
-          newChunks: stored.newChunks,
-          reusedChunks: stored.reusedChunks,
-          newPlaintextBytes: stored.newPlaintextBytes,
-          reusedPlaintextBytes: stored.reusedPlaintextBytes,
-          bytesWritten: stored.bytesWritten,
-        },
-      },
-    ]);
+    await recordDumped(ctx, backupId, { versions, stored, counted, recorded, dumpMs: performance.now() - started });
     await failpoint('backup.afterLastChunk');
     // Before anything names the chunks: a reused one Cotton's GC had scheduled must not go now.
     step = 'chunk';
@@ -181,32 +162,7 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
       return undefined;
     });
     const previousManifestKey = previous?.latestManifestStorageKey ?? null;
-    const manifest: Manifest = {
-      schemaVersion: 1,
-      backupId,
-      createdAtUtc: createdAt.toISOString(),
-      contains: 'postgres_database_dump',
-      dumpFormat: 'pg_dump_custom',
-      sourceDatabase: ctx.target.database,
-      sourceHost: ctx.target.host,
-      sourcePort: String(ctx.target.port),
-      hashAlgorithm: 'SHA256',
-      // Cotton's reader only concatenates chunks in order; with content-defined chunks the
-      // fixed size it expects is the upper bound.
-      chunkSizeBytes: ctx.chunking.maxBytes,
-      dumpSizeBytes: stored.dumpSizeBytes,
-      dumpContentHash: stored.dumpContentHash,
-      chunkCount: stored.chunks.length,
-      elapsed: formatTimeSpan(performance.now() - started),
-      chunks: stored.chunks,
-      producer: PRODUCER,
-      producerVersion: PRODUCER_VERSION,
-      chunking: { algorithm: CHUNKING_ALGORITHM, ...ctx.chunking },
-      previousManifestStorageKey: previousManifestKey,
-      ...versions,
-      ...(counted && { sourceState: counted.state }),
-      ...(eventSeal && { eventSeal }),
-    };
+    const manifest = buildManifest(ctx, { backupId, createdAt, stored, versions, counted, eventSeal, previousManifestKey, elapsedMs: performance.now() - started });
     const manifestKey = await writeManifest(ctx.storage, manifest);
     await ctx.journal.append(backupId, [
       { type: 'ManifestCommitted', data: { backupId, manifestKey, previousManifestKey } },
@@ -221,20 +177,7 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
       { type: 'PointerAdvanced', data: { backupId, previousManifestKey, manifestKey } },
     ]);
     await failpoint('backup.afterPointerAdvanced');
-    const outcome: BackupOutcome = {
-      backupId,
-      manifestKey,
-      previousManifestKey,
-      dumpSizeBytes: stored.dumpSizeBytes,
-      dumpContentHash: stored.dumpContentHash,
-      chunkCount: stored.chunks.length,
-      newChunks: stored.newChunks,
-      reusedChunks: stored.reusedChunks,
-      newPlaintextBytes: stored.newPlaintextBytes,
-      bytesWritten: stored.bytesWritten,
-      durationMs: Math.round(performance.now() - started),
-    };
-    return outcome;
+    return outcomeOf(backupId, manifestKey, previousManifestKey, stored, performance.now() - started);
   } catch (caught) {
     const error = lock.lost.aborted ? lock.lost.reason : options.signal?.aborted ? new BackupCancelledError(options.signal.reason) : caught;
     const err = error as Error;
@@ -249,6 +192,96 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
   } finally {
     await lock.release();
   }
+}
+
+type StoredDump = Awaited<ReturnType<typeof storeChunks>>;
+type DumpVersions = Awaited<ReturnType<typeof checkDumpVersions>>;
+
+/** The dump's facts, in one append: its versions and size, the row counts and file-chunk record taken in its snapshot, the chunking. */
+async function recordDumped(
+  ctx: BackupContext,
+  backupId: string,
+  d: { versions: DumpVersions; stored: StoredDump; counted?: CountedState; recorded?: RecordedFileChunks; dumpMs: number },
+): Promise<void> {
+  const { versions, stored, counted, recorded } = d;
+  await ctx.journal.append(backupId, [
+    {
+      type: 'Dumped',
+      data: { ...versions, bytes: stored.dumpSizeBytes, sha256: stored.dumpContentHash, durationMs: Math.round(d.dumpMs) },
+    },
+    ...(counted ? [{ type: 'RowsCounted' as const, data: { backupId, ...counted.state, durationMs: counted.durationMs, counters: counted.counters } }] : []),
+    ...(recorded ? [{ type: 'FileChunksRecorded' as const, data: { backupId, ...recorded } }] : []),
+    {
+      type: 'Chunked',
+      data: {
+        chunkCount: stored.chunks.length,
+        newChunks: stored.newChunks,
+        reusedChunks: stored.reusedChunks,
+        newPlaintextBytes: stored.newPlaintextBytes,
+        reusedPlaintextBytes: stored.reusedPlaintextBytes,
+        bytesWritten: stored.bytesWritten,
+      },
+    },
+  ]);
+}
+
+/** The manifest Cotton reads (its fields first), plus ours: producer, chunking, versions, row counts, the event seal. */
+function buildManifest(
+  ctx: BackupContext,
+  m: {
+    backupId: string;
+    createdAt: Date;
+    stored: StoredDump;
+    versions: DumpVersions;
+    counted?: CountedState;
+    eventSeal: Awaited<ReturnType<typeof readSealHead>>;
+    previousManifestKey: string | null;
+    elapsedMs: number;
+  },
+): Manifest {
+  const { stored, counted, eventSeal } = m;
+  return {
+    schemaVersion: 1,
+    backupId: m.backupId,
+    createdAtUtc: m.createdAt.toISOString(),
+    contains: 'postgres_database_dump',
+    dumpFormat: 'pg_dump_custom',
+    sourceDatabase: ctx.target.database,
+    sourceHost: ctx.target.host,
+    sourcePort: String(ctx.target.port),
+    hashAlgorithm: 'SHA256',
+    // Cotton's reader only concatenates chunks in order; with content-defined chunks the
+    // fixed size it expects is the upper bound.
+    chunkSizeBytes: ctx.chunking.maxBytes,
+    dumpSizeBytes: stored.dumpSizeBytes,
+    dumpContentHash: stored.dumpContentHash,
+    chunkCount: stored.chunks.length,
+    elapsed: formatTimeSpan(m.elapsedMs),
+    chunks: stored.chunks,
+    producer: PRODUCER,
+    producerVersion: PRODUCER_VERSION,
+    chunking: { algorithm: CHUNKING_ALGORITHM, ...ctx.chunking },
+    previousManifestStorageKey: m.previousManifestKey,
+    ...m.versions,
+    ...(counted && { sourceState: counted.state }),
+    ...(eventSeal && { eventSeal }),
+  };
+}
+
+function outcomeOf(backupId: string, manifestKey: string, previousManifestKey: string | null, stored: StoredDump, durationMs: number): BackupOutcome {
+  return {
+    backupId,
+    manifestKey,
+    previousManifestKey,
+    dumpSizeBytes: stored.dumpSizeBytes,
+    dumpContentHash: stored.dumpContentHash,
+    chunkCount: stored.chunks.length,
+    newChunks: stored.newChunks,
+    reusedChunks: stored.reusedChunks,
+    newPlaintextBytes: stored.newPlaintextBytes,
+    bytesWritten: stored.bytesWritten,
+    durationMs: Math.round(durationMs),
+  };
 }
 
 /**

@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { HostConfig } from '../config/config';
 import type { Logger } from '../logging/logger';
 import { connectionConfig } from './pool';
-import { DATABASE_EXISTS } from './sql';
+import { createDatabase, DATABASE_EXISTS } from './sql';
 
 /**
  * Creates Cotton's database when the server has none by that name, so that a first start on a
@@ -16,9 +16,7 @@ export async function ensureDatabaseExists(database: HostConfig['database'], log
   client.on('error', () => undefined);
   try {
     await client.connect();
-    const { rows } = await client.query<{ present: boolean }>(DATABASE_EXISTS, [database.database]);
-    if (rows[0]!.present) return false;
-    await client.query(`CREATE DATABASE "${database.database.replaceAll('"', '""')}"`);
+    if (!(await createDatabaseIfMissing(client, database.database))) return false;
     logger?.warn({ database: database.database }, 'the database did not exist: created it empty');
     return true;
   } catch (error) {
@@ -27,4 +25,16 @@ export async function ensureDatabaseExists(database: HostConfig['database'], log
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * The one create-if-missing, on a connection to any database of the server. Returns true when
+ * it created the database; errors are the caller's to judge (the host swallows them, a restore
+ * reports them).
+ */
+export async function createDatabaseIfMissing(connection: pg.Pool | pg.Client, name: string): Promise<boolean> {
+  const { rows } = await connection.query<{ present: boolean }>(DATABASE_EXISTS, [name]);
+  if (rows[0]!.present) return false;
+  await connection.query(createDatabase(name));
+  return true;
 }

@@ -3,6 +3,7 @@ import type { Clock } from '../../../src/contract/services';
 import { pointerStorageKey } from '../../../src/keys/keys';
 import { recordInBackupIndex, type IndexEntry } from '../repository/backup-index';
 import { readManifest, readPointer, writePointer } from '../repository/manifest-store';
+import { pointerTo } from '../repository/pointer';
 import { failpoint } from '../core/failpoints';
 import { digestStream } from '../../../src/storage/digest';
 import { copyObjects, emptyTally, type ObjectCopyTally } from './copy-objects';
@@ -111,12 +112,6 @@ async function advancePointer(
     if (named && Date.parse(named.createdAtUtc) > Date.parse(createdAtUtc)) return false;
   }
   if (current?.latestManifestStorageKey === manifestKey) return false;
-  await writePointer(storage, key, {
-    schemaVersion: 1,
-    logicalKey: 'database.ctn',
-    updatedAtUtc: options.clock.now().toISOString(),
-    latestManifestStorageKey: manifestKey,
-    latestBackupId: backupId,
-  });
+  await writePointer(storage, key, pointerTo(manifestKey, backupId, options.clock.now()));
   return true;
 }

@@ -10,6 +10,7 @@ import { notifyCopyOverdue } from './copy-overdue';
 import { proveTargetIdentity, TargetIdentityError } from './prove-target-identity';
 import type { CopyTarget } from '../settings/copies';
 import { BACKUPS_TO_HOLD, DAMAGED_KEYS, HELD_BY_TARGET } from './sql';
+import { clipMessage } from '../core/message-limit';
 
 export interface TargetOutcome {
   target: string;
@@ -116,7 +117,7 @@ async function copyWithRetries(
       return undefined;
     } catch (caught) {
       const error = caught as Error;
-      const message = redactSecrets(error.message ?? String(caught), ctx.secrets).slice(0, 2000);
+      const message = clipMessage(redactSecrets(error.message ?? String(caught), ctx.secrets));
       ctx.logger?.warn({ target, backupId, attempt, err: message }, 'copy attempt failed');
       const refused = error instanceof TargetIdentityError;
       if (refused) ctx.logger?.error({ target, err: message }, 'copy target refused');

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { connectionArguments, databaseArguments, PgToolError, runTool, toolVersion, type ConnectionTarget, type RunningTool } from './pg-tools';
+import { SERVER_VERSION } from './sql';
 
 /** pg-boss keeps transient job state; restoring it would replay or resurrect jobs. */
 export const EXCLUDED_SCHEMAS = ['pgboss'];
@@ -30,9 +31,7 @@ export class PgDumpTooOldError extends PgToolError {
 export async function checkDumpVersions(pool: Pool): Promise<DumpVersions> {
   const [tool, { rows }] = await Promise.all([
     toolVersion('pg_dump'),
-    pool.query<{ server_version: string; server_version_num: string }>(
-      "SELECT current_setting('server_version') AS server_version, current_setting('server_version_num') AS server_version_num",
-    ),
+    pool.query<{ server_version: string; server_version_num: string }>(SERVER_VERSION),
   ]);
   const serverVersion = rows[0]!.server_version.split(' ')[0]!;
   const serverMajor = Math.floor(Number(rows[0]!.server_version_num) / 10000);

@@ -40,3 +40,6 @@ export const EF_MIGRATIONS = 'SELECT "MigrationId" AS id FROM public."__EFMigrat
  * (restore/restore-marker.ts). pg_restore --clean never drops it (excluded from the restore); wipeDatabase does.
  */
 export const RESTORE_MARKER_SCHEMA = 'cotton_restore_in_progress';
+
+/** What checkDumpVersions compares pg_dump with: the display version and the number for the major. */
+export const SERVER_VERSION = "SELECT current_setting('server_version') AS server_version, current_setting('server_version_num') AS server_version_num";

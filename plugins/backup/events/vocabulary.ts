@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { BackupPluginError } from '../core/errors';
 import { sourceStateSchema } from '../dump/source-state';
+import { MAX_MESSAGE_LENGTH } from '../core/message-limit';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters (a SHA-256 key)');
 const backupId = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters (a GUID without dashes)');
@@ -18,7 +19,7 @@ const bytes = z.number().int().nonnegative();
 const durationMs = z.number().nonnegative().finite();
 const id = z.string().min(1).max(100);
 const errorClass = z.string().min(1).max(200);
-const message = z.string().max(4000);
+const message = z.string().max(MAX_MESSAGE_LENGTH);
 
 /**
  * A uuid as PostgreSQL's `uuid` type reads it: any 128-bit value (no RFC 9562 version or variant

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { withTransaction } from '../../../src/db/with-transaction';
-import { InvalidEventError, parseEvent } from '../events/vocabulary';
+import { InvalidEventError, parseEvent, type NOTIFICATION_KINDS } from '../events/vocabulary';
 import type { NewEvent } from '../events';
 import { insertNotification, listAdmins, notificationsTablePresent } from '../cotton-tables/notifications';
+import { clipMessage } from '../core/message-limit';
 
-export type NotificationKind = 'restore_completed' | 'restore_refused' | 'backup_failed' | 'verification_failed' | 'drill_failed' | 'copy_overdue';
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** Cotton's notification priorities (COTTON.md §5). */
 export const Priority = { None: 0, Low: 1, Medium: 2, High: 3 } as const;
@@ -66,13 +67,14 @@ export async function notifyAdmins(pool: Pool, notice: AdminNotice): Promise<New
       type: 'EventRejected',
       data: {
         rejectedType: 'AdminsNotified',
-        problem: error.message.slice(0, 4000),
-        summary: `${recipients.length} ${notice.kind} notification(s) written to Cotton's notifications table for ${adminCount} admin(s): ${recipients
-          .map((r) => `${r.notificationId} → user ${r.userId}`)
-          .join(', ')}`
-          .toWellFormed()
-          .replaceAll('\u0000', '\uFFFD')
-          .slice(0, 4000),
+        problem: clipMessage(error.message),
+        summary: clipMessage(
+          `${recipients.length} ${notice.kind} notification(s) written to Cotton's notifications table for ${adminCount} admin(s): ${recipients
+            .map((r) => `${r.notificationId} → user ${r.userId}`)
+            .join(', ')}`
+            .toWellFormed()
+            .replaceAll('\u0000', '\uFFFD'),
+        ),
       },
     };
   }

@@ -5,6 +5,7 @@ import type { NewEvent } from '../events';
 import { display, instantOf, knownTimeZone, parseInstant, roundTripLocal, roundTripUtc } from './dotnet-time';
 import { notifyAdmins, Priority } from './notify-admins';
 import { readCottonTimeZone } from '../cotton-tables/server-settings';
+import { clipMessage } from '../core/message-limit';
 
 export const RESTORED_TITLE = 'Database restored automatically';
 
@@ -36,7 +37,7 @@ export async function notifyRestoreCompleted(
     kind: 'restore_completed',
     dedupKey: manifestKey,
     title: RESTORED_TITLE,
-    content: content.slice(0, 4000),
+    content: clipMessage(content),
     priority: Priority.High,
     metadata: {
       backupId: manifest.backupId,

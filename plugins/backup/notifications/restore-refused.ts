@@ -3,6 +3,7 @@ import type { Clock } from '../../../src/contract/services';
 import type { NewEvent } from '../events';
 import { instantOf, roundTripUtc } from './dotnet-time';
 import { notifyAdmins, Priority } from './notify-admins';
+import { clipMessage } from '../core/message-limit';
 
 export const REFUSED_TITLE = 'Database restore refused';
 
@@ -22,7 +23,7 @@ export async function notifyRestoreRefused(
     kind: 'restore_refused',
     dedupKey: refusal.dedupKey,
     title: REFUSED_TITLE,
-    content: refusal.message.slice(0, 4000),
+    content: clipMessage(refusal.message),
     priority: Priority.High,
     metadata: {
       restoreId: refusal.restoreId,

@@ -1,7 +1,8 @@
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { pointerStorageKey } from '../../../src/keys/keys';
-import { InvalidManifestError, parseManifest, type Manifest } from './manifest';
-import { InvalidPointerError, parsePointer, type Pointer } from './pointer';
+import { InvalidManifestError, MAX_MANIFEST_BYTES, parseManifest, type Manifest } from './manifest';
+import { InvalidPointerError, type Pointer } from './pointer';
+import { loadPointer } from './manifest-store';
 import { rejectionForReadError, RestoreRejectedError } from './restore-rejection';
 
 export interface DiscoveredBackup {
@@ -11,12 +12,10 @@ export interface DiscoveredBackup {
   manifest: Manifest;
 }
 
-const MAX_POINTER_BYTES = 64 * 1024;
-const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
-
 /**
  * Storage, not the database, says what the latest backup is: the master key gives the pointer's
- * key, the pointer (zod-validated) names the manifest. Throws RestoreRejectedError.
+ * key, the pointer (zod-validated) names the manifest. loadPointer, plus restore's refusal
+ * classification: every failure is a RestoreRejectedError (no_pointer with a hint, invalid_pointer, a read error's).
  */
 export async function readLatestPointer(storage: ObjectStorage, masterEncryptionKey: Buffer): Promise<{ pointerKey: string; pointer: Pointer }> {
   const pointerKey = pointerStorageKey(masterEncryptionKey);
@@ -27,7 +26,7 @@ export async function readLatestPointer(storage: ObjectStorage, masterEncryption
     throw new RestoreRejectedError('no_pointer', `no latest-backup pointer (${pointerKey}) under this master key; ${hint}`);
   }
   try {
-    return { pointerKey, pointer: parsePointer(await storage.readBuffer(pointerKey, MAX_POINTER_BYTES)) };
+    return { pointerKey, pointer: await loadPointer(storage, pointerKey) };
   } catch (error) {
     if (error instanceof InvalidPointerError) throw new RestoreRejectedError('invalid_pointer', error.message);
     throw rejectionForReadError(storage, error, pointerKey, 'pointer');

@@ -16,7 +16,7 @@ export interface LatestBackupDto {
   manifestStorageKey: string;
 }
 
-/** What storage says the latest backup is (pointer → manifest), as Cotton reads it; undefined when there is no pointer. */
+/** What storage says the latest backup is (pointer → manifest), as Cotton reads it; undefined when there is no pointer. readPointer, plus the manifest it names, as Cotton's DTO. */
 export async function readLatestBackup(storage: ObjectStorage, masterEncryptionKey: Buffer): Promise<LatestBackupDto | undefined> {
   const pointer = await readPointer(storage, pointerStorageKey(masterEncryptionKey));
   if (!pointer) return undefined;

@@ -1,10 +1,8 @@
 import { Readable } from 'node:stream';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
-import { parseManifest, serializeManifest, type Manifest } from './manifest';
+import { MAX_MANIFEST_BYTES, parseManifest, serializeManifest, type Manifest } from './manifest';
 import { halves } from '../core/failpoints';
-import { parsePointer, serializePointer, type Pointer } from './pointer';
-
-const MAX_METADATA_BYTES = 64 * 1024 * 1024;
+import { MAX_POINTER_BYTES, parsePointer, serializePointer, type Pointer } from './pointer';
 
 export async function writeManifest(storage: ObjectStorage, manifest: Manifest): Promise<string> {
   const { bytes, storageKey } = serializeManifest(manifest);
@@ -13,13 +11,21 @@ export async function writeManifest(storage: ObjectStorage, manifest: Manifest):
 }
 
 export async function readManifest(storage: ObjectStorage, storageKey: string): Promise<Manifest> {
-  return parseManifest(await storage.readBuffer(storageKey, MAX_METADATA_BYTES), storageKey);
+  return parseManifest(await storage.readBuffer(storageKey, MAX_MANIFEST_BYTES), storageKey);
 }
 
-/** The current pointer, or undefined when none was ever written. */
+/**
+ * The one read of the pointer: its bytes, parsed and zod-validated. Throws the storage's read
+ * error or InvalidPointerError; every other pointer read builds on this one.
+ */
+export async function loadPointer(storage: ObjectStorage, pointerKey: string): Promise<Pointer> {
+  return parsePointer(await storage.readBuffer(pointerKey, MAX_POINTER_BYTES));
+}
+
+/** loadPointer, plus undefined when no pointer was ever written. */
 export async function readPointer(storage: ObjectStorage, pointerKey: string): Promise<Pointer | undefined> {
   if (!(await storage.exists(pointerKey))) return undefined;
-  return parsePointer(await storage.readBuffer(pointerKey, 64 * 1024));
+  return loadPointer(storage, pointerKey);
 }
 
 /** Replaces the pointer atomically (rename over the old one): there is never a moment without one. */

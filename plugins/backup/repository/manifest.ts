@@ -3,6 +3,9 @@ import { sha256Hex } from '../../../src/keys/keys';
 import { BackupPluginError } from '../core/errors';
 import { sourceStateSchema } from '../dump/source-state';
 
+/** The largest manifest read whole; a bigger object under a manifest's key is refused unread. */
+export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256 (64 characters)');
 const backupId = z.string().regex(/^[0-9a-f]{32}$/, 'a GUID as 32 lowercase hex characters');
 const isoUtc = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO-8601 timestamp');

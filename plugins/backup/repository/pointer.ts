@@ -14,6 +14,20 @@ export const pointerSchema = z.object({
 
 export type Pointer = z.infer<typeof pointerSchema>;
 
+/** A pointer is small; a bigger object under its key is not one, and is not read whole. */
+export const MAX_POINTER_BYTES = 64 * 1024;
+
+/** The pointer naming one backup's manifest, as every writer (a backup, a copy) writes it. */
+export function pointerTo(manifestKey: string, backupId: string, now: Date): Pointer {
+  return {
+    schemaVersion: 1,
+    logicalKey: POINTER_LOGICAL_KEY,
+    updatedAtUtc: now.toISOString(),
+    latestManifestStorageKey: manifestKey,
+    latestBackupId: backupId,
+  };
+}
+
 export class InvalidPointerError extends BackupPluginError {
   constructor(readonly detail: string) {
     super('INVALID_POINTER', `invalid latest-backup pointer: ${detail}`);

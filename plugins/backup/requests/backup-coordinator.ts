@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { ConcurrencyError } from '../events';
+import type { REQUEST_SOURCES } from '../events/vocabulary';
 import type { Journal } from '../projections/journal';
 import type { BackupOptions, BackupOutcome } from '../take-backup/run-backup';
 import { BackupAlreadyRunningError } from '../take-backup/backup-lock';
 import { PENDING_REQUESTS, REQUEST_STATUS } from './sql';
 
-export type RequestSource = 'schedule' | 'notify' | 'sql' | 'api' | 'cli' | 'startup';
+export type RequestSource = (typeof REQUEST_SOURCES)[number];
 
 export interface BackupRequest {
   source: RequestSource;

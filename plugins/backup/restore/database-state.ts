@@ -25,7 +25,7 @@ export async function restoreTargetState(pool: Pool, markerKey: Buffer): Promise
  */
 export async function wipeDatabase(pool: Pool): Promise<void> {
   const { rows } = await pool.query<{ name: string }>(sql.USER_SCHEMAS);
-  for (const { name } of rows) await pool.query(`DROP SCHEMA IF EXISTS "${name.replaceAll('"', '""')}" CASCADE`);
+  for (const { name } of rows) await pool.query(sql.dropSchema(name));
   await pool.query(sql.RECREATE_PUBLIC);
 }
 
@@ -35,7 +35,7 @@ const EXTENSION_NAME = /^[a-z0-9_]+$/;
 export async function ensureExtensions(pool: Pool, extensions: readonly string[]): Promise<void> {
   for (const name of extensions) {
     if (!EXTENSION_NAME.test(name)) throw new Error(`invalid extension name "${name}" in COTTON_RESTORE_EXTENSIONS`);
-    await pool.query(`CREATE EXTENSION IF NOT EXISTS "${name}"`);
+    await pool.query(sql.createExtension(name));
   }
 }
 

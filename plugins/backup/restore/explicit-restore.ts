@@ -1,15 +1,14 @@
 import type { Pool } from 'pg';
 import { DATABASE_NAME } from '../../../src/config/database-name';
-import { runMigrations } from '../../../src/db/migrations/runner';
 import type { Clock } from '../../../src/contract/services';
 import type { Logger } from '../../../src/logging/logger';
-import { MIGRATIONS_PATH } from '../core/migrations-path';
+import { migrateBackupSchema } from '../core/migrate-backup-schema';
 import { createJournal } from '../projections/journal';
 import { deriveEventSealKey } from '../../../src/keys/keys';
 import { appendCarriedEvents } from '../events/carry-over-events';
 import { restoreBackup, RestoreAbortedError, type RestoreContext, type RestoreOptions, type RestoreReport } from './restore-backup';
 import { recordStartupRestore } from './record-startup-restore';
-import { DATABASE_EXISTS } from '../../../src/db/sql';
+import { createDatabaseIfMissing } from '../../../src/db/ensure-database';
 
 /** One rule for every database name (COTTON_PG_DATABASE, --target-database): see database-name.ts. */
 export { DATABASE_NAME };
@@ -21,10 +20,7 @@ export { DATABASE_NAME };
  */
 export async function ensureDatabase(maintenance: Pool, name: string): Promise<boolean> {
   if (!DATABASE_NAME.test(name)) throw new Error(`"${name}" is not a database name this tool creates (letters, digits, _ and -, at most 63)`);
-  const { rows } = await maintenance.query<{ present: boolean }>(DATABASE_EXISTS, [name]);
-  if (rows[0]!.present) return false;
-  await maintenance.query(`CREATE DATABASE "${name}"`);
-  return true;
+  return createDatabaseIfMissing(maintenance, name);
 }
 
 /**
@@ -47,13 +43,13 @@ export async function explicitRestore(
     if (!(error instanceof RestoreAbortedError)) throw error;
     // A half-done restore is still there: no place to migrate and record into (the caller says so).
     if (!error.databaseIsClean) throw error;
-    await runMigrations(ctx.pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }], logger);
+    await migrateBackupSchema(ctx.pool, logger);
     const journal = createJournal(ctx.pool, deriveEventSealKey(ctx.masterEncryptionKey));
     await appendCarriedEvents(journal, error.carried);
     await journal.append(`restore-${error.restoreId}`, error.events, { expectedVersion: 'no_stream' });
     throw error;
   }
-  await runMigrations(ctx.pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }], logger);
+  await migrateBackupSchema(ctx.pool, logger);
   await recordStartupRestore(ctx.pool, createJournal(ctx.pool, deriveEventSealKey(ctx.masterEncryptionKey)), clock, report, { notify: false });
   return report;
 }

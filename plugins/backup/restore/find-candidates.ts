@@ -4,6 +4,7 @@ import { listKnownManifests, readBackupIndex } from '../repository/backup-index'
 import { backupsNewerThanPointer, pointerBehindDetail } from '../repository/pointer-rollback';
 import { loadManifest, readLatestPointer } from '../repository/discover-latest-backup';
 import { RestoreRejectedError } from '../repository/restore-rejection';
+import type { RestoreFallback } from '../settings/backup-settings';
 
 export function unknownBackupDetail(backupId: string, knownCount: number): string {
   return `backup ${backupId} is known neither to the latest-backup pointer nor to the backup index (${knownCount} backups known)`;
@@ -22,7 +23,7 @@ export type Candidate = { manifestKey: string; manifest: Manifest } | RestoreRej
 export async function* findCandidates(
   storage: ObjectStorage,
   masterEncryptionKey: Buffer,
-  options: { backupId?: string; fallback?: 'none' | 'previous' },
+  options: { backupId?: string; fallback?: RestoreFallback },
 ): AsyncGenerator<Candidate> {
   const tried = new Set<string>();
   const queue: { manifestKey: string; backupId?: string }[] = [];

@@ -23,6 +23,8 @@ import { writeArchiveOffsets, type ArchiveScan } from '../dump/archive-offsets';
 import { clearRestoreMarker, markRestoreInProgress, readRestoreMarker, restoreMarkerKey, type MarkerClaim } from './restore-marker';
 import { RestoreAbortedError, TargetNotEmptyError, type LeftDatabase } from './restore-errors';
 import { prepareWorkDir, sweepStaleWorkFiles, workFilePath } from './work-dir';
+import type { RestoreFallback } from '../settings/backup-settings';
+import { clipMessage } from '../core/message-limit';
 
 /** pg_restore workers: tables and indexes rebuild in parallel from the verified (seekable) file. */
 export const RESTORE_JOBS = Math.min(4, Math.max(2, availableParallelism()));
@@ -46,7 +48,7 @@ export interface RestoreOptions {
   trigger: 'startup' | 'cli';
   /** A specific backup instead of the latest. */
   backupId?: string;
-  fallback?: 'none' | 'previous';
+  fallback?: RestoreFallback;
   onProgress?: (phase: 'verify', progress: VerifyProgress) => void;
   signal?: AbortSignal;
 }
@@ -286,7 +288,7 @@ async function wipeAfterFailure(ctx: RestoreContext, state: RestoreState): Promi
 function failedEvent(step: string, error: Error, secrets: readonly string[]): NewEvent {
   return {
     type: 'RestoreFailed',
-    data: { step, errorClass: error.name || 'Error', message: redactSecrets(error.message ?? String(error), secrets).slice(0, 4000) },
+    data: { step, errorClass: error.name || 'Error', message: clipMessage(redactSecrets(error.message ?? String(error), secrets)) },
   };
 }
 
@@ -295,7 +297,7 @@ function rejectedEvent(error: RestoreRejectedError): NewEvent {
     type: 'RestoreRejected',
     data: {
       reason: error.reason,
-      detail: error.detail.slice(0, 4000),
+      detail: clipMessage(error.detail),
       ...(error.keys.manifestKey ? { manifestKey: error.keys.manifestKey } : {}),
       ...(error.keys.chunkKey ? { chunkKey: error.keys.chunkKey } : {}),
     },

@@ -4,6 +4,7 @@ import { restoreBackup, type RestoreContext, type RestoreReport } from './restor
 import { RestoreAbortedError, refusalMessage, StartupRestoreError, TargetNotEmptyError } from './restore-errors';
 import { restoreMarkerKey } from './restore-marker';
 import { sweepStaleWorkFiles } from './work-dir';
+import type { RestoreFallback } from '../settings/backup-settings';
 
 /**
  * The startup restore from one storage: restore the latest verified backup into a Cotton-empty database, or
@@ -14,7 +15,7 @@ import { sweepStaleWorkFiles } from './work-dir';
  */
 export async function restoreFromStorage(
   ctx: RestoreContext,
-  options: { enabled: boolean; fallback: 'none' | 'previous'; logger?: Logger },
+  options: { enabled: boolean; fallback: RestoreFallback; logger?: Logger },
 ): Promise<RestoreReport | undefined> {
   // Plaintext a killed restore left: swept at every start, restore enabled or not.
   const swept = await sweepStaleWorkFiles(ctx.workDir);

@@ -43,3 +43,8 @@ export const READ_RESTORE_MARKER = `SELECT restore_id::text, backup_id::text, ma
 export const DROP_RESTORE_MARKER = `DROP SCHEMA IF EXISTS ${RESTORE_MARKER_SCHEMA} CASCADE`;
 export const RESTORE_MARKER_PRESENT = `SELECT to_regnamespace('${RESTORE_MARKER_SCHEMA}') IS NOT NULL AS present`;
 export const CURRENT_DATABASE = 'SELECT current_database() AS name';
+
+/** DDL takes no parameters: the schema's name is quoted as an identifier. */
+export const dropSchema = (name: string) => `DROP SCHEMA IF EXISTS "${name.replaceAll('"', '""')}" CASCADE`;
+/** The name is checked against EXTENSION_NAME first (database-state.ts), so the quotes cannot be escaped from. */
+export const createExtension = (name: string) => `CREATE EXTENSION IF NOT EXISTS "${name}"`;

@@ -7,6 +7,8 @@ import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { rankSources, sourceChoice, type RankedSource } from '../copies/rank-sources';
 import { reseedPrimary } from '../copies/reseed-primary';
 import { openTargetFor, type CopiesRestoreInputs, type OpenedTarget } from '../copies/open-target';
+import type { RestoreFallback } from '../settings/backup-settings';
+import { clipMessage } from '../core/message-limit';
 
 /**
  * Startup restore on a bare machine: every source's pointer is read first (the primary storage
@@ -18,7 +20,7 @@ import { openTargetFor, type CopiesRestoreInputs, type OpenedTarget } from '../c
  */
 export async function startupRestore(
   ctx: RestoreContext,
-  options: { enabled: boolean; fallback: 'none' | 'previous'; logger?: Logger },
+  options: { enabled: boolean; fallback: RestoreFallback; logger?: Logger },
   inputs: CopiesRestoreInputs,
 ): Promise<RestoreReport | undefined> {
   if (inputs.settings.targets.length === 0 || !options.enabled) return restoreFromStorage(ctx, options);
@@ -63,7 +65,7 @@ function passOver(report: RestoreReport, refusals: readonly { source: RankedSour
   for (const { source, error } of [...refusals].reverse()) {
     const label = source.name ? `copy target ${source.name}` : 'primary storage';
     const rejected = error.events.filter((e) => e.type === 'RestoreRejected');
-    report.events.unshift(...rejected.map((e) => ({ ...e, data: { ...e.data, detail: `${label}: ${String(e.data.detail)}`.slice(0, 4000) } })));
+    report.events.unshift(...rejected.map((e) => ({ ...e, data: { ...e.data, detail: clipMessage(`${label}: ${String(e.data.detail)}`) } })));
     report.refused.unshift(...error.refused);
   }
 }

@@ -91,7 +91,7 @@ async function isCatalogued(pool: Pool, backupId: string): Promise<boolean> {
   return rows[0]?.known === true;
 }
 
-/** What the latest-backup pointer names now: its manifest key and backup id, or undefined. */
+/** What the latest-backup pointer names now: its manifest key and backup id, or undefined. readPointer, plus retention's leniency: unreadable is logged and treated as none. */
 export async function currentPointer(ctx: DiscoveryContext): Promise<{ manifestKey: string; backupId: string } | undefined> {
   const pointer = await readPointer(ctx.storage, pointerStorageKey(ctx.masterEncryptionKey)).catch((error: Error) => {
     ctx.logger?.warn({ err: error.message }, 'the latest-backup pointer is unreadable');

@@ -8,9 +8,8 @@ import { recordRefusedRestore, recordStartupRestore } from '../restore/record-st
 import { startupRestore } from '../restore/startup-restore';
 import { RestoreAbortedError, type RestoreReport } from '../restore/restore-backup';
 import { startTriggers, type Triggers } from './start-triggers';
-import { runMigrations } from '../../../src/db/migrations/runner';
+import { migrateBackupSchema } from '../core/migrate-backup-schema';
 import { BackupSettingsToken } from '../settings/backup-settings';
-import { MIGRATIONS_PATH } from '../core/migrations-path';
 import { drillContext } from './drill-context';
 import { sweepScratchDatabasesAtStart } from '../drills/sweep-at-start';
 import { adoptStorage, bindStorage } from '../storage-identity/bind-storage';
@@ -58,7 +57,7 @@ export const backupHooks: NonNullable<CottonPlugin['hooks']> = {
     } catch (error) {
       if (!(error instanceof RestoreAbortedError)) throw error;
       // Our own schema does not make the database non-empty for Cotton: create it to record why.
-      await runMigrations(s.backup.pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }], logger);
+      await migrateBackupSchema(s.backup.pool, logger);
       throw await recordRefusedRestore(s.backup.pool, s.journal, s.backup.clock, error, s.backup.target.database, { secrets: s.backup.secrets, logger });
     }
   },

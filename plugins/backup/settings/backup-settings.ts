@@ -7,6 +7,10 @@ import { retentionEnvironmentSchema, retentionPolicyFrom, type RetentionPolicy }
 import { copiesEnvironmentSchema, copySettingsFrom, type CopySettings } from './copies';
 import { proofEnvironmentSchema, proofSettingsFrom, type ProofSettings } from './proofs';
 
+/** COTTON_RESTORE_FALLBACK: what a restore may try when the latest backup is refused. No event records it, so the list lives here. */
+export const RESTORE_FALLBACKS = ['none', 'previous'] as const;
+export type RestoreFallback = (typeof RESTORE_FALLBACKS)[number];
+
 /** The backup plugin's own environment variables; the host validates them with its own at start and in the CLI. */
 const schema = z
   .object({
@@ -25,7 +29,7 @@ const schema = z
       .regex(/^[^,\s]{1,63}(,[^,\s]{1,63})*$/, 'a comma-separated list of PostgreSQL role names')
       .optional(),
     COTTON_RESTORE_DATABASE_IF_EMPTY: booleanVariable.default(false),
-    COTTON_RESTORE_FALLBACK: z.enum(['none', 'previous']).default('none'),
+    COTTON_RESTORE_FALLBACK: z.enum(RESTORE_FALLBACKS).default('none'),
     COTTON_RESTORE_EXTENSIONS: z
       .string()
       .regex(/^[a-z0-9_]+(,[a-z0-9_]+)*$/, 'a comma-separated list of extension names')
@@ -54,7 +58,7 @@ export interface BackupSettings {
   notify: { enabled: boolean; roles?: string[]; perMinute: number };
   /** restic-style keep rules (settings/retention.ts). */
   retention: RetentionPolicy;
-  restore: { ifEmpty: boolean; fallback: 'none' | 'previous'; extensions: string[] };
+  restore: { ifEmpty: boolean; fallback: RestoreFallback; extensions: string[] };
   /** Copy targets off the box (settings/copies.ts). */
   copies: CopySettings;
   /** Row counts, restore drills, metrics (settings/proofs.ts). */

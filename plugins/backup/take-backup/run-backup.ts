@@ -10,6 +10,7 @@ import { checkDumpVersions, startPgDump } from '../dump/pg-dump';
 import { PgToolError, type ConnectionTarget } from '../dump/pg-tools';
 import { formatTimeSpan, type Manifest } from '../repository/manifest';
 import { readManifest, readPointer, writeManifest, writePointer } from '../repository/manifest-store';
+import { pointerTo } from '../repository/pointer';
 import type { Journal } from '../projections/journal';
 import { readSealHead } from '../events/seal-events';
 import { failpoint } from '../core/failpoints';
@@ -27,6 +28,7 @@ import { openDumpSnapshot, type CountedState } from '../dump/row-counts';
 import { joinSnapshotToRecord, type RecordedFileChunks } from '../file-chunks/record-referenced-chunks';
 import { forgetRecording } from '../file-chunks/forget-recording';
 import { pinReusedChunks } from './pin-reused-chunks';
+import { clipMessage } from '../core/message-limit';
 
 export interface BackupContext {
   pool: Pool;
@@ -146,26 +148,7 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
       await recording.catch(() => undefined);
       throw error;
     }
-    const dumpMs = performance.now() - started;
-    await ctx.journal.append(backupId, [
-      {
-        type: 'Dumped',
-        data: { ...versions, bytes: stored.dumpSizeBytes, sha256: stored.dumpContentHash, durationMs: Math.round(dumpMs) },
-      },
-      ...(counted ? [{ type: 'RowsCounted' as const, data: { backupId, ...counted.state, durationMs: counted.durationMs, counters: counted.counters } }] : []),
-      ...(recorded ? [{ type: 'FileChunksRecorded' as const, data: { backupId, ...recorded } }] : []),
-      {
-        type: 'Chunked',
-        data: {
-          chunkCount: stored.chunks.length,
-          newChunks: stored.newChunks,
-          reusedChunks: stored.reusedChunks,
-          newPlaintextBytes: stored.newPlaintextBytes,
-          reusedPlaintextBytes: stored.reusedPlaintextBytes,
-          bytesWritten: stored.bytesWritten,
-        },
-      },
-    ]);
+    await recordDumped(ctx, backupId, { versions, stored, counted, recorded, dumpMs: performance.now() - started });
     await failpoint('backup.afterLastChunk');
     // Before anything names the chunks: a reused one Cotton's GC had scheduled must not go now.
     step = 'chunk';
@@ -180,32 +163,7 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
       return undefined;
     });
     const previousManifestKey = previous?.latestManifestStorageKey ?? null;
-    const manifest: Manifest = {
-      schemaVersion: 1,
-      backupId,
-      createdAtUtc: createdAt.toISOString(),
-      contains: 'postgres_database_dump',
-      dumpFormat: 'pg_dump_custom',
-      sourceDatabase: ctx.target.database,
-      sourceHost: ctx.target.host,
-      sourcePort: String(ctx.target.port),
-      hashAlgorithm: 'SHA256',
-      // Cotton's reader only concatenates chunks in order; with content-defined chunks the
-      // fixed size it expects is the upper bound.
-      chunkSizeBytes: ctx.chunking.maxBytes,
-      dumpSizeBytes: stored.dumpSizeBytes,
-      dumpContentHash: stored.dumpContentHash,
-      chunkCount: stored.chunks.length,
-      elapsed: formatTimeSpan(performance.now() - started),
-      chunks: stored.chunks,
-      producer: PRODUCER,
-      producerVersion: PRODUCER_VERSION,
-      chunking: { algorithm: CHUNKING_ALGORITHM, ...ctx.chunking },
-      previousManifestStorageKey: previousManifestKey,
-      ...versions,
-      ...(counted && { sourceState: counted.state }),
-      ...(eventSeal && { eventSeal }),
-    };
+    const manifest = buildManifest(ctx, { backupId, createdAt, stored, versions, counted, eventSeal, previousManifestKey, elapsedMs: performance.now() - started });
     const manifestKey = await writeManifest(ctx.storage, manifest);
     await ctx.journal.append(backupId, [
       { type: 'ManifestCommitted', data: { backupId, manifestKey, previousManifestKey } },
@@ -215,35 +173,16 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
 
     step = 'pointer';
     signal.throwIfAborted(); // never advance the pointer without holding the lock
-    await writePointer(ctx.storage, pointerKey, {
-      schemaVersion: 1,
-      logicalKey: 'database.ctn',
-      updatedAtUtc: ctx.clock.now().toISOString(),
-      latestManifestStorageKey: manifestKey,
-      latestBackupId: backupId,
-    });
+    await writePointer(ctx.storage, pointerKey, pointerTo(manifestKey, backupId, ctx.clock.now()));
     await ctx.journal.append(backupId, [
       { type: 'PointerAdvanced', data: { backupId, previousManifestKey, manifestKey } },
     ]);
     await failpoint('backup.afterPointerAdvanced');
-    const outcome: BackupOutcome = {
-      backupId,
-      manifestKey,
-      previousManifestKey,
-      dumpSizeBytes: stored.dumpSizeBytes,
-      dumpContentHash: stored.dumpContentHash,
-      chunkCount: stored.chunks.length,
-      newChunks: stored.newChunks,
-      reusedChunks: stored.reusedChunks,
-      newPlaintextBytes: stored.newPlaintextBytes,
-      bytesWritten: stored.bytesWritten,
-      durationMs: Math.round(performance.now() - started),
-    };
-    return outcome;
+    return outcomeOf(backupId, manifestKey, previousManifestKey, stored, performance.now() - started);
   } catch (caught) {
     const error = lock.lost.aborted ? lock.lost.reason : options.signal?.aborted ? new BackupCancelledError(options.signal.reason) : caught;
     const err = error as Error;
-    const message = redactSecrets(err.message ?? String(error), ctx.secrets).slice(0, 2000);
+    const message = clipMessage(redactSecrets(err.message ?? String(error), ctx.secrets));
     await ctx.journal
       .append(backupId, [{ type: 'BackupFailed', data: { backupId, step, errorClass: err.name ?? 'Error', message } }])
       .catch((recordError: Error) => ctx.logger?.error({ err: recordError.message }, 'could not record BackupFailed'));
@@ -254,6 +193,96 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
   } finally {
     await lock.release();
   }
+}
+
+type StoredDump = Awaited<ReturnType<typeof storeChunks>>;
+type DumpVersions = Awaited<ReturnType<typeof checkDumpVersions>>;
+
+/** The dump's facts, in one append: its versions and size, the row counts and file-chunk record taken in its snapshot, the chunking. */
+async function recordDumped(
+  ctx: BackupContext,
+  backupId: string,
+  d: { versions: DumpVersions; stored: StoredDump; counted?: CountedState; recorded?: RecordedFileChunks; dumpMs: number },
+): Promise<void> {
+  const { versions, stored, counted, recorded } = d;
+  await ctx.journal.append(backupId, [
+    {
+      type: 'Dumped',
+      data: { ...versions, bytes: stored.dumpSizeBytes, sha256: stored.dumpContentHash, durationMs: Math.round(d.dumpMs) },
+    },
+    ...(counted ? [{ type: 'RowsCounted' as const, data: { backupId, ...counted.state, durationMs: counted.durationMs, counters: counted.counters } }] : []),
+    ...(recorded ? [{ type: 'FileChunksRecorded' as const, data: { backupId, ...recorded } }] : []),
+    {
+      type: 'Chunked',
+      data: {
+        chunkCount: stored.chunks.length,
+        newChunks: stored.newChunks,
+        reusedChunks: stored.reusedChunks,
+        newPlaintextBytes: stored.newPlaintextBytes,
+        reusedPlaintextBytes: stored.reusedPlaintextBytes,
+        bytesWritten: stored.bytesWritten,
+      },
+    },
+  ]);
+}
+
+/** The manifest Cotton reads (its fields first), plus ours: producer, chunking, versions, row counts, the event seal. */
+function buildManifest(
+  ctx: BackupContext,
+  m: {
+    backupId: string;
+    createdAt: Date;
+    stored: StoredDump;
+    versions: DumpVersions;
+    counted?: CountedState;
+    eventSeal: Awaited<ReturnType<typeof readSealHead>>;
+    previousManifestKey: string | null;
+    elapsedMs: number;
+  },
+): Manifest {
+  const { stored, counted, eventSeal } = m;
+  return {
+    schemaVersion: 1,
+    backupId: m.backupId,
+    createdAtUtc: m.createdAt.toISOString(),
+    contains: 'postgres_database_dump',
+    dumpFormat: 'pg_dump_custom',
+    sourceDatabase: ctx.target.database,
+    sourceHost: ctx.target.host,
+    sourcePort: String(ctx.target.port),
+    hashAlgorithm: 'SHA256',
+    // Cotton's reader only concatenates chunks in order; with content-defined chunks the
+    // fixed size it expects is the upper bound.
+    chunkSizeBytes: ctx.chunking.maxBytes,
+    dumpSizeBytes: stored.dumpSizeBytes,
+    dumpContentHash: stored.dumpContentHash,
+    chunkCount: stored.chunks.length,
+    elapsed: formatTimeSpan(m.elapsedMs),
+    chunks: stored.chunks,
+    producer: PRODUCER,
+    producerVersion: PRODUCER_VERSION,
+    chunking: { algorithm: CHUNKING_ALGORITHM, ...ctx.chunking },
+    previousManifestStorageKey: m.previousManifestKey,
+    ...m.versions,
+    ...(counted && { sourceState: counted.state }),
+    ...(eventSeal && { eventSeal }),
+  };
+}
+
+function outcomeOf(backupId: string, manifestKey: string, previousManifestKey: string | null, stored: StoredDump, durationMs: number): BackupOutcome {
+  return {
+    backupId,
+    manifestKey,
+    previousManifestKey,
+    dumpSizeBytes: stored.dumpSizeBytes,
+    dumpContentHash: stored.dumpContentHash,
+    chunkCount: stored.chunks.length,
+    newChunks: stored.newChunks,
+    reusedChunks: stored.reusedChunks,
+    newPlaintextBytes: stored.newPlaintextBytes,
+    bytesWritten: stored.bytesWritten,
+    durationMs: Math.round(durationMs),
+  };
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Journal } from '../projections/journal';
 import type { VerificationReport } from './verify-backup';
 import { recordNotified } from '../notifications/record-notified';
 import type { Logger } from 'pino';
+import { clipMessage } from '../core/message-limit';
 
 const BACKUP_ID = /^[0-9a-f]{32}$/;
 const KEY = /^[0-9a-f]{64}$/;
@@ -39,7 +40,7 @@ export async function recordVerification(
       data: {
         backupId: report.backupId!,
         manifestKey: report.manifestKey!,
-        problems: report.problems.slice(0, 500).map((p) => ({ key: p.key.slice(0, 200), problem: p.problem, detail: redactSecrets(p.detail, options.secrets).slice(0, 4000) })),
+        problems: report.problems.slice(0, 500).map((p) => ({ key: p.key.slice(0, 200), problem: p.problem, detail: clipMessage(redactSecrets(p.detail, options.secrets)) })),
       },
       metadata: { trigger: options.trigger, ...where },
     });

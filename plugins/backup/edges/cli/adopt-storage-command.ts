@@ -14,15 +14,14 @@ export function registerAdoptStorageCommand(program: Command, runtime: CliRuntim
     .description('make the configured storage (COTTON_STORAGE_PATH or the S3 bucket) the one this database records, after a deliberate move or replacement')
     .option('--json', 'print the outcome as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const [{ adoptStorage }, { systemClock }, { runMigrations }, { MIGRATIONS_PATH }] = await Promise.all([
+      const [{ adoptStorage }, { systemClock }, { migrateBackupSchema }] = await Promise.all([
         import('../../storage-identity/bind-storage'),
         import('../../../../src/contract/clock'),
-        import('../../../../src/db/migrations/runner'),
-        import('../../core/migrations-path'),
+        import('../../core/migrate-backup-schema'),
       ]);
       // Opened (key proven) and migrated without the binding check: that check is what this overrides.
       const storage = await runtime.storage({ write: true });
-      await runMigrations(runtime.pool(), [{ plugin: 'backup', path: MIGRATIONS_PATH }]);
+      await migrateBackupSchema(runtime.pool());
       const adopted = await adoptStorage(runtime.pool(), storage, systemClock.now());
       if (!adopted) throw new Error('this storage keeps no identity record');
       if (opts.json) return writeJson(runtime, { storageId: adopted.identity.storageId, where: storage.identity?.where, replaced: adopted.replaced ?? null });

@@ -1,6 +1,5 @@
 import type { CliRuntime } from '../../../../src/cli/runtime';
 import type { ObjectStorage } from '../../../../src/storage/object-storage';
-import { MIGRATIONS_PATH } from '../../core/migrations-path';
 import type { BackupServices } from '../../runtime/services';
 
 /**
@@ -16,8 +15,8 @@ export async function servicesFromRuntime(
   runtime: CliRuntime,
   options: { migrate?: boolean; write?: boolean; storage?: ObjectStorage } = {},
 ): Promise<BackupServices> {
-  const [{ runMigrations }, { systemClock }, { createBackupServices }, { bindStorage }] = await Promise.all([
-    import('../../../../src/db/migrations/runner'),
+  const [{ migrateBackupSchema }, { systemClock }, { createBackupServices }, { bindStorage }] = await Promise.all([
+    import('../../core/migrate-backup-schema'),
     import('../../../../src/contract/clock'),
     import('../../runtime/services'),
     import('../../storage-identity/bind-storage'),
@@ -25,7 +24,7 @@ export async function servicesFromRuntime(
   const storage = options.storage ?? (await runtime.storage({ write: options.write }));
   const pool = runtime.pool();
   if (options.migrate !== false) {
-    await runMigrations(pool, [{ plugin: 'backup', path: MIGRATIONS_PATH }]);
+    await migrateBackupSchema(pool);
     await bindStorage(pool, storage, { create: options.write === true, now: systemClock.now() });
   }
   return createBackupServices({

@@ -83,13 +83,13 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
     pool, journal, storage, masterEncryptionKey, settings: settings.copies, clock, logger, secrets, zstdLevel: config.storage.zstdLevel,
     prune: { policy: retention.policy, timeZone: retention.timeZone },
   };
+  // Each step logs its own failure, so the line names the step that failed. The copy runs after
+  // retention (what it expired is not copied) and even when retention failed; a copy's failure is
+  // recorded, never the backup's.
   backup.afterBackup = async (outcome) => {
-    try {
-      await applyRetention(retention, { replacedPointers: [outcome.previousManifestKey] });
-    } finally {
-      // After retention: what it expired is not copied. A copy's failure is recorded, never the backup's.
-      if (copies.settings.targets.length > 0) await copyToTargets(copies);
-    }
+    const failed = (step: string) => (error: Error) => logger?.error({ backupId: outcome.backupId, err: error.message }, `after the backup: ${step}`);
+    await applyRetention(retention, { replacedPointers: [outcome.previousManifestKey] }).catch(failed('retention could not run'));
+    if (copies.settings.targets.length > 0) await copyToTargets(copies).catch(failed('the copy to the targets failed'));
   };
   const coordinator = new BackupCoordinator({
     pool,

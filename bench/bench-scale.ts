@@ -13,12 +13,14 @@ import { createDatabase, dropOwnedDatabase, log, objectSizes, openPool, pgDumpAr
 import type { WorkerResult } from './worker';
 import { CHUNK_SWEEP, isDefaultChunking, type Scale } from './scales';
 import type { ChunkingRun, DayResult, ScaleResult } from './results';
+import { RESTIC_ABSENT, ResticSide, type ResticResult } from './restic';
 
 
 
 export async function benchScale(scale: Scale, runs: number): Promise<ScaleResult> {
   const source = await createDatabase('src');
   const pool = openPool(source);
+  const restic = await ResticSide.open();
   try {
     log(`${scale.name}: generating ${scale.files.toLocaleString('en')} files of Cotton-shaped rows in ${source}`);
     const generateStarted = performance.now();
@@ -34,6 +36,7 @@ export async function benchScale(scale: Scale, runs: number): Promise<ScaleResul
     const cottonStored: number[] = [];
     let keptOurs = '';
     let keptCotton = '';
+    const resticLog: string[] = [];
     for (let round = 0; round < runs; round++) {
       const steps: (() => Promise<void>)[] = [
         async () => {
@@ -60,12 +63,20 @@ export async function benchScale(scale: Scale, runs: number): Promise<ScaleResul
           if (keptCotton) await removeDir(keptCotton);
           keptCotton = root;
         },
+        ...(restic
+          ? [
+              async () => {
+                const r = await restic.backup(source);
+                resticLog[round] = `, restic ${fmtMs(r.wallMs)} (${fmtBytes(r.storedBytes)})`;
+              },
+            ]
+          : []),
       ];
       // Rotate the order each round so that no method always runs on a cold (or warm) cache.
       for (let i = 0; i < steps.length; i++) await steps[(i + round) % steps.length]!();
       log(
         `${scale.name} backup round ${round + 1}/${runs}: floor ${fmtMs(floor.at(-1)!)}, ours ${fmtMs(ours.at(-1)!.durationMs)}, ` +
-          `cotton ${fmtMs(cotton.at(-1)!.durationMs)}; stored ${fmtBytes(oursStored.at(-1)!)} vs ${fmtBytes(cottonStored.at(-1)!)}`,
+          `cotton ${fmtMs(cotton.at(-1)!.durationMs)}${resticLog[round] ?? ''}; stored ${fmtBytes(oursStored.at(-1)!)} vs ${fmtBytes(cottonStored.at(-1)!)}`,
       );
     }
     const oursMs = ours.map((r) => r.durationMs);
@@ -93,12 +104,21 @@ export async function benchScale(scale: Scale, runs: number): Promise<ScaleResul
           await removeDir(work);
           await dropOwnedDatabase(db);
         },
+        ...(restic ? [async () => void (resticLog[round] = `, restic ${fmtMs((await restic.restore(RESTORE_JOBS)).wallMs)}`)] : []),
       ];
       for (let i = 0; i < steps.length; i++) await steps[(i + round) % steps.length]!();
-      log(`${scale.name} restore round ${round + 1}/${runs}: pg_restore -j ${RESTORE_JOBS} ${fmtMs(pgRestoreMs.at(-1)!)}, ours ${fmtMs(restores.at(-1)!.durationMs)}`);
+      log(
+        `${scale.name} restore round ${round + 1}/${runs}: pg_restore -j ${RESTORE_JOBS} ${fmtMs(pgRestoreMs.at(-1)!)}, ` +
+          `ours ${fmtMs(restores.at(-1)!.durationMs)}${resticLog[round] ?? ''}`,
+      );
     }
     await removeDir(dumpDir);
     const restoreMs = restores.map((r) => r.durationMs);
+    const cpu = { backup: ours.map((r) => r.cpuMs), restore: restores.map((r) => r.cpuMs) };
+    const resticResult: ResticResult = restic
+      ? restic.result({ floorMs: floor, backupMs: oursMs, backupCpuMs: cpu.backup, storedBytes: oursStored, restoreMs, restoreCpuMs: cpu.restore }, RESTORE_JOBS)
+      : { available: false, reason: RESTIC_ABSENT };
+    await restic?.close();
 
     // A day of changes, then a second backup into the same storage: what it adds, like for like.
     // Every other chunk size of the sweep gets a storage root of its own (first backup, restore).
@@ -165,9 +185,12 @@ export async function benchScale(scale: Scale, runs: number): Promise<ScaleResul
       },
       days,
       changedInPlaceShare: changedShare,
+      cpuMs: { backup: summarize(cpu.backup), restore: summarize(cpu.restore) },
+      restic: resticResult,
       ...(chunkSweep ? { chunkSweep } : {}),
     };
   } finally {
+    await restic?.close();
     await pool.end();
     await dropOwnedDatabase(source);
   }

@@ -62,6 +62,8 @@ export async function benchCliStart(runs: number): Promise<CliStartResult> {
   const database = await createDatabase('cli');
   const dir = await tempDir('cli');
   try {
+    // An empty storage folder, as a fresh install's: the CLI refuses a storage path that does not exist.
+    await mkdir(join(dir, 'files'));
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,

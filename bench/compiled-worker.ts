@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { build, compileOptions, DIST, isStale, ROOT } from '../bin/build.js';
 
 /** The worker and the bench files it imports (relative imports stay imports of compiled files). */
-const WORKER_FILES = ['worker.ts', 'cotton-way.ts', 'rss.ts'];
+const WORKER_FILES = ['worker.ts', 'cotton-way.ts', 'rss.ts', 'proc-cpu.ts', 'sql.ts'];
 
 let compiled: Promise<string> | undefined;
 

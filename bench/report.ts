@@ -11,21 +11,11 @@ import type { BenchResults, ScaleResult } from './results';
 import type { Figure, History, Measurement } from './history/figures';
 import { previousCell, previousInline, previousNote } from './history/compare';
 import { historyPath, readHistory, roll, writeHistory } from './history/store';
+import { type Row, yes } from './report-row';
+import { resticLead, resticRows } from './restic-report';
 
 
-export interface Row {
-  metric: string;
-  ours: string;
-  baseline: string;
-  ratio: string;
-  target: string;
-  met: string;
-  /** The figure the target judges, kept in bench/history under `key` to be shown beside the next run's. */
-  key?: string;
-  figure?: Figure;
-}
-
-const yes = (ok: boolean) => (ok ? 'yes' : 'NO');
+export type { Row };
 
 function rowsFor(s: ScaleResult): Row[] {
   const mib = (n: number) => fmtBytes(n);
@@ -271,7 +261,10 @@ export function measurements(results: BenchResults): { section: string; measurem
     figures,
   });
   return [
-    ...results.scales.map((s) => ({ section: `scale ${s.scale}`, measurement: of(s.measuredAt ?? results.startedAt, { ...rowFigures(rowsFor(s)), ...restoreStageFigures(s) }) })),
+    ...results.scales.map((s) => ({
+      section: `scale ${s.scale}`,
+      measurement: of(s.measuredAt ?? results.startedAt, { ...rowFigures(rowsFor(s)), ...rowFigures(resticRows(s)), ...restoreStageFigures(s) }),
+    })),
     ...(results.audit ? [{ section: 'audit queries', measurement: of(results.startedAt, rowFigures(auditRows(results.audit))) }] : []),
     ...(results.triggerLatency ? [{ section: 'trigger latency', measurement: of(results.triggerLatency.measuredAt, rowFigures(triggerRows(results.triggerLatency))) }] : []),
     ...(results.cliStart ? [{ section: 'cli start', measurement: of(results.cliStart.measuredAt, rowFigures(cliStartRows(results.cliStart))) }] : []),
@@ -290,7 +283,9 @@ export function renderText(results: BenchResults, history: History = EMPTY): str
   const parts: string[] = [];
   for (const s of results.scales) {
     const p = previous(`scale ${s.scale}`);
-    parts.push(scaleHeading(s, results.runs), textTable(rowsFor(s), p), ...dayNotes(s, p).map((n) => `  ${n}`), '', ...sweepTable(s));
+    const restic = resticRows(s);
+    parts.push(scaleHeading(s, results.runs), textTable(rowsFor(s), p), ...dayNotes(s, p).map((n) => `  ${n}`), '');
+    parts.push(resticLead(s), ...(restic.length > 0 ? [textTable(restic, p)] : []), '', ...sweepTable(s));
   }
   if (results.audit) parts.push(`audit (${fmtMs(results.audit.insertMs)} to insert the events)`, textTable(auditRows(results.audit), previous('audit queries')), '');
   if (results.triggerLatency) parts.push('trigger latency (a running host, small database)', textTable(triggerRows(results.triggerLatency), previous('trigger latency')));
@@ -321,7 +316,9 @@ export function renderMarkdown(results: BenchResults, history: History = EMPTY):
   for (const s of results.scales) {
     const name = `scale ${s.scale}`;
     const p = section(name)?.previous;
-    parts.push(`**${scaleHeading(s, results.runs)}**`, '', note(name), '', markdownTable(rowsFor(s), p), '', ...dayNotes(s, p).map((n) => `- ${n}`), '', ...sweepTable(s));
+    const restic = resticRows(s);
+    parts.push(`**${scaleHeading(s, results.runs)}**`, '', note(name), '', markdownTable(rowsFor(s), p), '', ...dayNotes(s, p).map((n) => `- ${n}`), '');
+    parts.push(resticLead(s), '', ...(restic.length > 0 ? [markdownTable(restic, p), ''] : []), ...sweepTable(s));
   }
   if (results.audit) {
     parts.push(

@@ -8,6 +8,7 @@ import { type TriggerLatencyResult } from './trigger-latency';
 import { type Summary } from './stats';
 import type { ChunkingParameters } from '../plugins/backup/chunking/fastcdc';
 import type { CliStartResult } from './cli-start';
+import type { ResticResult } from './restic';
 
 
 export interface PairedFigure {
@@ -72,6 +73,10 @@ export interface ScaleResult {
   changedInPlaceShare?: number;
   /** Every chunk size of CHUNK_SWEEP, when the scale measures them. */
   chunkSweep?: ChunkingRun[];
+  /** CPU of our backup's and restore's process trees (worker + pg_dump / pg_restore); absent in results saved before it was recorded. */
+  cpuMs?: { backup: Summary; restore: Summary };
+  /** restic beside ours (bench/restic.ts); absent in results saved before restic was in the suite. */
+  restic?: ResticResult;
 }
 
 export interface BenchResults {

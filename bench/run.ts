@@ -1,6 +1,7 @@
 /**
- * The benchmark suite: how fast, how small, how lean — against pg_dump, pg_restore and Cotton's
- * own way, each figure a ratio against a baseline measured in the same run.
+ * The benchmark suite: how fast, how small, how lean — against pg_dump, pg_restore, Cotton's
+ * own way and, when `restic` is on the PATH, restic (bench/restic.ts), each figure a ratio against
+ * a baseline measured in the same run.
  *
  *   npm run bench                 quick mode (~60 MB database, 3 runs, 100 k audit events; < 3 min)
  *   npm run bench:full            ~300 MB and ~1.5 GB databases, 3 runs, 1 M audit events

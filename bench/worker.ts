@@ -17,6 +17,8 @@ import { restoreBackup } from '../plugins/backup/restore/restore-backup';
 import { connectionTarget, createBackupServices } from '../plugins/backup/runtime/services';
 import { cottonWayBackup } from './cotton-way';
 import { RssSampler } from './rss';
+import { childrenCpuMs } from './proc-cpu';
+import { FORGET_STORAGE_IDENTITY } from './sql';
 
 export const BENCH_MASTER_KEY = 'bench-master-key-0123456789abcde';
 
@@ -43,6 +45,8 @@ export interface WorkerResult {
   maxRssBytes: number;
   /** RSS just before the operation started (Node + the compiled modules). */
   startRssBytes: number;
+  /** CPU of the operation's process tree: this process during it, and the pg_dump / pg_restore it ran and reaped. */
+  cpuMs: number;
   details: Record<string, unknown>;
 }
 
@@ -71,8 +75,11 @@ async function main(): Promise<void> {
   try {
     // Warm the pool so that a connection set-up is not part of the measured time.
     await pool.query('SELECT 1');
+    if (request.op === 'backup') await pool.query(FORGET_STORAGE_IDENTITY);
     const startRssBytes = process.memoryUsage.rss();
     const sampler = new RssSampler(20);
+    const cpuBefore = process.cpuUsage();
+    const childrenBefore = childrenCpuMs();
     const started = performance.now();
     let details: Record<string, unknown>;
     if (request.op === 'backup') {
@@ -84,6 +91,8 @@ async function main(): Promise<void> {
       details = { backupId: report.backupId, bytes: report.bytes, verifyMs: report.verifyMs, restoreMs: report.restoreMs };
     }
     const durationMs = performance.now() - started;
+    const own = process.cpuUsage(cpuBefore);
+    const cpuMs = (own.user + own.system) / 1000 + childrenCpuMs() - childrenBefore;
     const peakRssBytes = sampler.stop();
     const result: WorkerResult = {
       op: request.op,
@@ -91,6 +100,7 @@ async function main(): Promise<void> {
       peakRssBytes,
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
       startRssBytes,
+      cpuMs,
       details,
     };
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);

@@ -1,6 +1,11 @@
 import type { Command } from 'commander';
 import type { CliRuntime } from '../../src/cli/runtime';
-import { registerBackupCommands } from './edges/cli/backup-commands';
+import { registerBackupCommand } from './edges/cli/backup-command';
+import { registerListCommand } from './edges/cli/list-command';
+import { registerLatestCommand } from './edges/cli/latest-command';
+import { registerAuditCommand } from './edges/cli/audit-command';
+import { registerEventsCommand } from './edges/cli/events-command';
+import { registerProjectionsCommand } from './edges/cli/projections-command';
 import { registerVerifyCommand } from './edges/cli/verify-command';
 import { registerCheckpointCommand } from './edges/cli/checkpoint-command';
 import { registerRestoreCommand } from './edges/cli/restore-command';
@@ -14,9 +19,14 @@ import { backupSettingsOwner } from './settings/backup-settings';
 export const settings = backupSettingsOwner;
 import { registerDrillCommand } from './edges/cli/drill-command';
 
-/** The backup plugin's commands; each group lives in its own file under cli/. */
+/** The backup plugin's commands, one file each under edges/cli/; `--help` lists them in this order. */
 export function registerCommands(program: Command, runtime: CliRuntime): void {
-  registerBackupCommands(program, runtime);
+  registerBackupCommand(program, runtime);
+  registerListCommand(program, runtime);
+  registerLatestCommand(program, runtime);
+  registerAuditCommand(program, runtime);
+  registerEventsCommand(program, runtime);
+  registerProjectionsCommand(program, runtime);
   registerVerifyCommand(program, runtime);
   registerCheckpointCommand(program, runtime);
   registerRestoreCommand(program, runtime);

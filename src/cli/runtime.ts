@@ -54,16 +54,16 @@ export interface CliRuntimeOptions {
   stderr?: NodeJS.WritableStream;
 }
 
+type Cleanup = () => void | Promise<void>;
+
 export function createCliRuntime(options: CliRuntimeOptions = {}): CliRuntime {
   const env = options.env ?? process.env;
   const redactor = new SecretRedactor();
-  const cleanups: Array<() => void | Promise<void>> = [];
+  const cleanups: Cleanup[] = [];
   let config: HostConfig | undefined;
   const settingsOwners: SettingsOwner[] = [];
   let logger: Logger | undefined;
   let key: Promise<Buffer> | undefined;
-  let storage: Promise<OpenedStorage> | undefined;
-  let writeProbed: Promise<void> | undefined;
   let pool: Pool | undefined;
 
   const runtime: CliRuntime = {
@@ -85,40 +85,10 @@ export function createCliRuntime(options: CliRuntimeOptions = {}): CliRuntime {
       return logger;
     },
     masterEncryptionKey() {
-      key ??= (async () => {
-        const c = runtime.config();
-        const root = await resolveMasterKey(c.masterKey, c.dataPath, (m) => runtime.logger().warn(m));
-        redactor.add(root);
-        const mek = deriveMasterEncryptionKey(root);
-        redactor.add(mek.toString('base64'));
-        return mek;
-      })();
+      key ??= resolveMasterEncryptionKey(runtime, redactor);
       return key;
     },
-    async storage(storageOptions = {}) {
-      const write = storageOptions.write === true;
-      storage ??= (async () => {
-        const c = runtime.config();
-        const masterEncryptionKey = await runtime.masterEncryptionKey();
-        const { openStorage } = await import('../storage/open/open-storage');
-        const { readCottonStorageSettings } = await import('../storage/s3/cotton-storage-settings');
-        const opened = await openStorage({
-          config: c,
-          masterEncryptionKey,
-          logger: runtime.logger(),
-          cottonSettings: () => readCottonStorageSettings(runtime.pool()),
-          addSecret: (secret) => redactor.add(secret),
-          probe: write,
-        });
-        cleanups.push(() => opened.close());
-        if (write) writeProbed = Promise.resolve();
-        return opened;
-      })();
-      const opened = await storage;
-      // Opened for reading first, written to now: the write probe, once.
-      if (write) await (writeProbed ??= opened.backend.probe());
-      return opened.storage;
-    },
+    storage: (storageOptions) => storage(storageOptions),
     pool() {
       if (!pool) {
         const p = createPool(runtime.config().database, runtime.logger());
@@ -142,17 +112,61 @@ export function createCliRuntime(options: CliRuntimeOptions = {}): CliRuntime {
     onClose(cleanup) {
       cleanups.push(cleanup);
     },
-    async close() {
-      const errors: unknown[] = [];
-      for (const cleanup of cleanups.splice(0).reverse()) {
-        try {
-          await cleanup();
-        } catch (error) {
-          errors.push(error);
-        }
-      }
-      if (errors.length > 0) throw errors[0];
-    },
+    close: () => runCleanups(cleanups),
   };
+  const storage = openStorageOnce(runtime, redactor);
   return runtime;
+}
+
+/** The configured root key (or the development key file) and the key derived from it, both added to the secrets. */
+async function resolveMasterEncryptionKey(runtime: CliRuntime, redactor: SecretRedactor): Promise<Buffer> {
+  const c = runtime.config();
+  const root = await resolveMasterKey(c.masterKey, c.dataPath, (m) => runtime.logger().warn(m));
+  redactor.add(root);
+  const mek = deriveMasterEncryptionKey(root);
+  redactor.add(mek.toString('base64'));
+  return mek;
+}
+
+/** runtime.storage(): opened once, for reading; the first call that writes adds the write probe, once. */
+function openStorageOnce(runtime: CliRuntime, redactor: SecretRedactor): CliRuntime['storage'] {
+  let storage: Promise<OpenedStorage> | undefined;
+  let writeProbed: Promise<void> | undefined;
+  return async (storageOptions = {}) => {
+    const write = storageOptions.write === true;
+    storage ??= (async () => {
+      const c = runtime.config();
+      const masterEncryptionKey = await runtime.masterEncryptionKey();
+      const { openStorage } = await import('../storage/open/open-storage');
+      const { readCottonStorageSettings } = await import('../storage/s3/cotton-storage-settings');
+      const opened = await openStorage({
+        config: c,
+        masterEncryptionKey,
+        logger: runtime.logger(),
+        cottonSettings: () => readCottonStorageSettings(runtime.pool()),
+        addSecret: (secret) => redactor.add(secret),
+        probe: write,
+      });
+      runtime.onClose(() => opened.close());
+      if (write) writeProbed = Promise.resolve();
+      return opened;
+    })();
+    const opened = await storage;
+    // Opened for reading first, written to now: the write probe, once.
+    if (write) await (writeProbed ??= opened.backend.probe());
+    return opened.storage;
+  };
+}
+
+/** Every cleanup, newest first, each even if an earlier one failed; then the first failure, if any. */
+async function runCleanups(cleanups: Cleanup[]): Promise<void> {
+  const errors: unknown[] = [];
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    try {
+      await cleanup();
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  if (errors.length > 0) throw errors[0];
 }

@@ -168,9 +168,35 @@ export class Host {
     return this.#stopping;
   }
 
+  /** The steps of start(), in the order they run; after each slow one a stop() in flight aborts the start. */
   async #start(): Promise<void> {
+    const { config, settings, pluginsPath } = await this.#loadPluginsAndConfig();
+    const logger = this.#startLogger(config);
+    const clock = this.#options.clock ?? systemClock;
+    await checkHttpAddress(config.http.host, config.http.port);
+    const masterEncryptionKey = await this.#resolveMasterEncryptionKey(config, logger);
+    this.#checkAborted();
+    const pool = await this.#connectDatabase(config, logger);
+    this.#checkAborted();
+    // After the pool: on a Cotton deployment on S3, the bucket is named in Cotton's server_settings.
+    const storage = await this.#openStorage(config, masterEncryptionKey, logger, pool);
+    this.#checkAborted();
+    const root = this.#provideHostServices({ config, logger, clock, pool, storage, masterEncryptionKey });
+    logger.info({ pluginsPath, plugins: this.#plugins.map((p) => `${p.plugin.name}@${p.plugin.version}`) }, 'plugins loaded');
+    await this.#registerPlugins(root, settings, logger);
+    await this.#runStartupRestoreHooks();
+    await this.#migrate(pool, logger);
+    this.#checkAborted();
+    const http = await this.#startJobsNotificationsAndRoutes(root, config, logger, clock);
+    this.#checkAborted();
+    await this.#runStartHooks();
+    const address = await http.listen(config.http.host, config.http.port);
+    logger.info({ url: http.url, port: address.port, version: HOST_VERSION }, 'host serving');
+  }
+
+  /** Plugins load first: their settings schemas are validated with the host's, one message for all. */
+  async #loadPluginsAndConfig(): Promise<{ config: HostConfig; settings: ReturnType<typeof settingsOf>; pluginsPath: string }> {
     const options = this.#options;
-    // Plugins load first: their settings schemas are validated with the host's, one message for all.
     const env = options.env ?? process.env;
     const pluginsPath = options.pluginsPath ?? resolvePluginsPath(options.config ? options.config.pluginsPath : env.COTTON_PLUGINS_PATH || undefined);
     this.#plugins = await loadPlugins(pluginsPath);
@@ -178,40 +204,62 @@ export class Host {
     const settings = settingsOf(config, this.#plugins.map((p) => p.plugin));
     this.#config = config;
     for (const secret of configSecrets(config)) this.#redactor.add(secret);
-    const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: this.#redactor });
-    this.#logger = logger;
-    const clock = options.clock ?? systemClock;
-    await checkHttpAddress(config.http.host, config.http.port);
+    return { config, settings, pluginsPath };
+  }
 
+  #startLogger(config: HostConfig): Logger {
+    const logger = this.#options.logger ?? createLogger({ level: config.logLevel, secrets: this.#redactor });
+    this.#logger = logger;
+    return logger;
+  }
+
+  async #resolveMasterEncryptionKey(config: HostConfig, logger: Logger): Promise<Buffer> {
     const rootKey = await resolveMasterKey(config.masterKey, config.dataPath, (message) => logger.warn(message));
     this.#redactor.add(rootKey);
     const masterEncryptionKey = deriveMasterEncryptionKey(rootKey);
     this.#redactor.add(masterEncryptionKey.toString('base64'));
-    this.#checkAborted();
+    return masterEncryptionKey;
+  }
 
+  async #connectDatabase(config: HostConfig, logger: Logger): Promise<Pool> {
     await ensureDatabaseExists(config.database, logger);
     const pool = createPool(config.database, logger);
     this.#pool = pool;
     await checkDatabase(pool, config);
-    this.#checkAborted();
+    return pool;
+  }
 
-    // After the pool: on a Cotton deployment on S3, the bucket is named in Cotton's server_settings.
-    const storage = options.createStorage
-      ? await options.createStorage({ root: config.storage.root, masterEncryptionKey, zstdLevel: config.storage.zstdLevel })
-      : await this.#openStorage(config, masterEncryptionKey, logger, pool);
-    this.#checkAborted();
+  async #openStorage(config: HostConfig, masterEncryptionKey: Buffer, logger: Logger, pool: Pool): Promise<ObjectStorage> {
+    const { createStorage } = this.#options;
+    if (createStorage) return createStorage({ root: config.storage.root, masterEncryptionKey, zstdLevel: config.storage.zstdLevel });
+    const { openStorage } = await import('../storage/open/open-storage');
+    const { readCottonStorageSettings } = await import('../storage/s3/cotton-storage-settings');
+    const opened = await openStorage({
+      config,
+      masterEncryptionKey,
+      logger,
+      cottonSettings: () => readCottonStorageSettings(pool),
+      addSecret: (secret) => this.#redactor.add(secret),
+    });
+    this.#closeStorage = opened.close;
+    return opened.storage;
+  }
 
+  /** The root container with what the host has so far; pg-boss, notifications and routes join it later. */
+  #provideHostServices(services: { config: HostConfig; logger: Logger; clock: Clock; pool: Pool; storage: ObjectStorage; masterEncryptionKey: Buffer }): DependencyContainer {
     const root = globalContainer.createChildContainer();
     this.#root = root;
-    provide(root, HostTokens.Config, config);
-    provide(root, HostTokens.Logger, logger);
-    provide(root, HostTokens.Clock, clock);
-    provide(root, HostTokens.Pool, pool);
-    provide(root, HostTokens.Storage, storage);
-    provide(root, HostTokens.MasterEncryptionKey, masterEncryptionKey);
+    provide(root, HostTokens.Config, services.config);
+    provide(root, HostTokens.Logger, services.logger);
+    provide(root, HostTokens.Clock, services.clock);
+    provide(root, HostTokens.Pool, services.pool);
+    provide(root, HostTokens.Storage, services.storage);
+    provide(root, HostTokens.MasterEncryptionKey, services.masterEncryptionKey);
+    return root;
+  }
 
-    logger.info({ pluginsPath, plugins: this.#plugins.map((p) => `${p.plugin.name}@${p.plugin.version}`) }, 'plugins loaded');
-
+  /** Each plugin registers into a child container of its own, with its logger and settings. */
+  async #registerPlugins(root: DependencyContainer, settings: ReturnType<typeof settingsOf>, logger: Logger): Promise<void> {
     for (const loaded of this.#plugins) {
       const child = root.createChildContainer();
       provide(child, HostTokens.Logger, logger.child({ plugin: loaded.plugin.name }));
@@ -219,20 +267,26 @@ export class Host {
       await step(loaded.plugin, 'register', () => loaded.plugin.register(child));
       this.#registered.push({ loaded, container: child });
     }
+  }
 
+  async #runStartupRestoreHooks(): Promise<void> {
     for (const p of this.#registered) {
       const hook = p.loaded.plugin.hooks?.startupRestore;
       if (hook) await step(p.loaded.plugin, 'startupRestore', () => hook.call(p.loaded.plugin.hooks, this.#context(p)));
       this.#checkAborted();
     }
+  }
 
+  async #migrate(pool: Pool, logger: Logger): Promise<void> {
     this.#migrations = await runMigrations(
       pool,
       this.#plugins.filter((p) => p.plugin.migrationsPath).map((p) => ({ plugin: p.plugin.name, path: p.plugin.migrationsPath! })),
       logger,
     );
-    this.#checkAborted();
+  }
 
+  /** pg-boss started, the notification subscriber connected, the HTTP server built (not listening yet), all provided to plugins. */
+  async #startJobsNotificationsAndRoutes(root: DependencyContainer, config: HostConfig, logger: Logger, clock: Clock): Promise<HttpServer> {
     // pg-boss, pg-listen and fastify load here, not at import: a CLI command that never starts a
     // host (`--help`, `list`) must not pay for them.
     const [{ PgBoss }, { PgListenSubscriber }, { HttpServer }] = await Promise.all([
@@ -259,8 +313,10 @@ export class Host {
     provide(root, HostTokens.Boss, boss);
     provide(root, HostTokens.Notifications, subscriber);
     provide(root, HostTokens.Routes, http.routes);
-    this.#checkAborted();
+    return http;
+  }
 
+  async #runStartHooks(): Promise<void> {
     for (const p of this.#registered) {
       const hook = p.loaded.plugin.hooks?.start;
       // Counted as started before the hook runs: a hook that fails halfway still gets its stop().
@@ -268,27 +324,10 @@ export class Host {
       if (hook) await step(p.loaded.plugin, 'start', () => hook.call(p.loaded.plugin.hooks, this.#context(p)));
       this.#checkAborted();
     }
-
-    const address = await http.listen(config.http.host, config.http.port);
-    logger.info({ url: http.url, port: address.port, version: HOST_VERSION }, 'host serving');
   }
 
   #context(p: StartedPlugin): PluginContext {
     return { container: p.container, signal: this.#abort.signal };
-  }
-
-  async #openStorage(config: HostConfig, masterEncryptionKey: Buffer, logger: Logger, pool: Pool): Promise<ObjectStorage> {
-    const { openStorage } = await import('../storage/open/open-storage');
-    const { readCottonStorageSettings } = await import('../storage/s3/cotton-storage-settings');
-    const opened = await openStorage({
-      config,
-      masterEncryptionKey,
-      logger,
-      cottonSettings: () => readCottonStorageSettings(pool),
-      addSecret: (secret) => this.#redactor.add(secret),
-    });
-    this.#closeStorage = opened.close;
-    return opened.storage;
   }
 
   #checkAborted(): void {

@@ -1,6 +1,5 @@
 import type { AuditEntry } from '../../events/read-audit';
-
-const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+import { mib } from './cli-formats';
 
 /**
  * Control characters (C0, DEL, C1) and bidirectional overrides, which a terminal would obey:

@@ -1,20 +1,6 @@
 import type { Command } from 'commander';
 import type { CliRuntime } from '../../../../src/cli/runtime';
-import { exitCodeOf } from '../../core/errors';
-
-export const RESTORE_EXIT = {
-  refused: exitCodeOf('RESTORE_ABORTED'),
-  notEmpty: exitCodeOf('RESTORE_TARGET_NOT_EMPTY'),
-  busy: exitCodeOf('RESTORE_IN_PROGRESS'),
-} as const;
-
-export interface RestoreCommandOptions {
-  backup?: string;
-  targetDatabase?: string;
-  fallback?: boolean;
-  json?: boolean;
-  from?: string;
-}
+import type { RestoreCommandOptions } from './run-restore-command';
 
 /** `cotton-backup restore [--backup <id>] [--target-database <name>] [--fallback] [--json]` */
 export function registerRestoreCommand(program: Command, runtime: CliRuntime): void {
@@ -32,4 +18,3 @@ export function registerRestoreCommand(program: Command, runtime: CliRuntime): v
       await runRestoreCommand(runtime, opts);
     });
 }
-

@@ -22,16 +22,33 @@ import { targetBehindRecord } from '../../copies/target-behind-record';
 import { createJournal } from '../../projections/journal';
 import { adoptStorage } from '../../storage-identity/bind-storage';
 import { proveKey } from '../../../../src/storage/identity/prove-key';
-import { RESTORE_EXIT, type RestoreCommandOptions } from './restore-command';
+import type { RestoreContext, RestoreReport } from '../../restore/restore-backup';
+import { exitCodeOf } from '../../core/errors';
+
+export const RESTORE_EXIT = {
+  refused: exitCodeOf('RESTORE_ABORTED'),
+  notEmpty: exitCodeOf('RESTORE_TARGET_NOT_EMPTY'),
+  busy: exitCodeOf('RESTORE_IN_PROGRESS'),
+} as const;
+
+/** A copy target the backup is read from (`--from`). */
+interface CopySource {
+  target: { name: string };
+  storage: ObjectStorage;
+}
+
+export interface RestoreCommandOptions {
+  backup?: string;
+  targetDatabase?: string;
+  fallback?: boolean;
+  json?: boolean;
+  from?: string;
+}
 
 /** What `cotton-backup restore` does (restore-command.ts registers it). */
 export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreCommandOptions): Promise<void> {
-  if (opts.backup !== undefined && !/^[0-9a-f]{32}$/.test(opts.backup)) {
-    throw new CliError(`--backup must be a backup id of 32 lowercase hex characters, got "${opts.backup}"`);
-  }
   const config = runtime.config();
-  const database = opts.targetDatabase ?? config.database.database;
-  if (!DATABASE_NAME.test(database)) throw new CliError(`--target-database "${database}" is not a plain database name`);
+  const database = targetDatabaseOf(opts, config.database.database);
   const source = opts.from === undefined ? undefined : await openNamedTarget(runtime, backupSettingsOf(config).copies, opts.from);
   // The key is proven against whatever is read (and the primary, when it is to be re-seeded) before
   // any database is created: a wrong key is refused in one line naming it, leaving no trace.
@@ -41,9 +58,40 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
   // it may not exist yet); into Cotton's database the primary is re-seeded, so it is opened for
   // writing (its root created, as `serve` would).
   const primary = source && !intoCottons ? source.storage : await runtime.storage({ write: source !== undefined });
-  const sourceStorage = source?.storage ?? primary;
-  // Before the target is created or migrated: a copy behind the record, or an unknown id, must leave no trace.
-  if (source && opts.backup === undefined) {
+  await refuseBeforeAnyTrace(runtime, source, source?.storage ?? primary, opts.backup);
+
+  const created = database === config.database.database ? false : await ensureDatabase(runtime.pool(), database);
+  const pool = createPool({ ...config.database, database }, runtime.logger(), 4);
+  runtime.onClose(() => pool.end());
+  const services = await servicesFromRuntime(runtime, { migrate: false, storage: primary });
+  const primaryCtx = services.restoreContext(connectionTarget(config, database), pool);
+  const ctx = source ? { ...primaryCtx, storage: source.storage, sourceName: source.target.name } : primaryCtx;
+  try {
+    // Leased on the catalogue's database, so retention does not expire the backup while it is read.
+    const report = await whileReading(services.backup.pool, opts.backup, () => restoreShowingProgress(runtime, ctx, opts));
+    const reseeded = source ? await reseed(source, primaryCtx.storage, report, intoCottons, [runtime.pool(), pool], { ...services.copies, clock: systemClock }) : undefined;
+    // The restored database records the storage its backup was made in; the re-seeded primary is
+    // where its backups are from now on (else the next start would refuse it as another storage).
+    if (reseeded?.event.type === 'PrimaryReseeded') await adoptStorage(runtime.pool(), primaryCtx.storage, systemClock.now());
+    printRestored(runtime, opts, { database, created, report, source, reseeded });
+  } catch (error) {
+    throw restoreFailureForCli(error, database, opts.fallback === true);
+  }
+}
+
+/** The database to restore into, once --backup and --target-database are known to be well-formed. */
+function targetDatabaseOf(opts: RestoreCommandOptions, cottonsDatabase: string): string {
+  if (opts.backup !== undefined && !/^[0-9a-f]{32}$/.test(opts.backup)) {
+    throw new CliError(`--backup must be a backup id of 32 lowercase hex characters, got "${opts.backup}"`);
+  }
+  const database = opts.targetDatabase ?? cottonsDatabase;
+  if (!DATABASE_NAME.test(database)) throw new CliError(`--target-database "${database}" is not a plain database name`);
+  return database;
+}
+
+/** Before the target is created or migrated: a copy behind the record, or an unknown id, must leave no trace. */
+async function refuseBeforeAnyTrace(runtime: CliRuntime, source: CopySource | undefined, sourceStorage: ObjectStorage, backupId: string | undefined): Promise<void> {
+  if (source && backupId === undefined) {
     const behind = await targetBehindRecord(runtime.pool(), source.target.name, source.storage, await runtime.masterEncryptionKey()).catch(noRecord);
     if (behind) {
       throw new CliError(
@@ -53,30 +101,30 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
       );
     }
   }
-  if (opts.backup !== undefined) {
+  if (backupId !== undefined) {
     const known = await listKnownManifests(sourceStorage, await runtime.masterEncryptionKey());
-    if (!known.some((k) => k.backupId === opts.backup)) {
+    if (!known.some((k) => k.backupId === backupId)) {
       throw new CliError(
-        `restore refused: ${unknownBackupDetail(opts.backup, known.length)}; nothing was created or changed. \`cotton-backup list\` shows the backups`,
+        `restore refused: ${unknownBackupDetail(backupId, known.length)}; nothing was created or changed. \`cotton-backup list\` shows the backups`,
         RESTORE_EXIT.refused,
       );
     }
   }
-  const created = database === config.database.database ? false : await ensureDatabase(runtime.pool(), database);
-  const pool = createPool({ ...config.database, database }, runtime.logger(), 4);
-  runtime.onClose(() => pool.end());
-  const services = await servicesFromRuntime(runtime, { migrate: false, storage: primary });
-  const primaryCtx = services.restoreContext(connectionTarget(config, database), pool);
-  const ctx = source ? { ...primaryCtx, storage: source.storage, sourceName: source.target.name } : primaryCtx;
+}
 
+/** explicitRestore with a progress bar on stderr, from the first progress report to the end. */
+async function restoreShowingProgress(
+  runtime: CliRuntime,
+  ctx: RestoreContext,
+  opts: RestoreCommandOptions,
+): Promise<RestoreReport> {
   const bar = new cliProgress.SingleBar(
     { stream: runtime.stderr, format: 'verify |{bar}| {percentage}% {value}/{total} MiB, chunk {chunks}', hideCursor: true },
     cliProgress.Presets.shades_classic,
   );
   let barStarted = false;
   try {
-    // Leased on the catalogue's database, so retention does not expire the backup while it is read.
-    const report = await whileReading(services.backup.pool, opts.backup, () => explicitRestore(ctx, systemClock, {
+    return await explicitRestore(ctx, systemClock, {
       backupId: opts.backup,
       fallback: opts.fallback ? 'previous' : 'none',
       onProgress: (_phase, p) => {
@@ -87,55 +135,61 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
         }
         bar.update(mib(p.verifiedBytes), { chunks });
       },
-    }, runtime.logger()));
+    }, runtime.logger());
+  } finally {
     if (barStarted) bar.stop();
-    const reseeded = source ? await reseed(source, primaryCtx.storage, report, intoCottons, [runtime.pool(), pool], { ...services.copies, clock: systemClock }) : undefined;
-    // The restored database records the storage its backup was made in; the re-seeded primary is
-    // where its backups are from now on (else the next start would refuse it as another storage).
-    if (reseeded?.event.type === 'PrimaryReseeded') await adoptStorage(runtime.pool(), primaryCtx.storage, systemClock.now());
-    const outcome = {
-      status: 'restored',
-      database,
-      created,
-      backupId: report.backupId,
-      createdAtUtc: report.manifest.createdAtUtc,
-      manifestKey: report.manifestKey,
-      bytes: report.bytes,
-      verifyMs: report.verifyMs,
-      restoreMs: report.restoreMs,
-      refusedNewer: report.refused.map((r) => r.message),
-      restoreStream: `restore-${report.restoreId}`,
-      ...(source ? { source: source.target.name, primary: reseeded!.event.data } : {}),
-    };
-    if (opts.json) writeJson(runtime, outcome);
-    else {
-      for (const r of outcome.refusedNewer) runtime.stdout.write(`skipped (did not verify): ${r}\n`);
-      runtime.stdout.write(
-        `restored backup ${outcome.backupId} (created ${outcome.createdAtUtc}, ${outcome.bytes} bytes) into database "${database}"` +
-          `${created ? ' (created)' : ''}; verified in ${outcome.verifyMs} ms, restored in ${outcome.restoreMs} ms\n`,
-      );
-      if (source) runtime.stdout.write(`read from copy target ${source.target.name}; ${reseedSentence(reseeded!)}\n`);
-    }
-  } catch (error) {
-    if (barStarted) bar.stop();
-    if (error instanceof TargetNotEmptyError || error instanceof RestoreInProgressError) throw new CliError(error.message, error.exitCode);
-    if (error instanceof RestoreAbortedError) {
-      const behind = error.reason instanceof RestoreRejectedError && error.reason.reason === 'pointer_behind';
-      const hint = opts.fallback
-        ? 'no older backup verified either; check COTTON_MASTER_KEY and COTTON_STORAGE_PATH'
-        : behind
-          ? 'choose: retry with --fallback to restore the newest backup that verifies (the newer one first), or pick one with --backup <id> (`cotton-backup list`)'
-          : 'retry with --fallback to use the newest older backup that verifies, or pick one with --backup <id> (`cotton-backup list`)';
-      const recorded = error.databaseIsClean
-        ? `The refusal is recorded in stream restore-${error.restoreId}`
-        : 'The refusal is not recorded in it (it holds a half-done restore)';
-      throw new CliError(
-        `restore into database "${database}" refused: ${error.reason.message}. ${leftDatabaseSentence(error, database)} ${recorded}. What to do: ${hint}`,
-        RESTORE_EXIT.refused,
-      );
-    }
-    throw error;
   }
+}
+
+interface Restored {
+  database: string;
+  created: boolean;
+  report: RestoreReport;
+  source: CopySource | undefined;
+  reseeded: ReseedOutcome | undefined;
+}
+
+function printRestored(runtime: CliRuntime, opts: RestoreCommandOptions, { database, created, report, source, reseeded }: Restored): void {
+  const outcome = {
+    status: 'restored',
+    database,
+    created,
+    backupId: report.backupId,
+    createdAtUtc: report.manifest.createdAtUtc,
+    manifestKey: report.manifestKey,
+    bytes: report.bytes,
+    verifyMs: report.verifyMs,
+    restoreMs: report.restoreMs,
+    refusedNewer: report.refused.map((r) => r.message),
+    restoreStream: `restore-${report.restoreId}`,
+    ...(source ? { source: source.target.name, primary: reseeded!.event.data } : {}),
+  };
+  if (opts.json) return writeJson(runtime, outcome);
+  for (const r of outcome.refusedNewer) runtime.stdout.write(`skipped (did not verify): ${r}\n`);
+  runtime.stdout.write(
+    `restored backup ${outcome.backupId} (created ${outcome.createdAtUtc}, ${outcome.bytes} bytes) into database "${database}"` +
+      `${created ? ' (created)' : ''}; verified in ${outcome.verifyMs} ms, restored in ${outcome.restoreMs} ms\n`,
+  );
+  if (source) runtime.stdout.write(`read from copy target ${source.target.name}; ${reseedSentence(reseeded!)}\n`);
+}
+
+/** A refusal the operator can act on, as a CliError with its exit code; any other error as it is. */
+function restoreFailureForCli(error: unknown, database: string, fallback: boolean): unknown {
+  if (error instanceof TargetNotEmptyError || error instanceof RestoreInProgressError) return new CliError(error.message, error.exitCode);
+  if (!(error instanceof RestoreAbortedError)) return error;
+  const behind = error.reason instanceof RestoreRejectedError && error.reason.reason === 'pointer_behind';
+  const hint = fallback
+    ? 'no older backup verified either; check COTTON_MASTER_KEY and COTTON_STORAGE_PATH'
+    : behind
+      ? 'choose: retry with --fallback to restore the newest backup that verifies (the newer one first), or pick one with --backup <id> (`cotton-backup list`)'
+      : 'retry with --fallback to use the newest older backup that verifies, or pick one with --backup <id> (`cotton-backup list`)';
+  const recorded = error.databaseIsClean
+    ? `The refusal is recorded in stream restore-${error.restoreId}`
+    : 'The refusal is not recorded in it (it holds a half-done restore)';
+  return new CliError(
+    `restore into database "${database}" refused: ${error.reason.message}. ${leftDatabaseSentence(error, database)} ${recorded}. What to do: ${hint}`,
+    RESTORE_EXIT.refused,
+  );
 }
 
 /**
@@ -145,7 +199,7 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
  * machine) does it go to the restored database.
  */
 async function reseed(
-  source: { target: { name: string }; storage: ObjectStorage },
+  source: CopySource,
   primary: ObjectStorage,
   report: { restoreId: string; backupId: string; manifestKey: string; manifest: { createdAtUtc: string } },
   intoCottonsDatabase: boolean,

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import type { CliRuntime } from '../../../../src/cli/runtime';
+import { CliError } from '../../../../src/cli/errors';
+import { mib } from './cli-formats';
+import { servicesFromRuntime, writeJson } from './services-from-runtime';
+
+/**
+ * `cotton-backup backup [--reason <text>] [--json]`. What an action runs is imported when it runs
+ * (here and in every command file): registering the commands, and `--help`, load none of it.
+ */
+export function registerBackupCommand(program: Command, runtime: CliRuntime): void {
+  program
+    .command('backup')
+    .description('run one backup now: pg_dump → chunks → Cotton storage → manifest → pointer')
+    .option('--reason <text>', 'why (recorded in BackupRequested)', 'manual backup from the CLI')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (opts: { reason: string; json?: boolean }) => {
+      if (opts.reason.length > 500) throw new CliError('--reason must be at most 500 characters');
+      const [services, { default: cliProgress }, { runBackup }, { BackupAlreadyRunningError }] = await Promise.all([
+        servicesFromRuntime(runtime, { write: true }),
+        import('cli-progress'),
+        import('../../take-backup/run-backup'),
+        import('../../take-backup/backup-lock'),
+      ]);
+      // Recorded here and served by this process at once (not through the coordinator, which
+      // would start a second, competing run for the same request).
+      const requestId = randomUUID();
+      await services.journal.append(
+        `request-${requestId}`,
+        [{ type: 'BackupRequested', data: { requestId, source: 'cli', reason: opts.reason, requestedBy: userInfo().username } }],
+        { expectedVersion: 'no_stream' },
+      );
+      const bar = opts.json ? undefined : new cliProgress.SingleBar(
+        { format: 'dumped {dumped} | chunks {fresh} new, {reused} reused', stream: runtime.stderr as NodeJS.WriteStream, noTTYOutput: false },
+        cliProgress.Presets.shades_classic,
+      );
+      bar?.start(0, 0, { dumped: mib(0), fresh: 0, reused: 0 });
+      try {
+        const outcome = await runBackup(services.backup, {
+          requestIds: [requestId],
+          onProgress: (p) => bar?.update(0, { dumped: mib(p.dumpedBytes), fresh: p.newChunks, reused: p.reusedChunks }),
+        });
+        bar?.stop();
+        if (opts.json) writeJson(runtime, { requestId, ...outcome });
+        else
+          runtime.stdout.write(
+            `backup ${outcome.backupId}: ${mib(outcome.dumpSizeBytes)} in ${outcome.chunkCount} chunks ` +
+              `(${outcome.newChunks} new, ${outcome.reusedChunks} reused, ${mib(outcome.bytesWritten)} written) in ${(outcome.durationMs / 1000).toFixed(1)} s\n` +
+              `manifest ${outcome.manifestKey}\n`,
+          );
+      } catch (error) {
+        bar?.stop();
+        if (error instanceof BackupAlreadyRunningError) throw new CliError(`${error.message}`, error.exitCode);
+        throw error;
+      }
+    });
+}

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkLayers, checkRepository, declaredLayers, describeReport } from '../../scripts/layers/check-layers';
@@ -9,6 +11,14 @@ const edge = (from: string, to: string) => ({ from, to, fromFile: `${from}/a.ts`
 describe('the layers of src/ and plugins/backup', () => {
   it('hold: no circle, no upward import, every folder in docs/ARCHITECTURE.md', () => {
     expect(describeReport(checkRepository(repo))).toEqual([]);
+  });
+
+  it('every file the walks in docs/ARCHITECTURE.md name exists (a rename that forgets the drawing fails here)', () => {
+    const doc = readFileSync(join(repo, 'docs/ARCHITECTURE.md'), 'utf8');
+    const walks = doc.slice(doc.indexOf('## Three walks'), doc.indexOf('## Layers'));
+    const named = [...new Set(walks.match(/[a-z0-9-]+(?:\/[a-z0-9-]+)*\.ts/g) ?? [])];
+    expect(named.length).toBeGreaterThan(30);
+    expect(named.filter((path) => !existsSync(join(repo, path)) && !existsSync(join(repo, 'plugins/backup', path)))).toEqual([]);
   });
 
   it('a circle of two folders is found, and so is the import that points up', () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describeScenarios } from './spec-scenarios';
 import { eventTamperScenarios } from './event-tamper-scenarios';
 
 // The fast subset for `npm test`: a deleted tail, an edit with its SQL hash recomputed, a log cut
@@ -10,14 +10,4 @@ const FAST = [
   'events: a restore is no tampering',
 ];
 
-describe('events verify finds tampering by the table owner', () => {
-  for (const s of eventTamperScenarios.filter((x) => FAST.includes(x.id))) {
-    it(s.id, async () => {
-      const c = await s.run();
-      expect(c.failures).toEqual([]);
-    }, 240_000);
-  }
-  it('the fast subset names existing scenarios', () => {
-    expect(eventTamperScenarios.filter((x) => FAST.includes(x.id))).toHaveLength(FAST.length);
-  });
-});
+describeScenarios('events verify finds tampering by the table owner', eventTamperScenarios, { timeoutMs: 240_000, only: FAST });

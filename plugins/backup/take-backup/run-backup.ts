@@ -91,108 +91,154 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
   // refused; `serve` refused it at start already, so this is no per-run spam).
   await bindStorage(ctx.pool, ctx.storage, { create: true, now: ctx.clock.now() });
   const lock = await acquireBackupLock(ctx.pool, ctx.target.database);
-  const signal = options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost;
-  const backupId = randomUUID().replaceAll('-', '');
-  const started = performance.now();
-  let step: Step = 'dump';
+  const run: BackupRun = {
+    backupId: randomUUID().replaceAll('-', ''),
+    started: performance.now(),
+    step: 'dump',
+    signal: options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost,
+  };
   try {
-    await failStaleBackups(ctx.pool, ctx.journal);
-    await ctx.journal.append(backupId, [
-      {
-        type: 'BackupStarted',
-        data: {
-          backupId,
-          requestIds: options.requestIds ?? [],
-          database: ctx.target.database,
-          host: ctx.target.host,
-          port: String(ctx.target.port),
-          chunking: ctx.chunking,
-        },
-      },
-    ], { expectedVersion: 'no_stream' });
-    await failpoint('backup.afterStarted');
+    await recordStarted(ctx, run, options);
     const createdAt = ctx.clock.now();
     // Read before the dump's snapshot is taken, so the dump holds this seal: restoring it is never behind.
     const eventSeal = await readSealHead(ctx.pool);
-
     const versions = await checkDumpVersions(ctx.pool);
-    const reusable = await reusableUnderKey(ctx);
-    // Always an exported snapshot: the file-chunk record must see exactly the rows the dump holds.
-    const snapshot = await openDumpSnapshot(ctx.pool);
-    const recorder = await joinSnapshotToRecord(ctx.pool, snapshot.id).catch(async (error: Error) => {
-      await snapshot.holdWhile(Promise.resolve());
-      throw error;
-    });
-    const dump = startPgDump(ctx.target, signal, snapshot.id);
-    const recording = recorder.record(backupId);
-    let stored;
-    let counted: CountedState | undefined;
-    let recorded: RecordedFileChunks | undefined;
-    try {
-      [stored, , counted, recorded] = await Promise.all([
-        storeChunks(dump.stdout, ctx.storage, {
-          chunking: ctx.chunking,
-          concurrency: ctx.uploadConcurrency,
-          onProgress: options.onProgress,
-          reusable,
-        }),
-        dump.done,
-        ctx.countRows === false ? snapshot.holdWhile(dump.done).then(() => undefined) : snapshot.countWhile(dump.done),
-        recording,
-      ]);
-    } catch (error) {
-      if (!(error instanceof PgToolError)) step = 'chunk';
-      dump.child.kill('SIGTERM');
-      await dump.done.catch(() => undefined);
-      // Settled before BackupFailed forgets the record, so that no record outlives the failure.
-      await recording.catch(() => undefined);
-      throw error;
-    }
-    await recordDumped(ctx, backupId, { versions, stored, counted, recorded, dumpMs: performance.now() - started });
+    const { stored, counted, recorded } = await dumpAndStore(ctx, run, options);
+    await recordDumped(ctx, run.backupId, { versions, stored, counted, recorded, dumpMs: performance.now() - run.started });
     await failpoint('backup.afterLastChunk');
     // Before anything names the chunks: a reused one Cotton's GC had scheduled must not go now.
-    step = 'chunk';
+    run.step = 'chunk';
     await pinReusedChunks(ctx, stored.reusedKeys);
 
-    step = 'manifest';
-    signal.throwIfAborted();
-    const pointerKey = pointerStorageKey(ctx.masterEncryptionKey);
-    const previous = await readPointer(ctx.storage, pointerKey).catch((error: Error) => {
-      // A damaged pointer must not block new backups: this one replaces it.
-      ctx.logger?.warn({ err: error.message }, 'the current latest-backup pointer is unreadable; the new backup replaces it');
-      return undefined;
-    });
-    const previousManifestKey = previous?.latestManifestStorageKey ?? null;
-    const manifest = buildManifest(ctx, { backupId, createdAt, stored, versions, counted, eventSeal, previousManifestKey, elapsedMs: performance.now() - started });
-    const manifestKey = await writeManifest(ctx.storage, manifest);
-    await ctx.journal.append(backupId, [
-      { type: 'ManifestCommitted', data: { backupId, manifestKey, previousManifestKey } },
-    ]);
-    await failpoint('backup.afterManifestCommitted');
-    await recordInIndex(ctx, { manifestKey, backupId, createdAtUtc: manifest.createdAtUtc });
+    run.step = 'manifest';
+    const committed = await commitManifest(ctx, run, { createdAt, stored, versions, counted, eventSeal });
 
-    step = 'pointer';
-    signal.throwIfAborted(); // never advance the pointer without holding the lock
-    await writePointer(ctx.storage, pointerKey, pointerTo(manifestKey, backupId, ctx.clock.now()));
-    await ctx.journal.append(backupId, [
-      { type: 'PointerAdvanced', data: { backupId, previousManifestKey, manifestKey } },
-    ]);
-    await failpoint('backup.afterPointerAdvanced');
-    return outcomeOf(backupId, manifestKey, previousManifestKey, stored, performance.now() - started);
+    run.step = 'pointer';
+    await advancePointer(ctx, run, committed);
+    return outcomeOf(run.backupId, committed.manifestKey, committed.previousManifestKey, stored, performance.now() - run.started);
   } catch (caught) {
     const error = lock.lost.aborted ? lock.lost.reason : options.signal?.aborted ? new BackupCancelledError(options.signal.reason) : caught;
-    const err = error as Error;
-    const message = clipMessage(redactSecrets(err.message ?? String(error), ctx.secrets));
-    await ctx.journal
-      .append(backupId, [{ type: 'BackupFailed', data: { backupId, step, errorClass: err.name ?? 'Error', message } }])
-      .catch((recordError: Error) => ctx.logger?.error({ err: recordError.message }, 'could not record BackupFailed'));
-    ctx.logger?.error({ backupId, step, err: message }, 'backup failed');
-    await forgetRecording(ctx.pool, backupId).catch(() => undefined); // nothing will pin by a failed backup
-    if (!(error instanceof BackupCancelledError)) await tellAdmins(ctx, backupId, message);
+    await recordFailure(ctx, run, error as Error);
     throw error;
   } finally {
     await lock.release();
   }
+}
+
+/** One run of runBackupLocked: the step it is at names what failed in BackupFailed. */
+interface BackupRun {
+  backupId: string;
+  started: number;
+  step: Step;
+  /** Aborted when the caller cancels or the lock's session is lost. */
+  signal: AbortSignal;
+}
+
+async function recordStarted(ctx: BackupContext, run: BackupRun, options: BackupOptions): Promise<void> {
+  await failStaleBackups(ctx.pool, ctx.journal);
+  await ctx.journal.append(run.backupId, [
+    {
+      type: 'BackupStarted',
+      data: {
+        backupId: run.backupId,
+        requestIds: options.requestIds ?? [],
+        database: ctx.target.database,
+        host: ctx.target.host,
+        port: String(ctx.target.port),
+        chunking: ctx.chunking,
+      },
+    },
+  ], { expectedVersion: 'no_stream' });
+  await failpoint('backup.afterStarted');
+}
+
+/**
+ * pg_dump from an exported snapshot into the chunk pipeline; in the same snapshot the rows are
+ * counted and the file chunks Cotton's tables reference are recorded. A failure that is not
+ * pg_dump's own is the chunking's.
+ */
+async function dumpAndStore(ctx: BackupContext, run: BackupRun, options: BackupOptions): Promise<{ stored: StoredDump; counted?: CountedState; recorded?: RecordedFileChunks }> {
+  const reusable = await reusableUnderKey(ctx);
+  // Always an exported snapshot: the file-chunk record must see exactly the rows the dump holds.
+  const snapshot = await openDumpSnapshot(ctx.pool);
+  const recorder = await joinSnapshotToRecord(ctx.pool, snapshot.id).catch(async (error: Error) => {
+    await snapshot.holdWhile(Promise.resolve());
+    throw error;
+  });
+  const dump = startPgDump(ctx.target, run.signal, snapshot.id);
+  const recording = recorder.record(run.backupId);
+  try {
+    const [stored, , counted, recorded] = await Promise.all([
+      storeChunks(dump.stdout, ctx.storage, {
+        chunking: ctx.chunking,
+        concurrency: ctx.uploadConcurrency,
+        onProgress: options.onProgress,
+        reusable,
+      }),
+      dump.done,
+      ctx.countRows === false ? snapshot.holdWhile(dump.done).then(() => undefined) : snapshot.countWhile(dump.done),
+      recording,
+    ]);
+    return { stored, counted, recorded };
+  } catch (error) {
+    if (!(error instanceof PgToolError)) run.step = 'chunk';
+    dump.child.kill('SIGTERM');
+    await dump.done.catch(() => undefined);
+    // Settled before BackupFailed forgets the record, so that no record outlives the failure.
+    await recording.catch(() => undefined);
+    throw error;
+  }
+}
+
+interface CommittedManifest {
+  pointerKey: string;
+  manifestKey: string;
+  previousManifestKey: string | null;
+  createdAtUtc: string;
+}
+
+/** The manifest written and recorded (ManifestCommitted, the index); the pointer still names the previous backup. */
+async function commitManifest(
+  ctx: BackupContext,
+  run: BackupRun,
+  m: { createdAt: Date; stored: StoredDump; versions: DumpVersions; counted?: CountedState; eventSeal: Awaited<ReturnType<typeof readSealHead>> },
+): Promise<CommittedManifest> {
+  run.signal.throwIfAborted();
+  const pointerKey = pointerStorageKey(ctx.masterEncryptionKey);
+  const previous = await readPointer(ctx.storage, pointerKey).catch((error: Error) => {
+    // A damaged pointer must not block new backups: this one replaces it.
+    ctx.logger?.warn({ err: error.message }, 'the current latest-backup pointer is unreadable; the new backup replaces it');
+    return undefined;
+  });
+  const previousManifestKey = previous?.latestManifestStorageKey ?? null;
+  const manifest = buildManifest(ctx, { backupId: run.backupId, ...m, previousManifestKey, elapsedMs: performance.now() - run.started });
+  const manifestKey = await writeManifest(ctx.storage, manifest);
+  await ctx.journal.append(run.backupId, [
+    { type: 'ManifestCommitted', data: { backupId: run.backupId, manifestKey, previousManifestKey } },
+  ]);
+  await failpoint('backup.afterManifestCommitted');
+  await recordInIndex(ctx, { manifestKey, backupId: run.backupId, createdAtUtc: manifest.createdAtUtc });
+  return { pointerKey, manifestKey, previousManifestKey, createdAtUtc: manifest.createdAtUtc };
+}
+
+async function advancePointer(ctx: BackupContext, run: BackupRun, c: CommittedManifest): Promise<void> {
+  run.signal.throwIfAborted(); // never advance the pointer without holding the lock
+  await writePointer(ctx.storage, c.pointerKey, pointerTo(c.manifestKey, run.backupId, ctx.clock.now()));
+  await ctx.journal.append(run.backupId, [
+    { type: 'PointerAdvanced', data: { backupId: run.backupId, previousManifestKey: c.previousManifestKey, manifestKey: c.manifestKey } },
+  ]);
+  await failpoint('backup.afterPointerAdvanced');
+}
+
+/** BackupFailed at the step reached, the log line, the file-chunk record forgotten, the admins told (not for a cancel). */
+async function recordFailure(ctx: BackupContext, run: BackupRun, error: Error): Promise<void> {
+  const message = clipMessage(redactSecrets(error.message ?? String(error), ctx.secrets));
+  await ctx.journal
+    .append(run.backupId, [{ type: 'BackupFailed', data: { backupId: run.backupId, step: run.step, errorClass: error.name ?? 'Error', message } }])
+    .catch((recordError: Error) => ctx.logger?.error({ err: recordError.message }, 'could not record BackupFailed'));
+  ctx.logger?.error({ backupId: run.backupId, step: run.step, err: message }, 'backup failed');
+  await forgetRecording(ctx.pool, run.backupId).catch(() => undefined); // nothing will pin by a failed backup
+  if (!(error instanceof BackupCancelledError)) await tellAdmins(ctx, run.backupId, message);
 }
 
 type StoredDump = Awaited<ReturnType<typeof storeChunks>>;

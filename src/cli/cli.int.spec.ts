@@ -94,6 +94,7 @@ describe('cotton-backup serve', () => {
     expect(code).toBe(0);
     expect(stderr).toContain('host stopped');
     expect(stderr).not.toContain('started without the options of `npm start`');
+    expect(stderr).not.toContain('COTTON_ADMIN_TOKEN is not set');
     expect(stderr).not.toContain(MASTER_KEY);
     expect(stderr).not.toContain('serve-spec-admin-token-123456');
     await expect(fetch(`${url}/health`)).rejects.toThrow();

@@ -42,7 +42,8 @@ describe('bin/cotton-backup.js', () => {
 
   it('runs with NODE_FLAGS, started by its shebang or by `npm start`', () => {
     const start = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-    expect(start).toBe(`node ${NODE_FLAGS.join(' ')} bin/cotton-backup.js serve`);
+    // `exec`: npm's shell becomes node, so the SIGTERM npm forwards reaches the host (npm-start.int.spec.ts).
+    expect(start).toBe(`exec node ${NODE_FLAGS.join(' ')} bin/cotton-backup.js serve`);
     // Executed as a program: the kernel reads the shebang (env -S splits its options).
     const probe = join(dir, 'exec-argv.mjs');
     const seen = join(dir, 'exec-argv.json');

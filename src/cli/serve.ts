@@ -48,6 +48,10 @@ export async function serve(runtime: CliRuntime, signals: NodeJS.Signals[] = ['S
       await starting.catch(() => undefined);
       return;
     }
+    if (!runtime.config().http.adminToken) {
+      // An operator who forgot the token sees a page and an API that answer 401, and no reason why.
+      logger.warn('COTTON_ADMIN_TOKEN is not set: the admin routes and the admin page are closed (every request answers 401)');
+    }
     await stopRequested;
     await runtime.close();
   } catch (error) {

@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { environmentSchema } from '../../src/config/config';
-import { loadPlugins } from '../../src/host/load-plugins';
+import { configVariables } from '../../scripts/config-variables';
 
 const repo = new URL('../../', import.meta.url);
 
@@ -12,17 +10,10 @@ function documentedVariables(): string[] {
   return [...readme.matchAll(/^\|\s*`((?:COTTON|AWS)_[A-Z0-9_]+)`\s*\|/gm)].map((m) => m[1]!);
 }
 
-/** Every variable of the host's schema and of each plugin's own settings schema. */
-async function schemaVariables(): Promise<string[]> {
-  const plugins = await loadPlugins(fileURLToPath(new URL('plugins', repo)));
-  const pluginVariables = plugins.flatMap((p) => Object.keys(p.plugin.settings?.schema.shape ?? {}));
-  return [...Object.keys(environmentSchema.shape), ...pluginVariables];
-}
-
 describe("README's configuration tables", () => {
   it('document every variable of the host and of every plugin, and nothing else', async () => {
     const documented = documentedVariables();
-    const known = await schemaVariables();
+    const known = await configVariables();
     expect(known.filter((v) => !documented.includes(v)), 'missing from the README').toEqual([]);
     expect(documented.filter((v) => !known.includes(v)), 'documented but unknown to every schema').toEqual([]);
   });

@@ -1,0 +1,96 @@
+import { cp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Host } from '../../../../src/host/host';
+import { runCliCaptured } from '../../../../test/support/cli';
+import { ADMIN_TOKEN, cliEnv, createHostFixture, type HostFixture } from '../../../../test/support/host-fixture';
+import { CHECK_EXIT_CODES, type CheckLine } from '../../checks/check-line';
+import { IDENTITY_MARKER } from '../../copies/prove-target-identity';
+import { API_PREFIX } from '../http/api/context';
+
+describe('cotton-backup check and info, and GET …/check', () => {
+  let f: HostFixture;
+  let host: Host;
+  let env: NodeJS.ProcessEnv;
+  const run = (...args: string[]) => runCliCaptured(env, ...args);
+  const lineOf = (lines: CheckLine[], check: string) => lines.find((l) => l.check === check);
+  const checkJson = async (runEnv = env) => {
+    const result = await runCliCaptured(runEnv, 'check', '--json');
+    return { code: result.code, lines: (JSON.parse(result.stdout) as { lines: CheckLine[] }).lines, stderr: result.stderr };
+  };
+
+  beforeAll(async () => {
+    f = await createHostFixture('trchk');
+    const copies = { COTTON_BACKUP_COPIES: `offsite=file://${join(f.root, 'offsite')}` };
+    host = await f.startHost(copies);
+    env = { ...cliEnv(f), ...copies };
+  });
+  afterAll(() => f.cleanup());
+
+  it('before any backup: the newest-backup line fails and names the command, exit 11', async () => {
+    const { code, lines } = await checkJson();
+    expect(code).toBe(CHECK_EXIT_CODES.fail);
+    expect(lineOf(lines, 'newest backup')).toMatchObject({ status: 'fail', fix: expect.stringContaining('cotton-backup backup') });
+    expect(lineOf(lines, 'storage')?.status).toBe('ok');
+    expect(lineOf(lines, 'database')?.status).toBe('ok');
+  });
+
+  it('a backup not verified yet is a warning (exit 10) whose fix is `cotton-backup verify`', async () => {
+    expect((await run('backup')).code).toBe(0);
+    const { code, lines } = await checkJson();
+    expect(lineOf(lines, 'newest backup')).toMatchObject({ status: 'warn', fix: expect.stringContaining('cotton-backup verify') });
+    expect(lines.filter((l) => l.status === 'fail')).toEqual([]);
+    expect(code).toBe(CHECK_EXIT_CODES.warn);
+  });
+
+  it('a healthy setup answers every line ok, exit 0, on one screen', async () => {
+    expect((await run('verify')).code).toBe(0);
+    const { code, lines, stderr } = await checkJson();
+    expect(lines.filter((l) => l.status !== 'ok'), stderr).toEqual([]);
+    expect(code).toBe(0);
+    expect(lines.map((l) => l.check)).toEqual(expect.arrayContaining(['configuration', 'database', 'database rights', 'storage', 'copy target offsite', 'backup schedule', 'newest backup', 'newest copy on offsite', 'cotton gc']));
+    const text = await run('check');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^ok +copy target offsite +reachable, holds its copy marker/m);
+    expect(text.stdout).toMatch(/all ok\n$/);
+  });
+
+  it('the route answers the same lines with the admin token, 401 without', async () => {
+    const res = await fetch(`${host.url}${API_PREFIX}/check`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { status: string; lines: CheckLine[] };
+    const cli = await checkJson();
+    expect(body.status).toBe('ok');
+    expect(body.lines.map((l) => [l.check, l.status])).toEqual(cli.lines.map((l) => [l.check, l.status]));
+    expect((await fetch(`${host.url}${API_PREFIX}/check`)).status).toBe(401);
+  });
+
+  it('info lists the backup on the primary and the copy target, with its rule and restore command', async () => {
+    const result = await run('info', '--json');
+    expect(result.code, result.stderr).toBe(0);
+    const [backup] = (JSON.parse(result.stdout) as { backups: any[] }).backups;
+    expect(backup).toMatchObject({ heldOn: ['primary', 'offsite'], retention: 'kept', restore: `cotton-backup restore --backup ${backup.backupId}` });
+    expect(backup.keptBy.length).toBeGreaterThan(0);
+    expect(backup.verifiedAt).not.toBeNull();
+    const text = await run('info');
+    expect(text.stdout).toContain(`held on   primary, offsite`);
+    expect(text.stdout).toContain(`restore   cotton-backup restore --backup ${backup.backupId}`);
+  });
+
+  it('a target holding objects but no marker fails and names `copies --adopt`, exit 11', async () => {
+    const stray = join(f.root, 'stray');
+    await cp(join(f.root, 'offsite'), stray, { recursive: true });
+    await rm(join(stray, IDENTITY_MARKER));
+    const { code, lines } = await checkJson({ ...env, COTTON_BACKUP_COPIES: `${env.COTTON_BACKUP_COPIES},stray=file://${stray}` });
+    expect(lineOf(lines, 'copy target stray')).toMatchObject({ status: 'fail', fix: expect.stringContaining('cotton-backup copies --adopt stray') });
+    expect(lineOf(lines, 'copy target offsite')?.status).toBe('ok');
+    expect(code).toBe(CHECK_EXIT_CODES.fail);
+  });
+
+  it('a missing storage folder fails naming COTTON_STORAGE_PATH; what needs it is not checked', async () => {
+    const { code, lines } = await checkJson({ ...env, COTTON_STORAGE_PATH: join(f.root, 'no-such-folder') });
+    expect(lineOf(lines, 'storage')).toMatchObject({ status: 'fail', fix: expect.stringContaining('COTTON_STORAGE_PATH') });
+    expect(lineOf(lines, 'cotton gc')?.detail ?? lineOf(lines, 'gc pins')?.detail).toMatch(/not checked: the storage line/);
+    expect(code).toBe(CHECK_EXIT_CODES.fail);
+  });
+});

@@ -12,7 +12,7 @@ const PIN_FLOOR_YEARS = 1;
  * and if so whether every object of every kept backup that has a chunks row is pinned off it.
  */
 export const gcPinsCheck: Check = {
-  name: 'gc pins',
+  name: 'cotton gc',
   needs: ['configuration', 'database', 'storage'],
   async run(env) {
     const pool = env.pool();

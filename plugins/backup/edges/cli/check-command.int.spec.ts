@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import { ADMIN_TOKEN, cliEnv, createHostFixture, type HostFixture } from '../../
 import { CHECK_EXIT_CODES, type CheckLine } from '../../checks/check-line';
 import { IDENTITY_MARKER } from '../../copies/prove-target-identity';
 import { API_PREFIX } from '../http/api/context';
+import { objectPath } from '../../../../src/storage/filesystem/filesystem-store';
 
 describe('cotton-backup check and info, and GET …/check', () => {
   let f: HostFixture;
@@ -90,7 +92,53 @@ describe('cotton-backup check and info, and GET …/check', () => {
   it('a missing storage folder fails naming COTTON_STORAGE_PATH; what needs it is not checked', async () => {
     const { code, lines } = await checkJson({ ...env, COTTON_STORAGE_PATH: join(f.root, 'no-such-folder') });
     expect(lineOf(lines, 'storage')).toMatchObject({ status: 'fail', fix: expect.stringContaining('COTTON_STORAGE_PATH') });
-    expect(lineOf(lines, 'cotton gc')?.detail ?? lineOf(lines, 'gc pins')?.detail).toMatch(/not checked: the storage line/);
+    expect(lineOf(lines, 'cotton gc')?.detail).toMatch(/not checked: the storage line/);
+    expect(lineOf(lines, 'copy targets')?.detail).toMatch(/not checked: the storage line/);
     expect(code).toBe(CHECK_EXIT_CODES.fail);
+  });
+  it('a role of COTTON_BACKUP_NOTIFY_ROLES without EXECUTE on request_checkpoint() fails with the GRANT to run', async () => {
+    const role = `trchk_caller_${randomBytes(4).toString('hex')}`;
+    await f.db.pool.query(`CREATE ROLE ${role}`);
+    try {
+      const withRole = { ...env, COTTON_BACKUP_NOTIFY_ROLES: role };
+      const refused = await checkJson(withRole);
+      expect(lineOf(refused.lines, 'database rights')).toMatchObject({
+        status: 'fail',
+        fix: `GRANT USAGE ON SCHEMA cotton_backup TO ${role}; GRANT EXECUTE ON FUNCTION cotton_backup.request_checkpoint(text) TO ${role};`,
+      });
+      expect(refused.code).toBe(CHECK_EXIT_CODES.fail);
+      await f.db.pool.query(lineOf(refused.lines, 'database rights')!.fix!);
+      expect(lineOf((await checkJson(withRole)).lines, 'database rights')?.status).toBe('ok');
+    } finally {
+      await f.db.pool.query(`REVOKE ALL ON FUNCTION cotton_backup.request_checkpoint(text) FROM ${role}`);
+      await f.db.pool.query(`REVOKE ALL ON SCHEMA cotton_backup FROM ${role}`);
+      await f.db.pool.query(`DROP ROLE ${role}`);
+    }
+  });
+
+  it("chunks rows of a kept backup that Cotton's GC has scheduled warn until retention pins them", async () => {
+    const keys = (await run('storage', 'ls')).stdout.split('\n').filter((k) => /^[0-9a-f]{64}$/.test(k));
+    // What Cotton's consistency job does for objects it finds without a row (COTTON.md §7).
+    await f.db.pool.query(
+      `INSERT INTO public.chunks (hash, size_bytes, stored_size_bytes, gc_scheduled_after)
+       SELECT decode(k, 'hex'), 0, 0, now() + interval '1 day' FROM unnest($1::text[]) k ON CONFLICT (hash) DO NOTHING`,
+      [keys],
+    );
+    const unpinned = await checkJson();
+    expect(lineOf(unpinned.lines, 'cotton gc')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^\d+ chunks rows of kept backups are not pinned/) });
+    expect(unpinned.code).toBe(CHECK_EXIT_CODES.warn);
+    expect((await run('forget')).code).toBe(0);
+    const pinned = await checkJson();
+    expect(lineOf(pinned.lines, 'cotton gc')).toMatchObject({ status: 'ok', detail: expect.stringContaining('is pinned off it') });
+    expect(pinned.code).toBe(0);
+  });
+
+  // Last: it takes the manifest out of the primary storage.
+  it('info names --from <target> for a backup only a copy target holds', async () => {
+    const before = (JSON.parse((await run('info', '--json')).stdout) as { backups: any[] }).backups[0];
+    const { rows } = await f.db.pool.query<{ manifest_key: string }>('SELECT manifest_key FROM cotton_backup.backup_history WHERE backup_id = $1', [before.backupId]);
+    await rm(objectPath(join(f.root, 'files'), rows[0]!.manifest_key));
+    const [after] = (JSON.parse((await run('info', '--json')).stdout) as { backups: any[] }).backups;
+    expect(after).toMatchObject({ backupId: before.backupId, heldOn: ['offsite'], restore: `cotton-backup restore --backup ${before.backupId} --from offsite` });
   });
 });

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
-import { BACKUP_INFO } from './sql';
+import { BACKUP_INFO, BACKUP_SCHEMA_PRESENT } from './sql';
 
 /** One backup as `cotton-backup info` shows it. */
 export interface BackupInfo {
@@ -26,8 +26,12 @@ interface Row {
   manifest_key: string; retention: string | null; retention_rules: string[]; verified_at: Date | null; drilled_at: Date | null; copies: string[];
 }
 
-/** Every completed backup, newest first; where it is held is asked of the primary storage (its manifest), not assumed. */
+/**
+ * Every completed backup, newest first; where it is held is asked of the primary storage (its
+ * manifest), not assumed. None on a database without the plugin's schema: nothing is migrated here.
+ */
 export async function readBackupInfo(pool: Pool, storage: ObjectStorage): Promise<BackupInfo[]> {
+  if (!(await pool.query<{ present: boolean }>(BACKUP_SCHEMA_PRESENT)).rows[0]?.present) return [];
   const { rows } = await pool.query<Row>(BACKUP_INFO);
   const out: BackupInfo[] = [];
   for (const r of rows) {

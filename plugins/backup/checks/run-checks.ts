@@ -26,7 +26,7 @@ export async function runChecks(env: CheckEnvironment, checks: readonly Check[] 
   for (const check of checks) {
     const missing = check.needs.filter((n) => failed.has(n));
     let found: CheckLine[];
-    if (missing.length > 0) found = [warn(check.name, `not checked: the ${missing.join(' and ')} line is not ok`, `fix the ${missing.join(' and ')} first`)];
+    if (missing.length > 0) found = [warn(check.name, `not checked: the ${missing.join(' and ')} ${missing.length > 1 ? 'lines are' : 'line is'} not ok`, `fix the ${missing.join(' and ')} first`)];
     else found = await check.run(env).catch((error: Error) => [fail(check.name, `could not be checked: ${error.message}`, 'see the error; run the check again once it is fixed')]);
     if (isNeed(check.name) && found.some((l) => l.check === check.name && l.status !== 'ok')) failed.add(check.name);
     lines.push(...found);

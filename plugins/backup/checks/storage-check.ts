@@ -1,9 +1,12 @@
 import { fail, ok, type Check } from './check-line';
 
-/** The primary storage opens under the master key and takes a write: a probe object written, fsynced and removed. */
+/**
+ * The primary storage opens under the master key and takes a write: a probe object written,
+ * fsynced and removed. It needs the database: Cotton's server_settings may name an S3 bucket.
+ */
 export const storageCheck: Check = {
   name: 'storage',
-  needs: ['configuration'],
+  needs: ['configuration', 'database'],
   async run(env) {
     let description = 'the primary storage';
     try {

@@ -92,10 +92,18 @@ describe('cotton-backup check and info, and GET …/check', () => {
   it('a missing storage folder fails naming COTTON_STORAGE_PATH; what needs it is not checked', async () => {
     const { code, lines } = await checkJson({ ...env, COTTON_STORAGE_PATH: join(f.root, 'no-such-folder') });
     expect(lineOf(lines, 'storage')).toMatchObject({ status: 'fail', fix: expect.stringContaining('COTTON_STORAGE_PATH') });
-    expect(lineOf(lines, 'cotton gc')?.detail).toMatch(/not checked: the storage line/);
-    expect(lineOf(lines, 'copy targets')?.detail).toMatch(/not checked: the storage line/);
+    expect(lineOf(lines, 'cotton gc')?.detail).toMatch(/not checked: the storage line is not ok/);
+    expect(lineOf(lines, 'copy targets')?.detail).toMatch(/not checked: the storage line is not ok/);
     expect(code).toBe(CHECK_EXIT_CODES.fail);
   });
+  it('an unreachable database fails naming the variables; what reads it (the storage too: Cotton\'s settings may name a bucket) is not checked', async () => {
+    const { code, lines } = await checkJson({ ...env, COTTON_PG_PORT: '1' });
+    expect(lineOf(lines, 'database')).toMatchObject({ status: 'fail', detail: expect.stringContaining('unreachable'), fix: expect.stringContaining('COTTON_PG_PORT') });
+    for (const check of ['storage', 'schedules', 'freshness', 'copy targets', 'cotton gc']) expect(lineOf(lines, check)?.detail).toMatch(/not checked: the database/);
+    expect(lineOf(lines, 'configuration')?.status).toBe('ok');
+    expect(code).toBe(CHECK_EXIT_CODES.fail);
+  });
+
   it('a role of COTTON_BACKUP_NOTIFY_ROLES without EXECUTE on request_checkpoint() fails with the GRANT to run', async () => {
     const role = `trchk_caller_${randomBytes(4).toString('hex')}`;
     await f.db.pool.query(`CREATE ROLE ${role}`);

@@ -55,6 +55,11 @@ describe('cotton-backup check and info, and GET …/check', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^ok +copy target offsite +reachable, holds its copy marker/m);
     expect(text.stdout).toMatch(/all ok\n$/);
+    const next = /^"0 3 \* \* \*" \(Europe\/Berlin\), next run (\S+)$/.exec(lineOf(lines, 'backup schedule')?.detail ?? '')?.[1];
+    // 03:00 in Cotton's zone (the fixture's server_settings): 02:00 or 01:00 UTC, within a day.
+    expect(new Date(next!).getUTCHours()).toBeOneOf([1, 2]);
+    expect(new Date(next!).getTime() - Date.now()).toBeLessThanOrEqual(86_400_000);
+    expect((await run('check', '--help')).stdout).toMatch(/Exit code: 0 all ok, 10 a warning at worst, 11 a failure/);
   });
 
   it('the route answers the same lines with the admin token, 401 without', async () => {

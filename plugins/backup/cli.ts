@@ -18,6 +18,8 @@ import { backupSettingsOwner } from './settings/backup-settings';
 /** Validated by the CLI with the host's variables, before any command reads the configuration. */
 export const settings = backupSettingsOwner;
 import { registerDrillCommand } from './edges/cli/drill-command';
+import { registerCheckCommand } from './edges/cli/check-command';
+import { registerInfoCommand } from './edges/cli/info-command';
 
 /** The backup plugin's commands, one file each under edges/cli/; `--help` lists them in this order. */
 export function registerCommands(program: Command, runtime: CliRuntime): void {
@@ -35,4 +37,6 @@ export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerPruneCommand(program, runtime);
   registerDrillCommand(program, runtime);
   registerAdoptStorageCommand(program, runtime);
+  registerCheckCommand(program, runtime);
+  registerInfoCommand(program, runtime);
 }

@@ -41,6 +41,14 @@ export async function startTriggers(container: DependencyContainer, services: Ba
     masterEncryptionKey: backup.masterEncryptionKey,
     coordinator,
     audit,
+    checks: {
+      config: () => resolve(container, HostTokens.Config),
+      settings: () => settings,
+      pool: () => backup.pool,
+      storage: async () => backup.storage,
+      masterEncryptionKey: async () => backup.masterEncryptionKey,
+      now: () => backup.clock.now(),
+    },
   });
   registerMetricsRoute(resolve(container, HostTokens.Routes), createMetricsRegistry(backup.pool, [copyMetrics(settings.copies.targets.map((t) => t.name))]), settings.proof.metricsPublic);
   registerAdminPage(resolve(container, HostTokens.Routes), backup);

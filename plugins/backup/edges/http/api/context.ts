@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { ObjectStorage } from '../../../../../src/storage/object-storage';
 import type { BackupCoordinator } from '../../../requests/backup-coordinator';
 import type { RejectionAudit } from '../../../requests/rejection-audit';
+import type { CheckEnvironment } from '../../../checks/check-line';
 
 export const API_PREFIX = '/api/v1/server/database-backup';
 
@@ -12,4 +13,6 @@ export interface ApiContext {
   masterEncryptionKey: Buffer;
   coordinator: BackupCoordinator;
   audit: RejectionAudit;
+  /** What `GET …/check` reads: the host's configuration, pool and storage. */
+  checks: CheckEnvironment;
 }

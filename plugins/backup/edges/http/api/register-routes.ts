@@ -1,5 +1,6 @@
 import type { RouteRegistrar } from '../../../../../src/contract/services';
 import { backupsRoute } from './backups-route';
+import { checkRoute } from './check-route';
 import type { ApiContext } from './context';
 import { eventsRoute } from './events-route';
 import { latestRoute } from './latest-route';
@@ -11,6 +12,7 @@ export function registerBackupRoutes(routes: RouteRegistrar, ctx: ApiContext): v
   routes.admin(latestRoute(ctx));
   routes.admin(backupsRoute(ctx));
   routes.admin(eventsRoute(ctx));
+  routes.admin(checkRoute(ctx.checks));
   // Every request the server turns away, on any route — bad tokens included — is audited
   // (rate-limited) as RequestRejected.
   routes.onRejected((r) => ctx.audit.reject('api', `${r.method} ${r.path}: ${r.status} ${r.reason}`, r.sample, r.sizeBytes));

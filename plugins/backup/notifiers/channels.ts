@@ -7,7 +7,8 @@ export interface ChannelNotice {
   dedupKey: string;
   title: string;
   content: string;
-  priority: number;
+  /** Cotton's notification priority (0 none … 3 high). */
+  priority: 0 | 1 | 2 | 3;
   metadata: Record<string, string>;
 }
 

@@ -1,4 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -8,6 +11,7 @@ import { createBackupFixture, type BackupFixture } from '../../../test/support/b
 import { createHostFixture, waitUntil, type HostFixture } from '../../../test/support/host-fixture';
 import { setFailpoints } from '../core/failpoints';
 import { runBackup } from '../take-backup/run-backup';
+import { copyToTargets } from '../copies/copy-to-targets';
 import { ADMIN_ID, COTTON_SCHEMA } from '../../../test/support/cotton-schema';
 import { createTestDatabase } from '../../../test/support/database';
 import { notifyAdmins } from '../notifications/notify-admins';
@@ -161,6 +165,30 @@ describe('the webhook fed by a failed backup', () => {
     expect(r.received).toHaveLength(2); // COTTON_BACKUP_WEBHOOK_ATTEMPTS
     // And the next backup runs as if nothing happened.
     expect((await runBackup({ ...f.services.backup, afterBackup: undefined })).backupId).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('the webhook fed by a failed copy', () => {
+  it('a copy that failed every attempt is sent (copy_failed) while the bell waits for overdue', async () => {
+    const r = await receiver(status(200));
+    const dir = await mkdtemp(join(tmpdir(), 'webhookcopy-'));
+    await writeFile(join(dir, 'not-a-folder'), 'x'); // a target under a file: every copy to it fails
+    const f = await createBackupFixture('webhookcopy', {
+      COTTON_BACKUP_WEBHOOK_URL: r.url,
+      COTTON_BACKUP_COPIES: `broken=file://${dir}/not-a-folder/repo`,
+      COTTON_BACKUP_COPY_ATTEMPTS: '1',
+    });
+    try {
+      const { backupId } = await runBackup({ ...f.services.backup, afterBackup: undefined });
+      await copyToTargets(f.services.copies);
+      await f.services.stopNotifiers(10_000);
+      const bodies = r.received.map((x) => JSON.parse(x.body));
+      expect(bodies).toEqual([expect.objectContaining({ kind: 'copy_failed', title: 'Backup copy failed', metadata: expect.objectContaining({ target: 'broken', backupId }) })]);
+    } finally {
+      await f.cleanup();
+      await r.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

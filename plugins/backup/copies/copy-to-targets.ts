@@ -11,6 +11,7 @@ import { proveTargetIdentity, TargetIdentityError } from './prove-target-identit
 import type { CopyTarget } from '../settings/copies';
 import { BACKUPS_TO_HOLD, DAMAGED_KEYS, HELD_BY_TARGET } from './sql';
 import { clipMessage } from '../core/message-limit';
+import { noticeCopyFailed } from '../notifications/copy-failed';
 
 export interface TargetOutcome {
   target: string;
@@ -122,9 +123,9 @@ async function copyWithRetries(
       const refused = error instanceof TargetIdentityError;
       if (refused) ctx.logger?.error({ target, err: message }, 'copy target refused');
       if (refused || attempt >= ctx.settings.attempts) {
-        await ctx.journal.append(stream, [
-          { type: 'CopyFailed', data: { target, backupId, manifestKey, attempts: attempt, errorClass: error.name ?? 'Error', message } },
-        ]);
+        const failed = { target, backupId, manifestKey, attempts: attempt, errorClass: error.name ?? 'Error', message };
+        await ctx.journal.append(stream, [{ type: 'CopyFailed', data: failed }]);
+        noticeCopyFailed(ctx.pool, ctx.clock, failed);
         return { message, refused };
       }
       await sleep((ctx.retryBaseMs ?? 2000) * 2 ** (attempt - 1));

@@ -45,7 +45,8 @@ export const RESTORE_REJECTION_REASONS = [
   'invalid_pointer',
   'pointer_behind',
 ] as const;
-export const NOTIFICATION_KINDS = ['restore_completed', 'restore_refused', 'backup_failed', 'verification_failed', 'drill_failed', 'copy_overdue'] as const;
+// copy_failed goes to the webhook only (notifications/copy-failed.ts): the bell hears of copies once overdue.
+export const NOTIFICATION_KINDS = ['restore_completed', 'restore_refused', 'backup_failed', 'verification_failed', 'drill_failed', 'copy_overdue', 'copy_failed'] as const;
 export const DRILL_TRIGGERS = ['cli', 'schedule'] as const;
 /** What a restore drill found different from the source at dump time (plugins/backup/drills/compare-state.ts). */
 export const DRILL_PROBLEMS = ['row_count', 'missing_table', 'extra_table', 'missing_extension', 'ef_migrations', 'no_counts', 'restore_failed', 'missing_file_chunk'] as const;

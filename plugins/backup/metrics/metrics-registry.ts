@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
 import type { Pool } from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { SCHEDULE_QUEUE } from '../core/queues';
-import { BACKUP_SCHEDULE, BACKUP_TOTALS, CHECK_TOTALS, LATEST_SUCCEEDED_BACKUP, PENDING_REQUEST_COUNT } from './sql';
+import { BACKUP_SCHEDULE, BACKUP_TOTALS, CHECK_TOTALS, LATEST_BACKUP_VERIFIED, LATEST_SUCCEEDED_BACKUP, PENDING_REQUEST_COUNT, REPOSITORY_TOTALS } from './sql';
 
 /**
  * More metrics read at scrape time (copy-metrics.ts: one series per copy target): registered on the
@@ -12,6 +13,10 @@ import { BACKUP_SCHEDULE, BACKUP_TOTALS, CHECK_TOTALS, LATEST_SUCCEEDED_BACKUP, 
 export type MetricSource = (registry: Registry, pool: Pool, once: <T>(read: () => Promise<T>) => () => Promise<T>) => void;
 
 const PREFIX = 'cotton_backup_';
+
+/** package.json's version (what /health reports): one folder further up when compiled into dist/ (src/host/paths.ts). */
+const PACKAGE_JSON = new URL(import.meta.url.endsWith('.js') ? '../../../../package.json' : '../../../package.json', import.meta.url);
+const PACKAGE_VERSION: string = (JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }).version;
 
 /**
  * The plugin's Prometheus registry: backup, verification and drill state computed from the read
@@ -24,10 +29,12 @@ export interface Metrics {
   scrape(): Promise<string>;
 }
 
-export function createMetricsRegistry(pool: Pool, sources: readonly MetricSource[] = []): Metrics {
+export function createMetricsRegistry(pool: Pool, sources: readonly MetricSource[] = [], build: { commit?: string } = {}): Metrics {
   const registry = new Registry();
   const cache = new ScrapeCache();
   collectDefaultMetrics({ register: registry });
+  new Gauge({ name: PREFIX + 'build_info', help: 'Always 1; the labels name the running build (commit "unknown" without COTTON_BUILD_COMMIT).', labelNames: ['version', 'commit'], registers: [registry] })
+    .set({ version: PACKAGE_VERSION, commit: build.commit ?? 'unknown' }, 1);
   backupMetrics(registry, pool, cache);
   checkMetrics(registry, pool, cache, { name: 'verification', plural: 'verifications', pass: 'Verified', fail: 'VerificationFailed', streams: 'verification-' });
   checkMetrics(registry, pool, cache, { name: 'drill', plural: 'drills', pass: 'DrillPassed', fail: 'DrillFailed', streams: 'drill-' });
@@ -91,6 +98,7 @@ function backupMetrics(registry: Registry, pool: Pool, cache: ScrapeCache): void
   const latest = cache.of(async () => (await pool.query(LATEST_SUCCEEDED_BACKUP)).rows[0] as Record<string, number | null> | undefined);
   readGauge(registry, 'last_success_timestamp_seconds', 'When the last successful backup finished (Unix time).', async () => (await totals()).last_success);
   readGauge(registry, 'last_attempt_timestamp_seconds', 'When the last backup started, whatever its outcome (Unix time).', async () => (await totals()).last_attempt);
+  readGauge(registry, 'last_failure_timestamp_seconds', 'When the last failed backup ended (Unix time); absent before the first failure.', async () => (await totals()).last_failure);
   readGauge(registry, 'running', 'Backups running now (0 or 1).', async () => (await totals()).running);
   outcomeCounter(registry, 'runs_total', 'Backups by outcome (succeeded, failed).', async () => {
     const t = await totals();
@@ -102,6 +110,23 @@ function backupMetrics(registry: Registry, pool: Pool, cache: ScrapeCache): void
   readGauge(registry, 'last_new_bytes', 'Dump bytes of the last successful backup in chunks not stored before.', async () => (await latest())?.new_bytes);
   readGauge(registry, 'last_reused_bytes', 'Dump bytes of the last successful backup in chunks already stored (deduplicated).', async () => (await latest())?.reused_bytes);
   readGauge(registry, 'pending_requests', 'Backup requests not yet served (pending or retrying).', async () => (await pool.query(PENDING_REQUEST_COUNT)).rows[0].n);
+  const repository = cache.of(async () => (await pool.query(REPOSITORY_TOTALS)).rows[0] as Record<string, number>);
+  readGauge(registry, 'repository_stored_bytes', 'Bytes stored for the completed backups whose objects were not released to Cotton’s GC.', async () => (await repository()).stored_bytes);
+  new Gauge({
+    name: PREFIX + 'backups',
+    help: 'Completed backups by retention state (kept, expired, undecided: retention has not run since).',
+    labelNames: ['retention'],
+    registers: [registry],
+    async collect() {
+      const r = await repository();
+      this.reset();
+      for (const retention of ['kept', 'expired', 'undecided'] as const) this.set({ retention }, r[retention] ?? 0);
+    },
+  });
+  readGauge(registry, 'latest_verified', '1 when the latest backup’s last verification passed, 0 when it failed or none ran; absent without a latest backup.', async () => {
+    const row = (await pool.query(LATEST_BACKUP_VERIFIED)).rows[0] as { verified: boolean | null } | undefined;
+    return row === undefined ? null : row.verified ? 1 : 0;
+  });
   const schedule = cache.of(() => scheduleTimes(pool));
   readGauge(registry, 'schedule_interval_seconds', 'Time between two runs of the backup schedule (for staleness alerts).', async () => (await schedule())?.interval);
   readGauge(registry, 'next_run_timestamp_seconds', 'When the backup schedule runs next (Unix time).', async () => (await schedule())?.next);

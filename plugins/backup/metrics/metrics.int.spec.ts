@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Host } from '../../../src/host/host';
 import { runCliCaptured } from '../../../test/support/cli';
@@ -22,7 +23,7 @@ describe('GET /metrics on a running host', () => {
 
   beforeAll(async () => {
     f = await createHostFixture('metrics');
-    host = await f.startHost();
+    host = await f.startHost({ COTTON_BUILD_COMMIT: 'abcdef1' });
   });
   afterAll(() => f.cleanup());
 
@@ -35,11 +36,18 @@ describe('GET /metrics on a running host', () => {
     const before = parseExposition(await (await scrape()).text());
     expect(before.has('cotton_backup_last_success_timestamp_seconds')).toBe(false);
     expect(before.get('cotton_backup_runs_total{outcome="succeeded"}')).toBe(0);
+    expect(before.has('cotton_backup_latest_verified')).toBe(false); // no latest backup yet
+    expect(before.has('cotton_backup_last_failure_timestamp_seconds')).toBe(false);
+    expect(before.get('cotton_backup_repository_stored_bytes')).toBe(0);
+    const { version } = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(before.get(`cotton_backup_build_info{version="${version}",commit="abcdef1"}`)).toBe(1);
 
     const started = Date.now() / 1000;
     const res = await fetch(`${host.url}${API_PREFIX}/trigger`, { method: 'PATCH', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     const { requestId } = (await res.json()) as { requestId: string };
     const backupId = await servedBackupOf(f.db.pool, requestId);
+    const unverified = parseExposition(await (await scrape()).text());
+    expect(unverified.get('cotton_backup_latest_verified')).toBe(0);
     expect((await runCliCaptured(cliEnv(f), 'verify')).code).toBe(0);
     expect((await runCliCaptured(cliEnv(f), 'drill')).code).toBe(0);
 
@@ -53,6 +61,10 @@ describe('GET /metrics on a running host', () => {
     expect(m.get('cotton_backup_last_attempt_timestamp_seconds')).toBeGreaterThanOrEqual(Math.floor(started));
     expect(m.get('cotton_backup_last_dump_bytes')).toBe(rows[0].dump);
     expect(m.get('cotton_backup_last_stored_bytes')).toBe(rows[0].stored);
+    expect(m.get('cotton_backup_repository_stored_bytes')).toBe(rows[0].stored); // the one backup, nothing released
+    expect(m.get('cotton_backup_latest_verified')).toBe(1);
+    const { rows: retention } = await f.db.pool.query("SELECT coalesce(retention, 'undecided') AS r FROM cotton_backup.backup_history WHERE backup_id = $1", [backupId]);
+    for (const state of ['kept', 'expired', 'undecided']) expect(m.get(`cotton_backup_backups{retention="${state}"}`), state).toBe(state === retention[0].r ? 1 : 0);
     expect(m.get('cotton_backup_last_new_bytes')).toBe(rows[0].fresh);
     expect(m.get('cotton_backup_last_reused_bytes')).toBe(rows[0].reused);
     expect(m.get('cotton_backup_last_duration_seconds')).toBeGreaterThan(0);

@@ -5,8 +5,36 @@ export const BACKUP_TOTALS = `
          extract(epoch FROM max(started_at))::float8 AS last_attempt,
          count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
          count(*) FILTER (WHERE status = 'failed')::int AS failed,
-         count(*) FILTER (WHERE status = 'running')::int AS running
+         count(*) FILTER (WHERE status = 'running')::int AS running,
+         extract(epoch FROM max(coalesce(finished_at, started_at)) FILTER (WHERE status = 'failed'))::float8 AS last_failure
     FROM cotton_backup.backup_history`;
+
+/**
+ * The repository as the catalogue knows it: completed backups by retention state, and the bytes
+ * stored for those whose objects were not handed back to Cotton's GC. A chunk counts once, for
+ * the backup that wrote it (stored_bytes_written), so nothing is counted twice; a chunk a released
+ * backup wrote that a kept one still uses is not counted (a lower bound, read without the storage).
+ */
+export const REPOSITORY_TOTALS = `
+  SELECT coalesce(sum(stored_bytes_written) FILTER (WHERE released_at IS NULL), 0)::float8 AS stored_bytes,
+         count(*) FILTER (WHERE retention = 'kept')::int AS kept,
+         count(*) FILTER (WHERE retention = 'expired')::int AS expired,
+         count(*) FILTER (WHERE retention IS NULL)::int AS undecided
+    FROM cotton_backup.backup_history
+   WHERE status = 'succeeded' AND manifest_key IS NOT NULL`;
+
+/**
+ * Whether the latest backup's last verification in the primary storage passed: true, false, or
+ * null when none ran yet; no row when there is no latest backup. A copy target's verification
+ * (metadata.target) says nothing about the primary.
+ */
+export const LATEST_BACKUP_VERIFIED = `
+  SELECT (SELECT e.type = 'Verified'
+            FROM cotton_backup.events e
+           WHERE e.type IN ('Verified', 'VerificationFailed') AND starts_with(e.stream_id, 'verification-')
+             AND e.data ->> 'manifestKey' = l.manifest_key AND NOT (e.metadata ? 'target')
+           ORDER BY e.global_position DESC LIMIT 1) AS verified
+    FROM cotton_backup.latest_backup l`;
 
 export const LATEST_SUCCEEDED_BACKUP = `
   SELECT duration_ms::float8 AS duration_ms, dump_bytes::float8 AS dump_bytes, stored_bytes_written::float8 AS stored_bytes,

@@ -5,6 +5,7 @@ import { InvalidEventError, parseEvent, type NOTIFICATION_KINDS } from '../event
 import type { NewEvent } from '../events';
 import { insertNotification, listAdmins, notificationsTablePresent } from '../cotton-tables/notifications';
 import { clipMessage } from '../core/message-limit';
+import { sendToChannels } from '../notifiers/channels';
 
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -38,18 +39,27 @@ export function notificationId(notice: Pick<AdminNotice, 'kind' | 'dedupKey'>, u
  * so the trail says what happened instead of lacking it.
  */
 export async function notifyAdmins(pool: Pool, notice: AdminNotice): Promise<NewEvent | undefined> {
-  if (!(await notificationsTablePresent(pool))) return undefined;
   const recipients: { notificationId: string; userId: string }[] = [];
   let adminCount = 0;
-  await withTransaction(pool, async (client) => {
-    const admins = await listAdmins(client);
-    adminCount = admins.length;
-    for (const userId of admins) {
-      const id = notificationId(notice, userId);
-      const { title, content, metadata, priority } = notice;
-      if (await insertNotification(client, { id, title, content, metadata, userId, priority })) recipients.push({ notificationId: id, userId });
-    }
-  });
+  // The other channels (a webhook) hear of the notice unless Cotton's table shows it was sent
+  // before: with no table, no admins or a database that failed us, they hear of every attempt
+  // (the webhook's `id` lets its receiver dedupe), and a failed write still reaches them.
+  let toldBefore = false;
+  try {
+    if (!(await notificationsTablePresent(pool))) return undefined;
+    await withTransaction(pool, async (client) => {
+      const admins = await listAdmins(client);
+      adminCount = admins.length;
+      for (const userId of admins) {
+        const id = notificationId(notice, userId);
+        const { title, content, metadata, priority } = notice;
+        if (await insertNotification(client, { id, title, content, metadata, userId, priority })) recipients.push({ notificationId: id, userId });
+      }
+    });
+    toldBefore = adminCount > 0 && recipients.length === 0;
+  } finally {
+    if (!toldBefore) sendToChannels(pool, notice);
+  }
   if (recipients.length === 0) return undefined;
   const data = {
     kind: notice.kind,

@@ -81,5 +81,7 @@ export const backupHooks: NonNullable<CottonPlugin['hooks']> = {
     const state = resolve(container, State);
     await state.triggers?.stop();
     state.triggers = undefined;
+    // After the triggers: a failure they reported on their way out is still delivered, for a bounded time.
+    await state.services.stopNotifiers(5000);
   },
 };

@@ -19,6 +19,8 @@ import { copyToTargets } from '../copies/copy-to-targets';
 import type { CopyContext } from '../copies/copy-context';
 import { copyTargetProblems, primaryPlaceOf } from '../copies/validate-targets';
 import { ConfigError } from '../../../src/config/config';
+import { attachNoticeChannel } from '../notifiers/channels';
+import { WebhookNotifier } from '../notifiers/webhook';
 
 export interface BackupServiceInputs {
   config: HostConfig;
@@ -39,6 +41,8 @@ export interface BackupServices {
   retention: RetentionContext;
   copies: CopyContext;
   restoreContext(target?: ConnectionTarget, pool?: Pool): RestoreContext;
+  /** Detaches the notice channels (the webhook), waiting up to `graceMs` for deliveries in flight. */
+  stopNotifiers(graceMs?: number): Promise<void>;
 }
 
 export function connectionTarget(config: HostConfig, database = config.database.database): ConnectionTarget {
@@ -54,7 +58,14 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
   const variables = { root: config.storage.root, s3: config.s3 };
   const copyProblems = copyTargetProblems(settings.copies, primaryPlaceOf(storage.backend, variables) ?? variables);
   if (copyProblems.length > 0) throw new ConfigError(copyProblems);
-  const secrets = [...secretValues(config), ...(settings.copies.aws.secretAccessKey ? [settings.copies.aws.secretAccessKey] : [])];
+  const secrets = [
+    ...secretValues(config),
+    ...(settings.copies.aws.secretAccessKey ? [settings.copies.aws.secretAccessKey] : []),
+    ...(settings.webhook?.secret ? [settings.webhook.secret] : []),
+  ];
+  // Fed by notifyAdmins through the pool (notifiers/channels.ts): every admin notice, also from the CLI.
+  const webhook = settings.webhook && new WebhookNotifier(settings.webhook, { logger });
+  const detachWebhook = webhook && attachNoticeChannel(pool, webhook);
   const journal = createJournal(pool, deriveEventSealKey(masterEncryptionKey));
   const backup: BackupContext = {
     pool,
@@ -115,5 +126,9 @@ export function createBackupServices(inputs: BackupServiceInputs): BackupService
       logger,
       secrets,
     }),
+    async stopNotifiers(graceMs) {
+      detachWebhook?.();
+      await webhook?.stop(graceMs);
+    },
   };
 }

@@ -50,7 +50,7 @@ export async function startTriggers(container: DependencyContainer, services: Ba
       now: () => backup.clock.now(),
     },
   });
-  registerMetricsRoute(resolve(container, HostTokens.Routes), createMetricsRegistry(backup.pool, [copyMetrics(settings.copies.targets.map((t) => t.name))]), settings.proof.metricsPublic);
+  registerMetricsRoute(resolve(container, HostTokens.Routes), createMetricsRegistry(backup.pool, [copyMetrics(settings.copies.targets.map((t) => t.name))], { commit: settings.proof.buildCommit }), settings.proof.metricsPublic);
   registerAdminPage(resolve(container, HostTokens.Routes), backup);
   await listenForCheckpointRequests({
     subscriber: resolve(container, HostTokens.Notifications),

@@ -6,6 +6,7 @@ import { definePluginSettings, settingsToken } from '../../../src/contract/plugi
 import { retentionEnvironmentSchema, retentionPolicyFrom, type RetentionPolicy } from './retention';
 import { copiesEnvironmentSchema, copySettingsFrom, type CopySettings } from './copies';
 import { proofEnvironmentSchema, proofSettingsFrom, type ProofSettings } from './proofs';
+import { webhookEnvironmentSchema, webhookSettingsFrom, type WebhookSettings } from './webhook';
 
 /** COTTON_RESTORE_FALLBACK: what a restore may try when the latest backup is refused. No event records it, so the list lives here. */
 export const RESTORE_FALLBACKS = ['none', 'previous'] as const;
@@ -37,6 +38,7 @@ const schema = z
     ...retentionEnvironmentSchema,
     ...copiesEnvironmentSchema,
     ...proofEnvironmentSchema,
+    ...webhookEnvironmentSchema,
   })
   .superRefine((e, ctx) => {
     if (!(e.COTTON_CHUNK_MIN_BYTES < e.COTTON_CHUNK_AVG_BYTES && e.COTTON_CHUNK_AVG_BYTES < e.COTTON_CHUNK_MAX_BYTES)) {
@@ -63,6 +65,8 @@ export interface BackupSettings {
   copies: CopySettings;
   /** Row counts, restore drills, metrics (settings/proofs.ts). */
   proof: ProofSettings;
+  /** Every admin notice POSTed to a URL too (settings/webhook.ts); undefined: none. */
+  webhook?: WebhookSettings;
 }
 
 export const backupSettings = definePluginSettings(
@@ -83,6 +87,7 @@ export const backupSettings = definePluginSettings(
       extensions: e.COTTON_RESTORE_EXTENSIONS.split(','),
     },
     copies: copySettingsFrom(e),
+    webhook: webhookSettingsFrom(e),
   }),
 );
 

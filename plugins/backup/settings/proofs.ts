@@ -18,6 +18,7 @@ export const proofEnvironmentSchema = {
   COTTON_BACKUP_ROW_COUNTS: z.enum(['on', 'off']).default('on'),
   COTTON_DRILL_SCHEDULE: drillSchedule.default('off'),
   COTTON_METRICS_PUBLIC: z.enum(['true', 'false']).default('false'),
+  COTTON_BUILD_COMMIT: z.string().regex(/^[0-9a-f]{7,40}$/, 'a git commit id (7 to 40 hex digits)').optional(),
 };
 
 export interface ProofSettings {
@@ -27,6 +28,8 @@ export interface ProofSettings {
   drillSchedule?: string;
   /** GET /metrics without the admin token. */
   metricsPublic: boolean;
+  /** The commit this build was made from, for cotton_backup_build_info (set by the image build); undefined: unknown. */
+  buildCommit?: string;
 }
 
 type ProofEnvironment = z.infer<z.ZodObject<typeof proofEnvironmentSchema>>;
@@ -36,5 +39,6 @@ export function proofSettingsFrom(e: ProofEnvironment): ProofSettings {
     rowCounts: e.COTTON_BACKUP_ROW_COUNTS === 'on',
     drillSchedule: e.COTTON_DRILL_SCHEDULE === 'off' ? undefined : e.COTTON_DRILL_SCHEDULE,
     metricsPublic: e.COTTON_METRICS_PUBLIC === 'true',
+    buildCommit: e.COTTON_BUILD_COMMIT,
   };
 }

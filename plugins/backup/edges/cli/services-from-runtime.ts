@@ -27,7 +27,7 @@ export async function servicesFromRuntime(
     await migrateBackupSchema(pool);
     await bindStorage(pool, storage, { create: options.write === true, now: systemClock.now() });
   }
-  return createBackupServices({
+  const services = createBackupServices({
     config: runtime.config(),
     pool,
     storage,
@@ -35,6 +35,9 @@ export async function servicesFromRuntime(
     logger: runtime.logger(),
     clock: systemClock,
   });
+  // A command that notified (a failed verify or drill) waits a bounded time for its webhook.
+  runtime.onClose(() => services.stopNotifiers(5000));
+  return services;
 }
 
 /** `--json` output: one JSON document on stdout. */

@@ -10,8 +10,6 @@ import { connectionTarget } from '../../runtime/services';
 import { DATABASE_NAME, ensureDatabase, explicitRestore } from '../../restore/explicit-restore';
 import { leftDatabaseSentence, RestoreAbortedError, TargetNotEmptyError } from '../../restore/restore-errors';
 import { RestoreInProgressError } from '../../restore/restore-lock';
-import { listKnownManifests } from '../../repository/backup-index';
-import { unknownBackupDetail } from '../../restore/find-candidates';
 import { RestoreRejectedError } from '../../repository/restore-rejection';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 import { whileReading } from '../../retention/reading-lease';
@@ -24,6 +22,7 @@ import { adoptStorage } from '../../storage-identity/bind-storage';
 import { proveKey } from '../../../../src/storage/identity/prove-key';
 import type { RestoreContext, RestoreReport } from '../../restore/restore-backup';
 import { exitCodeOf } from '../../core/errors';
+import { refuseUnknownBackup } from './refuse-unknown-backup';
 
 export const RESTORE_EXIT = {
   refused: exitCodeOf('RESTORE_ABORTED'),
@@ -101,15 +100,7 @@ async function refuseBeforeAnyTrace(runtime: CliRuntime, source: CopySource | un
       );
     }
   }
-  if (backupId !== undefined) {
-    const known = await listKnownManifests(sourceStorage, await runtime.masterEncryptionKey());
-    if (!known.some((k) => k.backupId === backupId)) {
-      throw new CliError(
-        `restore refused: ${unknownBackupDetail(backupId, known.length)}; nothing was created or changed. \`cotton-backup list\` shows the backups`,
-        RESTORE_EXIT.refused,
-      );
-    }
-  }
+  if (backupId !== undefined) await refuseUnknownBackup(sourceStorage, await runtime.masterEncryptionKey(), backupId, 'restore');
 }
 
 /** explicitRestore with a progress bar on stderr, from the first progress report to the end. */

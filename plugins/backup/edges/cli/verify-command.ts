@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CliError } from '../../../../src/cli/errors';
 import type { CliRuntime } from '../../../../src/cli/runtime';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
-import { exitCodeOf } from '../../core/errors';
+import { exitCodeOf, UnknownBackupError } from '../../core/errors';
 
 /** Exit code of `verify` when the backup has problems (each is listed). */
 export const VERIFY_FAILED_EXIT = exitCodeOf('VERIFICATION_FAILED');
@@ -46,6 +46,9 @@ export function registerVerifyCommand(program: Command, runtime: CliRuntime): vo
           for (const p of report.problems) runtime.stdout.write(`  ${p.key}  ${p.problem.padEnd(13)}  ${p.detail}\n`);
         }
       }
+      // An id neither the pointer nor the index knows is not a damaged backup: exit 4, as in restore and drill.
+      const unknown = opts.backup !== undefined && report.manifestKey === undefined && report.problems.some((p) => p.key === opts.backup && p.problem === 'missing');
+      if (unknown) throw new UnknownBackupError(`verify: ${report.problems[0]!.detail}`);
       if (report.problems.length > 0) throw new CliError(`verification failed: ${report.problems.length} problem(s)`, VERIFY_FAILED_EXIT);
     });
 }

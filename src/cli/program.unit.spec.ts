@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCliCaptured, textSink } from '../../test/support/cli';
+import { exitCodeTable } from '../contract/exit-codes';
 import { runCli } from './program';
 
 const fixtures = fileURLToPath(new URL('../../test/host/fixtures/', import.meta.url));
@@ -14,6 +15,8 @@ describe('runCli', () => {
     const help = await run(['--help'], env);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/hello <name>/);
+    // The one exit-code table, as src/contract/exit-codes.ts has it.
+    expect(help.stdout).toContain(`Exit codes (every command):\n${exitCodeTable()}\n`);
     const hello = await run(['hello', 'operator'], env);
     expect(hello).toEqual({ code: 0, stdout: 'hello operator from somedb\n', stderr: '' });
   });

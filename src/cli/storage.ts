@@ -7,7 +7,7 @@ import { isStorageKey } from '../keys/keys';
 import type { ObjectStorage } from '../storage/object-storage';
 import { createContentCheck } from './content-check';
 import { CliError } from './errors';
-import { writeOutput } from './output';
+import { writeJsonDocument, writeOutput } from './output';
 import type { CliRuntime } from './runtime';
 
 /** `cotton-backup storage put|get|ls`: operator tools on Cotton's storage pipeline. */
@@ -18,9 +18,11 @@ export function registerStorageCommands(program: Command, runtime: CliRuntime): 
     .command('put')
     .argument('<file>', 'file to store')
     .description("store a file as one object; prints its key, the SHA-256 of the file's content")
-    .action(async (file: string) => {
+    .option('--json', 'print {"key": …} as JSON')
+    .action(async (file: string, opts: { json?: boolean }) => {
       const key = await putFile(await runtime.storage({ write: true }), file);
-      runtime.stdout.write(`${key}\n`);
+      if (opts.json) writeJsonDocument(runtime.stdout, { key });
+      else runtime.stdout.write(`${key}\n`);
     });
 
   storage

@@ -32,6 +32,14 @@ export interface CopyOptions {
   repair?: readonly string[];
   /** What the database records the destination holds: an unreadable index is rebuilt from those still present. */
   indexCandidates?: readonly IndexEntry[];
+  /** After each chunk or the manifest: objects done of the backup's count, bytes sent so far. */
+  onProgress?: (p: CopyProgress) => void;
+}
+
+export interface CopyProgress {
+  objectsDone: number;
+  objectCount: number;
+  bytesSent: number;
 }
 
 export class NoRawAccessError extends BackupPluginError {
@@ -66,9 +74,11 @@ export async function copyBackup(
     await copyObjects(source, opened.backend, [key], 1, tally, new Set([key]));
     repairedKeys.push(key);
   }
-  await copyObjects(source, opened.backend, chunkKeys, options.concurrency, tally);
+  let objectsDone = 0;
+  const onObject = () => options.onProgress?.({ objectsDone: ++objectsDone, objectCount: chunkKeys.length + 1, bytesSent: tally.bytesSent });
+  await copyObjects(source, opened.backend, chunkKeys, options.concurrency, tally, undefined, onObject);
   await failpoint('copy.afterChunks');
-  await copyObjects(source, opened.backend, [manifestKey], 1, tally);
+  await copyObjects(source, opened.backend, [manifestKey], 1, tally, undefined, onObject);
   await readBackManifest(primary, opened, manifestKey, tally);
   const entry = { manifestKey, backupId: manifest.backupId, createdAtUtc: manifest.createdAtUtc };
   const { rebuilt } = await recordInBackupIndex(opened.storage, options.masterEncryptionKey, entry, options.indexCandidates);

@@ -6,6 +6,7 @@ import type { Journal } from '../projections/journal';
 import type { RetentionPolicy } from '../settings/retention';
 import type { CopySettings, CopyTarget } from '../settings/copies';
 import type { OpenedTarget } from './open-target';
+import type { CopyProgress } from './copy-backup';
 
 /** What copying, pruning, verifying and adopting a target need: its own file, so none of them imports another for it. */
 export interface CopyContext {
@@ -25,6 +26,8 @@ export interface CopyContext {
   open?: (target: CopyTarget) => Promise<OpenedTarget>;
   /** Prune each target after a copy run that completed, under the same lock (the host's retention policy). */
   prune?: PrunePolicy;
+  /** Each copy's progress, per target and backup (the CLI's bar). */
+  onCopyProgress?: (target: string, backupId: string, p: CopyProgress) => void;
 }
 
 /** The policy a prune applies, and the zone its day/week/month buckets are cut in. */

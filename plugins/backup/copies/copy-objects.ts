@@ -24,6 +24,8 @@ export async function copyObjects(
   tally: ObjectCopyTally = emptyTally(),
   /** Rewrite these even when the target has them at the right size (a verification found them damaged). */
   force: ReadonlySet<string> = new Set(),
+  /** After each object, sent or skipped (the CLI's progress). */
+  onObject?: () => void,
 ): Promise<ObjectCopyTally> {
   let next = 0;
   let failed: unknown;
@@ -32,6 +34,7 @@ export async function copyObjects(
       const key = keys[next++]!;
       try {
         await copyOne(source, target, key, tally, force.has(key));
+        onObject?.();
       } catch (error) {
         failed ??= error;
       }

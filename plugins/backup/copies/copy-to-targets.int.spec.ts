@@ -162,6 +162,16 @@ describe('copies to a folder target after every backup', () => {
     expect((await verifyBackup(target(), f.masterEncryptionKey)).problems).toEqual([]);
   });
 
+  it("reports each object's progress (the CLI's bar): every chunk and the manifest, counted up to the backup's count", async () => {
+    await rm(join(copyRoot, 'repo'), { recursive: true, force: true });
+    const seen: { target: string; objectsDone: number; objectCount: number; bytesSent: number }[] = [];
+    await copyToTargets({ ...f.services.copies, onCopyProgress: (t, _backupId, p) => seen.push({ target: t, ...p }) });
+    const last = seen.at(-1)!;
+    expect(seen.map((p) => p.objectsDone)).toEqual(Array.from({ length: last.objectCount }, (_, i) => i + 1));
+    expect(last).toMatchObject({ target: 'disk2', objectsDone: last.objectCount });
+    expect(last.bytesSent).toBeGreaterThan(0);
+  });
+
   it('tells the admins once when a target has had no successful copy for longer than the alert age', async () => {
     await writeFile(join(copyRoot, 'blocker'), 'a file where the folder should be');
     const settings = f.services.copies.settings;

@@ -108,6 +108,7 @@ async function copyWithRetries(
         clock: ctx.clock,
         repair,
         indexCandidates: held.rows.map((h) => ({ manifestKey: h.manifest_key, backupId: h.backup_id, createdAtUtc: h.copied_at })),
+        onProgress: ctx.onCopyProgress && ((p) => ctx.onCopyProgress!(target, backupId, p)),
       });
       if (r.indexRebuilt) ctx.logger?.warn({ target, backupId }, "the target's backup index was unreadable: rebuilt from the manifests it holds");
       const durationMs = Math.round(performance.now() - started);

@@ -129,7 +129,7 @@ describe('cotton-backup restore', () => {
   it('refuses an unknown backup id before creating or migrating the target', async () => {
     const absent = newName();
     const r = await cli('restore', '--backup', 'f'.repeat(32), '--target-database', absent);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(4); // not found: the one exit code of an unknown id in every command
     expect(r.stderr).toMatch(/known neither to the latest-backup pointer nor to the backup index.*nothing was created or changed/);
     const maintenance = poolOf('postgres');
     expect((await maintenance.query('SELECT 1 FROM pg_database WHERE datname = $1', [absent])).rows).toEqual([]);
@@ -137,7 +137,7 @@ describe('cotton-backup restore', () => {
     const existing = newName();
     await maintenance.query(`CREATE DATABASE "${existing}"`);
     const again = await cli('restore', '--backup', 'f'.repeat(32), '--target-database', existing, '--fallback');
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(4);
     const schemas = await poolOf(existing).query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'cotton%'");
     expect(schemas.rows).toEqual([]);
   });

@@ -132,7 +132,8 @@ describe('storage identity and key proof (issue 27 points 0, 0b, 14a)', () => {
       await runBackup(legacy.services.backup);
       const wrong = await runCliCaptured({ ...legacy.env, COTTON_MASTER_KEY: OTHER_KEY }, 'backup', '--json');
       expect(wrong.code).not.toBe(0);
-      expect(wrong.stderr.trim()).toMatch(/^cotton-backup: COTTON_MASTER_KEY does not open storage .*: it has no identity record, no latest-backup pointer under this key, and none of the \d+ objects tried opens under it; nothing was written/);
+      // --json: the refusal is the JSON error line on stderr.
+      expect(JSON.parse(wrong.stderr).error.message).toMatch(/^COTTON_MASTER_KEY does not open storage .*: it has no identity record, no latest-backup pointer under this key, and none of the \d+ objects tried opens under it; nothing was written/);
       const right = await runCliCaptured(legacy.env, 'backup', '--json');
       expect(right.code, right.stderr).toBe(0);
       expect(JSON.parse(right.stdout).reusedChunks).toBeGreaterThan(0);

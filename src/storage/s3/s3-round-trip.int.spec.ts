@@ -162,8 +162,9 @@ describe('backup → verify → restore with the storage on S3 (s3rver)', () => 
 
     const wrongKey = await cli({ ...env, COTTON_MASTER_KEY: 'another-valid-key-0123456789abcd' }, 'backup', '--json');
     expect(wrongKey.code).not.toBe(0);
-    expect(wrongKey.stderr.trim()).toBe(
-      `cotton-backup: COTTON_MASTER_KEY does not open storage s3://${bucket}/ at ${server.endpoint}: its identity ${identity.storageId} (created ${identity.createdAtUtc}) was made under another key; nothing was written. Set the key this storage was made with`,
+    // --json: the refusal is the one JSON error line on stderr.
+    expect(JSON.parse(wrongKey.stderr).error.message).toBe(
+      `COTTON_MASTER_KEY does not open storage s3://${bucket}/ at ${server.endpoint}: its identity ${identity.storageId} (created ${identity.createdAtUtc}) was made under another key; nothing was written. Set the key this storage was made with`,
     );
     expect(await listed(bucket)).toBe(objects);
 

@@ -38,7 +38,10 @@ describe('cotton-backup backup while another backup holds the lock', () => {
     await holder.query('SELECT pg_advisory_lock($1, 1)', [LOCK_CLASS]);
     const busy = await backup();
     expect(busy.code).toBe(3);
-    expect(busy.stderr.trim()).toMatch(new RegExp(`^cotton-backup: a backup of database "${f.db.name}" is already running \\(PostgreSQL backend pid \\d+, the other backup from [^)]*\\); this request waits for the next run$`));
+    // --json: the error is JSON on stderr, with the error family's code.
+    const error = (JSON.parse(busy.stderr) as { error: { code: string; message: string; exitCode: number } }).error;
+    expect(error).toMatchObject({ code: 'BACKUP_ALREADY_RUNNING', exitCode: 3 });
+    expect(error.message).toMatch(new RegExp(`^a backup of database "${f.db.name}" is already running \\(PostgreSQL backend pid \\d+, the other backup from [^)]*\\); this request waits for the next run$`));
     const started = await f.db.pool.query("SELECT count(*)::int AS n FROM cotton_backup.events WHERE type = 'BackupStarted'");
     expect(started.rows[0].n).toBe(0);
 

@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { CliRuntime } from '../../../../src/cli/runtime';
 import { CliError } from '../../../../src/cli/errors';
+import { startProgress } from '../../../../src/cli/progress';
 import { mib } from './cli-formats';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 
@@ -18,9 +19,8 @@ export function registerBackupCommand(program: Command, runtime: CliRuntime): vo
     .option('--json', 'print the outcome as JSON')
     .action(async (opts: { reason: string; json?: boolean }) => {
       if (opts.reason.length > 500) throw new CliError('--reason must be at most 500 characters');
-      const [services, { default: cliProgress }, { runBackup }, { BackupAlreadyRunningError }] = await Promise.all([
+      const [services, { runBackup }, { BackupAlreadyRunningError }] = await Promise.all([
         servicesFromRuntime(runtime, { write: true }),
-        import('cli-progress'),
         import('../../take-backup/run-backup'),
         import('../../take-backup/backup-lock'),
       ]);
@@ -32,17 +32,14 @@ export function registerBackupCommand(program: Command, runtime: CliRuntime): vo
         [{ type: 'BackupRequested', data: { requestId, source: 'cli', reason: opts.reason, requestedBy: userInfo().username } }],
         { expectedVersion: 'no_stream' },
       );
-      const bar = opts.json ? undefined : new cliProgress.SingleBar(
-        { format: 'dumped {dumped} | chunks {fresh} new, {reused} reused', stream: runtime.stderr as NodeJS.WriteStream, noTTYOutput: false },
-        cliProgress.Presets.shades_classic,
-      );
-      bar?.start(0, 0, { dumped: mib(0), fresh: 0, reused: 0 });
+      // The dump's size is not known ahead: the bytes dumped and their rate, no ETA.
+      const bar = startProgress(runtime.stderr, { label: 'backup: dumped', json: opts.json });
       try {
         const outcome = await runBackup(services.backup, {
           requestIds: [requestId],
-          onProgress: (p) => bar?.update(0, { dumped: mib(p.dumpedBytes), fresh: p.newChunks, reused: p.reusedChunks }),
+          onProgress: (p) => bar.update(p.dumpedBytes, undefined, `chunks ${p.newChunks} new, ${p.reusedChunks} reused`),
         });
-        bar?.stop();
+        bar.stop();
         if (opts.json) writeJson(runtime, { requestId, ...outcome });
         else
           runtime.stdout.write(
@@ -51,8 +48,8 @@ export function registerBackupCommand(program: Command, runtime: CliRuntime): vo
               `manifest ${outcome.manifestKey}\n`,
           );
       } catch (error) {
-        bar?.stop();
-        if (error instanceof BackupAlreadyRunningError) throw new CliError(`${error.message}`, error.exitCode);
+        bar.stop();
+        if (error instanceof BackupAlreadyRunningError) throw new CliError(`${error.message}`, error.exitCode, error.code);
         throw error;
       }
     });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CliError } from '../../../../src/cli/errors';
+import { EXIT_CODES } from '../../../../src/contract/exit-codes';
 import type { CliRuntime } from '../../../../src/cli/runtime';
 import type { RequestState } from '../../requests/backup-coordinator';
 import { REQUEST_CHECKPOINT } from '../../requests/sql';
@@ -72,7 +73,7 @@ async function follow(
     });
   } catch (error) {
     if (signal?.aborted) {
-      throw new CliError(`checkpoint ${requestId} not served within ${opts.timeout} s; it stays recorded and a host serves it when it runs`, 2);
+      throw new CliError(`checkpoint ${requestId} not served within ${opts.timeout} s; it stays recorded and a host serves it when it runs`, EXIT_CODES.NOT_EMPTY_OR_TIMED_OUT.exitCode);
     }
     throw error;
   } finally {

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import type { CliRuntime } from '../../../../src/cli/runtime';
 import type { TargetState } from '../../copies/target-states';
 import { CliError } from '../../../../src/cli/errors';
+import { startProgress, type Progress } from '../../../../src/cli/progress';
+import type { CopyProgress } from '../../copies/copy-backup';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 
 /** `cotton-backup copies [--sync [--target <name>]] [--json] | --adopt <name>`: each copy target's state; --sync copies what they lack now; --adopt marks a target holding older copies. */
@@ -26,7 +28,18 @@ export function registerCopiesCommand(program: Command, runtime: CliRuntime): vo
       let synced;
       if (opts.sync) {
         const only = opts.target === undefined ? undefined : [findTarget(settings, opts.target) ?? unknownTarget(opts.target, settings.targets.map((t) => t.name))];
-        synced = await copyToTargets(services.copies, only);
+        // One bar per backup copied to a target: objects sent or skipped of the backup's count.
+        let bar: Progress | undefined;
+        let current = '';
+        const onCopyProgress = (target: string, backupId: string, p: CopyProgress) => {
+          if (current !== `${target} ${backupId}`) {
+            bar?.stop();
+            current = `${target} ${backupId}`;
+            bar = startProgress(runtime.stderr, { label: `copy ${backupId.slice(0, 8)} to ${target}: objects`, json: opts.json, unit: 'objects' });
+          }
+          bar!.update(p.objectsDone, p.objectCount, `${(p.bytesSent / 1048576).toFixed(1)} MiB sent`);
+        };
+        synced = await copyToTargets({ ...services.copies, onCopyProgress }, only).finally(() => bar?.stop());
       }
       const states = await readTargetStates(services.backup.pool, settings, services.backup.clock.now());
       if (opts.json) return writeJson(runtime, { targets: states, synced });

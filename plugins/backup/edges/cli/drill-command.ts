@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import { CliError } from '../../../../src/cli/errors';
 import type { CliRuntime } from '../../../../src/cli/runtime';
 import type { DrillReport } from '../../drills/run-drill';
+import { EXIT_CODES } from '../../../../src/contract/exit-codes';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 
 /** Exit code of `drill` when the restored database differs from the source at dump time. */
-export const DRILL_FAILED_EXIT = 6;
+export const DRILL_FAILED_EXIT = EXIT_CODES.DRILL_FAILED.exitCode;
 
 /** `cotton-backup drill [--backup <id>] [--json]`: restore into a scratch database and compare it with the dump-time counts. */
 export function registerDrillCommand(program: Command, runtime: CliRuntime): void {
@@ -21,11 +22,13 @@ export function registerDrillCommand(program: Command, runtime: CliRuntime): voi
       if (opts.backup !== undefined && !/^[0-9a-f]{32}$/.test(opts.backup)) {
         throw new CliError(`--backup must be a backup id of 32 lowercase hex characters, got "${opts.backup}"`);
       }
-      const [services, { drillContext }, { runDrill }] = await Promise.all([
+      const [services, { drillContext }, { runDrill }, { refuseUnknownBackup }] = await Promise.all([
         servicesFromRuntime(runtime),
         import('../../runtime/drill-context'),
         import('../../drills/run-drill'),
+        import('./refuse-unknown-backup'),
       ]);
+      if (opts.backup !== undefined) await refuseUnknownBackup(services.backup.storage, services.backup.masterEncryptionKey, opts.backup, 'drill');
       // A drill already running is DRILL_ALREADY_RUNNING: exit 3, as for the other busy errors.
       const report = await runDrill(drillContext(services), { backupId: opts.backup, trigger: 'cli' });
       if (opts.json) writeJson(runtime, report);

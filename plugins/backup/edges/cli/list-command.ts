@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CliRuntime } from '../../../../src/cli/runtime';
 import { mib, positiveInt } from './cli-formats';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
-import { LIST_BACKUPS } from './sql';
+import { LIST_BACKUPS, LIST_NUMERIC_COLUMNS } from './sql';
 
 /** `cotton-backup list [--limit <n>] [--json]`: the backup history with what retention decided. */
 export function registerListCommand(program: Command, runtime: CliRuntime): void {
@@ -14,7 +14,7 @@ export function registerListCommand(program: Command, runtime: CliRuntime): void
     .action(async (opts: { limit: number; json?: boolean }) => {
       const services = await servicesFromRuntime(runtime);
       const { rows } = await services.backup.pool.query(LIST_BACKUPS, [opts.limit]);
-      if (opts.json) return writeJson(runtime, rows);
+      if (opts.json) return writeJson(runtime, rows, { numeric: LIST_NUMERIC_COLUMNS });
       for (const r of rows) {
         runtime.stdout.write(
           `${r.backup_id}  ${r.status.padEnd(9)}  ${new Date(r.started_at).toISOString()}  ` +

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliRuntime } from '../../../../src/cli/runtime';
-import { servicesFromRuntime } from './services-from-runtime';
+import { servicesFromRuntime, writeJson } from './services-from-runtime';
 
 /** `cotton-backup projections rebuild` */
 export function registerProjectionsCommand(program: Command, runtime: CliRuntime): void {
@@ -9,10 +9,12 @@ export function registerProjectionsCommand(program: Command, runtime: CliRuntime
     .description('read models of the event log')
     .command('rebuild')
     .description('throw away latest_backup, backup_history and admin_notifications and replay every event into them')
-    .action(async () => {
+    .option('--json', 'print {"replayed": n} as JSON')
+    .action(async (opts: { json?: boolean }) => {
       const services = await servicesFromRuntime(runtime);
       const { rebuildProjections } = await import('../../projections/rebuild-projections');
       const replayed = await rebuildProjections(services.backup.pool);
-      runtime.stdout.write(`replayed ${replayed} events\n`);
+      if (opts.json) writeJson(runtime, { replayed });
+      else runtime.stdout.write(`replayed ${replayed} events\n`);
     });
 }

@@ -1,5 +1,5 @@
-import cliProgress from 'cli-progress';
 import { CliError } from '../../../../src/cli/errors';
+import { startProgress } from '../../../../src/cli/progress';
 import type { CliRuntime } from '../../../../src/cli/runtime';
 import type { Pool } from 'pg';
 import { createPool } from '../../../../src/db/pool';
@@ -10,8 +10,6 @@ import { connectionTarget } from '../../runtime/services';
 import { DATABASE_NAME, ensureDatabase, explicitRestore } from '../../restore/explicit-restore';
 import { leftDatabaseSentence, RestoreAbortedError, TargetNotEmptyError } from '../../restore/restore-errors';
 import { RestoreInProgressError } from '../../restore/restore-lock';
-import { listKnownManifests } from '../../repository/backup-index';
-import { unknownBackupDetail } from '../../restore/find-candidates';
 import { RestoreRejectedError } from '../../repository/restore-rejection';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 import { whileReading } from '../../retention/reading-lease';
@@ -24,6 +22,7 @@ import { adoptStorage } from '../../storage-identity/bind-storage';
 import { proveKey } from '../../../../src/storage/identity/prove-key';
 import type { RestoreContext, RestoreReport } from '../../restore/restore-backup';
 import { exitCodeOf } from '../../core/errors';
+import { refuseUnknownBackup } from './refuse-unknown-backup';
 
 export const RESTORE_EXIT = {
   refused: exitCodeOf('RESTORE_ABORTED'),
@@ -101,15 +100,7 @@ async function refuseBeforeAnyTrace(runtime: CliRuntime, source: CopySource | un
       );
     }
   }
-  if (backupId !== undefined) {
-    const known = await listKnownManifests(sourceStorage, await runtime.masterEncryptionKey());
-    if (!known.some((k) => k.backupId === backupId)) {
-      throw new CliError(
-        `restore refused: ${unknownBackupDetail(backupId, known.length)}; nothing was created or changed. \`cotton-backup list\` shows the backups`,
-        RESTORE_EXIT.refused,
-      );
-    }
-  }
+  if (backupId !== undefined) await refuseUnknownBackup(sourceStorage, await runtime.masterEncryptionKey(), backupId, 'restore');
 }
 
 /** explicitRestore with a progress bar on stderr, from the first progress report to the end. */
@@ -118,26 +109,15 @@ async function restoreShowingProgress(
   ctx: RestoreContext,
   opts: RestoreCommandOptions,
 ): Promise<RestoreReport> {
-  const bar = new cliProgress.SingleBar(
-    { stream: runtime.stderr, format: 'verify |{bar}| {percentage}% {value}/{total} MiB, chunk {chunks}', hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
-  let barStarted = false;
+  const bar = startProgress(runtime.stderr, { label: 'restore: verify', json: opts.json });
   try {
     return await explicitRestore(ctx, systemClock, {
       backupId: opts.backup,
       fallback: opts.fallback ? 'previous' : 'none',
-      onProgress: (_phase, p) => {
-        const chunks = `${p.chunksDone}/${p.chunkCount}`;
-        if (!barStarted) {
-          bar.start(mib(p.totalBytes), 0, { chunks });
-          barStarted = true;
-        }
-        bar.update(mib(p.verifiedBytes), { chunks });
-      },
+      onProgress: (_phase, p) => bar.update(p.verifiedBytes, p.totalBytes, `chunk ${p.chunksDone}/${p.chunkCount}`),
     }, runtime.logger());
   } finally {
-    if (barStarted) bar.stop();
+    bar.stop();
   }
 }
 
@@ -175,7 +155,7 @@ function printRestored(runtime: CliRuntime, opts: RestoreCommandOptions, { datab
 
 /** A refusal the operator can act on, as a CliError with its exit code; any other error as it is. */
 function restoreFailureForCli(error: unknown, database: string, fallback: boolean): unknown {
-  if (error instanceof TargetNotEmptyError || error instanceof RestoreInProgressError) return new CliError(error.message, error.exitCode);
+  if (error instanceof TargetNotEmptyError || error instanceof RestoreInProgressError) return new CliError(error.message, error.exitCode, error.code);
   if (!(error instanceof RestoreAbortedError)) return error;
   const behind = error.reason instanceof RestoreRejectedError && error.reason.reason === 'pointer_behind';
   const hint = fallback
@@ -189,6 +169,7 @@ function restoreFailureForCli(error: unknown, database: string, fallback: boolea
   return new CliError(
     `restore into database "${database}" refused: ${error.reason.message}. ${leftDatabaseSentence(error, database)} ${recorded}. What to do: ${hint}`,
     RESTORE_EXIT.refused,
+    error.code,
   );
 }
 
@@ -226,8 +207,4 @@ function reseedSentence(outcome: ReseedOutcome): string {
 function noRecord(error: { code?: string }): undefined {
   if (error.code === '42P01' || error.code === '3F000' || error.code === '3D000') return undefined;
   throw error;
-}
-
-function mib(bytes: number): number {
-  return Math.round((bytes / (1024 * 1024)) * 10) / 10;
 }

@@ -1,3 +1,4 @@
+import { writeJsonDocument } from '../../../../src/cli/output';
 import type { CliRuntime } from '../../../../src/cli/runtime';
 import type { ObjectStorage } from '../../../../src/storage/object-storage';
 import type { BackupServices } from '../../runtime/services';
@@ -40,7 +41,7 @@ export async function servicesFromRuntime(
   return services;
 }
 
-/** `--json` output: one JSON document on stdout. */
-export function writeJson(runtime: CliRuntime, value: unknown): void {
-  runtime.stdout.write(`${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
+/** `--json` output: one JSON document on stdout, camelCase with real numbers (src/cli/output.ts, docs/cli-json.md). */
+export function writeJson(runtime: CliRuntime, value: unknown, options?: Parameters<typeof writeJsonDocument>[2]): void {
+  writeJsonDocument(runtime.stdout, value, options);
 }

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { CliError } from '../../../../src/cli/errors';
+import { startProgress } from '../../../../src/cli/progress';
 import type { CliRuntime } from '../../../../src/cli/runtime';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
-import { exitCodeOf } from '../../core/errors';
+import { exitCodeOf, UnknownBackupError } from '../../core/errors';
 
 /** Exit code of `verify` when the backup has problems (each is listed). */
 export const VERIFY_FAILED_EXIT = exitCodeOf('VERIFICATION_FAILED');
@@ -31,10 +32,11 @@ export function registerVerifyCommand(program: Command, runtime: CliRuntime): vo
       const { backup } = services;
       const target = opts.target === undefined ? undefined : await openNamedTarget(runtime, services.copies.settings, opts.target);
       const storage = target?.storage ?? backup.storage;
-      const options = { backupId: opts.backup };
+      const bar = startProgress(runtime.stderr, { label: 'verify: chunks', json: opts.json, unit: 'objects' });
+      const options = { backupId: opts.backup, onChunk: (done: number, total: number) => bar.update(done, total) };
       const report = await whileReading(backup.pool, opts.backup, () =>
         target ? verifyCopy(backup.pool, target.target.name, storage, backup.masterEncryptionKey, options) : verifyBackup(storage, backup.masterEncryptionKey, { ...options, recordings: backup.pool }),
-      );
+      ).finally(() => bar.stop());
       if (opts.record) await recordVerification(backup.pool, backup.journal, report, { secrets: backup.secrets, trigger: 'cli', target: target?.target.name, logger: runtime.logger() });
       if (opts.json) writeJson(runtime, { ok: report.problems.length === 0, ...report });
       else {
@@ -46,6 +48,9 @@ export function registerVerifyCommand(program: Command, runtime: CliRuntime): vo
           for (const p of report.problems) runtime.stdout.write(`  ${p.key}  ${p.problem.padEnd(13)}  ${p.detail}\n`);
         }
       }
+      // An id neither the pointer nor the index knows is not a damaged backup: exit 4, as in restore and drill.
+      const unknown = opts.backup !== undefined && report.manifestKey === undefined && report.problems.some((p) => p.key === opts.backup && p.problem === 'missing');
+      if (unknown) throw new UnknownBackupError(`verify: ${report.problems[0]!.detail}`);
       if (report.problems.length > 0) throw new CliError(`verification failed: ${report.problems.length} problem(s)`, VERIFY_FAILED_EXIT);
     });
 }

@@ -11,6 +11,8 @@ export const EXIT_CODES = {
   NOT_FOUND: { exitCode: 4, meaning: 'not found: no backup yet, or no backup with the id given (--backup)' },
   VERIFICATION_FAILED: { exitCode: 5, meaning: 'verification found problems (each is listed)' },
   DRILL_FAILED: { exitCode: 6, meaning: 'the restore drill found a difference' },
+  CHECK_WARNED: { exitCode: 10, meaning: '`check`: a warning at worst (each line says the fix)' },
+  CHECK_FAILED: { exitCode: 11, meaning: '`check`: a part of the setup fails (each line says the fix)' },
 } as const;
 
 export type ExitCodeName = keyof typeof EXIT_CODES;

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { HostConfig } from '../../../src/config/config';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { BackupSettings } from '../settings/backup-settings';
+import { EXIT_CODES } from '../../../src/contract/exit-codes';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -44,7 +45,7 @@ export const warn = (check: string, detail: string, fix: string): CheckLine => (
 export const fail = (check: string, detail: string, fix: string): CheckLine => ({ check, status: 'fail', detail, fix });
 
 /** `cotton-backup check`'s exit codes: distinct from 1 (the command itself failed) and the other commands' 2–5. */
-export const CHECK_EXIT_CODES: Record<CheckStatus, number> = { ok: 0, warn: 10, fail: 11 };
+export const CHECK_EXIT_CODES: Record<CheckStatus, number> = { ok: EXIT_CODES.OK.exitCode, warn: EXIT_CODES.CHECK_WARNED.exitCode, fail: EXIT_CODES.CHECK_FAILED.exitCode };
 
 const RANK: Record<CheckStatus, number> = { ok: 0, warn: 1, fail: 2 };
 

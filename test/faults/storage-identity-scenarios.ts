@@ -39,7 +39,7 @@ async function wrongKey(s3: boolean): Promise<Checks> {
     const pointer = await currentPointer(f);
     const started = await eventCount(f, 'BackupStarted');
 
-    const backup = await cli(f, ['backup', '--json'], { env: { COTTON_MASTER_KEY: OTHER_KEY } });
+    const backup = await cli(f, ['backup'], { env: { COTTON_MASTER_KEY: OTHER_KEY } });
     const lines = errorLine(backup.stderr);
     c.ok(backup.code !== 0, `the backup under another key fails (exit ${backup.code})`);
     c.ok(lines.length === 1 && /^cotton-backup: COTTON_MASTER_KEY does not open storage .*; nothing was written/.test(lines[0]!), `one line naming COTTON_MASTER_KEY (${lines.join(' / ').slice(0, 300)})`);

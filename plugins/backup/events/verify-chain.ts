@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SealableRow } from './seal-mac';
 import * as sql from './sql';
 import { isPool, type EventDb } from './types';
+import { inReadSnapshot } from './read-snapshot';
 
 export type ChainBreakReason = 'hash_mismatch' | 'previous_hash_mismatch' | 'version_gap';
 
@@ -68,23 +69,7 @@ export function eventHash(input: {
  * nor an edit whose hashes were recomputed (the chain is unkeyed): the seal chain (verify-seals.ts) finds those.
  */
 export async function verifyChain(db: EventDb, options: VerifyChainOptions = {}): Promise<ChainVerification> {
-  if (isPool(db)) {
-    const client = await db.connect();
-    let broken = false;
-    try {
-      await client.query(sql.BEGIN_SNAPSHOT);
-      const result = await verifyPages(client, options);
-      await client.query(sql.COMMIT);
-      return result;
-    } catch (error) {
-      await client.query(sql.ROLLBACK).catch(() => {
-        broken = true;
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
-  }
+  if (isPool(db)) return inReadSnapshot(db, (client) => verifyPages(client, options));
   return verifyPages(db, options);
 }
 

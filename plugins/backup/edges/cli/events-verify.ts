@@ -2,6 +2,7 @@ import type pg from 'pg';
 import * as sql from '../../events/sql';
 import { verifyChain, type ChainBreak } from '../../events/verify-chain';
 import { verifySeals, type SealAnchor, type SealProblem } from '../../events/verify-seals';
+import { inReadSnapshot } from '../../events/read-snapshot';
 
 /** What the seal check needs: the key (deriveEventSealKey) and the newest backup's recorded chain head. */
 export interface SealCheck {
@@ -48,37 +49,27 @@ export async function runEventsVerify(pool: pg.Pool, seals: SealCheck): Promise<
   const { rows } = await pool.query<{ present: boolean }>(sql.EVENT_STORE_PRESENT);
   if (!rows[0]!.present) return { status: 'missing', checked: 0, streams: 0, sealed: 0, unsealed: 0, anchor: 'no event store', problems: [], exitCode: EVENTS_VERIFY_EXIT.missing };
   const anchor = await seals.anchor();
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query(sql.BEGIN_SNAPSHOT);
+  const { chain, sealed } = await inReadSnapshot(pool, async (client) => {
     const chain = await verifyChain(client);
     const sealed = await verifySeals(client, seals.sealKey, anchor);
-    await client.query(sql.COMMIT);
-    const problems: EventsVerifyBreak[] = [...chain.problems.map(toReportBreak), ...sealed.problems];
-    if (!sealed.present && chain.checked > 0) {
-      problems.push({ reason: 'seals_missing', detail: 'cotton_backup.event_seals does not exist but events do: the seal table was dropped (or migration 011 never ran)' });
-    }
-    const status = problems.length === 0 ? 'ok' : 'broken';
-    return {
-      status,
-      checked: chain.checked,
-      streams: chain.streams,
-      sealed: sealed.sealed,
-      unsealed: sealed.unsealed,
-      anchor: sealed.anchor,
-      ...(problems[0] ? { firstBroken: problems[0] } : {}),
-      problems,
-      exitCode: EVENTS_VERIFY_EXIT[status],
-    };
-  } catch (error) {
-    await client.query(sql.ROLLBACK).catch(() => {
-      broken = true;
-    });
-    throw error;
-  } finally {
-    client.release(broken);
+    return { chain, sealed };
+  });
+  const problems: EventsVerifyBreak[] = [...chain.problems.map(toReportBreak), ...sealed.problems];
+  if (!sealed.present && chain.checked > 0) {
+    problems.push({ reason: 'seals_missing', detail: 'cotton_backup.event_seals does not exist but events do: the seal table was dropped (or migration 011 never ran)' });
   }
+  const status = problems.length === 0 ? 'ok' : 'broken';
+  return {
+    status,
+    checked: chain.checked,
+    streams: chain.streams,
+    sealed: sealed.sealed,
+    unsealed: sealed.unsealed,
+    anchor: sealed.anchor,
+    ...(problems[0] ? { firstBroken: problems[0] } : {}),
+    problems,
+    exitCode: EVENTS_VERIFY_EXIT[status],
+  };
 }
 
 /** Human text, or the report as JSON (one object, pretty-printed). */

@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { DurationSequencer } from './test/timing/duration-sequencer';
 
 export default defineConfig({
   test: {
@@ -9,5 +10,7 @@ export default defineConfig({
     // Integration specs share one PostgreSQL server; two cores make more workers slower, not faster.
     maxWorkers: 2,
     fileParallelism: true,
+    // Slowest files first, from the committed durations when vitest has no cache (a clean clone).
+    sequence: { sequencer: DurationSequencer },
   },
 });

@@ -79,6 +79,8 @@ export const exampleEvents = {
   BackupKept: { backupId: bid, manifestKey: h64, rules: ['last', 'daily'], policy: 'last 7, daily 14' },
   BackupExpired: { backupId: bid, manifestKey: h64, policy: 'last 7, daily 14' },
   ObjectsReleased: { backupId: bid, releasedObjects: 3, sharedObjects: 40, chunksTable: true },
+  ManifestUnreadable: { backupId: bid, manifestKey: h64, problem: 'object not found' },
+  ManifestReadable: { backupId: bid, manifestKey: h64 },
   BackupDiscovered: { backupId: bid, manifestKey: h64, createdAtUtc: '2026-11-28T03:00:00.000Z', sourceDatabase: 'cotton', dumpSizeBytes: 1024, chunkCount: 1, producer: null },
   CopyStarted: { target: 'file:///mnt/copy', backupId: bid, manifestKey: h64, attempt: 1 },
   CopyCompleted: { target: 'file:///mnt/copy', backupId: bid, manifestKey: h64, objectsSent: 2, bytesSent: 2048, objectsSkipped: 1, bytesSkipped: 10, pointerAdvanced: true, durationMs: 12 },

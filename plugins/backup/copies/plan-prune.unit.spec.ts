@@ -44,4 +44,20 @@ describe('planPrune (a copy target\'s mark-and-sweep)', () => {
     const plan = planPrune(inputs({ backups }));
     expect(plan).toMatchObject({ deletable: [], waiting: [], unreadable: [id('b')] });
   });
+
+  // Mutation testing (MUTATION.md): `>=` made `>` at the grace boundary, and either sort() dropped, survived before these.
+  it('an object unmarked exactly the grace period ago is deleted (the boundary belongs to the sweep)', () => {
+    const plan = planPrune(inputs({ condemnedSince: new Map([[k('a'), new Date(now.getTime() - 24 * HOUR)]]) }));
+    expect(plan.deletable).toEqual([k('a')]);
+    const justInside = planPrune(inputs({ condemnedSince: new Map([[k('a'), new Date(now.getTime() - 24 * HOUR + 1)]]) }));
+    expect(justInside.deletable).toEqual([]);
+  });
+
+  it('names what it deletes and what waits in key order, whatever the listing order', () => {
+    const stored = [k('e'), k('3'), k('1'), k('d'), k('a'), k('c')];
+    const old = new Date(0);
+    const plan = planPrune(inputs({ stored, condemnedSince: new Map([[k('d'), old], [k('a'), old], [k('c'), old]]) }));
+    expect(plan.deletable).toEqual([k('a'), k('c'), k('d')]);
+    expect(plan.waiting).toEqual([k('1'), k('e')]);
+  });
 });

@@ -240,6 +240,20 @@ export const eventSchemas = {
     manifestKey: hex64,
     policy: z.string().min(1).max(500),
   }),
+  /**
+   * Retention could not read a kept backup's manifest (deleted, damaged, another key): its chunks
+   * cannot be pinned, and nothing is released while it lasts. Recorded when it starts, not every run.
+   */
+  ManifestUnreadable: z.strictObject({
+    backupId,
+    manifestKey: hex64,
+    problem: message,
+  }),
+  /** A kept backup's manifest that was unreadable reads again (put back, storage repaired). */
+  ManifestReadable: z.strictObject({
+    backupId,
+    manifestKey: hex64,
+  }),
   /** The objects of an expired backup that no kept backup uses were handed back to Cotton's GC. */
   ObjectsReleased: z.strictObject({
     backupId,

@@ -43,6 +43,8 @@ const invalidExamples: { type: EventType; data: unknown; path: string }[] = [
   { type: 'BackupKept', data: { ...validExamples.BackupKept, rules: ['forever'] }, path: 'rules.0' },
   { type: 'BackupExpired', data: { ...validExamples.BackupExpired, manifestKey: 'x' }, path: 'manifestKey' },
   { type: 'ObjectsReleased', data: { ...validExamples.ObjectsReleased, releasedObjects: -1 }, path: 'releasedObjects' },
+  { type: 'ManifestUnreadable', data: { ...validExamples.ManifestUnreadable, problem: 'x'.repeat(5000) }, path: 'problem' },
+  { type: 'ManifestReadable', data: { ...validExamples.ManifestReadable, backupId: 'nope' }, path: 'backupId' },
   { type: 'BackupDiscovered', data: { ...validExamples.BackupDiscovered, createdAtUtc: 'yesterday' }, path: 'createdAtUtc' },
   { type: 'CopyStarted', data: { ...validExamples.CopyStarted, attempt: 0 }, path: 'attempt' },
   { type: 'CopyCompleted', data: { ...validExamples.CopyCompleted, bytesSent: -1 }, path: 'bytesSent' },

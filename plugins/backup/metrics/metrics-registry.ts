@@ -123,6 +123,7 @@ function backupMetrics(registry: Registry, pool: Pool, cache: ScrapeCache): void
       for (const retention of ['kept', 'expired', 'undecided'] as const) this.set({ retention }, r[retention] ?? 0);
     },
   });
+  readGauge(registry, 'unreadable_manifests', 'Kept backups whose manifest retention could not read at its last run: their chunks are not pinned, and nothing is released while any is.', async () => (await repository()).unreadable_manifests);
   readGauge(registry, 'latest_verified', '1 when the latest backup’s last verification passed, 0 when it failed or none ran; absent without a latest backup.', async () => {
     const row = (await pool.query(LATEST_BACKUP_VERIFIED)).rows[0] as { verified: boolean | null } | undefined;
     return row === undefined ? null : row.verified ? 1 : 0;

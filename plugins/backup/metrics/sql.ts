@@ -19,7 +19,8 @@ export const REPOSITORY_TOTALS = `
   SELECT coalesce(sum(stored_bytes_written) FILTER (WHERE released_at IS NULL), 0)::float8 AS stored_bytes,
          count(*) FILTER (WHERE retention = 'kept')::int AS kept,
          count(*) FILTER (WHERE retention = 'expired')::int AS expired,
-         count(*) FILTER (WHERE retention IS NULL)::int AS undecided
+         count(*) FILTER (WHERE retention IS NULL)::int AS undecided,
+         count(*) FILTER (WHERE manifest_unreadable_since IS NOT NULL AND retention IS DISTINCT FROM 'expired')::int AS unreadable_manifests
     FROM cotton_backup.backup_history
    WHERE status = 'succeeded' AND manifest_key IS NOT NULL`;
 

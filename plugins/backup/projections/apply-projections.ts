@@ -56,6 +56,12 @@ export async function applyProjections(db: ClientBase, event: ProjectedEvent): P
     case 'ObjectsReleased':
       await db.query(sql.UPDATE_RELEASED, [d.backupId, event.occurredAt, d.releasedObjects]);
       return;
+    case 'ManifestUnreadable':
+      await db.query(sql.UPDATE_MANIFEST_READABILITY, [d.backupId, event.occurredAt, d.problem]);
+      return;
+    case 'ManifestReadable':
+      await db.query(sql.UPDATE_MANIFEST_READABILITY, [d.backupId, null, null]);
+      return;
     case 'BackupDiscovered':
       await db.query(sql.INSERT_DISCOVERED, [d.backupId, d.sourceDatabase, d.createdAtUtc, d.dumpSizeBytes, d.chunkCount, d.manifestKey, d.producer === PRODUCER ? 'ours' : 'foreign']);
       return;

@@ -60,6 +60,10 @@ export const UPDATE_EXPIRED = `
 export const UPDATE_RELEASED = `
   UPDATE cotton_backup.backup_history SET released_at = $2, released_objects = $3 WHERE backup_id = $1`;
 
+/** Retention found a kept backup's manifest unreadable ($2 since, $3 the problem), or readable again ($2 and $3 NULL). */
+export const UPDATE_MANIFEST_READABILITY = `
+  UPDATE cotton_backup.backup_history SET manifest_unreadable_since = $2, manifest_problem = $3 WHERE backup_id = $1`;
+
 /** A backup found in storage (a readable manifest the pointer or the index named): complete by definition. */
 export const INSERT_DISCOVERED = `
   INSERT INTO cotton_backup.backup_history

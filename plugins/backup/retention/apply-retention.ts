@@ -4,6 +4,7 @@ import type { Clock } from '../../../src/contract/services';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import type { NewEvent } from '../events';
 import type { Journal } from '../projections/journal';
+import { clipMessage } from '../core/message-limit';
 import { objectsOfBackup } from './backup-objects';
 import { currentPointer, discoverUncatalogued } from './discover-uncatalogued';
 import { planRetention, type KeepRule } from './plan-retention';
@@ -51,6 +52,8 @@ interface CandidateRow {
   manifest_key: string;
   retention: string | null;
   retention_rules: string[];
+  /** Recorded unreadable (ManifestUnreadable) and not readable since. */
+  unreadable: boolean;
   created_at: string;
 }
 
@@ -110,6 +113,7 @@ export async function applyRetention(ctx: RetentionContext, options: { dryRun?: 
     const protection = await protectKeptBackups(client, { storage: ctx.storage, masterEncryptionKey: ctx.masterEncryptionKey, kept, now: ctx.clock.now(), logger: ctx.logger });
     await client.query('COMMIT');
     committed = true;
+    await recordReadability(ctx, rows, new Set(kept.map((k) => k.backupId)), protection);
     for (const r of protection.released) {
       await ctx.journal.append(retentionStream(r.backupId), [{ type: 'ObjectsReleased', data: { ...r, chunksTable: protection.chunksTable } }]);
     }
@@ -118,6 +122,19 @@ export async function applyRetention(ctx: RetentionContext, options: { dryRun?: 
   } finally {
     if (!committed) await client.query('ROLLBACK').catch(() => undefined);
     client.release();
+  }
+}
+
+/** A kept backup's manifest becoming unreadable, or readable again, is recorded once, on the change. */
+async function recordReadability(ctx: RetentionContext, rows: readonly CandidateRow[], kept: ReadonlySet<string>, protection: ProtectionReport): Promise<void> {
+  const unreadable = new Map(protection.unreadable.map((u) => [u.backupId, u]));
+  for (const r of rows) {
+    const now = unreadable.get(r.backup_id);
+    if (now && !r.unreadable) {
+      await ctx.journal.append(retentionStream(r.backup_id), [{ type: 'ManifestUnreadable', data: { backupId: r.backup_id, manifestKey: r.manifest_key, problem: clipMessage(now.message) } }]);
+    } else if (!now && r.unreadable && kept.has(r.backup_id)) {
+      await ctx.journal.append(retentionStream(r.backup_id), [{ type: 'ManifestReadable', data: { backupId: r.backup_id, manifestKey: r.manifest_key } }]);
+    }
   }
 }
 

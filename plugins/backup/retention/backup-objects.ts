@@ -8,14 +8,16 @@ export interface BackupObjects {
   keys: readonly string[];
 }
 
-// Manifests are content-addressed, so what a manifest key says never changes: cache it.
+// Manifests are content-addressed, so what a manifest key says never changes: cache it. Whether
+// it is still there does: a cached answer is given only while the object exists (one stat).
 const CACHE_LIMIT = 1000;
 const cache = new Map<string, BackupObjects>();
 
-/** What a backup's manifest says. Throws when the manifest cannot be read. */
+/** What a backup's manifest says. Throws when the manifest cannot be read (or is gone since it was). */
 export async function objectsOfBackup(storage: ObjectStorage, manifestKey: string): Promise<BackupObjects> {
   const cached = cache.get(manifestKey);
-  if (cached) return cached;
+  if (cached && (await storage.exists(manifestKey))) return cached;
+  cache.delete(manifestKey);
   const manifest = await readManifest(storage, manifestKey);
   const facts = { createdAtUtc: manifest.createdAtUtc, keys: [manifestKey, ...new Set(manifest.chunks.map((c) => c.storageKey))] };
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);

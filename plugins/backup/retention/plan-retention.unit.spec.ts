@@ -83,6 +83,74 @@ describe('planRetention (restic forget --keep-* semantics)', () => {
   });
 });
 
+// Mutation testing (MUTATION.md) found these decisions unchecked: buckets that merge two days,
+// months or hours of different years (or centuries), rule names, ties, and keep-within's edges.
+describe('planRetention: buckets never merge two different hours, days, weeks, months or years', () => {
+  // Adjacent pairs each bucket formula must tell apart: a formula that is not one-to-one over real
+  // dates makes some such pair share a bucket, and the older of the two expires.
+  const apart = {
+    hourly: [['2026-02-05T00:00Z', '2026-01-05T01:00Z'], ['2026-02-05T09:00Z', '2026-01-05T10:00Z'], ['2126-01-01T00:00Z', '2026-02-01T00:00Z']],
+    daily: [['2027-01-01T00:00Z', '2026-01-02T00:00Z'], ['2027-03-01T00:00Z', '2026-03-02T00:00Z'], ['2126-01-01T00:00Z', '2026-02-01T00:00Z']],
+    weekly: [['2126-01-08T00:00Z', '2026-01-15T00:00Z']],
+    monthly: [['2126-01-01T00:00Z', '2026-02-01T00:00Z']],
+    yearly: [['2027-06-01T00:00Z', '2026-06-01T00:00Z']],
+  } as const;
+  for (const [rule, pairs] of Object.entries(apart)) {
+    it.each(pairs.map(([newer, older]) => ({ newer, older })))(`keep-${rule} keeps both of $newer and $older`, ({ newer, older }) => {
+      // The oldest backup is kept whatever the buckets say: a third, older one makes the pair count.
+      const list = backups(newer, older, '2000-01-01T00:00Z');
+      expect(kept({ [rule]: 3 }, list)).toEqual({ [newer.slice(0, 16)]: rule, [older.slice(0, 16)]: rule, '2000-01-01T00:00': rule });
+    });
+  }
+
+  it('keep-yearly counts years: three years, three backups kept', () => {
+    const list = backups('2026-06-01T00:00Z', '2026-01-01T00:00Z', '2025-06-01T00:00Z', '2025-01-01T00:00Z', '2024-06-01T00:00Z');
+    expect(kept({ yearly: 3 }, list)).toEqual({ '2026-06-01T00:00': 'yearly', '2025-06-01T00:00': 'yearly', '2024-06-01T00:00': 'yearly' });
+  });
+
+  it('names each bucket rule that keeps a backup', () => {
+    const list = backups('2026-03-01T10:00Z', '2026-02-01T10:00Z');
+    expect(kept({ hourly: 1, weekly: 1, yearly: 1 }, list)['2026-03-01T10:00']).toBe('hourly+weekly+yearly');
+  });
+
+  it('two backups taken in the same millisecond: the larger id counts as the newer, whatever the input order', () => {
+    const same = '2026-01-01T00:00:00.000Z';
+    const a = { backupId: '1'.repeat(32), createdAt: new Date(same) };
+    const b = { backupId: '2'.repeat(32), createdAt: new Date(same) };
+    for (const list of [[a, b], [b, a]]) {
+      const plan = planRetention({ backups: list, policy: { ...OFF, last: 1 }, timeZone: 'UTC' });
+      expect(plan.map((d) => [d.backup.backupId, d.rules])).toEqual([[b.backupId, ['last']], [a.backupId, []]]);
+    }
+  });
+
+  it('no backups, no decisions', () => {
+    expect(planRetention({ backups: [], policy: { ...OFF, last: 1, within: { years: 0, months: 0, days: 1, hours: 0 } }, timeZone: 'UTC' })).toEqual([]);
+  });
+});
+
+describe('planRetention: keep-within', () => {
+  const within = (w: Partial<{ years: number; months: number; days: number; hours: number }>) => ({ within: { years: 0, months: 0, days: 0, hours: 0, ...w } });
+
+  it('keeps what is newer than the newest minus the duration, not what is exactly that old, and names the rule', () => {
+    const list = backups('2026-01-10T00:00Z', '2026-01-09T00:00Z', '2026-01-08T23:59Z', '2000-01-01T00:00Z');
+    expect(kept({ last: 0, ...within({ days: 1 }) }, list)).toEqual({ '2026-01-10T00:00': 'within' });
+    expect(kept({ ...within({ days: 1, hours: 1 }) }, list)).toEqual({ '2026-01-10T00:00': 'within', '2026-01-09T00:00': 'within', '2026-01-08T23:59': 'within' });
+  });
+
+  it('counts back hours, months and years by the calendar', () => {
+    const list = backups('2026-03-31T12:00Z', '2026-03-31T10:30Z', '2026-03-02T12:00Z', '2025-04-01T12:00Z', '2025-03-31T11:00Z');
+    expect(Object.keys(kept(within({ hours: 2 }), list))).toEqual(['2026-03-31T12:00', '2026-03-31T10:30']);
+    // 31 March minus one month is 3 March (Go's AddDate normalises 31 February): 2 March is older.
+    expect(Object.keys(kept(within({ months: 1 }), list))).toEqual(['2026-03-31T12:00', '2026-03-31T10:30']);
+    expect(Object.keys(kept(within({ years: 1 }), list))).toEqual(['2026-03-31T12:00', '2026-03-31T10:30', '2026-03-02T12:00', '2025-04-01T12:00']);
+  });
+
+  it('a zero duration is no rule: with nothing else set, everything is kept', () => {
+    const plan = planRetention({ backups: backups('2026-01-02T00:00Z', '2026-01-01T00:00Z'), policy: { ...OFF, ...within({}) }, timeZone: 'UTC' });
+    expect(plan.map((d) => d.rules)).toEqual([['no-policy'], ['no-policy']]);
+  });
+});
+
 describe('retention settings', () => {
   it('defaults to last 7, daily 14, weekly 8, monthly 12', () => {
     const policy = backupSettingsOf(loadConfig({})).retention;

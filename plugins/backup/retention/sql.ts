@@ -2,7 +2,7 @@
 
 /** Completed backups not expired yet: what the policy decides over, with what was decided last. */
 export const RETENTION_CANDIDATES = `
-  SELECT backup_id, origin, manifest_key, retention, retention_rules,
+  SELECT backup_id, origin, manifest_key, retention, retention_rules, manifest_unreadable_since IS NOT NULL AS unreadable,
          to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at
     FROM cotton_backup.backup_history
    WHERE status = 'succeeded' AND manifest_key IS NOT NULL AND retention IS DISTINCT FROM 'expired'`;

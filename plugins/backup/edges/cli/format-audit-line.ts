@@ -40,6 +40,7 @@ export function formatAuditLine(e: AuditEntry): string {
     : e.type === 'EventRejected' ? `${d.rejectedType}: ${d.problem}`
     : e.type === 'StoredEventRejected' ? `${d.rejectedType} at #${d.globalPosition} in ${d.streamId}: ${d.reason}`
     : e.type === 'BackupKept' ? `${(d.rules as string[]).join(', ')} (policy ${d.policy})`
+    : e.type === 'ManifestUnreadable' ? `manifest ${String(d.manifestKey).slice(0, 12)}…: ${d.problem}`
     : e.type === 'ObjectsReleased' ? `${d.releasedObjects} objects back to Cotton's GC`
     : '';
   const mark = e.metadata?.rerecorded ? ' (re-recorded)' : '';

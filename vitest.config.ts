@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { DurationSequencer } from './test/timing/duration-sequencer';
+import { DurationSequencer } from './test/timing/duration-sequencer.ts';
 
 export default defineConfig({
   test: {

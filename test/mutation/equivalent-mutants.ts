@@ -16,4 +16,6 @@ export const EQUIVALENT_MUTANTS: Record<string, string> = {
   [`${PLAN}:52:103 EqualityOperator`]: '`<=` differs from `<` only for two equal backup ids, and a backup id names one backup: the catalogue (backup_history) and the storage index key every backup by it',
   [`${PLAN}:67:13 ConditionalExpression`]: 'a counter at 0 was skipped above (`continue`), so here it is positive or -1 (unlimited); -1 decremented stays negative and never reaches 0, so it keeps every bucket either way',
   [`${PLAN}:67:13 EqualityOperator`]: 'the same: `left` is never 0 at this line, so `>= 0` and `> 0` agree',
+  'plugins/backup/requests/request-payload.ts:34:43 StringLiteral': "Buffer.byteLength(payload, '') counts UTF-8 bytes as 'utf8' does: an empty encoding name falls back to UTF-8, Node's default",
+  'plugins/backup/settings/copies.ts:56:21 StringLiteral': "the default of the destructured bucket is never used: split('/') always returns at least one element, and the filter keeps the first",
 };

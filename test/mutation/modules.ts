@@ -19,6 +19,21 @@ export const MUTATION_MODULES: MutationModule[] = [
     mutate: ['plugins/backup/copies/plan-prune.ts'],
     specs: ['plugins/backup/copies/plan-prune.unit.spec.ts'],
   },
+  {
+    name: 'NOTIFY / SQL request payload',
+    mutate: ['plugins/backup/requests/request-payload.ts', 'plugins/backup/requests/request-rate-limit.ts'],
+    specs: ['plugins/backup/requests/request-payload.unit.spec.ts', 'plugins/backup/requests/request-rate-limit.unit.spec.ts'],
+  },
+  {
+    name: 'copy target validation',
+    mutate: ['plugins/backup/settings/copies.ts'],
+    specs: ['plugins/backup/settings/copies.unit.spec.ts'],
+  },
+  {
+    name: 'manifest',
+    mutate: ['plugins/backup/repository/manifest.ts'],
+    specs: ['plugins/backup/repository/manifest-event-seal.unit.spec.ts', 'plugins/backup/restore/rebuild-verified-dump.unit.spec.ts', 'plugins/backup/core/errors.unit.spec.ts'],
+  },
 ];
 
 /** The rest of issue 24's list, each to become a MutationModule with its specs. */
@@ -27,8 +42,8 @@ export const NOT_YET_MUTATED: string[] = [
   'copies (target validation, index, restore-from-copies, re-seed)',
   'retention pins and release',
   'events (append, chain verification, seals)',
-  'manifest / pointer',
-  'NOTIFY / SQL request path',
+  'pointer',
+  'NOTIFY listener and request coordinator',
   "drills' scratch naming",
 ];
 

@@ -84,3 +84,65 @@ describe('copy targets (COTTON_BACKUP_COPIES)', () => {
     expect(JSON.stringify(withCredentials)).not.toContain('s3cr3t-in-url');
   });
 });
+
+// Mutation testing (MUTATION.md) showed these edges of the parser and the numeric settings
+// unchecked: an operator's typo must be refused naming it, and a good value must not be.
+describe('copy target entries at their edges', () => {
+  const refused = (entry: string) => {
+    const parsed = parseCopyTarget(entry);
+    expect(typeof parsed, `${entry} should be refused`).toBe('string');
+    return parsed as string;
+  };
+
+  it('names: a leading "=" is no name; 1 and 40 characters accepted, 41 or a leading "-" refused', () => {
+    expect(refused('=file:///mnt/x')).toMatch(/^=file:\/\/\/mnt\/x: expected a file/);
+    expect(parseCopyTarget('a=file:///mnt/x')).toMatchObject({ name: 'a' });
+    expect(parseCopyTarget(`${'a'.repeat(40)}=file:///mnt/x`)).toMatchObject({ name: 'a'.repeat(40) });
+    expect(refused(`${'a'.repeat(41)}=file:///mnt/x`)).toMatch(/^target name "a{41}": expected lowercase/);
+    expect(refused('-x=file:///mnt/x')).toMatch(/^target name "-x"/);
+    expect(refused('x!=file:///mnt/x')).toMatch(/^target name "x!"/);
+  });
+
+  it('credentials in any scheme\'s URL are refused without echoing them', () => {
+    const problem = refused('s3://key:secret@bucket-1/p');
+    expect(problem).toBe('s3://***@bucket-1/p: no credentials in the URL (S3 targets take AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)');
+    expect(refused('off=ftp://u@host/x')).toMatch(/^ftp:\/\/\*\*\*@host\/x: no credentials/);
+    expect(refused('xfile:///mnt/x')).toMatch(/expected a file:\/\/\/absolute\/path or s3:\/\/bucket/);
+  });
+
+  it('folders: trailing slashes dropped but "/" kept, relative paths and NUL refused', () => {
+    expect(parseCopyTarget('file:///mnt/x//')).toMatchObject({ path: '/mnt/x', url: 'file:///mnt/x' });
+    expect(parseCopyTarget('file:///')).toMatchObject({ path: '/' });
+    expect(refused('file://relative/x')).toBe('file://relative/x: expected file:///absolute/path');
+    expect(refused('file:///mnt/a%00b')).toBe('file:///mnt/a%00b: expected file:///absolute/path');
+  });
+
+  it('buckets: 3 to 63 characters of S3\'s alphabet; empty prefix folders dropped, bad ones refused', () => {
+    expect(parseCopyTarget('s3://abc')).toMatchObject({ bucket: 'abc', prefix: '' });
+    expect(parseCopyTarget(`s3://${'b'.repeat(63)}`)).toMatchObject({ bucket: 'b'.repeat(63) });
+    for (const bad of ['s3://ab', `s3://${'b'.repeat(64)}`, 's3://-abc', 's3://abc-', 's3://Abc', 's3:///abc']) expect(refused(bad)).toMatch(/expected s3:\/\/bucket\[\/prefix\] with an S3 bucket name$/);
+    expect(parseCopyTarget('s3://bucket-1//a//b/')).toMatchObject({ url: 's3://bucket-1/a/b', prefix: 'a/b/' });
+    expect(refused('s3://bucket-1/a b')).toMatch(/the prefix takes folder names/);
+  });
+
+  it('attempts, concurrency and hours at their bounds', () => {
+    const base = { ...AWS, COTTON_STORAGE_PATH: '/srv/files' };
+    const settings = (env: Record<string, string>) => backupSettingsOf(loadConfig({ ...base, ...env }, [backupSettingsOwner])).copies;
+    expect(settings({ COTTON_BACKUP_COPY_CONCURRENCY: '32', COTTON_BACKUP_COPY_ATTEMPTS: '10' })).toMatchObject({ concurrency: 32, attempts: 10 });
+    expect(settings({ COTTON_BACKUP_COPY_CONCURRENCY: '1', COTTON_BACKUP_COPY_ATTEMPTS: '1' })).toMatchObject({ concurrency: 1, attempts: 1 });
+    expect(settings({})).toMatchObject({ concurrency: 4, attempts: 4, alertAfterMs: 48 * 3_600_000, pruneGraceMs: 24 * 3_600_000 });
+    expect(settings({ COTTON_BACKUP_COPY_ALERT_AFTER: '99999h', COTTON_BACKUP_COPY_PRUNE_GRACE: '0h' })).toMatchObject({ alertAfterMs: 99999 * 3_600_000, pruneGraceMs: 0 });
+    const bad = problems({ ...base, COTTON_BACKUP_COPY_CONCURRENCY: '33', COTTON_BACKUP_COPY_ATTEMPTS: '11', COTTON_BACKUP_COPY_ALERT_AFTER: '100000h', COTTON_BACKUP_COPY_PRUNE_GRACE: 'x1h' });
+    expect(bad.map((p) => p.split(':')[0]).sort()).toEqual(['COTTON_BACKUP_COPY_ALERT_AFTER', 'COTTON_BACKUP_COPY_ATTEMPTS', 'COTTON_BACKUP_COPY_CONCURRENCY', 'COTTON_BACKUP_COPY_PRUNE_GRACE']);
+    for (const h of ['48', 'h', '1hh', '1.5h']) expect(problems({ ...base, COTTON_BACKUP_COPY_ALERT_AFTER: h }), h).toEqual([expect.stringMatching(/^COTTON_BACKUP_COPY_ALERT_AFTER: expected a number of hours such as 48h/)]);
+  });
+
+  it('the S3 endpoint must be http(s)', () => {
+    const base = { ...AWS, COTTON_STORAGE_PATH: '/srv/files' };
+    for (const v of ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL']) {
+      expect(problems({ ...base, [v]: 'ftp://127.0.0.1:9000' }).map((p) => p.split(':')[0])).toEqual([v]);
+      expect(problems({ ...base, [v]: 'xhttp://127.0.0.1:9000' }).map((p) => p.split(':')[0])).toEqual([v]);
+      expect(problems({ ...base, [v]: 'https://s3.example.com' })).toEqual([]);
+    }
+  });
+});

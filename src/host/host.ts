@@ -208,7 +208,7 @@ export class Host {
   }
 
   #startLogger(config: HostConfig): Logger {
-    const logger = this.#options.logger ?? createLogger({ level: config.logLevel, secrets: this.#redactor });
+    const logger = this.#options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, secrets: this.#redactor });
     this.#logger = logger;
     return logger;
   }

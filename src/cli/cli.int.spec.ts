@@ -52,9 +52,9 @@ interface Result {
   stderr: string;
 }
 
-function cli(args: string[], env = baseEnv()): Promise<Result> {
+function cli(args: string[], env = baseEnv(), nodeFlags: readonly string[] = []): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeFlags, bin, ...args], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -108,6 +108,33 @@ describe('cotton-backup serve', () => {
     // Started as `node bin/cotton-backup.js serve`, without the shebang's options: it says so.
     const warning = result.stderr.split('\n').find((line) => line.includes('started without the options of `npm start`'));
     expect(JSON.parse(warning!)).toMatchObject({ missing: [...NODE_FLAGS] });
+  });
+});
+
+describe("an operator's mistake at serve", () => {
+  // Started as `npm start` starts it, so that no warning about node's options is among the lines.
+  const serve = (extra: Record<string, string>) => cli(['serve'], baseEnv(extra), NODE_FLAGS);
+
+  it('a bad variable: one line on stderr naming it, exit 1', async () => {
+    const result = await serve({ COTTON_LOG_FORMAT: 'pretty' });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^cotton-backup: invalid configuration: COTTON_LOG_FORMAT: .*json.*text/)]);
+  });
+
+  it('an unreachable database: one line on stderr, no stack, no second copy of the message, exit 1', async () => {
+    const result = await serve({ COTTON_PG_PORT: '1' });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^cotton-backup: cannot connect to PostgreSQL .*:1\/.*check COTTON_PG_HOST/)]);
+  });
+
+  it("COTTON_LOG_FORMAT=text: every log line an ISO time and a level name; the start failure's own line only at debug", async () => {
+    const result = await serve({ COTTON_PG_PORT: '1', COTTON_LOG_FORMAT: 'text', COTTON_LOG_LEVEL: 'debug' });
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines.at(-1)).toMatch(/^cotton-backup: cannot connect to PostgreSQL/);
+    const logs = lines.slice(0, -1);
+    expect(logs.length).toBeGreaterThan(0);
+    for (const line of logs) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (TRACE|DEBUG|INFO |WARN |ERROR|FATAL) \S/);
+    expect(logs.find((l) => l.includes('host failed to start'))).toMatch(/ DEBUG host failed to start.* err="cannot connect to PostgreSQL/);
   });
 });
 

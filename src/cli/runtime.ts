@@ -24,7 +24,7 @@ export interface CliRuntime {
   config(): HostConfig;
   /** A plugin's settings schema, validated with the host's at the first config() (plugin-commands.ts adds them). */
   addPluginSettings(owner: SettingsOwner): void;
-  /** pino on stderr at COTTON_LOG_LEVEL, secrets redacted. */
+  /** pino on stderr at COTTON_LOG_LEVEL in COTTON_LOG_FORMAT, secrets redacted. */
   logger(): Logger;
   /** The 32-byte master encryption key (COTTON_MASTER_KEY, or the development key file). */
   masterEncryptionKey(): Promise<Buffer>;
@@ -81,7 +81,7 @@ export function createCliRuntime(options: CliRuntimeOptions = {}): CliRuntime {
       settingsOwners.push(owner);
     },
     logger() {
-      logger ??= createLogger({ level: runtime.config().logLevel, secrets: redactor });
+      logger ??= createLogger({ level: runtime.config().logLevel, format: runtime.config().logFormat, secrets: redactor });
       return logger;
     },
     masterEncryptionKey() {

@@ -3,6 +3,10 @@ import { DATABASE_HOST, DATABASE_NAME, DATABASE_NAME_RULE } from './database-nam
 import { booleanVariable as boolean } from './variables';
 import type { PluginSettings } from './plugin-settings';
 
+/** `json`: pino's JSON lines (epoch ms, numeric level); `text`: one line with an ISO time and the level's name. */
+export const LOG_FORMATS = ['json', 'text'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 /** A configuration problem found at start; names the variable and what was expected, never the value of a secret. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -39,6 +43,7 @@ export const environmentSchema = z.object({
     .optional(),
   COTTON_ZSTD_LEVEL: z.coerce.number().int().min(1).max(19).default(1),
   COTTON_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  COTTON_LOG_FORMAT: z.enum(LOG_FORMATS).default('json'),
   COTTON_PLUGINS_PATH: z.string().min(1).optional(),
   // S3 storage (src/storage/s3): each one overrides Cotton's server_settings; a bucket alone selects S3.
   COTTON_STORAGE_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
@@ -62,6 +67,8 @@ export interface HostConfig {
   dataPath: string;
   http: { host: string; port: number; adminToken?: string };
   logLevel: Environment['COTTON_LOG_LEVEL'];
+  /** COTTON_LOG_FORMAT; `json` when absent. */
+  logFormat?: LogFormat;
   pluginsPath?: string;
   /** The COTTON_* (and AWS_*) variables as given, for the plugins' schemas (settingsOf). */
   environment: Readonly<Record<string, string | undefined>>;
@@ -120,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, plugins: readon
     dataPath: e.COTTON_DATA_PATH,
     http: { host: e.COTTON_HTTP_HOST, port: e.COTTON_HTTP_PORT, adminToken: e.COTTON_ADMIN_TOKEN },
     logLevel: e.COTTON_LOG_LEVEL,
+    logFormat: e.COTTON_LOG_FORMAT,
     pluginsPath: e.COTTON_PLUGINS_PATH,
     environment,
     pluginSettings: settings.values,

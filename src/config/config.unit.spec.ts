@@ -128,8 +128,13 @@ describe('loadConfig', () => {
   });
 
   it('lists every problem at once', () => {
-    const all = problems({ COTTON_PG_PORT: 'x', COTTON_LOG_LEVEL: 'loud', COTTON_MASTER_KEY: 'short' });
-    expect(all.map((p) => p.split(':')[0]).sort()).toEqual(['COTTON_LOG_LEVEL', 'COTTON_MASTER_KEY', 'COTTON_PG_PORT']);
+    const all = problems({ COTTON_PG_PORT: 'x', COTTON_LOG_LEVEL: 'loud', COTTON_LOG_FORMAT: 'pretty', COTTON_MASTER_KEY: 'short' });
+    expect(all.map((p) => p.split(':')[0]).sort()).toEqual(['COTTON_LOG_FORMAT', 'COTTON_LOG_LEVEL', 'COTTON_MASTER_KEY', 'COTTON_PG_PORT']);
+  });
+
+  it('reads COTTON_LOG_FORMAT: json unless told text', () => {
+    expect(loadConfig({}).logFormat).toBe('json');
+    expect(loadConfig({ COTTON_LOG_FORMAT: 'text' }).logFormat).toBe('text');
   });
 });
 

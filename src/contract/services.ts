@@ -20,6 +20,8 @@ export interface HttpRejection {
   /** The start of the body when it was parsed, else the path. */
   sample: string;
   sizeBytes: number;
+  /** The URL pattern of the route that answered; absent when no route serves the method and path, or the request could not be parsed. */
+  route?: string;
 }
 
 /** Routes a plugin adds to the host's HTTP server. */

@@ -135,7 +135,9 @@ export class Host {
       } catch (error) {
         const stopped = this.#abort.signal.aborted;
         if (stopped) this.#logger?.info('host stopped while starting');
-        else this.#logger?.error({ err: error }, 'host failed to start; stopping what had started');
+        // The error is start()'s rejection: its caller says it once (`serve` prints one line).
+        // The stack, for a bug rather than an operator's mistake, is at debug (COTTON_LOG_LEVEL=debug).
+        else this.#logger?.debug({ err: error }, 'host failed to start; stopping what had started');
         await this.#teardown();
         this.#state = stopped ? 'stopped' : 'failed';
         throw error;
@@ -208,7 +210,7 @@ export class Host {
   }
 
   #startLogger(config: HostConfig): Logger {
-    const logger = this.#options.logger ?? createLogger({ level: config.logLevel, secrets: this.#redactor });
+    const logger = this.#options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, secrets: this.#redactor });
     this.#logger = logger;
     return logger;
   }

@@ -23,5 +23,6 @@ export function rejectionOf(request: FastifyRequest, status: number): HttpReject
     reason: codes.get(request) ?? `http_${status}`,
     sample: (text || path).slice(0, SAMPLE_CHARS),
     sizeBytes: Number.isFinite(length) ? length : 0,
+    ...(request.is404 ? {} : { route: request.routeOptions.url }),
   };
 }

@@ -143,10 +143,10 @@ describe('HttpServer', () => {
     await s.app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{"a": ' });
     await s.app.inject({ method: 'GET', url: '/nope' });
     await s.app.inject({ method: 'GET', url: '/admin/ping', headers: { authorization: `Bearer ${TOKEN}` } });
-    expect(heard.map((r) => [r.status, r.reason.split(':')[0]])).toEqual([
-      [401, 'unauthorized'],
-      [400, 'invalid_json'],
-      [404, 'not_found'],
+    expect(heard.map((r) => [r.status, r.reason.split(':')[0], r.route])).toEqual([
+      [401, 'unauthorized', '/admin/ping'],
+      [400, 'invalid_json', '/echo'],
+      [404, 'not_found', undefined],
     ]);
     expect(JSON.stringify(heard)).not.toContain('not-the-token-at-all');
   });

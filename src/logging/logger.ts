@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
-import type { HostConfig } from '../config/config';
+import type { HostConfig, LogFormat } from '../config/config';
+import { textLine } from './text-line';
 
 export type { Logger } from 'pino';
 
@@ -69,17 +70,21 @@ export interface LoggerOptions {
   /** Where lines go; stderr by default, because stdout belongs to CLI output. */
   destination?: DestinationStream;
   name?: string;
+  /** COTTON_LOG_FORMAT: `json` (default) or `text` (text-line.ts). */
+  format?: LogFormat;
 }
 
 /** pino logger with two layers of redaction: known field paths, then any literal secret left in the line. */
 export function createLogger(options: LoggerOptions): Logger {
   const redactor = options.secrets instanceof SecretRedactor ? options.secrets : new SecretRedactor(options.secrets ?? []);
+  // Scrubbed while still JSON, where a secret's escaped form is known; the text line is made from that.
+  const write = options.format === 'text' ? (line: string) => textLine(redactor.scrub(line)) : (line: string) => redactor.scrub(line);
   return pino(
     {
       name: options.name ?? 'cotton-backup',
       level: options.level,
       redact: { paths: REDACT_PATHS, censor: REDACTED },
-      hooks: { streamWrite: (line) => redactor.scrub(line) },
+      hooks: { streamWrite: write },
     },
     options.destination ?? pino.destination({ fd: 2, sync: true }),
   );

@@ -49,3 +49,22 @@ describe('createLogger', () => {
     expect(redactor.scrub('abc')).toBe('abc');
   });
 });
+
+describe('createLogger, format text', () => {
+  it('writes one line per entry: ISO time, level name, message, fields; errors by message; secrets still redacted', () => {
+    const { lines, destination } = capture();
+    const logger = createLogger({ level: 'info', format: 'text', secrets: [PASSWORD], destination });
+    logger.child({ plugin: 'backup' }).info({ backupId: 'b1', bytes: 1234, outcome: 'succeeded' }, 'backup finished');
+    logger.error({ err: new Error(`refused by ${PASSWORD}\nsecond line`), target: 'off site' }, 'copy failed');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO  backup finished plugin=backup backupId=b1 bytes=1234 outcome=succeeded\n$/);
+    expect(lines[1]).toMatch(/^\S+Z ERROR copy failed err="refused by \[REDACTED\]\\nsecond line" target="off site"\n$/);
+    expect(lines.join('')).not.toContain('stack');
+  });
+
+  it('is JSON by default, as before', () => {
+    const { lines, destination } = capture();
+    createLogger({ level: 'info', destination }).info('plain');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, msg: 'plain', time: expect.any(Number) });
+  });
+});

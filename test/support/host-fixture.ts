@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { loadConfig } from '../../src/config/config';
-import { Host } from '../../src/host/host';
+import { Host, type HostOptions } from '../../src/host/host';
 import { createTestDatabase, type TestDatabase } from './database';
 import { seedCottonDatabase } from './cotton-schema';
 
@@ -14,8 +14,8 @@ export const ADMIN_TOKEN = 'trigger-spec-admin-token-01234567';
 export interface HostFixture {
   db: TestDatabase;
   root: string;
-  /** A started host over the fixture's database and storage; stopped by cleanup(). */
-  startHost(env?: Record<string, string>): Promise<Host>;
+  /** A started host over the fixture's database and storage; stopped by cleanup(). `options`: e.g. a logger from log-capture.ts. */
+  startHost(env?: Record<string, string>, options?: Partial<HostOptions>): Promise<Host>;
   cleanup(): Promise<void>;
 }
 
@@ -28,7 +28,7 @@ export async function createHostFixture(prefix: string, seed = true): Promise<Ho
   return {
     db,
     root,
-    async startHost(env = {}) {
+    async startHost(env = {}, options = {}) {
       const config = loadConfig({
         ...db.env,
         COTTON_MASTER_KEY: 'trigger-spec-master-key-0123456x',
@@ -43,7 +43,7 @@ export async function createHostFixture(prefix: string, seed = true): Promise<Ho
         COTTON_BACKUP_STAGGER_MS: '100',
         ...env,
       });
-      const host = new Host({ config, pluginsPath: PLUGINS_PATH, stopTimeoutMs: 5000 });
+      const host = new Host({ config, pluginsPath: PLUGINS_PATH, stopTimeoutMs: 5000, ...options });
       hosts.push(host);
       await host.start();
       return host;

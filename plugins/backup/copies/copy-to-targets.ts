@@ -11,6 +11,7 @@ import { proveTargetIdentity, TargetIdentityError } from './prove-target-identit
 import type { CopyTarget } from '../settings/copies';
 import { BACKUPS_TO_HOLD, DAMAGED_KEYS, HELD_BY_TARGET } from './sql';
 import { clipMessage } from '../core/message-limit';
+import { startRunLog } from '../core/run-log';
 import { noticeCopyFailed } from '../notifications/copy-failed';
 
 export interface TargetOutcome {
@@ -93,6 +94,7 @@ async function copyWithRetries(
 ): Promise<{ message: string; refused: boolean } | undefined> {
   const target = opened.target.name;
   const stream = copyStream(target);
+  const log = startRunLog(ctx.logger, 'copy', { target, backupId });
   for (let attempt = 1; ; attempt++) {
     await ctx.journal.append(stream, [{ type: 'CopyStarted', data: { target, backupId, manifestKey, attempt } }]);
     const started = performance.now();
@@ -115,21 +117,23 @@ async function copyWithRetries(
       const { objectsSent, bytesSent, objectsSkipped, bytesSkipped, pointerAdvanced, repairedKeys } = r;
       const data = { target, backupId, manifestKey, objectsSent, bytesSent, objectsSkipped, bytesSkipped, pointerAdvanced, durationMs };
       await ctx.journal.append(stream, [{ type: 'CopyCompleted', data: repairedKeys.length > 0 ? { ...data, repairedKeys: repairedKeys.slice(0, 10_000) } : data }]);
-      ctx.logger?.info({ target, backupId, objectsSent, bytesSent, objectsSkipped, durationMs }, 'backup copied');
+      log.end('succeeded', { attempts: attempt, objectsSent, bytes: bytesSent, objectsSkipped });
       return undefined;
     } catch (caught) {
       const error = caught as Error;
       const message = clipMessage(redactSecrets(error.message ?? String(caught), ctx.secrets));
-      ctx.logger?.warn({ target, backupId, attempt, err: message }, 'copy attempt failed');
       const refused = error instanceof TargetIdentityError;
-      if (refused) ctx.logger?.error({ target, err: message }, 'copy target refused');
       if (refused || attempt >= ctx.settings.attempts) {
+        // The one error line of a copy that failed: after its last attempt, or at once for a refused target.
+        log.end('failed', { attempts: attempt, ...(refused && { refused }) }, message);
         const failed = { target, backupId, manifestKey, attempts: attempt, errorClass: error.name ?? 'Error', message };
         await ctx.journal.append(stream, [{ type: 'CopyFailed', data: failed }]);
         noticeCopyFailed(ctx.pool, ctx.clock, failed);
         return { message, refused };
       }
-      await sleep((ctx.retryBaseMs ?? 2000) * 2 ** (attempt - 1));
+      const retryInMs = (ctx.retryBaseMs ?? 2000) * 2 ** (attempt - 1);
+      ctx.logger?.info({ target, backupId, attempt, retryInMs, err: message }, 'copy attempt failed; trying again');
+      await sleep(retryInMs);
     }
   }
 }

@@ -176,7 +176,8 @@ export class BackupCoordinator {
         }
         this.#failures++;
         const delay = Math.min(15 * 60_000, (this.options.retryBaseMs ?? 30_000) * 2 ** (this.#failures - 1));
-        this.options.logger?.warn({ err: (error as Error).message, retryInMs: delay }, 'backup failed; pending requests will be retried');
+        // The failure is the backup's own end line; this says only what happens next.
+        this.options.logger?.info({ retryInMs: delay, pending: pending.length }, 'pending backup requests will be retried after the failed backup');
         this.#wakeLater(delay);
         return;
       }

@@ -4,22 +4,26 @@ import { drillContext } from './drill-context';
 import { DrillAlreadyRunningError, runDrill, type DrillReport } from '../drills/run-drill';
 import { DRILL_QUEUE } from '../core/queues';
 import type { ScheduledQueue } from './start-queues';
+import { startRunLog } from '../core/run-log';
 
-/** One scheduled drill of the latest backup; its outcome is recorded (and admins told) by runDrill. */
+/** One scheduled drill of the latest backup between its start and end lines; its outcome is recorded (and admins told) by runDrill. */
 export async function runScheduledDrill(services: BackupServices): Promise<DrillReport | undefined> {
-  const logger = services.backup.logger;
+  const log = startRunLog(services.backup.logger, 'restore drill', { trigger: 'schedule' });
   try {
     const report = await runDrill(drillContext(services), { trigger: 'schedule' });
-    if (report.passed) logger?.info({ backupId: report.backupId, tables: report.tables.length, durationMs: report.durationMs }, 'scheduled restore drill passed');
-    else logger?.error({ backupId: report.backupId, problems: report.problems.length }, 'scheduled restore drill failed');
+    const facts = { backupId: report.backupId, tables: report.tables.length, restoreMs: report.restoreMs };
+    const first = report.problems[0];
+    if (first) log.end('failed', { ...facts, problems: report.problems.length }, JSON.stringify(first));
+    else log.end('succeeded', facts);
     return report;
   } catch (error) {
     // Nothing to drill yet, or a drill already running elsewhere: not worth a pg-boss retry.
     // (A damaged latest backup is what the scheduled verification reports and tells admins of.)
     if (error instanceof DrillAlreadyRunningError || error instanceof RestoreRejectedError) {
-      logger?.warn({ err: error.message }, 'scheduled restore drill skipped');
+      log.end('skipped', { reason: (error as Error).message });
       return undefined;
     }
+    log.end('failed', {}, (error as Error).message);
     throw error;
   }
 }

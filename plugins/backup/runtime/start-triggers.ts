@@ -41,6 +41,7 @@ export async function startTriggers(container: DependencyContainer, services: Ba
     masterEncryptionKey: backup.masterEncryptionKey,
     coordinator,
     audit,
+    logger,
     checks: {
       config: () => resolve(container, HostTokens.Config),
       settings: () => settings,

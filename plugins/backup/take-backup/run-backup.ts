@@ -14,7 +14,7 @@ import { pointerTo } from '../repository/pointer';
 import type { Journal } from '../projections/journal';
 import { readSealHead } from '../events/seal-events';
 import { failpoint } from '../core/failpoints';
-import { acquireBackupLock } from './backup-lock';
+import { acquireBackupLock, BackupAlreadyRunningError } from './backup-lock';
 import { storeChunks, type ChunkProgress } from './store-chunks';
 import { bindStorage } from '../storage-identity/bind-storage';
 import { openableUnder } from '../../../src/storage/identity/prove-key';
@@ -29,6 +29,7 @@ import { joinSnapshotToRecord, type RecordedFileChunks } from '../file-chunks/re
 import { forgetRecording } from '../file-chunks/forget-recording';
 import { pinReusedChunks } from './pin-reused-chunks';
 import { clipMessage } from '../core/message-limit';
+import { startRunLog, type RunLog } from '../core/run-log';
 
 export interface BackupContext {
   pool: Pool;
@@ -89,13 +90,22 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
   // Before anything is written or recorded: the key is proven again and the storage is the one
   // this database's backups are in (a storage swapped or remounted under a running host is
   // refused; `serve` refused it at start already, so this is no per-run spam).
-  await bindStorage(ctx.pool, ctx.storage, { create: true, now: ctx.clock.now() });
-  const lock = await acquireBackupLock(ctx.pool, ctx.target.database);
+  const lock = await (async () => {
+    await bindStorage(ctx.pool, ctx.storage, { create: true, now: ctx.clock.now() });
+    return acquireBackupLock(ctx.pool, ctx.target.database);
+  })().catch((error: Error) => {
+    // Another process backing up is no failure (a standby host asks every few seconds); anything
+    // else is, and no run's end line will say it.
+    if (!(error instanceof BackupAlreadyRunningError)) ctx.logger?.error({ err: redactSecrets(error.message ?? String(error), ctx.secrets) }, 'backup could not start');
+    throw error;
+  });
+  const backupId = randomUUID().replaceAll('-', '');
   const run: BackupRun = {
-    backupId: randomUUID().replaceAll('-', ''),
+    backupId,
     started: performance.now(),
     step: 'dump',
     signal: options.signal ? AbortSignal.any([options.signal, lock.lost]) : lock.lost,
+    log: startRunLog(ctx.logger, 'backup', { backupId, requests: options.requestIds?.length ?? 0 }),
   };
   try {
     await recordStarted(ctx, run, options);
@@ -115,7 +125,9 @@ async function runBackupLocked(ctx: BackupContext, options: BackupOptions): Prom
 
     run.step = 'pointer';
     await advancePointer(ctx, run, committed);
-    return outcomeOf(run.backupId, committed.manifestKey, committed.previousManifestKey, stored, performance.now() - run.started);
+    const outcome = outcomeOf(run.backupId, committed.manifestKey, committed.previousManifestKey, stored, performance.now() - run.started);
+    run.log.end('succeeded', { bytes: outcome.dumpSizeBytes, bytesWritten: outcome.bytesWritten, chunks: outcome.chunkCount, newChunks: outcome.newChunks });
+    return outcome;
   } catch (caught) {
     const error = lock.lost.aborted ? lock.lost.reason : options.signal?.aborted ? new BackupCancelledError(options.signal.reason) : caught;
     await recordFailure(ctx, run, error as Error);
@@ -132,6 +144,8 @@ interface BackupRun {
   step: Step;
   /** Aborted when the caller cancels or the lock's session is lost. */
   signal: AbortSignal;
+  /** The run's start line is written; its end line says how it ended. */
+  log: RunLog;
 }
 
 async function recordStarted(ctx: BackupContext, run: BackupRun, options: BackupOptions): Promise<void> {
@@ -230,13 +244,14 @@ async function advancePointer(ctx: BackupContext, run: BackupRun, c: CommittedMa
   await failpoint('backup.afterPointerAdvanced');
 }
 
-/** BackupFailed at the step reached, the log line, the file-chunk record forgotten, the admins told (not for a cancel). */
+/** BackupFailed at the step reached, the run's end line, the file-chunk record forgotten, the admins told (not for a cancel). */
 async function recordFailure(ctx: BackupContext, run: BackupRun, error: Error): Promise<void> {
   const message = clipMessage(redactSecrets(error.message ?? String(error), ctx.secrets));
   await ctx.journal
     .append(run.backupId, [{ type: 'BackupFailed', data: { backupId: run.backupId, step: run.step, errorClass: error.name ?? 'Error', message } }])
     .catch((recordError: Error) => ctx.logger?.error({ err: recordError.message }, 'could not record BackupFailed'));
-  ctx.logger?.error({ backupId: run.backupId, step: run.step, err: message }, 'backup failed');
+  if (error instanceof BackupCancelledError) run.log.end('cancelled', { step: run.step, reason: message });
+  else run.log.end('failed', { step: run.step }, message);
   await forgetRecording(ctx.pool, run.backupId).catch(() => undefined); // nothing will pin by a failed backup
   if (!(error instanceof BackupCancelledError)) await tellAdmins(ctx, run.backupId, message);
 }

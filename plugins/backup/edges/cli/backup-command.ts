@@ -35,7 +35,10 @@ export function registerBackupCommand(program: Command, runtime: CliRuntime): vo
       // The dump's size is not known ahead: the bytes dumped and their rate, no ETA.
       const bar = startProgress(runtime.stderr, { label: 'backup: dumped', json: opts.json });
       try {
-        const outcome = await runBackup(services.backup, {
+        // The command prints the outcome itself: the run's start and end lines would say it twice.
+        const logger = services.backup.logger;
+        const quiet = logger && logger.levelVal < logger.levels.values.warn! ? logger.child({}, { level: 'warn' }) : logger;
+        const outcome = await runBackup({ ...services.backup, logger: quiet }, {
           requestIds: [requestId],
           onProgress: (p) => bar.update(p.dumpedBytes, undefined, `chunks ${p.newChunks} new, ${p.reusedChunks} reused`),
         });

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { Logger } from 'pino';
 import type { ObjectStorage } from '../../../../../src/storage/object-storage';
 import type { BackupCoordinator } from '../../../requests/backup-coordinator';
 import type { RejectionAudit } from '../../../requests/rejection-audit';
@@ -13,6 +14,8 @@ export interface ApiContext {
   masterEncryptionKey: Buffer;
   coordinator: BackupCoordinator;
   audit: RejectionAudit;
+  /** For what is not audited but worth a line (a refused /metrics scrape). */
+  logger?: Logger;
   /** What `GET …/check` reads: the host's configuration, pool and storage. */
   checks: CheckEnvironment;
 }

@@ -1,4 +1,5 @@
 import type { RouteRegistrar } from '../../../../../src/contract/services';
+import { auditRejectedRequests } from '../audit-rejected-requests';
 import { backupsRoute } from './backups-route';
 import { checkRoute } from './check-route';
 import type { ApiContext } from './context';
@@ -13,7 +14,7 @@ export function registerBackupRoutes(routes: RouteRegistrar, ctx: ApiContext): v
   routes.admin(backupsRoute(ctx));
   routes.admin(eventsRoute(ctx));
   routes.admin(checkRoute(ctx.checks));
-  // Every request the server turns away, on any route — bad tokens included — is audited
-  // (rate-limited) as RequestRejected.
-  routes.onRejected((r) => ctx.audit.reject('api', `${r.method} ${r.path}: ${r.status} ${r.reason}`, r.sample, r.sizeBytes));
+  // A request turned away — bad tokens included — is audited (rate-limited) as RequestRejected;
+  // a favicon's 404 or a scrape without the token is not (audit-rejected-requests.ts).
+  routes.onRejected(auditRejectedRequests(ctx.audit, ctx.logger));
 }

@@ -13,3 +13,6 @@ export const LIST_BACKUPS = `
 
 /** LIST_BACKUPS's bigint columns (pg hands them over as strings): `list --json` prints them as numbers. */
 export const LIST_NUMERIC_COLUMNS = ['duration_ms', 'dump_bytes', 'chunk_count', 'new_chunks', 'reused_chunks', 'new_bytes', 'reused_bytes', 'stored_bytes_written'] as const;
+
+/** Every backup the catalogue records: what a short id is resolved among in audit, info and forget. */
+export const CATALOGUED_BACKUP_IDS = 'SELECT backup_id FROM cotton_backup.backup_history';

@@ -21,6 +21,8 @@ const CODES = {
   UNKNOWN_BACKUP: { exitCode: NOT_FOUND.exitCode, httpStatus: 404 },
   // A short id (restic's way) that starts more than one backup's id: the candidates are named.
   AMBIGUOUS_BACKUP_ID: { exitCode: FAILED.exitCode, httpStatus: 400 },
+  // `forget <id>` of the backup the pointer names, of one being read, or of one that stored nothing: nothing changed.
+  FORGET_REFUSED: { exitCode: FAILED.exitCode, httpStatus: 409 },
   STORAGE_MISMATCH: { exitCode: FAILED.exitCode, httpStatus: 503 },
   RESTORE_ABORTED: { exitCode: FAILED.exitCode, httpStatus: 422 },
   RESTORE_REJECTED: { exitCode: FAILED.exitCode, httpStatus: 422 },
@@ -78,6 +80,13 @@ export class UnknownBackupError extends BackupPluginError {
 export class AmbiguousBackupIdError extends BackupPluginError {
   constructor(message: string) {
     super('AMBIGUOUS_BACKUP_ID', message);
+  }
+}
+
+/** `forget <id>` refused before anything changed (the message says why and what to do). */
+export class ForgetRefusedError extends BackupPluginError {
+  constructor(message: string) {
+    super('FORGET_REFUSED', message);
   }
 }
 

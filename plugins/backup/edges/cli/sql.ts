@@ -16,3 +16,7 @@ export const LIST_NUMERIC_COLUMNS = ['duration_ms', 'dump_bytes', 'chunk_count',
 
 /** Every backup the catalogue records: what a short id is resolved among in audit, info and forget. */
 export const CATALOGUED_BACKUP_IDS = 'SELECT backup_id FROM cotton_backup.backup_history';
+
+/** The named backups' state, for `forget <id>`: only a completed, unexpired backup can be forgotten. */
+export const FORGET_STATES = `
+  SELECT backup_id, status, retention, expired_at FROM cotton_backup.backup_history WHERE backup_id = ANY($1::text[])`;

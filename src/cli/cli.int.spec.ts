@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -156,6 +156,12 @@ describe('cotton-backup storage', () => {
     const ls = await cli(['storage', 'ls']);
     expect(ls.code).toBe(0);
     expect(ls.stdout.toString().trim().split('\n')).toEqual([expectedKey]);
+    // --json: each key with its stored size, the container file's bytes on disk (not the plaintext's).
+    const lsJson = await cli(['storage', 'ls', '--json']);
+    expect(lsJson.code, lsJson.stderr).toBe(0);
+    const onDisk = (await stat(objectPath(join(dir, 'files'), expectedKey))).size;
+    expect(onDisk).not.toBe(content.length);
+    expect(JSON.parse(lsJson.stdout.toString())).toEqual([{ key: expectedKey, bytes: onDisk }]);
 
     const get = await cli(['storage', 'get', expectedKey]);
     expect(get.code).toBe(0);

@@ -48,14 +48,32 @@ export function registerStorageCommands(program: Command, runtime: CliRuntime): 
 
   storage
     .command('ls')
-    .description('list the keys of every object, one a line')
-    .action(async () => {
+    .description('list the keys of every object, one a line; with --json each with its stored size in bytes')
+    .option('--json', 'print [{"key": …, "bytes": …}] as JSON')
+    .action(async (opts: { json?: boolean }) => {
       const store = await runtime.storage();
-      async function* lines(): AsyncGenerator<string> {
-        for await (const key of store.list()) yield `${key}\n`;
-      }
-      await writeOutput(runtime.stdout, lines());
+      await writeOutput(runtime.stdout, opts.json ? jsonObjects(store) : keyLines(store));
     });
+}
+
+async function* keyLines(store: ObjectStorage): AsyncGenerator<string> {
+  for await (const key of store.list()) yield `${key}\n`;
+}
+
+/**
+ * One JSON array, written an object at a time (a storage can hold millions of objects, more than
+ * is worth holding in memory); an object deleted between the listing and its stat is left out.
+ */
+async function* jsonObjects(store: ObjectStorage): AsyncGenerator<string> {
+  let first = true;
+  yield '[';
+  for await (const key of store.list()) {
+    const bytes = await store.size(key);
+    if (bytes === undefined) continue;
+    yield `${first ? '\n' : ',\n'}  ${JSON.stringify({ key, bytes })}`;
+    first = false;
+  }
+  yield first ? ']\n' : '\n]\n';
 }
 
 /**

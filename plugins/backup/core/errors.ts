@@ -19,6 +19,10 @@ const CODES = {
   NO_BACKUP_YET: { exitCode: NOT_FOUND.exitCode, httpStatus: 404 },
   // --backup names an id that neither the pointer nor the backup index knows: the same code for every command.
   UNKNOWN_BACKUP: { exitCode: NOT_FOUND.exitCode, httpStatus: 404 },
+  // A short id (restic's way) that starts more than one backup's id: the candidates are named.
+  AMBIGUOUS_BACKUP_ID: { exitCode: FAILED.exitCode, httpStatus: 400 },
+  // `forget <id>` of the backup the pointer names, of one being read, or of one that stored nothing: nothing changed.
+  FORGET_REFUSED: { exitCode: FAILED.exitCode, httpStatus: 409 },
   STORAGE_MISMATCH: { exitCode: FAILED.exitCode, httpStatus: 503 },
   RESTORE_ABORTED: { exitCode: FAILED.exitCode, httpStatus: 422 },
   RESTORE_REJECTED: { exitCode: FAILED.exitCode, httpStatus: 422 },
@@ -69,6 +73,20 @@ export class BackupPluginError extends Error implements CodedFailure {
 export class UnknownBackupError extends BackupPluginError {
   constructor(message: string) {
     super('UNKNOWN_BACKUP', message);
+  }
+}
+
+/** A backup id prefix that more than one known backup starts with (the message names them). */
+export class AmbiguousBackupIdError extends BackupPluginError {
+  constructor(message: string) {
+    super('AMBIGUOUS_BACKUP_ID', message);
+  }
+}
+
+/** `forget <id>` refused before anything changed (the message says why and what to do). */
+export class ForgetRefusedError extends BackupPluginError {
+  constructor(message: string) {
+    super('FORGET_REFUSED', message);
   }
 }
 

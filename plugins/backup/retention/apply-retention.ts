@@ -6,6 +6,7 @@ import type { NewEvent } from '../events';
 import type { Journal } from '../projections/journal';
 import { clipMessage } from '../core/message-limit';
 import { objectsOfBackup } from './backup-objects';
+import { bytesToFree, type BytesToFree } from './bytes-to-free';
 import { currentPointer, discoverUncatalogued } from './discover-uncatalogued';
 import { planRetention, type KeepRule } from './plan-retention';
 import { protectKeptBackups, type ProtectionReport } from './protect-kept-backups';
@@ -44,6 +45,17 @@ export interface RetentionReport {
   decisions: RetentionDecisionView[];
   /** Undefined in a dry run: nothing is pinned or released. */
   protection?: ProtectionReport;
+  /** With `measureFreed`: what this run hands Cotton's GC to delete (in a dry run, would). */
+  freed?: BytesToFree;
+}
+
+export interface RetentionOptions {
+  dryRun?: boolean;
+  replacedPointers?: (string | null)[];
+  /** Backups to expire whatever the policy says (`forget <id>`); the pointer's and those being read stay. */
+  forget?: readonly string[];
+  /** Measure the stored bytes the expiries free (a stat per object): the CLI asks, the schedules do not. */
+  measureFreed?: boolean;
 }
 
 interface CandidateRow {
@@ -63,7 +75,7 @@ interface CandidateRow {
  * alone used), then record ObjectsReleased. `dryRun` plans and reports, changing nothing.
  * `replacedPointers`: manifest keys the pointer named before a backup of ours replaced it (maybe Cotton's).
  */
-export async function applyRetention(ctx: RetentionContext, options: { dryRun?: boolean; replacedPointers?: (string | null)[] } = {}): Promise<RetentionReport> {
+export async function applyRetention(ctx: RetentionContext, options: RetentionOptions = {}): Promise<RetentionReport> {
   const dryRun = options.dryRun === true;
   const client = await ctx.pool.connect();
   let committed = false;
@@ -83,7 +95,7 @@ export async function applyRetention(ctx: RetentionContext, options: { dryRun?: 
     if (dryRun && pointer && !rows.some((r) => r.backup_id === pointer.backupId)) noticed.push(pointer.backupId);
     const latestBackupId = pointer?.backupId ?? (await client.query<{ backup_id: string }>(LATEST_PROJECTED)).rows[0]?.backup_id;
     const timeZone = await ctx.timeZone();
-    const inputs = { backups: candidates, policy: ctx.policy, timeZone, latestBackupId };
+    const inputs = { backups: candidates, policy: ctx.policy, timeZone, latestBackupId, forget: new Set(options.forget ?? []) };
     // Expiry takes each backup's read lock for this transaction: a reader holding it keeps its backup.
     const inUse = new Set<string>();
     for (const d of planRetention(inputs).filter((x) => !x.keep)) {
@@ -101,7 +113,8 @@ export async function applyRetention(ctx: RetentionContext, options: { dryRun?: 
       rules,
       change: !keep ? 'expire' : backup.retention === 'kept' && sameRules(backup.retention_rules, rules) ? 'none' : 'keep',
     }));
-    if (dryRun) return { dryRun, policy, timeZone, noticed, decisions };
+    const freed = options.measureFreed ? await bytesToFree(ctx.storage, ctx.masterEncryptionKey, decisions) : undefined;
+    if (dryRun) return { dryRun, policy, timeZone, noticed, decisions, ...(freed ? { freed } : {}) };
 
     for (const d of decisions.filter((x) => x.change !== 'none')) {
       const event: NewEvent = d.keep
@@ -118,7 +131,7 @@ export async function applyRetention(ctx: RetentionContext, options: { dryRun?: 
       await ctx.journal.append(retentionStream(r.backupId), [{ type: 'ObjectsReleased', data: { ...r, chunksTable: protection.chunksTable } }]);
     }
     if (!protection.chunksTable) ctx.logger?.info("no Cotton chunks table in this database: retention decided, but there is nothing to protect from Cotton's GC");
-    return { dryRun, policy, timeZone, noticed, decisions, protection };
+    return { dryRun, policy, timeZone, noticed, decisions, protection, ...(freed ? { freed } : {}) };
   } finally {
     if (!committed) await client.query('ROLLBACK').catch(() => undefined);
     client.release();

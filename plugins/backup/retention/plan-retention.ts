@@ -27,6 +27,11 @@ export interface RetentionInputs<C extends RetentionCandidate> {
   latestBackupId?: string;
   /** Backups a restore or a verification is reading right now: never expired under it. */
   inUse?: ReadonlySet<string>;
+  /**
+   * Backups named to go (`forget <id>`, restic's way): no bucket or `within` rule keeps them, nor do
+   * they take a bucket's place; `latest` and `in-use` still do, so the caller can refuse.
+   */
+  forget?: ReadonlySet<string>;
 }
 
 type Bucketer = (t: LocalTime, index: number) => number;
@@ -52,23 +57,29 @@ export function planRetention<C extends RetentionCandidate>(inputs: RetentionInp
   const sorted = [...inputs.backups].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.backupId < b.backupId ? 1 : -1));
   const empty = BUCKETS.every((b) => policy[b.key] === 0) && !isDuration(policy.within);
   const counters = BUCKETS.map((b) => ({ ...b, left: policy[b.key], last: Number.NaN }));
-  const newest = sorted[0]?.createdAt;
+  const counted = sorted.filter((b) => !inputs.forget?.has(b.backupId));
+  const newest = counted[0]?.createdAt;
   const withinFrom = newest && isDuration(policy.within) ? subtract(newest, policy.within) : undefined;
 
-  return sorted.map((backup, index) => {
+  const policyRules = (backup: C, index: number): KeepRule[] => {
     const rules: KeepRule[] = [];
     if (empty) rules.push('no-policy');
     const t = localTime(backup.createdAt, timeZone);
     for (const c of counters) {
       if (c.left === 0) continue;
       const value = c.bucket(t, index);
-      if (value !== c.last || index === sorted.length - 1) {
+      if (value !== c.last || index === counted.length - 1) {
         c.last = value;
         if (c.left > 0) c.left -= 1;
         rules.push(c.rule);
       }
     }
     if (withinFrom && backup.createdAt.getTime() > withinFrom.getTime()) rules.push('within');
+    return rules;
+  };
+  let index = 0;
+  return sorted.map((backup) => {
+    const rules = inputs.forget?.has(backup.backupId) ? [] : policyRules(backup, index++);
     if (backup.backupId === inputs.latestBackupId) rules.push('latest');
     if (inputs.inUse?.has(backup.backupId)) rules.push('in-use');
     return { backup, keep: rules.length > 0, rules };

@@ -65,6 +65,16 @@ describe('planRetention (restic forget --keep-* semantics)', () => {
     expect(Object.keys(kept({ within: { years: 0, months: 0, days: 3, hours: 2 } }, list))).toEqual(['2020-01-10T12:00', '2020-01-08T12:00', '2020-01-07T11:00']);
   });
 
+  it('forgets a named backup whatever rule would keep it, and the others are counted as if it were not there', () => {
+    const list = backups('2026-01-03T00:00Z', '2026-01-02T00:00Z', '2026-01-01T00:00Z');
+    const plan = planRetention({ backups: list, policy: { ...OFF, last: 2 }, timeZone: 'UTC', forget: new Set([list[0]!.backupId]) });
+    expect(plan.map((d) => [d.keep, d.rules])).toEqual([[false, []], [true, ['last']], [true, ['last']]]);
+    // latest and in-use still keep it: the caller is told, and refuses.
+    const latest = planRetention({ backups: list, policy: OFF, timeZone: 'UTC', latestBackupId: list[0]!.backupId, forget: new Set([list[0]!.backupId]) });
+    expect(latest[0]).toMatchObject({ keep: true, rules: ['latest'] });
+    expect(latest.slice(1).map((d) => d.rules)).toEqual([['no-policy'], ['no-policy']]);
+  });
+
   it('always keeps the backup the pointer names and backups being read, whatever the policy', () => {
     const list = backups('2026-01-03T00:00Z', '2026-01-02T00:00Z', '2026-01-01T00:00Z');
     const plan = planRetention({ backups: list, policy: { ...OFF, last: 1 }, timeZone: 'UTC', latestBackupId: list[1]!.backupId, inUse: new Set([list[2]!.backupId]) });

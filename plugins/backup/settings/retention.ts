@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** A bucket count: 0 turns the rule off, -1 keeps every backup the rule sees (restic's "unlimited"). */
-const count = z.coerce.number().int().min(-1, 'expected -1 (unlimited), 0 (off) or a positive whole number').max(100_000);
+export const keepCount = z.coerce.number().int().min(-1, 'expected -1 (unlimited), 0 (off) or a positive whole number').max(100_000);
 
 /** restic's duration: years, months, days, hours, e.g. `30d`, `1y6m`, `2d12h`. */
 export const WITHIN = /^(?:(\d{1,4})y)?(?:(\d{1,4})m)?(?:(\d{1,5})d)?(?:(\d{1,6})h)?$/;
@@ -13,7 +13,7 @@ export interface Within {
   hours: number;
 }
 
-const within = z
+export const keepWithin = z
   .string()
   .regex(WITHIN, 'a duration like 30d, 1y6m or 2d12h (y, m, d, h in that order)')
   .transform((text): Within => {
@@ -23,13 +23,13 @@ const within = z
 
 /** The retention variables (restic's `forget --keep-*`), with their defaults. */
 export const retentionEnvironmentSchema = {
-  COTTON_BACKUP_KEEP_LAST: count.default(7),
-  COTTON_BACKUP_KEEP_HOURLY: count.default(0),
-  COTTON_BACKUP_KEEP_DAILY: count.default(14),
-  COTTON_BACKUP_KEEP_WEEKLY: count.default(8),
-  COTTON_BACKUP_KEEP_MONTHLY: count.default(12),
-  COTTON_BACKUP_KEEP_YEARLY: count.default(0),
-  COTTON_BACKUP_KEEP_WITHIN: within.optional(),
+  COTTON_BACKUP_KEEP_LAST: keepCount.default(7),
+  COTTON_BACKUP_KEEP_HOURLY: keepCount.default(0),
+  COTTON_BACKUP_KEEP_DAILY: keepCount.default(14),
+  COTTON_BACKUP_KEEP_WEEKLY: keepCount.default(8),
+  COTTON_BACKUP_KEEP_MONTHLY: keepCount.default(12),
+  COTTON_BACKUP_KEEP_YEARLY: keepCount.default(0),
+  COTTON_BACKUP_KEEP_WITHIN: keepWithin.optional(),
 };
 
 export interface RetentionPolicy {

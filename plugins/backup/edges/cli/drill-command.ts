@@ -4,6 +4,7 @@ import type { CliRuntime } from '../../../../src/cli/runtime';
 import type { DrillReport } from '../../drills/run-drill';
 import { EXIT_CODES } from '../../../../src/contract/exit-codes';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
+import { BACKUP_ID_HELP, backupIdArgument } from './resolve-backup-id';
 
 /** Exit code of `drill` when the restored database differs from the source at dump time. */
 export const DRILL_FAILED_EXIT = EXIT_CODES.DRILL_FAILED.exitCode;
@@ -16,21 +17,18 @@ export function registerDrillCommand(program: Command, runtime: CliRuntime): voi
       'restore a backup into a scratch database <db>_drill_<id> on the same server, compare every table with the row counts ' +
         'recorded at dump time, the extensions and Cotton\'s migrations, then drop it; exits 6 on any difference',
     )
-    .option('--backup <id>', 'backup id (32 hex characters); default the latest')
+    .option('--backup <id>', `${BACKUP_ID_HELP}; default the latest`, backupIdArgument())
     .option('--json', 'print the report as JSON')
     .action(async (opts: { backup?: string; json?: boolean }) => {
-      if (opts.backup !== undefined && !/^[0-9a-f]{32}$/.test(opts.backup)) {
-        throw new CliError(`--backup must be a backup id of 32 lowercase hex characters, got "${opts.backup}"`);
-      }
-      const [services, { drillContext }, { runDrill }, { refuseUnknownBackup }] = await Promise.all([
+      const [services, { drillContext }, { runDrill }, { resolveStoredBackup }] = await Promise.all([
         servicesFromRuntime(runtime),
         import('../../runtime/drill-context'),
         import('../../drills/run-drill'),
-        import('./refuse-unknown-backup'),
+        import('./resolve-stored-backup'),
       ]);
-      if (opts.backup !== undefined) await refuseUnknownBackup(services.backup.storage, services.backup.masterEncryptionKey, opts.backup, 'drill');
+      const backupId = opts.backup === undefined ? undefined : await resolveStoredBackup(services.backup.storage, services.backup.masterEncryptionKey, opts.backup, 'drill');
       // A drill already running is DRILL_ALREADY_RUNNING: exit 3, as for the other busy errors.
-      const report = await runDrill(drillContext(services), { backupId: opts.backup, trigger: 'cli' });
+      const report = await runDrill(drillContext(services), { backupId, trigger: 'cli' });
       if (opts.json) writeJson(runtime, report);
       else runtime.stdout.write(formatDrillReport(report));
       if (!report.passed) throw new CliError(`restore drill failed: ${report.problems.length} difference(s)`, DRILL_FAILED_EXIT);

@@ -22,7 +22,7 @@ import { adoptStorage } from '../../storage-identity/bind-storage';
 import { proveKey } from '../../../../src/storage/identity/prove-key';
 import type { RestoreContext, RestoreReport } from '../../restore/restore-backup';
 import { exitCodeOf } from '../../core/errors';
-import { refuseUnknownBackup } from './refuse-unknown-backup';
+import { resolveStoredBackup } from './resolve-stored-backup';
 
 export const RESTORE_EXIT = {
   refused: exitCodeOf('RESTORE_ABORTED'),
@@ -45,7 +45,8 @@ export interface RestoreCommandOptions {
 }
 
 /** What `cotton-backup restore` does (restore-command.ts registers it). */
-export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreCommandOptions): Promise<void> {
+export async function runRestoreCommand(runtime: CliRuntime, given: RestoreCommandOptions): Promise<void> {
+  let opts = given;
   const config = runtime.config();
   const database = targetDatabaseOf(opts, config.database.database);
   const source = opts.from === undefined ? undefined : await openNamedTarget(runtime, backupSettingsOf(config).copies, opts.from);
@@ -57,7 +58,7 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
   // it may not exist yet); into Cotton's database the primary is re-seeded, so it is opened for
   // writing (its root created, as `serve` would).
   const primary = source && !intoCottons ? source.storage : await runtime.storage({ write: source !== undefined });
-  await refuseBeforeAnyTrace(runtime, source, source?.storage ?? primary, opts.backup);
+  opts = { ...opts, backup: await refuseBeforeAnyTrace(runtime, source, source?.storage ?? primary, opts.backup) };
 
   const created = database === config.database.database ? false : await ensureDatabase(runtime.pool(), database);
   const pool = createPool({ ...config.database, database }, runtime.logger(), 4);
@@ -78,18 +79,18 @@ export async function runRestoreCommand(runtime: CliRuntime, opts: RestoreComman
   }
 }
 
-/** The database to restore into, once --backup and --target-database are known to be well-formed. */
+/** The database to restore into, once --target-database is known to be well-formed (--backup's form commander checked). */
 function targetDatabaseOf(opts: RestoreCommandOptions, cottonsDatabase: string): string {
-  if (opts.backup !== undefined && !/^[0-9a-f]{32}$/.test(opts.backup)) {
-    throw new CliError(`--backup must be a backup id of 32 lowercase hex characters, got "${opts.backup}"`);
-  }
   const database = opts.targetDatabase ?? cottonsDatabase;
   if (!DATABASE_NAME.test(database)) throw new CliError(`--target-database "${database}" is not a plain database name`);
   return database;
 }
 
-/** Before the target is created or migrated: a copy behind the record, or an unknown id, must leave no trace. */
-async function refuseBeforeAnyTrace(runtime: CliRuntime, source: CopySource | undefined, sourceStorage: ObjectStorage, backupId: string | undefined): Promise<void> {
+/**
+ * Before the target is created or migrated: a copy behind the record, or an unknown or ambiguous
+ * id, must leave no trace. Returns the backup id in full (a prefix resolved), if one was given.
+ */
+async function refuseBeforeAnyTrace(runtime: CliRuntime, source: CopySource | undefined, sourceStorage: ObjectStorage, backupId: string | undefined): Promise<string | undefined> {
   if (source && backupId === undefined) {
     const behind = await targetBehindRecord(runtime.pool(), source.target.name, source.storage, await runtime.masterEncryptionKey()).catch(noRecord);
     if (behind) {
@@ -100,7 +101,7 @@ async function refuseBeforeAnyTrace(runtime: CliRuntime, source: CopySource | un
       );
     }
   }
-  if (backupId !== undefined) await refuseUnknownBackup(sourceStorage, await runtime.masterEncryptionKey(), backupId, 'restore');
+  return backupId === undefined ? undefined : resolveStoredBackup(sourceStorage, await runtime.masterEncryptionKey(), backupId, 'restore');
 }
 
 /** explicitRestore with a progress bar on stderr, from the first progress report to the end. */

@@ -20,6 +20,21 @@ describe('the admin page’s routes: GET …/status and POST …/verify', () => 
     expect((await call('POST', '/verify', 'wrong-token-wrong-token')).status).toBe(401);
   });
 
+  it('the events route refuses a bad filter or pager with 400 naming the field', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['/events?type=PointerAdvanced,NoSuchEvent', /type: event types of the vocabulary/],
+      ['/events?stream=copy-%27;drop', /stream: a stream id/],
+      ['/events?before=5', /before: only with order=desc/],
+      ['/events?order=desc&after=5', /after: only with order=asc/],
+      ['/events?order=sideways', /order/],
+    ];
+    for (const [path, field] of cases) {
+      const res = await call('GET', path);
+      expect(res.status, path).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(field);
+    }
+  });
+
   it('before any backup: nothing to show, nothing to verify (404, no verification recorded)', async () => {
     const status = (await (await call('GET', '/status')).json()) as Record<string, unknown>;
     expect(status).toMatchObject({ latest: null, running: false, verification: null, drill: null, timeline: [] });

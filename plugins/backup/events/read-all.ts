@@ -14,6 +14,8 @@ export interface ReadAllOptions {
   limit?: number;
   /** Only these types (default: all). The checkpoint still advances only over returned events. */
   types?: readonly EventType[];
+  /** Only streams whose id starts with this (default: all). */
+  streamPrefix?: string;
 }
 
 export interface ReadAllPage {
@@ -42,7 +44,7 @@ export async function readAll(db: EventDb, options: ReadAllOptions = {}): Promis
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`readAll: limit must be a positive integer, got ${limit}`);
   const after = await resolveCheckpoint(db, options.after);
   const from = after ?? START;
-  const result = await db.query<EventRow>(sql.READ_ALL, [from.transactionId, from.globalPosition, limit, options.types ?? null]);
+  const result = await db.query<EventRow>(sql.READ_ALL, [from.transactionId, from.globalPosition, limit, options.types ?? null, options.streamPrefix ?? null]);
   const events = await decodeRows(db, result.rows);
   const last = result.rows.at(-1);
   return {

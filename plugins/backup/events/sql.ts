@@ -55,6 +55,7 @@ export const READ_ALL = `
    where e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
      and (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
      and ($4::text[] is null or e.type = any($4::text[]))
+     and ($5::text is null or starts_with(e.stream_id, $5::text))
    order by e.transaction_id, e.global_position
    limit $3`;
 
@@ -168,6 +169,20 @@ export const REQUESTS_OF_BACKUP = `
    order by e.global_position`;
 
 /** The newest $1 events, newest first. */
+/**
+ * Newest first, before global position $1 (null: from the newest), $2 at most, of types $3 and
+ * streams starting with $4 (null: any). By position alone: a view of the recent log, not a reader
+ * that must never skip a late commit (READ_ALL is that).
+ */
+export const READ_NEWEST = `
+  select ${RECORDED_COLUMNS}
+    from cotton_backup.events e
+   where ($1::bigint is null or e.global_position < $1::bigint)
+     and ($3::text[] is null or e.type = any($3::text[]))
+     and ($4::text is null or starts_with(e.stream_id, $4::text))
+   order by e.global_position desc
+   limit $2`;
+
 export const LAST_EVENTS = `
   select ${RECORDED_COLUMNS}
     from cotton_backup.events e

@@ -91,3 +91,15 @@ export const COPY_TARGET_STATES = `
     FROM names n
     LEFT JOIN cotton_backup.copy_targets t ON t.target = n.target
    ORDER BY n.target`;
+
+/**
+ * What `increase(…{outcome="failed"}[1d])` sees, at $1: backups failed in the day before, and copy
+ * failures per target (a JSON object), plus when the latest completed backup finished.
+ */
+export const FAILURES_LAST_DAY = `
+  SELECT (SELECT count(*)::int FROM cotton_backup.backup_history
+           WHERE status = 'failed' AND coalesce(finished_at, started_at) > $1::timestamptz - interval '1 day') AS backups_failed,
+         coalesce((SELECT jsonb_object_agg(target, n) FROM (
+                     SELECT data ->> 'target' AS target, count(*)::int AS n FROM cotton_backup.events
+                      WHERE type = 'CopyFailed' AND occurred_at > $1::timestamptz - interval '1 day' GROUP BY 1) f), '{}') AS copies_failed,
+         extract(epoch FROM (SELECT max(finished_at) FROM cotton_backup.backup_history WHERE status = 'succeeded'))::float8 AS latest_finished`;

@@ -52,7 +52,7 @@ export async function startTriggers(container: DependencyContainer, services: Ba
     },
   });
   registerMetricsRoute(resolve(container, HostTokens.Routes), createMetricsRegistry(backup.pool, [copyMetrics(settings.copies.targets.map((t) => t.name))], { commit: settings.proof.buildCommit }), settings.proof.metricsPublic);
-  registerAdminPage(resolve(container, HostTokens.Routes), backup);
+  registerAdminPage(resolve(container, HostTokens.Routes), backup, settings.copies);
   await listenForCheckpointRequests({
     subscriber: resolve(container, HostTokens.Notifications),
     coordinator,

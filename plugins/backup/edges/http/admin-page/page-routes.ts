@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RouteOptions } from 'fastify';
 import type { RouteRegistrar } from '../../../../../src/contract/services';
+import type { CopySettings } from '../../../settings/copies';
 import type { BackupContext } from '../../../take-backup/run-backup';
 import { statusRoute } from './status-route';
 import { verifyRoute } from './verify-route';
@@ -52,10 +53,10 @@ function assetRoute(url: string, file: keyof typeof ASSET_TYPES): RouteOptions {
 }
 
 /** The admin page at `/` (public: it holds no data; its API calls carry the token) and the routes it reads. */
-export function registerAdminPage(routes: RouteRegistrar, backup: BackupContext): void {
+export function registerAdminPage(routes: RouteRegistrar, backup: BackupContext, copies: CopySettings): void {
   routes.public(assetRoute('/', 'index.html'));
   routes.public(assetRoute('/assets/admin-page.js', 'admin-page.js'));
   routes.public(assetRoute('/assets/admin-page.css', 'admin-page.css'));
-  routes.admin(statusRoute(backup.pool));
+  routes.admin(statusRoute(backup, copies));
   routes.admin(verifyRoute(backup));
 }

@@ -20,3 +20,9 @@ export const CATALOGUED_BACKUP_IDS = 'SELECT backup_id FROM cotton_backup.backup
 /** The named backups' state, for `forget <id>`: only a completed, unexpired backup can be forgotten. */
 export const FORGET_STATES = `
   SELECT backup_id, status, retention, expired_at FROM cotton_backup.backup_history WHERE backup_id = ANY($1::text[])`;
+
+/** For `verify --all`: the completed backups retention has not expired ($1 false), or those it has ($1 true). */
+export const BACKUPS_BY_EXPIRY = `
+  SELECT backup_id FROM cotton_backup.backup_history
+   WHERE status = 'succeeded' AND manifest_key IS NOT NULL AND (retention IS NOT DISTINCT FROM 'expired') = $1
+   ORDER BY started_at DESC`;

@@ -14,6 +14,8 @@ export interface AlertInputs {
   scheduleInterval: number | null;
   lastBackupSuccess: number | null;
   backupsSucceeded: number;
+  /** Kept backups whose manifest retention could not read (cotton_backup_unreadable_manifests). */
+  unreadableManifests: number;
   backupsFailed: number;
   backupsFailedLastDay: number;
   pendingRequests: number;
@@ -65,6 +67,8 @@ export const ALERT_RULES: readonly (AlertRule | TargetAlertRule)[] = [
     holds: (i) => i.backupsFailedLastDay > 0 && {} },
   { alert: 'CottonBackupRequestsPiling', severity: 'warning', forSeconds: 30 * MINUTE, summary: 'More than 5 backup requests are waiting to be served',
     holds: (i) => i.pendingRequests > 5 && {} },
+  { alert: 'CottonBackupManifestUnreadable', severity: 'critical', forSeconds: 0, summary: "Kept backups have a manifest retention cannot read: their chunks are not held off Cotton's GC",
+    holds: (i) => i.unreadableManifests > 0 && {} },
   { alert: 'CottonBackupVerificationFailed', severity: 'critical', forSeconds: 0, summary: 'The latest verification failed: run `cotton-backup verify --json`, then take a new backup',
     holds: (i) => i.verificationLastOk === false && {} },
   { alert: 'CottonBackupVerificationStale', severity: 'warning', forSeconds: HOUR, summary: 'No backup verification has passed for two days',

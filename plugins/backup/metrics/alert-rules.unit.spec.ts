@@ -5,7 +5,7 @@ import { ALERT_RULES, evaluateAlerts, type AlertInputs } from './alert-rules';
 const NOW = 1_800_000_000;
 const DAY = 86_400;
 const healthy: AlertInputs = {
-  now: NOW, scheduleInterval: DAY, lastBackupSuccess: NOW - 3600, backupsSucceeded: 3, backupsFailed: 0, backupsFailedLastDay: 0, pendingRequests: 0,
+  now: NOW, scheduleInterval: DAY, lastBackupSuccess: NOW - 3600, backupsSucceeded: 3, unreadableManifests: 0, backupsFailed: 0, backupsFailedLastDay: 0, pendingRequests: 0,
   verificationLastSuccess: NOW - 1800, verificationLastOk: true, latestVerified: true, latestFinished: NOW - 3600,
   drillLastSuccess: null, drillLastOk: null, copies: [{ target: 'offsite', lastSuccess: NOW - 3500, behind: 0, failedLastDay: 0 }],
 };
@@ -42,5 +42,9 @@ describe('the alert rules the admin page evaluates', () => {
       ['CottonBackupVerificationFailed', 'critical', 'firing'],
       ['CottonBackupDrillFailed', 'critical', 'firing'],
     ]);
+  });
+
+  it('an unreadable kept manifest fires at once, as critical', () => {
+    expect(names({ unreadableManifests: 1 })).toEqual(['CottonBackupManifestUnreadable:firing']);
   });
 });

@@ -1,13 +1,13 @@
 import type { Pool } from 'pg';
 import { evaluateAlerts, type AlertInputs, type FiringAlert } from './alert-rules';
 import { scheduleTimes } from './metrics-registry';
-import { BACKUP_TOTALS, CHECK_TOTALS, COPY_TARGET_STATES, FAILURES_LAST_DAY, LATEST_BACKUP_VERIFIED, PENDING_REQUEST_COUNT } from './sql';
+import { BACKUP_TOTALS, CHECK_TOTALS, COPY_TARGET_STATES, FAILURES_LAST_DAY, LATEST_BACKUP_VERIFIED, PENDING_REQUEST_COUNT, REPOSITORY_TOTALS } from './sql';
 
 type CheckRow = { last_success: number | null; last_ok: boolean | null };
 
 /** The example alerts that hold now, read from the statements the metrics read (admin page). */
 export async function firingAlerts(pool: Pool, targets: readonly string[], now: Date): Promise<FiringAlert[]> {
-  const [totals, verification, drill, latest, pending, schedule, copies, recent] = await Promise.all([
+  const [totals, verification, drill, latest, pending, schedule, copies, recent, repository] = await Promise.all([
     pool.query(BACKUP_TOTALS),
     pool.query<CheckRow>(CHECK_TOTALS, ['Verified', 'VerificationFailed', 'verification-']),
     pool.query<CheckRow>(CHECK_TOTALS, ['DrillPassed', 'DrillFailed', 'drill-']),
@@ -16,6 +16,7 @@ export async function firingAlerts(pool: Pool, targets: readonly string[], now: 
     scheduleTimes(pool),
     pool.query(COPY_TARGET_STATES, [targets]),
     pool.query(FAILURES_LAST_DAY, [now]),
+    pool.query<{ unreadable_manifests: number }>(REPOSITORY_TOTALS),
   ]);
   const t = totals.rows[0]!;
   const r = recent.rows[0]!;
@@ -24,6 +25,7 @@ export async function firingAlerts(pool: Pool, targets: readonly string[], now: 
     scheduleInterval: schedule?.interval ?? null,
     lastBackupSuccess: t.last_success,
     backupsSucceeded: t.succeeded,
+    unreadableManifests: repository.rows[0]!.unreadable_manifests,
     backupsFailed: t.failed,
     backupsFailedLastDay: r.backups_failed,
     pendingRequests: pending.rows[0]!.n,

@@ -22,6 +22,8 @@ export interface HttpRejection {
   sizeBytes: number;
   /** The URL pattern of the route that answered; absent when no route serves the method and path, or the request could not be parsed. */
   route?: string;
+  /** Whether the request carried an Authorization header (never its value): a refused token is someone trying one. */
+  presentedCredentials?: boolean;
 }
 
 /** Routes a plugin adds to the host's HTTP server. */

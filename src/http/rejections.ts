@@ -24,5 +24,6 @@ export function rejectionOf(request: FastifyRequest, status: number): HttpReject
     sample: (text || path).slice(0, SAMPLE_CHARS),
     sizeBytes: Number.isFinite(length) ? length : 0,
     ...(request.is404 ? {} : { route: request.routeOptions.url }),
+    presentedCredentials: request.headers.authorization !== undefined,
   };
 }

@@ -15,7 +15,7 @@ describe('rejected requests on a running host: what the audit trail records', ()
   });
   afterAll(() => f.cleanup());
 
-  it("records a bad trigger token and a probe of the API; not a browser's favicon, a crawler's robots.txt, /latest's 404 or a scrape without the token", async () => {
+  it("records a bad trigger token, a wrong token tried on /metrics and a probe of the API; not a browser's favicon, a crawler's robots.txt, /latest's 404 or a scrape without a token", async () => {
     const get = (path: string, headers: Record<string, string> = {}) => fetch(`${host.url}${path}`, { headers });
     expect((await get('/favicon.ico')).status).toBe(404);
     expect((await get('/robots.txt')).status).toBe(404);
@@ -31,7 +31,8 @@ describe('rejected requests on a running host: what the audit trail records', ()
       const rows = await eventsOfType(f.db.pool, 'RequestRejected');
       return rows.some((r) => String(r.data.reason).startsWith('PATCH') && String(r.data.reason).includes('/trigger')) && rows;
     }, 'the bad trigger token to be audited');
-    expect(rejected.map((r) => r.data.reason)).toEqual([`GET ${API_PREFIX}/nope: 404 not_found`, `PATCH ${API_PREFIX}/trigger: 401 unauthorized`]);
+    const expected = ['GET /metrics: 401 unauthorized', `GET ${API_PREFIX}/nope: 404 not_found`, `PATCH ${API_PREFIX}/trigger: 401 unauthorized`];
+    expect(rejected.map((r) => r.data.reason)).toEqual(expected);
 
     // The refused scrapes: one warning, naming the fix; no "backup request rejected" for them or the favicon.
     const scrapes = logs.matching(/^\/metrics scrape refused/);
@@ -39,7 +40,7 @@ describe('rejected requests on a running host: what the audit trail records', ()
     expect(scrapes[0]).toMatchObject({ level: LEVELS.warn, status: 401, refused: 1 });
     expect(scrapes[0]!.msg).toMatch(/COTTON_METRICS_PUBLIC/);
     const audited = logs.matching(/backup request rejected/).map((l) => String(l.reason));
-    expect(audited).toEqual([`GET ${API_PREFIX}/nope: 404 not_found`, `PATCH ${API_PREFIX}/trigger: 401 unauthorized`]);
+    expect(audited).toEqual(expected);
     expect(JSON.stringify(logs.lines())).not.toContain('favicon');
   });
 });

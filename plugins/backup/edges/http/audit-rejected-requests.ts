@@ -11,11 +11,12 @@ export const METRICS_REFUSAL_LOG_INTERVAL_MS = 10 * 60_000;
  * turned away is (bad token, bad payload, too large, unparseable HTTP), on any route and on an
  * unknown path under /api/ (someone probing the API); not an answer that there is nothing there:
  * a 404 of a route (`/latest` before the first backup, which Cotton asks for) or of a path no
- * route serves outside /api/ (a browser's /favicon.ico, a crawler's /robots.txt). Never a
- * /metrics scrape: a Prometheus without the token asks every few seconds for good.
+ * route serves outside /api/ (a browser's /favicon.ico, a crawler's /robots.txt). Not a /metrics
+ * scrape without credentials (a Prometheus without the token asks every few seconds for good),
+ * but one that presented a token is: /metrics must not be where tokens are tried unseen.
  */
 export function auditWorthy(r: HttpRejection): boolean {
-  if (r.route === METRICS_PATH) return false;
+  if (r.route === METRICS_PATH) return r.presentedCredentials === true;
   if (r.status === 404) return r.route === undefined && r.path.startsWith('/api/');
   return true;
 }

@@ -33,4 +33,13 @@ describe('auditRejectedRequests', () => {
     listen({ method: 'GET', path: '/favicon.ico', status: 404, reason: 'not_found', sample: '/favicon.ico', sizeBytes: 0 });
     expect(audited).toEqual(['- -: 431 headers_too_large', 'GET /: 401 unauthorized']);
   });
+
+  it('audits a wrong token tried on /metrics: only a scrape without credentials stays out of the trail', () => {
+    const audited: string[] = [];
+    const audit = { reject: (_source: string, reason: string) => void audited.push(reason) } as unknown as RejectionAudit;
+    const listen = auditRejectedRequests(audit);
+    listen({ ...scrape, presentedCredentials: false });
+    listen({ ...scrape, presentedCredentials: true });
+    expect(audited).toEqual(['GET /metrics: 401 unauthorized']);
+  });
 });

@@ -32,7 +32,7 @@ export const MUTATION_MODULES: MutationModule[] = [
   {
     name: 'manifest',
     mutate: ['plugins/backup/repository/manifest.ts'],
-    specs: ['plugins/backup/repository/manifest.unit.spec.ts', 'plugins/backup/repository/manifest-event-seal.unit.spec.ts', 'plugins/backup/restore/rebuild-verified-dump.unit.spec.ts'],
+    specs: ['plugins/backup/repository/manifest.unit.spec.ts', 'plugins/backup/restore/rebuild-verified-dump.unit.spec.ts'],
   },
 ];
 

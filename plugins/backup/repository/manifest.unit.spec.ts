@@ -96,6 +96,24 @@ describe('parseManifest', () => {
   });
 });
 
+describe("the manifest's eventSeal (the event log's chain head at the backup)", () => {
+  // A manifest as Cotton's own job writes it has no field of ours.
+  const cottons = manifest() as Manifest;
+
+  it('is optional: a manifest without it parses, and one with it keeps it', () => {
+    expect(parseManifest(serializeManifest(cottons).bytes).eventSeal).toBeUndefined();
+    const ours = { ...cottons, eventSeal: { position: '42', chainMac: 'c'.repeat(64) } };
+    const { bytes, storageKey } = serializeManifest(ours);
+    expect(parseManifest(bytes, storageKey).eventSeal).toEqual({ position: '42', chainMac: 'c'.repeat(64) });
+  });
+
+  it('is refused when malformed, naming the field', () => {
+    const bad = Buffer.from(JSON.stringify({ ...cottons, eventSeal: { position: '-1', chainMac: 'x' } }));
+    expect(() => parseManifest(bad)).toThrow(InvalidManifestError);
+    expect(() => parseManifest(bad)).toThrow(/eventSeal\.position: a seal position; eventSeal\.chainMac/);
+  });
+});
+
 describe('formatTimeSpan (.NET TimeSpan text, as Cotton writes elapsed)', () => {
   it.each([
     [0, '00:00:00.0000000'],

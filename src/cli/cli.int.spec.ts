@@ -127,6 +127,19 @@ describe("an operator's mistake at serve", () => {
     expect(result.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^cotton-backup: cannot connect to PostgreSQL .*:1\/.*check COTTON_PG_HOST/)]);
   });
 
+  it("a command's unreachable database reads the same: where it tried and which variables to check", async () => {
+    const backupCli = (args: string[], extra: Record<string, string>) => cli(args, baseEnv({ COTTON_PLUGINS_PATH: join(repo, 'plugins'), ...extra }));
+    const port = await backupCli(['list'], { COTTON_PG_PORT: '1' });
+    expect(port.code).toBe(1);
+    expect(port.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^cotton-backup: cannot connect to PostgreSQL postgres@.*:1\/.*ECONNREFUSED.*\(check COTTON_PG_HOST, COTTON_PG_PORT/)]);
+    const user = await backupCli(['latest', '--json'], { COTTON_PG_USERNAME: 'no_such_role_x' });
+    expect(JSON.parse(user.stderr).error.message).toMatch(/^cannot connect to PostgreSQL no_such_role_x@.*: role "no_such_role_x" does not exist \(check /);
+    // A failed query is not a connection problem: it is not dressed up as one.
+    const storage = await backupCli(['latest'], { COTTON_STORAGE_PATH: join(dir, 'no-such-root') });
+    expect(storage.stderr).toMatch(/storage root .*no-such-root is not usable/);
+    expect(storage.stderr).not.toContain('cannot connect to PostgreSQL');
+  });
+
   it("COTTON_LOG_FORMAT=text: every log line an ISO time and a level name; the start failure's own line only at debug", async () => {
     const result = await serve({ COTTON_PG_PORT: '1', COTTON_LOG_FORMAT: 'text', COTTON_LOG_LEVEL: 'debug' });
     const lines = result.stderr.trimEnd().split('\n');

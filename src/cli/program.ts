@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { exitCodeTable } from '../contract/exit-codes';
 import { HOST_VERSION } from '../host/paths';
+import { DatabaseUnreachableError, isConnectionFailure } from '../db/connection-failure';
 import { errorAsJson, exitCodeOfError, formatCliError } from './errors';
 import { colourAllowed, tolerateClosedOutput, wantsJson } from './output';
 import { registerCompletionCommand } from './completion';
@@ -42,7 +43,8 @@ export async function runCli(argv: string[], options: CliRuntimeOptions = {}): P
   const { runtime, load } = createDeferredRuntime(options);
   tolerateClosedOutput(runtime.stdout);
   const json = wantsJson(argv);
-  const fail = (error: unknown, prefix = '') => {
+  const fail = (failure: unknown, prefix = '') => {
+    const error = described(failure, runtime);
     const message = prefix + runtime.redact(formatCliError(error)); // a tool's message may quote a secret
     runtime.stderr.write(json ? errorAsJson(error, message) : `cotton-backup: ${message}\n`);
   };
@@ -64,4 +66,15 @@ export async function runCli(argv: string[], options: CliRuntimeOptions = {}): P
     code ||= 1;
   }
   return code;
+}
+
+/** A command's unreachable database reads as `serve`'s does: where it tried and which variables to check. */
+function described(error: unknown, runtime: CliRuntime): unknown {
+  let database;
+  try {
+    database = runtime.config().database;
+  } catch {
+    return error; // no configuration to name: the failure as it came
+  }
+  return isConnectionFailure(error, database) ? new DatabaseUnreachableError(database, error) : error;
 }

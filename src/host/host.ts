@@ -6,6 +6,7 @@ import { container as globalContainer, type DependencyContainer } from 'tsyringe
 import { loadConfig, settingsOf, type HostConfig } from '../config/config';
 import { checkHttpAddress } from '../config/http-address';
 import { resolveMasterKey } from '../config/master-key';
+import { DatabaseUnreachableError } from '../db/connection-failure';
 import { connectionConfig, createPool } from '../db/pool';
 import { PING } from '../db/sql';
 import { ensureDatabaseExists } from '../db/ensure-database';
@@ -381,11 +382,6 @@ async function checkDatabase(pool: Pool, config: HostConfig): Promise<void> {
   try {
     await pool.query(PING);
   } catch (error) {
-    const { host, port, database, user } = config.database;
-    throw new Error(
-      `cannot connect to PostgreSQL ${user}@${host}:${port}/${database}: ${(error as Error).message} ` +
-        '(check COTTON_PG_HOST, COTTON_PG_PORT, COTTON_PG_DATABASE, COTTON_PG_USERNAME, COTTON_PG_PASSWORD)',
-      { cause: error },
-    );
+    throw new DatabaseUnreachableError(config.database, error);
   }
 }

@@ -3,6 +3,13 @@ export const PENDING_REQUESTS = `
   SELECT request_id::text FROM cotton_backup.checkpoint_requests
    WHERE status IN ('pending', 'retrying') ORDER BY global_position LIMIT 10000`;
 
+/** A request is retried until this many backups for it failed (checkpoint_requests, migration 010). */
+export const MAX_ATTEMPTS = 3;
+
+/** A request's status and how many of its backups failed, for the CLI's failure message. */
+export const REQUEST_FATE = `
+  SELECT status, failed_attempts::int FROM cotton_backup.checkpoint_requests WHERE request_id = $1::uuid`;
+
 export const REQUEST_STATUS = `
   SELECT status, backup_id FROM cotton_backup.checkpoint_requests WHERE request_id = $1::uuid`;
 

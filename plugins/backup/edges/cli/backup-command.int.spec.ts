@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCottonDatabase } from '../../../../test/support/cotton-schema';
 import { createTestDatabase, testServer, type TestDatabase } from '../../../../test/support/database';
 import { runCliCaptured } from '../../../../test/support/cli';
+import { withFailingPgTool } from '../../../../test/support/failing-pg-tool';
+import { PENDING_REQUESTS } from '../../requests/sql';
 import { createBackupFixture, type BackupFixture } from '../../../../test/support/backup-fixture';
 
 // The lock a running backup holds (take-backup/backup-lock.ts): "CTNB", 1.
@@ -49,5 +51,28 @@ describe('cotton-backup backup while another backup holds the lock', () => {
     const free = await backup();
     expect(free.code, free.stderr).toBe(0);
     expect(JSON.parse(free.stdout)).toMatchObject({ backupId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+  });
+});
+
+describe('cotton-backup backup that fails', () => {
+  let f: BackupFixture;
+  beforeAll(async () => {
+    f = await createBackupFixture('clifail');
+    await seedCottonDatabase(f.db.pool);
+  });
+  afterAll(() => f?.cleanup());
+
+  it('says that its durable request stays open, and it does: a running host would serve it', async () => {
+    const failed = await withFailingPgTool('pg_dump', 'server closed the connection', () => runCliCaptured(f.env, 'backup'));
+    expect(failed.code).toBe(1);
+    const pending = (await f.db.pool.query<{ request_id: string }>(PENDING_REQUESTS)).rows.map((r) => r.request_id);
+    expect(pending).toHaveLength(1);
+    expect(failed.stderr.trim()).toMatch(
+      new RegExp(`^cotton-backup: pg_dump exited with 1: .*server closed the connection.*; request ${pending[0]} stays open: a running host \\(\`serve\`\\) retries it \\(1 of 3 attempts failed\\)$`),
+    );
+    const again = await withFailingPgTool('pg_dump', 'server closed the connection', () => runCliCaptured(f.env, 'backup', '--json'));
+    const error = (JSON.parse(again.stderr) as { error: { code: string; message: string; exitCode: number } }).error;
+    expect(error).toMatchObject({ code: 'PG_TOOL_FAILED', exitCode: 1 });
+    expect(error.message).toMatch(/; request [0-9a-f-]{36} stays open: .*\(1 of 3 attempts failed\)$/);
   });
 });

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
+import type { Pool } from 'pg';
 import type { CliRuntime } from '../../../../src/cli/runtime';
-import { CliError } from '../../../../src/cli/errors';
+import { CliError, exitCodeOfError, formatCliError } from '../../../../src/cli/errors';
+import { isCodedFailure } from '../../../../src/contract/coded-failure';
 import { startProgress } from '../../../../src/cli/progress';
+import { MAX_ATTEMPTS, REQUEST_FATE } from '../../requests/sql';
 import { mib } from './cli-formats';
 import { servicesFromRuntime, writeJson } from './services-from-runtime';
 
@@ -53,7 +56,23 @@ export function registerBackupCommand(program: Command, runtime: CliRuntime): vo
       } catch (error) {
         bar.stop();
         if (error instanceof BackupAlreadyRunningError) throw new CliError(`${error.message}`, error.exitCode, error.code);
-        throw error;
+        // The request was recorded before the run: say whether a running host will still serve it.
+        const fate = await requestFate(services.backup.pool, requestId);
+        throw new CliError(`${formatCliError(error)}; ${fate}`, exitCodeOfError(error), isCodedFailure(error) ? error.code : undefined);
       }
     });
+}
+
+/** What becomes of a failed run's request: retried by a running host (`serve`), or closed. */
+async function requestFate(pool: Pool, requestId: string): Promise<string> {
+  try {
+    const { rows } = await pool.query<{ status: string; failed_attempts: number }>(REQUEST_FATE, [requestId]);
+    const r = rows[0];
+    if (r?.status === 'retrying' || r?.status === 'pending')
+      return `request ${requestId} stays open: a running host (\`serve\`) retries it (${r.failed_attempts} of ${MAX_ATTEMPTS} attempts failed)`;
+    if (r?.status === 'failed') return `request ${requestId} is closed after ${r.failed_attempts} failed attempts: run \`backup\` again once the cause is fixed`;
+    return `request ${requestId} is ${r?.status ?? 'not recorded'}`;
+  } catch (error) {
+    return `whether request ${requestId} stays open is unknown (the database did not answer: ${(error as Error).message})`;
+  }
 }

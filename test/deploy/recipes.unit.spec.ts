@@ -52,10 +52,12 @@ describe('package.json, as software is installed', () => {
     engines?: { node?: string };
   };
 
-  it('keeps Node 24 (the `node` package) through npm ci --omit=dev, and says so in engines', () => {
+  it('keeps Node 24 (the `node` package) through npm ci --omit=dev; engines names the Node npm itself may run on', () => {
     // npx cotton-backup and npm start run the project's Node; --omit=dev must not remove it.
     expect(pkg.dependencies.node).toMatch(/^\^24\./);
     expect(pkg.devDependencies.node).toBeUndefined();
-    expect(pkg.engines?.node).toBe('>=24');
+    // npm checks engines against the Node *it* runs on (the system's, often 20), and warned on every
+    // `npx cotton-backup`, though what runs the CLI is the bundled 24; the bin refuses an older one.
+    expect(pkg.engines?.node).toBe('>=20');
   });
 });

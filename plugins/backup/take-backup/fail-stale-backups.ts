@@ -25,8 +25,12 @@ export async function failStaleBackups(pool: Pool, journal: Journal): Promise<st
  * The same, for a process that is not about to back up: when no one holds the backup lock, every
  * "running" run is dead. Without this, requests linked to a run whose process died (a server
  * restart mid-backup, BackupFailed never written) would wait for a backup that never ends.
+ * failStaleBackups reads the runs again under the lock, so a run that ended meanwhile is left be.
  */
 export async function closeStaleRunsIfIdle(pool: Pool, journal: Journal, database: string): Promise<string[]> {
+  // The lock only when there is a run to close: taken on every poll just to look, it refused any
+  // backup that started in that moment as "already running" with nothing running.
+  if ((await pool.query(SELECT_RUNNING)).rowCount === 0) return [];
   let lock;
   try {
     lock = await acquireBackupLock(pool, database);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import type { Host } from '../../../src/host/host';
+import { captureLogs, LEVELS, type CapturedLogs } from '../../../test/support/log-capture';
 import { API_PREFIX } from '../edges/http/api/context';
 import { ADMIN_TOKEN, connect, createHostFixture, eventsOfType, servedBackupOf, waitUntil, type HostFixture } from '../../../test/support/host-fixture';
 
@@ -15,9 +16,12 @@ describe('two hosts on one database', () => {
   let f: HostFixture;
   let hosts: Host[];
   let client: pg.Client;
+  let logs: CapturedLogs;
   beforeAll(async () => {
     f = await createHostFixture('trmulti');
-    hosts = [await f.startHost({ COTTON_BACKUP_SCHEDULE: '* * * * *' }), await f.startHost({ COTTON_BACKUP_SCHEDULE: '* * * * *' })];
+    logs = captureLogs('info');
+    const start = () => f.startHost({ COTTON_BACKUP_SCHEDULE: '* * * * *' }, { logger: logs.logger });
+    hosts = [await start(), await start()];
     client = await connect(f.db);
   });
   afterAll(async () => {
@@ -60,6 +64,10 @@ describe('two hosts on one database', () => {
       perMinute.set(minute, (perMinute.get(minute) ?? 0) + 1);
     }
     expect([...perMinute.values()].every((n) => n === 1)).toBe(true);
-    await servedBackupOf(f.db.pool, String(first!.data.requestId));
+    const backupId = await servedBackupOf(f.db.pool, String(first!.data.requestId));
+    // What the cron starts is logged as any backup is (issue 23.6: a scheduled backup used to log nothing).
+    const end = await waitUntil(() => logs.matching(/^backup (finished|failed)$/).find((l) => l.backupId === backupId), 'the scheduled backup end line');
+    expect(end).toMatchObject({ level: LEVELS.info, outcome: 'succeeded', bytes: expect.any(Number), durationMs: expect.any(Number) });
+    expect(logs.matching(/^backup started$/).filter((l) => l.backupId === backupId)).toHaveLength(1);
   }, 240_000);
 });

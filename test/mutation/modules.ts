@@ -34,17 +34,43 @@ export const MUTATION_MODULES: MutationModule[] = [
     mutate: ['plugins/backup/repository/manifest.ts'],
     specs: ['plugins/backup/repository/manifest.unit.spec.ts', 'plugins/backup/restore/rebuild-verified-dump.unit.spec.ts'],
   },
+  {
+    name: "drills' scratch naming",
+    mutate: ['plugins/backup/drills/scratch-database.ts'],
+    specs: ['plugins/backup/drills/scratch-database.int.spec.ts'],
+  },
+  {
+    name: 'pointer and backup index',
+    mutate: ['plugins/backup/repository/pointer.ts', 'plugins/backup/repository/pointer-rollback.ts', 'plugins/backup/repository/manifest-store.ts', 'plugins/backup/repository/backup-index.ts'],
+    specs: ['plugins/backup/repository/pointer-and-index.int.spec.ts'],
+  },
+  {
+    name: 'restore: emptiness, marker, verification, candidates',
+    mutate: [
+      'plugins/backup/restore/find-candidates.ts',
+      'plugins/backup/restore/database-state.ts',
+      'plugins/backup/restore/restore-marker.ts',
+      'plugins/backup/restore/rebuild-verified-dump.ts',
+      'plugins/backup/repository/discover-latest-backup.ts',
+      'plugins/backup/cotton-tables/cotton-empty.ts',
+    ],
+    specs: [
+      'plugins/backup/restore/find-candidates.int.spec.ts',
+      'plugins/backup/restore/database-state.int.spec.ts',
+      'plugins/backup/restore/restore-marker.int.spec.ts',
+      'plugins/backup/restore/forged-marker.int.spec.ts',
+      'plugins/backup/restore/rebuild-verified-dump.unit.spec.ts',
+      'plugins/backup/restore/startup-restore.int.spec.ts',
+    ],
+  },
 ];
 
 /** The rest of issue 24's list, each to become a MutationModule with its specs. */
 export const NOT_YET_MUTATED: string[] = [
-  'restore (emptiness, marker, verification before pg_restore, candidate choice)',
   'copies (target validation, index, restore-from-copies, re-seed)',
   'retention pins and release',
   'events (append, chain verification, seals)',
-  'pointer',
   'NOTIFY listener and request coordinator',
-  "drills' scratch naming",
 ];
 
 /** The goal per module: killed (and timed out) of the mutants that ran. */

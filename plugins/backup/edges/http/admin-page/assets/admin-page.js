@@ -20,7 +20,7 @@ class AuthError extends Error {}
 let refreshTimer;
 let waitingFor; // { kind: 'backup' | 'verify', since: ISO string, until: ms }
 // The events panel: its filter, the page shown (`before`: null is the newest) and the pages above it.
-const eventsView = { stream: '', type: '', before: null, newer: [], nextBefore: null };
+const eventsView = { stream: '', type: '', before: null, newer: [], nextBefore: null, loads: 0 };
 
 async function api(method, path, body) {
   const token = sessionStorage.getItem(TOKEN_KEY);
@@ -219,7 +219,7 @@ function drawTimeline(backups) {
   const maxBytes = Math.max(1, ...backups.map((b) => b.dumpSizeBytes || 0));
   const maxMs = Math.max(1, ...backups.map((b) => b.durationMs || 0));
   const band = plotW / backups.length;
-  const barW = Math.max(2, band * 0.7);
+  const barW = Math.min(60, Math.max(2, band * 0.7));
   const y = (n) => top + plotH - (n / maxBytes) * plotH;
   const yMs = (ms) => top + plotH - (ms / maxMs) * plotH;
   const points = [];
@@ -277,19 +277,24 @@ async function loadEvents() {
   if (eventsView.type) query.set('type', eventsView.type);
   if (eventsView.before !== null) query.set('before', eventsView.before);
   const status = $('events-status');
+  const load = ++eventsView.loads;
   try {
     const page = await api('GET', `/events?${query}`);
+    if (load !== eventsView.loads) return; // a later filter or page has been asked for since
     renderEvents(page.events);
     eventsView.nextBefore = page.nextBefore;
     $('events-older').disabled = page.nextBefore === null;
     $('events-newer').disabled = eventsView.before === null;
     const filtered = eventsView.stream || eventsView.type ? ' matching the filter' : '';
+    const newest = eventsView.before === null ? ' (the newest)' : '';
+    const first = page.events.at(-1), last = page.events[0];
     status.className = 'muted';
-    status.textContent = page.events.length === 0
-      ? `No events${filtered}.`
-      : `Events ${page.events.at(-1).globalPosition}–${page.events[0].globalPosition}${filtered}${eventsView.before === null ? ' (the newest)' : ''}.`;
+    status.textContent = !last ? `No events${filtered}.`
+      : first === last ? `Event ${last.globalPosition}${filtered}${newest}.`
+      : `Events ${first.globalPosition}–${last.globalPosition}${filtered}${newest}.`;
   } catch (error) {
     if (error instanceof AuthError) throw error;
+    if (load !== eventsView.loads) return;
     status.className = 'error';
     status.textContent = error.message;
   }

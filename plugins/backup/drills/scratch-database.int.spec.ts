@@ -54,6 +54,30 @@ describe('the scratch databases a drill leaves, on a real server', () => {
     expect(await findLeftovers(source.pool, source.name)).toEqual([]);
   });
 
+  it('drops the database it created when marking it fails, and says why', async () => {
+    // The COMMENT refused (a role that may create databases but not comment on them, say).
+    const refusing = { query: (text: string) => (text.startsWith('COMMENT') ? Promise.reject(new Error('permission denied to comment')) : source.pool.query(text)) } as unknown as typeof source.pool;
+    await expect(createScratchDatabaseFor(refusing, target(), DRILL)).rejects.toThrow('permission denied to comment');
+    expect((await source.pool.query('SELECT 1 FROM pg_database WHERE datname = $1', [`${source.name}_drill_0a1b2c3d`])).rowCount).toBe(0);
+  });
+
+  it('a scratch database dropped under its pool (a sweep from another host) does not bring the process down', async () => {
+    const scratch = await createScratchDatabaseFor(source.pool, target(), DRILL);
+    made.push(scratch.name);
+    await scratch.pool.query('SELECT 1'); // an idle client stays in the pool
+    const errors: unknown[] = [];
+    const record = (e: unknown) => errors.push(e);
+    process.on('uncaughtException', record);
+    try {
+      await dropDatabase(scratch.name); // WITH (FORCE): the idle client's session is terminated
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      process.off('uncaughtException', record);
+    }
+    expect(errors).toEqual([]);
+    await scratch.drop();
+  });
+
   it('refuses a source whose scratch name would not be a plain database name, creating nothing', async () => {
     await expect(createScratchDatabaseFor(source.pool, { ...target(), database: 'bad name' }, DRILL)).rejects.toThrow('cannot name a scratch database after "bad name"');
   });
@@ -69,6 +93,7 @@ describe('the scratch databases a drill leaves, on a real server', () => {
     await make(`${source.name}_drill_6666ffffx`, scratchMarker(source.name, '6666ffff-0000-4000-8000-000000000001'));
     await make(`${source.name}_drill_77770000`, `${scratchMarker(source.name, '77770000-0000-4000-8000-000000000001')} (copy)`);
     await make(`${source.name}_drill_88881111`, `note: ${scratchMarker(source.name, '88881111-0000-4000-8000-000000000001')}`);
+    await make(`${source.name}_drill_99992222`, `${scratchMarker(source.name, '99992222-0000-4000-8000-000000000001')}\nand more`);
     const found = await findLeftovers(source.pool, source.name);
     expect(found).toEqual([{ name: `${source.name}_drill_1111aaaa`, drillId: ours }]);
     // Another source's view: nothing of this one's.

@@ -8,9 +8,9 @@ const MAX_NAME = 63;
 const SUFFIX = '_drill_';
 const MARKER = /^cotton-backup restore drill ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}) of (.+)$/;
 
-/** `<db>_drill_<first 8 hex of the drill id>`, the source name shortened to fit PostgreSQL's 63 bytes. */
+/** `<db>_drill_<first 8 hex of the drill id>` (a UUID: its first dash comes after them), the source shortened to fit PostgreSQL's 63 bytes. */
 export function scratchDatabaseName(source: string, drillId: string): string {
-  const short = drillId.replaceAll('-', '').slice(0, 8);
+  const short = drillId.slice(0, 8);
   return `${source.slice(0, MAX_NAME - SUFFIX.length - short.length)}${SUFFIX}${short}`;
 }
 

@@ -12,6 +12,12 @@ export interface EquivalentMutant {
   why: string;
 }
 
+const INDEX = 'plugins/backup/repository/backup-index.ts';
+const UTF8 = "Buffer.from(string, '') encodes UTF-8 as 'utf8' does: an empty encoding name falls back to Node's default, UTF-8";
+const CONTENT_ADDRESSED = 'a manifest is stored under the SHA-256 of its own bytes, so its previous link cannot lead back to itself or to a later one (that would need a hash cycle): the walk ends at a missing link, a manifest without one, or an unreadable one, guard or no guard';
+const LONG_CHAIN = 'the walk also stops at INDEX_SIZE to bound its reads; one manifest more, or a walk to the first backup, is cut to INDEX_SIZE by writeBackupIndex all the same, so the index written is the same';
+const walk = (mutator: string, replacement: string, why: string): EquivalentMutant => ({ file: INDEX, mutator, replacement, line: 'while (next && !found.has(next) && found.size < INDEX_SIZE)', why });
+
 const PLAN = 'plugins/backup/retention/plan-retention.ts';
 const ONE_TO_ONE = 'a bucket is only compared for equality with the previous one, and with `-` in place of `+` the formula stays one-to-one over real dates: the field subtracted (hour ≤ 23, day ≤ 31, month ≤ 12, ISO week ≤ 53) is smaller than the factor of 100 that separates it from the next field';
 const bucket = (line: string, replacement: string): EquivalentMutant => ({ file: PLAN, mutator: 'ArithmeticOperator', replacement, line, why: ONE_TO_ONE });
@@ -44,6 +50,16 @@ export const EQUIVALENT_MUTANTS: EquivalentMutant[] = [
     file: 'plugins/backup/settings/copies.ts', mutator: 'StringLiteral', replacement: '""', line: "const [bucket = '', ...segments]",
     why: "the default of the destructured bucket is never used: split('/') always returns at least one element, and the filter keeps the first",
   },
+  { file: 'plugins/backup/repository/pointer.ts', mutator: 'StringLiteral', replacement: '""', line: "return Buffer.from(JSON.stringify(pointer), 'utf8');", why: UTF8 },
+  { file: INDEX, mutator: 'StringLiteral', replacement: '""', line: "logicalKey: 'database.ctn.index', manifests }), 'utf8');", why: UTF8 },
+  {
+    file: INDEX, mutator: 'ArrayDeclaration', replacement: '["Stryker was here"]', line: 'candidates: readonly IndexEntry[] = [],',
+    why: 'a candidate that is not an entry has no manifest key: its manifest read fails, and presentManifests skips it as it skips any candidate whose manifest is gone',
+  },
+  walk('LogicalOperator', 'next || !found.has(next)', CONTENT_ADDRESSED),
+  walk('ConditionalExpression', 'true', `${CONTENT_ADDRESSED}; ${LONG_CHAIN}`),
+  walk('LogicalOperator', 'next && !found.has(next) || found.size < INDEX_SIZE', CONTENT_ADDRESSED),
+  walk('EqualityOperator', 'found.size <= INDEX_SIZE', LONG_CHAIN),
   {
     file: 'plugins/backup/drills/scratch-database.ts', mutator: 'StringLiteral', replacement: '``', line: 'const prefix = `${source.slice(0, MAX_NAME',
     why: 'the prefix only narrows the rows PostgreSQL returns: every row is then checked against the exact name and the marker, so with an empty prefix the same leftovers are found among more rows',

@@ -63,14 +63,78 @@ export const MUTATION_MODULES: MutationModule[] = [
       'plugins/backup/restore/startup-restore.int.spec.ts',
     ],
   },
+  {
+    name: 'events: append, chain verification, seals',
+    mutate: [
+      'plugins/backup/events/append-to-stream.ts',
+      'plugins/backup/events/verify-chain.ts',
+      'plugins/backup/events/verify-seals.ts',
+      'plugins/backup/events/seal-mac.ts',
+      'plugins/backup/events/seal-events.ts',
+    ],
+    specs: [
+      'plugins/backup/events/event-store.int.spec.ts',
+      'plugins/backup/events/verify-chain.int.spec.ts',
+      'plugins/backup/events/verify-seals.int.spec.ts',
+      'plugins/backup/events/stored-event-rejected.int.spec.ts',
+    ],
+  },
+  {
+    name: 'retention pins and release',
+    mutate: [
+      'plugins/backup/retention/protect-kept-backups.ts',
+      'plugins/backup/cotton-tables/pin-objects.ts',
+      'plugins/backup/cotton-tables/release-objects.ts',
+      'plugins/backup/cotton-tables/never-touched.ts',
+      'plugins/backup/file-chunks/pin-file-chunks.ts',
+      'plugins/backup/file-chunks/release-file-chunks.ts',
+      'plugins/backup/retention/reading-lease.ts',
+    ],
+    specs: [
+      'plugins/backup/retention/apply-retention.int.spec.ts',
+      'test/retention/file-chunks-of-kept-backups.int.spec.ts',
+      'test/retention/thirty-days-with-cotton-gc.int.spec.ts',
+      'test/retention/cotton-gc-model.int.spec.ts',
+    ],
+  },
+  {
+    name: 'NOTIFY listener and request coordinator',
+    mutate: [
+      'plugins/backup/requests/backup-coordinator.ts',
+      'plugins/backup/edges/notify/notify-listener.ts',
+      'plugins/backup/edges/notify/notify-sender.ts',
+      'src/notify/subscriber.ts',
+    ],
+    specs: [
+      'plugins/backup/requests/backup-coordinator.int.spec.ts',
+      'plugins/backup/edges/notify/notify-listener.int.spec.ts',
+      'plugins/backup/edges/notify/sql-request.int.spec.ts',
+      'plugins/backup/requests/checkpoint-definer.int.spec.ts',
+      'src/notify/subscriber.int.spec.ts',
+    ],
+  },
+  {
+    name: 'copies: target identity, restore from copies, re-seed',
+    mutate: [
+      'plugins/backup/copies/validate-targets.ts',
+      'plugins/backup/copies/prove-target-identity.ts',
+      'plugins/backup/copies/rank-sources.ts',
+      'plugins/backup/copies/reseed-primary.ts',
+      'plugins/backup/copies/target-behind-record.ts',
+      'plugins/backup/copies/recorded-copy-in-target.ts',
+      'plugins/backup/copies/keys-cotton-knows.ts',
+    ],
+    specs: [
+      'plugins/backup/copies/target-identity.int.spec.ts',
+      'plugins/backup/copies/prune-target.int.spec.ts',
+      'plugins/backup/copies/open-target.int.spec.ts',
+      'plugins/backup/restore/startup-restore-from-copies.int.spec.ts',
+    ],
+  },
 ];
 
 /** The rest of issue 24's list, each to become a MutationModule with its specs. */
 export const NOT_YET_MUTATED: string[] = [
-  'copies (target validation, index, restore-from-copies, re-seed)',
-  'retention pins and release',
-  'events (append, chain verification, seals)',
-  'NOTIFY listener and request coordinator',
 ];
 
 /** The goal per module: killed (and timed out) of the mutants that ran. */

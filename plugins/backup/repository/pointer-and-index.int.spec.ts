@@ -46,6 +46,7 @@ describe('the pointer', () => {
       } catch (error) {
         expect(error).toBeInstanceOf(InvalidPointerError);
         expect((error as InvalidPointerError).code).toBe('INVALID_POINTER');
+        expect((error as Error).name).toBe('InvalidPointerError');
         expect((error as Error).message).toBe(`invalid latest-backup pointer: ${(error as InvalidPointerError).detail}`);
         return (error as InvalidPointerError).detail;
       }
@@ -118,12 +119,26 @@ describe('the backup index', () => {
     expect((notJson as Error).message).toBe(`the backup index ${key} is unreadable (it is not JSON); it is never overwritten with fewer backups than it held`);
     await storage.write(key, Buffer.from(JSON.stringify({ schemaVersion: 1, logicalKey: 'database.ctn', manifests: [] })), { overwrite: true });
     await expect(readBackupIndex(storage, KEY)).rejects.toThrow('(it is not a backup index)');
-    await storage.write(key, Buffer.from(JSON.stringify({ schemaVersion: 1, logicalKey: 'database.ctn.index', manifests: [{ ...entry('a', 'x'), manifestKey: 'short' }] })), { overwrite: true });
-    await expect(readBackupIndex(storage, KEY)).rejects.toThrow('(it is not a backup index)');
+    expect((notJson as Error).name).toBe('BackupIndexUnreadableError');
+    for (const bad of [{ manifestKey: 'short' }, { manifestKey: `${hex('a', 64)}0` }, { manifestKey: `x${hex('a', 64)}` }, { backupId: `${hex('a', 32)}0` }, { backupId: `x${hex('a', 32)}` }]) {
+      await storage.write(key, Buffer.from(JSON.stringify({ schemaVersion: 1, logicalKey: 'database.ctn.index', manifests: [{ ...entry('a', 'x'), ...bad }] })), { overwrite: true });
+      await expect(readBackupIndex(storage, KEY), JSON.stringify(bad)).rejects.toThrow('(it is not a backup index)');
+    }
     // Encrypted under another key: the container does not open, which is damage, not a timeout.
     const other = createPipelineStorage(storage.backend!, { masterEncryptionKey: deriveMasterEncryptionKey('another-key-0123456789abcdefghijk') });
     await other.write(key, Buffer.from('{}'), { overwrite: true });
     await expect(readBackupIndex(storage, KEY)).rejects.toBeInstanceOf(BackupIndexUnreadableError);
+  });
+
+  it('an index the storage cannot read now (a timeout) is an error as it is, and nothing is rewritten', async () => {
+    const a = await stored(hex('a', 32), '2026-12-01T03:00:00.000Z');
+    await writeBackupIndex(storage, KEY, [a]);
+    const timeout = Object.assign(new Error('read timed out'), { code: 'ETIMEDOUT' });
+    const flaky = { ...storage, backend: storage.backend, readBuffer: () => Promise.reject(timeout) } as ObjectStorage;
+    await expect(readBackupIndex(flaky, KEY)).rejects.toBe(timeout);
+    const b = await stored(hex('b', 32), '2026-12-02T03:00:00.000Z', a.manifestKey);
+    await expect(recordInBackupIndex(flaky, KEY, b)).rejects.toBe(timeout);
+    expect(await readBackupIndex(storage, KEY)).toEqual([a]);
   });
 
   it('records a backup at the front, and puts back a kept backup an older index lost while its manifest is there', async () => {
@@ -153,6 +168,11 @@ describe('the backup index', () => {
     await storage.write(backupIndexKey(KEY), Buffer.from('garbage'), { overwrite: true });
     expect(await recordInBackupIndex(storage, KEY, d)).toEqual({ rebuilt: true });
     expect(await readBackupIndex(storage, KEY)).toEqual([d]);
+    // Not even the new backup's own manifest readable: the index holds it alone, and no error.
+    await storage.write(backupIndexKey(KEY), Buffer.from('garbage'), { overwrite: true });
+    const lost = entry('6', '2026-12-05T03:00:00.000Z');
+    expect(await recordInBackupIndex(storage, KEY, lost)).toEqual({ rebuilt: true });
+    expect(await readBackupIndex(storage, KEY)).toEqual([lost]);
   });
 
   it('lists the pointer first, then the index without repeating the pointer', async () => {

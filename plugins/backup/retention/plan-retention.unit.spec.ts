@@ -75,6 +75,17 @@ describe('planRetention (restic forget --keep-* semantics)', () => {
     expect(latest.slice(1).map((d) => d.rules)).toEqual([['no-policy'], ['no-policy']]);
   });
 
+  it('measures `within` and finds the oldest from the backups it counts, not from a forgotten one', () => {
+    // Mutation testing: with the forgotten backup counted, `within` ran from it and kept nothing.
+    const list = backups('2026-01-10T00:00Z', '2026-01-05T00:00Z', '2026-01-04T00:00Z', '2026-01-01T00:00Z');
+    const within = planRetention({ backups: list, policy: { ...OFF, within: { years: 0, months: 0, days: 2, hours: 0 } }, timeZone: 'UTC', forget: new Set([list[0]!.backupId]) });
+    expect(within.map((d) => d.rules)).toEqual([[], ['within'], ['within'], []]);
+    // The oldest counted backup is kept while a rule has count left, though a forgotten one came first.
+    const days = backups('2026-01-02T20:00Z', '2026-01-01T20:00Z', '2026-01-01T08:00Z');
+    const daily = planRetention({ backups: days, policy: { ...OFF, daily: 5 }, timeZone: 'UTC', forget: new Set([days[0]!.backupId]) });
+    expect(daily.map((d) => d.rules)).toEqual([[], ['daily'], ['daily']]);
+  });
+
   it('always keeps the backup the pointer names and backups being read, whatever the policy', () => {
     const list = backups('2026-01-03T00:00Z', '2026-01-02T00:00Z', '2026-01-01T00:00Z');
     const plan = planRetention({ backups: list, policy: { ...OFF, last: 1 }, timeZone: 'UTC', latestBackupId: list[1]!.backupId, inUse: new Set([list[2]!.backupId]) });

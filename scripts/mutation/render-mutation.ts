@@ -54,6 +54,24 @@ for (const m of MUTATION_MODULES) {
 }
 
 for (const name of NOT_YET_MUTATED) rows.push(`| ${name} | not under mutation testing yet | | **no** | | |`);
+/** The fixes of issue 27 reverted one by one (npm run mutate:reverts), when that has run. */
+function revertsSection(): string {
+  const file = join(REPORTS, 'hardening-reverts.json');
+  if (!existsSync(file)) return '';
+  const { commit: at, results } = JSON.parse(readFileSync(file, 'utf8')) as { commit: string; results: { point: string; fix: string; file: string; status: string; failed: string[] }[] };
+  const cell = (t: string) => t.replace(/\|/g, '\\|').replace(/\s+/g, ' ');
+  const lines = results.map((r) => `| ${r.point} | ${cell(r.fix)} | \`${r.file}\` | ${r.status === 'survived' ? '**survived**' : r.status} | ${cell([...new Set(r.failed.map((f) => f.split(':')[0]!.replace(/^\//, '')))].join(', '))} |`);
+  return `
+## Reverted fixes (issue 27, the copies/audit hardening)
+
+Each fix reverted in place by \`npm run mutate:reverts\` (test/mutation/hardening-reverts.ts) at commit ${at}, against the specs named for it; killed = a spec failed.
+
+| point | fix | file | result | spec(s) that failed |
+| --- | --- | --- | --- | --- |
+${lines.join('\n')}
+`;
+}
+
 const equivalent = EQUIVALENT_MUTANTS.map((e) => `| \`${e.file}\` | ${e.mutator} \`${e.replacement.replace(/\|/g, '\\|')}\` on \`${e.line.replace(/\|/g, '\\|')}\` | ${e.why} |`);
 writeFileSync(join(REPO, 'MUTATION.md'), `# Mutation testing: would a spec notice the decision going wrong?
 
@@ -76,5 +94,5 @@ ${survivors.length === 0 ? 'None: every mutant that ran was killed, or is listed
 ## Equivalent mutants (counted as killed, with why no test can tell them apart)
 
 ${equivalent.length === 0 ? 'None.' : `| file | mutant | why it is equivalent |\n| --- | --- | --- |\n${equivalent.join('\n')}`}
-`);
+${revertsSection()}`);
 console.log(`MUTATION.md: ${rows.length} modules, ${survivors.length} surviving mutants`);

@@ -53,7 +53,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => { restore(); process.exit(130); });
 }
 
-interface VitestJson { testResults: { name: string; assertionResults: { status: string; fullName: string }[]; message?: string }[] }
+interface VitestJson { testResults: { name: string; status: string; assertionResults: { status: string; fullName: string }[]; message?: string }[] }
 
 function runSpecs(specs: string[]): { passed: boolean; failed: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'reverts-'));
@@ -66,8 +66,9 @@ function runSpecs(specs: string[]): { passed: boolean; failed: string[] } {
     const report = JSON.parse(readFileSync(out, 'utf8')) as VitestJson;
     const failed = report.testResults.flatMap((f) => {
       const tests = f.assertionResults.filter((t) => t.status === 'failed').map((t) => `${f.name.replace(REPO, '')}: ${t.fullName}`);
-      // A file that fails to load or in a hook has no failed test, only a message.
-      return tests.length === 0 && f.message ? [`${f.name.replace(REPO, '')}: ${f.message.split('\n')[0]}`] : tests;
+      // A file that fails to load or in a hook (beforeAll asserting the fix) has no failed test.
+      if (tests.length > 0 || f.status !== 'failed') return tests;
+      return [`${f.name.replace(REPO, '')}: failed outside its tests (a hook or the file)${f.message ? `: ${f.message.split('\n')[0]}` : ''}`];
     });
     return { passed: run.status === 0 && failed.length === 0, failed };
   } finally {

@@ -13,6 +13,7 @@ class StorageDown extends Error {
 }
 
 /** A browser must never sniff an answer into HTML: every one says nosniff, errors included (real HTTP, not inject). */
+// Kills the revert of issue 27 point 14b (test/mutation/hardening-reverts.ts).
 describe('X-Content-Type-Options: nosniff on every answer', () => {
   const s = new HttpServer({ logger: createLogger({ level: 'silent' }), adminToken: TOKEN, version: '9.9.9', clock: { now: () => new Date() } });
   s.routes.admin({ method: 'GET', url: '/admin/ping', handler: async () => ({ pong: true }) });

@@ -212,6 +212,6 @@ export const HARDENING_REVERTS: HardeningRevert[] = [
     file: 'src/http/server.ts',
     find: "    this.app.server.prependListener('request', (_request, response) => response.setHeader('x-content-type-options', 'nosniff'));\n",
     replace: '',
-    specs: ['src/http/server.unit.spec.ts'],
+    specs: ['src/http/nosniff.unit.spec.ts'],
   },
 ];

@@ -118,6 +118,7 @@ describe('the file chunks a kept backup references survive Cotton\'s GC', () => 
     expect(gc.runs.filter((r) => !r.skipped).length).toBeGreaterThan(100);
   });
 
+  // Kills the revert of issue 27 point 0c (test/mutation/hardening-reverts.ts).
   it('restoring backup A gives a database with 0 dangling chunk references', async () => {
     const scratch = await createTestDatabase('fchunksr');
     try {

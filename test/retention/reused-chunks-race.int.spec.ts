@@ -75,6 +75,7 @@ describe('a backup racing Cotton\'s GC over the chunks it reuses', () => {
     return (await gc.collectGarbage()).deleted;
   }
 
+  // Kills the revert of issue 27 point 13 (test/mutation/hardening-reverts.ts).
   it('the GC runs after the chunks are stored, before the pointer: the new backup stays whole', async () => {
     let deleted: string[] = [];
     const outcome = await runBackup({ ...ctx, storage: racing(f.storage, { beforePointerRead: async () => void (deleted = await collect()) }, pointerKey) });

@@ -90,6 +90,7 @@ describe('copies to a folder target after every backup', () => {
     expect((await readPointer(target(), pointerStorageKey(f.masterEncryptionKey)))!.latestBackupId).toBe(before);
   });
 
+  // Kills the revert of issue 27 point 5a (test/mutation/hardening-reverts.ts).
   it('catches up the backups the target missed, the newest first, and ends with the newest named', async () => {
     await appendBulkRows(f.db.pool, 70_000, 20);
     const since = (await f.db.pool.query('SELECT max(global_position) AS p FROM cotton_backup.events')).rows[0].p;

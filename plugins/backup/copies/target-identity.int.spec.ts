@@ -78,6 +78,7 @@ describe('a copy target that is really the primary storage (or a copy of it) is 
     await rm(dir, { recursive: true, force: true });
   });
 
+  // Kills the revert of issue 27 point 1a (test/mutation/hardening-reverts.ts).
   it('a symlink to the primary root: refused at start-up and at run time, and prune deletes nothing', async () => {
     const alias = folder('alias', join(dir, 'alias'));
     await symlink(primaryRoot, alias.path);
@@ -95,6 +96,7 @@ describe('a copy target that is really the primary storage (or a copy of it) is 
     expect(await keysOf(primaryRoot)).toEqual(before);
   });
 
+  // Kills the revert of issue 27 point 1a (test/mutation/hardening-reverts.ts).
   it.skipIf(!IS_ROOT)('a bind mount of the primary root (same device and inode): refused, nothing deleted', async () => {
     bindPath = join(dir, 'bind');
     await mkdir(bindPath);
@@ -110,6 +112,7 @@ describe('a copy target that is really the primary storage (or a copy of it) is 
   });
   if (!IS_ROOT) it.skip('a bind mount of the primary root: needs root to mount --bind (tests are meant to run as root)', () => undefined);
 
+  // Kills the revert of issue 27 point 1c (test/mutation/hardening-reverts.ts).
   it("a folder holding a copy of the primary's files (rsync of the primary): its marker names the primary, refused", async () => {
     const [first] = await copyToTargets(ctx(0), f.services.copies.settings.targets);
     expect(first!.status).toBe('copied');
@@ -192,6 +195,7 @@ describe('a copy target that is really the primary storage (or a copy of it) is 
     expect(() => createBackupServices({ config: f.config, pool: f.db.pool, storage: targetStorage, masterEncryptionKey: f.masterEncryptionKey, clock: { now: () => new Date() } })).not.toThrow();
   });
 
+  // Kills the revert of issue 27 point 1b (test/mutation/hardening-reverts.ts).
   it("prune never deletes an object that has a row in Cotton's chunks table", async () => {
     const disk2 = f.services.copies.settings.targets[0]!;
     const target = createStorage({ root: join(dir, 'disk2'), masterEncryptionKey: f.masterEncryptionKey });

@@ -48,6 +48,7 @@ describe('serve sweeps the scratch databases of drills that were killed', () => 
     await f.cleanup();
   });
 
+  // Kills the revert of issue 27 point 12 (test/mutation/hardening-reverts.ts).
   it('a drill killed with -9 mid-restore leaves its scratch database; the next `serve` drops it and nothing else', async () => {
     const restoring = async () => (await readFile(f.shimLog, 'utf8')).split('\n').some((l) => l.startsWith('ARGV pg_restore') && !l.includes('--version'));
     // pg_restore waits 30 s before it starts: the drill is killed inside its restore step, scratch database made.

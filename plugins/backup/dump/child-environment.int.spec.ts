@@ -53,6 +53,7 @@ describe('pg_dump and pg_restore get an allow-listed environment', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  // Kills the revert of issue 27 point 11 (test/mutation/hardening-reverts.ts).
   it('none of AWS_*, COTTON_*, inherited PG* or an unknown secret reaches them; PATH and the password do', async () => {
     const password = testServer.password ?? 'unused-under-trust-auth';
     await checkDumpVersions(source.pool);

@@ -43,6 +43,7 @@ describe('an invalid event in the store', () => {
   });
   afterAll(() => f.cleanup());
 
+  // Kills the revert of issue 27 point 9a (test/mutation/hardening-reverts.ts).
   it('is skipped by audit, which records StoredEventRejected with its stream, position and reason', async () => {
     const first = await cli('audit', '--limit', '50');
     expect(first.stderr).toBe('');

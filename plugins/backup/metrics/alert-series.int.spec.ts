@@ -80,6 +80,7 @@ describe('docs/prometheus-alerts.yml against GET /metrics of a running host with
   }, 120_000);
   afterAll(() => f.cleanup());
 
+  // Kills the revert of issue 27 point 10 (test/mutation/hardening-reverts.ts).
   it('every series an example alert uses has a sample', async () => {
     const expressions = alertExpressions(await readFile(ALERTS, 'utf8'));
     expect(expressions.length).toBe((await readFile(ALERTS, 'utf8')).match(/^\s*- alert:/gm)!.length);

@@ -156,6 +156,7 @@ describe('the backup index', () => {
     expect(await readBackupIndex(storage, KEY)).toEqual([b, c, a]);
   });
 
+  // Kills the revert of issue 27 point 3 (test/mutation/hardening-reverts.ts).
   it('an unreadable index is rebuilt from the previous links of the new backup, never replaced by it alone', async () => {
     const a = await stored(hex('a', 32), '2026-12-01T03:00:00.000Z');
     const b = await stored(hex('b', 32), '2026-12-02T03:00:00.000Z', a.manifestKey);

@@ -35,6 +35,7 @@ describe('cotton_backup.request_checkpoint() for a role with EXECUTE only', () =
     await adminQuery(`DROP ROLE IF EXISTS ${role}; DROP ROLE IF EXISTS ${bystander}`);
   });
 
+  // Covers issue 27 point 9b, a fix in SQL alone (migration 010): listed sqlOnly in test/mutation/hardening-reverts.ts.
   it('is served and recorded as that session_user, with source sql whatever the reason says', async () => {
     const c = await as(role);
     let id: string;

@@ -9,6 +9,7 @@ import { createHostFixture, type HostFixture } from '../../../test/support/host-
 describe('serve refuses another storage or another key at start', () => {
   let f: HostFixture;
   let recorded: string;
+  // Kills the revert of issue 27 point 14a (test/mutation/hardening-reverts.ts).
   beforeAll(async () => {
     f = await createHostFixture('servebind');
     const host = await f.startHost();

@@ -43,6 +43,7 @@ describe('storage identity and key proof (issue 27 points 0, 0b, 14a)', () => {
   });
   afterAll(() => f?.cleanup());
 
+  // Kills the revert of issue 27 point 0 (test/mutation/hardening-reverts.ts).
   it('a wrong COTTON_MASTER_KEY: the backup is refused in one line naming the variable, and nothing is written', async () => {
     const objects = await countObjects(f.config.storage.root);
     const started = await events('BackupStarted');
@@ -71,6 +72,7 @@ describe('storage identity and key proof (issue 27 points 0, 0b, 14a)', () => {
     expect(refused.stderr).not.toContain('no backup yet');
   });
 
+  // Kills the revert of issue 27 point 0b (test/mutation/hardening-reverts.ts).
   it('a mistyped COTTON_STORAGE_PATH (a new empty folder): the backup is refused naming both storage ids, nothing is written', async () => {
     const elsewhere = join(f.root, 'files-typo');
     await mkdir(elsewhere);
@@ -181,6 +183,7 @@ describe("objects another key left in the storage (a wrong-key backup made befor
   let f: BackupFixture;
   afterAll(() => f?.cleanup());
 
+  // Kills the revert of issue 27 point 0r (test/mutation/hardening-reverts.ts).
   it('the next backup under the right key rewrites them readable, and it verifies', async () => {
     f = await createBackupFixture('keyreuse');
     await seedCottonDatabase(f.db.pool);

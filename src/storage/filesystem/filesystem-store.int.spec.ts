@@ -159,6 +159,7 @@ describe('FilesystemStore: a folder of the layout planted as a symbolic link (#2
   const elsewhere = () => join(root, '..', `${root.split('/').pop()}-elsewhere`);
   afterEach(() => rmSync(elsewhere(), { recursive: true, force: true }));
 
+  // Kills the revert of issue 27 point 7 (test/mutation/hardening-reverts.ts).
   it('refuses a write through a symlinked <root>/ab, <root>/ab/cd or <root>/tmp: nothing lands in the folder it points to', async () => {
     for (const folder of [keyA.slice(0, 2), join(keyA.slice(0, 2), keyA.slice(2, 4)), 'tmp']) {
       rmSync(root, { recursive: true, force: true });

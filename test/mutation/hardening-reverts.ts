@@ -122,7 +122,7 @@ export const HARDENING_REVERTS: HardeningRevert[] = [
     file: 'plugins/backup/copies/rank-sources.ts',
     find: '.sort((a, b) => at(b.s) - at(a.s) || a.i - b.i)',
     replace: '.sort((a, b) => a.i - b.i)',
-    specs: ['plugins/backup/restore/startup-restore-from-copies.int.spec.ts'],
+    specs: ['plugins/backup/copies/rank-sources.int.spec.ts', 'plugins/backup/restore/startup-restore-from-copies.int.spec.ts'],
   },
   {
     point: '27.7',

@@ -203,6 +203,28 @@ describe('copies to a folder target after every backup', () => {
       await writeFile(f.storage.objectPath(chunk), original);
     }
   });
+
+  // Kills the revert of issue 27 point 5b (test/mutation/hardening-reverts.ts): with the newest
+  // copied first, only a backup older than the unreadable one shows whether the catch-up goes on.
+  it('a backup that cannot be read is recorded as CopyFailed and skipped: the older ones after it are still copied', async () => {
+    for (let i = 0; i < 3; i++) {
+      await appendBulkRows(f.db.pool, 90_000 + i * 100, 20);
+      await runBackup(f.services.backup);
+    }
+    const kept = (await f.db.pool.query("SELECT backup_id, manifest_key FROM cotton_backup.backup_history WHERE status = 'succeeded' AND retention IS DISTINCT FROM 'expired' ORDER BY started_at DESC")).rows;
+    const unreadable = kept[1]!;
+    const manifest = f.storage.objectPath(unreadable.manifest_key);
+    const late: CopyTarget = { name: 'late', kind: 'folder', url: 'x', path: join(copyRoot, 'late') };
+    await rename(manifest, `${manifest}.away`);
+    try {
+      const [outcome] = await copyToTargets({ ...f.services.copies, settings: { ...f.services.copies.settings, targets: [late] } });
+      expect(outcome!.failed.map((x) => x.backupId)).toEqual([unreadable.backup_id]);
+      expect(new Set(outcome!.copied)).toEqual(new Set(kept.filter((k) => k !== unreadable).map((k) => k.backup_id)));
+      expect((await copyEvents(f, 'CopyFailed')).at(-1)).toMatchObject({ target: 'late', backupId: unreadable.backup_id });
+    } finally {
+      await rename(`${manifest}.away`, manifest);
+    }
+  });
 });
 
 describe('copies to an S3 target (s3rver)', () => {

@@ -32,3 +32,15 @@ export async function storeManifest(storage: ObjectStorage, backupId: string, cr
   } as Manifest;
   return { manifestKey: await writeManifest(storage, manifest), backupId, createdAtUtc };
 }
+
+/** Registers a fresh scratch storage per test (beforeEach) in the calling spec; read it through the getter. */
+export function useScratchStorage(masterEncryptionKey: Buffer, hooks: { beforeEach: (fn: () => Promise<void>) => void; afterAll: (fn: () => Promise<void>) => void }): () => ObjectStorage {
+  let storages: Awaited<ReturnType<typeof scratchStorages>> | undefined;
+  let storage: ObjectStorage | undefined;
+  hooks.beforeEach(async () => {
+    storages ??= await scratchStorages(masterEncryptionKey);
+    storage = await storages.next();
+  });
+  hooks.afterAll(async () => storages?.dispose());
+  return () => storage!;
+}

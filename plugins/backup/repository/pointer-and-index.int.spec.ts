@@ -2,7 +2,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { deriveMasterEncryptionKey, pointerStorageKey } from '../../../src/keys/keys';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
 import { createPipelineStorage } from '../../../src/storage/pipeline/pipeline';
-import { scratchStorages, storeManifest } from '../../../test/support/stored-manifests';
+import { storeManifest, useScratchStorage } from '../../../test/support/stored-manifests';
 import { backupIndexKey, BackupIndexUnreadableError, INDEX_SIZE, listKnownManifests, readBackupIndex, recordInBackupIndex, writeBackupIndex, type IndexEntry } from './backup-index';
 import { loadPointer, readPointer, writePointer } from './manifest-store';
 import { InvalidPointerError, MAX_POINTER_BYTES, parsePointer, pointerTo, serializePointer } from './pointer';
@@ -13,13 +13,11 @@ const KEY = deriveMasterEncryptionKey('pointer-index-spec-key-0123456789');
 const hex = (c: string, n: number) => c.repeat(n);
 const entry = (c: string, createdAtUtc: string): IndexEntry => ({ manifestKey: hex(c, 64), backupId: hex(c, 32), createdAtUtc });
 
-let storages: Awaited<ReturnType<typeof scratchStorages>>;
+const scratch = useScratchStorage(KEY, { beforeEach, afterAll });
 let storage: ObjectStorage;
-beforeEach(async () => {
-  storages ??= await scratchStorages(KEY);
-  storage = await storages.next();
+beforeEach(() => {
+  storage = scratch();
 });
-afterAll(() => storages?.dispose());
 
 const stored = (backupId: string, createdAtUtc: string, previous?: string) => storeManifest(storage, backupId, createdAtUtc, previous);
 

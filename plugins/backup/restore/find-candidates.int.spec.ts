@@ -1,7 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { deriveMasterEncryptionKey, pointerStorageKey } from '../../../src/keys/keys';
 import type { ObjectStorage } from '../../../src/storage/object-storage';
-import { scratchStorages, storeManifest } from '../../../test/support/stored-manifests';
+import { storeManifest, useScratchStorage } from '../../../test/support/stored-manifests';
 import { writeBackupIndex } from '../repository/backup-index';
 import { writePointer } from '../repository/manifest-store';
 import { pointerTo } from '../repository/pointer';
@@ -12,13 +12,11 @@ import { findCandidates, unknownBackupDetail, type Candidate } from './find-cand
 const KEY = deriveMasterEncryptionKey('find-candidates-spec-key-01234567');
 const id = (c: string) => c.repeat(32);
 
-let storages: Awaited<ReturnType<typeof scratchStorages>>;
+const scratch = useScratchStorage(KEY, { beforeEach, afterAll });
 let storage: ObjectStorage;
-beforeEach(async () => {
-  storages ??= await scratchStorages(KEY);
-  storage = await storages.next();
+beforeEach(() => {
+  storage = scratch();
 });
-afterAll(() => storages?.dispose());
 
 /** What the generator yields when the consumer asks for everything: a backup id, or `reason: detail`. */
 async function tried(options: Parameters<typeof findCandidates>[2]): Promise<string[]> {
